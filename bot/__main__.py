@@ -1,0 +1,58 @@
+"""Entry point: ``python -m bot [COMMAND]``; without a command it runs the Telegram bot.
+
+Logging is configured here and only here.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Sequence
+
+from pydantic import ValidationError
+
+logger = logging.getLogger(__name__)
+
+
+def configure_logging(level: str = "INFO") -> None:
+    logging.basicConfig(
+        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
+    # httpx logs every request URL at INFO, and the URL carries the bot token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
+
+
+def _settings_error(exc: ValidationError) -> str:
+    first = exc.errors()[0]
+    name = ".".join(str(p) for p in first["loc"]).upper()
+    return f"Bad setting {name}: {first['msg'].removeprefix('Value error, ')}"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] not in {"run"}:
+        from bot.cli import run_cli
+
+        configure_logging("WARNING")
+        try:
+            return run_cli(args)
+        except ValidationError as exc:
+            print(_settings_error(exc), file=sys.stderr)
+            return 2
+
+    from bot.config import Settings
+
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        print(_settings_error(exc), file=sys.stderr)
+        return 2
+    configure_logging(settings.log_level)
+    from bot.app import run
+
+    return run(settings)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,375 @@
+"""Corpus files to documents and passages, with every problem named by file and line.
+
+A bad file is reported and skipped; the others still load. Nothing about a document is
+guessed: front matter wins, a field is inferred from the body only when the body says it
+unambiguously, and anything else stays unknown.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from bot.models import META_FIELDS, Document, DocumentMeta, Origin, Passage, Position, Problem
+
+logger = logging.getLogger(__name__)
+
+SUFFIXES = (".txt", ".md")
+MAX_FILE_BYTES = 5 * 1024 * 1024
+MIN_PASSAGE_WORDS = 5
+# A single line this short without closing punctuation is a title, a dateline or a byline.
+MAX_HEADING_WORDS = 20
+
+_FENCE = "---"
+_BULLET_RE = re.compile(r"^\s*(?:[-*\u2022]|\d{1,3}[.)])\s+")
+_WORD_RE = re.compile(r"[^\W_]+(?:['\u2019][^\W_]+)*")
+_REFERENCE_RE = re.compile(r"\b\d{4}/\d{4}\([A-Z]{3}\)")
+_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        "january february march april may june july august september october november december".split(),
+        start=1,
+    )
+}
+_MONTH = r"(January|February|March|April|May|June|July|August|September|October|November|December)"
+_DATE_PATTERNS = (
+    (re.compile(rf"\b(\d{{1,2}}) {_MONTH} (\d{{4}})\b"), ("d", "m", "y")),
+    (re.compile(rf"\b{_MONTH} (\d{{1,2}}),? (\d{{4}})\b"), ("m", "d", "y")),
+    # OEIL and other EU pages write dd/mm/yyyy.
+    (re.compile(r"\b(\d{2})/(\d{2})/(\d{4})\b"), ("d", "m", "y")),
+)
+# A date counts as the adoption date only on a line that talks about adoption.
+_ADOPTION_CONTEXT_RE = re.compile(r"adopt|resolution|text adopted", re.IGNORECASE)
+_TITLE_RE = re.compile(r"^(?:European Parliament )?resolution\b", re.IGNORECASE)
+
+
+class CorpusError(Exception):
+    """A corpus file that cannot be served; the message names the file."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(str(problem))
+        self.problem = problem
+
+
+@dataclass(frozen=True, slots=True)
+class Corpus:
+    """The documents that loaded and the problems found on the way."""
+
+    directory: Path
+    documents: tuple[Document, ...]
+    problems: tuple[Problem, ...]
+
+    @property
+    def passage_count(self) -> int:
+        return sum(len(d.passages) for d in self.documents)
+
+
+def corpus_files(directory: Path) -> list[Path]:
+    """The files of a corpus directory that are documents, in a stable order."""
+    return sorted(
+        p
+        for p in directory.iterdir()
+        if p.suffix.lower() in SUFFIXES and p.is_file() and not p.name.startswith(".")
+    )
+
+
+def load_corpus(directory: Path) -> Corpus:
+    """Load every document in ``directory``; bad files become problems, not exceptions."""
+    if not directory.is_dir():
+        problem = Problem(str(directory), None, "corpus directory does not exist")
+        return Corpus(directory, (), (problem,))
+    documents: list[Document] = []
+    problems: list[Problem] = []
+    for path in corpus_files(directory):
+        try:
+            document, warnings = load_document(path)
+        except CorpusError as exc:
+            logger.warning("skipping %s", exc.problem)
+            problems.append(exc.problem)
+            continue
+        documents.append(document)
+        problems.extend(warnings)
+    kept, conflicts = _drop_conflicting_dates(documents)
+    problems.extend(conflicts)
+    return Corpus(directory, tuple(kept), tuple(problems))
+
+
+def load_document(path: Path) -> tuple[Document, list[Problem]]:
+    """Parse one file; raise CorpusError naming the file when it cannot be served."""
+    raw = _read_bytes(path)
+    return parse_document(path.name, raw)
+
+
+def parse_document(name: str, raw: bytes) -> tuple[Document, list[Problem]]:
+    """Parse the bytes of a corpus file called ``name`` (also used for uploads)."""
+    if len(raw) > MAX_FILE_BYTES:
+        raise CorpusError(
+            Problem(name, None, f"file is {len(raw)} bytes, over the {MAX_FILE_BYTES} byte cap")
+        )
+    if b"\x00" in raw:
+        raise CorpusError(Problem(name, None, "binary file (contains NUL bytes), not text"))
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise CorpusError(
+            Problem(name, line, f"not UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start})")
+        ) from None
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if not text.strip():
+        raise CorpusError(Problem(name, None, "empty file"))
+    data, body, body_line = _split_front_matter(name, text)
+    meta = _validate_meta(name, data)
+    passages = split_passages(name, body, body_line)
+    if not passages:
+        raise CorpusError(Problem(name, None, "no passage: nothing long enough to answer a question"))
+    meta, origins, warnings = _complete_meta(name, meta, data, body, body_line)
+    digest = hashlib.sha256(raw).hexdigest()
+    return Document(name, meta, origins, tuple(passages), digest), warnings
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise CorpusError(
+                Problem(path.name, None, f"file is {size} bytes, over the {MAX_FILE_BYTES} byte cap")
+            )
+        return path.read_bytes()
+    except OSError as exc:
+        raise CorpusError(Problem(path.name, None, f"cannot read: {exc.strerror}")) from None
+
+
+def _split_front_matter(name: str, text: str) -> tuple[dict[str, Any], str, int]:
+    """Return (front matter mapping, body, line number where the body starts)."""
+    lines = text.splitlines(keepends=True)
+    if not lines or lines[0].rstrip("\r\n") != _FENCE:
+        return {}, text, 1
+    for i in range(1, len(lines)):
+        if lines[i].rstrip("\r\n") == _FENCE:
+            yaml_text = "".join(lines[1:i])
+            body = "".join(lines[i + 1 :])
+            break
+    else:
+        raise CorpusError(Problem(name, 1, "front matter opened with --- but never closed"))
+    try:
+        data = yaml.safe_load(yaml_text) if yaml_text.strip() else {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 2 if mark is not None else 1
+        reason = getattr(exc, "problem", None) or str(exc)
+        raise CorpusError(Problem(name, line, f"broken YAML front matter: {reason}")) from None
+    if not isinstance(data, dict):
+        raise CorpusError(Problem(name, 2, "front matter must be key: value lines"))
+    return data, body, i + 2
+
+
+def _validate_meta(name: str, data: dict[str, Any]) -> DocumentMeta:
+    try:
+        return DocumentMeta(**{str(k): v for k, v in data.items()})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        key = ".".join(str(p) for p in first["loc"]) or "front matter"
+        if first["type"] == "extra_forbidden":
+            message = f"unknown key {key!r} (allowed: {', '.join(META_FIELDS)})"
+        else:
+            message = f"bad value for {key!r}: {first['msg'].removeprefix('Value error, ')}"
+        raise CorpusError(Problem(name, _key_line(data, key), message)) from None
+
+
+def _key_line(data: dict[str, Any], key: str) -> int | None:
+    keys = [str(k) for k in data]
+    # Front matter keys are one per line in practice; line 1 is the opening fence.
+    return keys.index(key) + 2 if key in keys else None
+
+
+def _complete_meta(
+    name: str, meta: DocumentMeta, data: dict[str, Any], body: str, body_line: int
+) -> tuple[DocumentMeta, dict[str, Origin], list[Problem]]:
+    origins: dict[str, Origin] = {
+        f: ("front matter" if getattr(meta, f) is not None else "unknown") for f in META_FIELDS
+    }
+    warnings: list[Problem] = []
+    inferred: dict[str, Any] = {}
+    if meta.reference is None:
+        refs = sorted(set(_REFERENCE_RE.findall(body)))
+        if len(refs) == 1:
+            inferred["reference"] = refs[0]
+        elif len(refs) > 1:
+            warnings.append(
+                Problem(name, None, f"reference unknown: the text names several ({', '.join(refs)})", "warning")
+            )
+    if meta.adopted is None:
+        dates = _adoption_dates(body)
+        if len(dates) == 1:
+            inferred["adopted"] = dates.pop()
+        elif len(dates) > 1:
+            listed = ", ".join(d.isoformat() for d in sorted(dates))
+            warnings.append(Problem(name, None, f"adoption date unknown: several candidates ({listed})", "warning"))
+    if meta.title is None:
+        heading = _first_heading(body)
+        if heading and _TITLE_RE.match(heading):
+            inferred["title"] = heading
+    for field in inferred:
+        origins[field] = "inferred"
+    if inferred:
+        meta = meta.model_copy(update=inferred)
+    for field in ("reference", "adopted"):
+        if getattr(meta, field) is None and not any(field in w.message for w in warnings):
+            warnings.append(Problem(name, None, f"{field} unknown: not in front matter nor in the text", "warning"))
+    return meta, origins, warnings
+
+
+def _adoption_dates(body: str) -> set[dt.date]:
+    found: set[dt.date] = set()
+    for line in body.splitlines():
+        if not _ADOPTION_CONTEXT_RE.search(line):
+            continue
+        for pattern, order in _DATE_PATTERNS:
+            for match in pattern.finditer(line):
+                parts = dict(zip(order, match.groups(), strict=True))
+                month = parts["m"]
+                month_no = int(month) if month.isdigit() else _MONTHS[month.lower()]
+                try:
+                    found.add(dt.date(int(parts["y"]), month_no, int(parts["d"])))
+                except ValueError:
+                    continue
+    return found
+
+
+def _first_heading(body: str) -> str | None:
+    for block, _ in _blocks(body, 1):
+        if len(block) == 1 and _is_heading(block[0]):
+            return block[0].strip().lstrip("#").strip()
+        return None
+    return None
+
+
+def _blocks(body: str, first_line: int) -> Iterable[tuple[list[str], int]]:
+    """Blank-line separated blocks of lines, each with its first line number."""
+    block: list[str] = []
+    start = first_line
+    for number, line in enumerate(body.splitlines(), start=first_line):
+        if line.strip():
+            if not block:
+                start = number
+            block.append(line.rstrip())
+        elif block:
+            yield block, start
+            block = []
+    if block:
+        yield block, start
+
+
+def _is_heading(line: str) -> bool:
+    stripped = line.strip()
+    if stripped.startswith("#"):
+        return True
+    words = _WORD_RE.findall(stripped)
+    ends_sentence = stripped.rstrip("*_ ").endswith((".", "!", "?", ":", ";", '"', "\u201d", "\u2019", ")", "\u2026"))
+    return not ends_sentence and len(words) <= MAX_HEADING_WORDS
+
+
+def clean(text: str) -> str:
+    """Passage text as quoted: markdown emphasis markers removed, nothing else changed."""
+    return text.replace("**", "")
+
+
+def _last_sentence(text: str) -> str:
+    parts = re.split(r"(?<=[.!?])\s+", text.strip())
+    return parts[-1]
+
+
+def split_passages(name: str, body: str, first_line: int = 1) -> list[Passage]:
+    """Paragraphs and list items of ``body``; headings and fragments are left out.
+
+    Paragraphs are numbered as they stand in the file, headings included, so that a
+    reader can count to the cited one.
+    """
+    passages: list[Passage] = []
+    previous_text: str | None = None
+    for paragraph, (lines, start) in enumerate(_blocks(body, first_line), start=1):
+        items = _list_items(lines, start)
+        if items is None:
+            text = clean("\n".join(lines))
+            if not (len(lines) == 1 and _is_heading(lines[0])) and _long_enough(text):
+                passages.append(Passage(name, Position(paragraph, None, start), text))
+            previous_text = text
+            continue
+        head, entries = items
+        lead = None
+        if head:
+            head_text = clean("\n".join(head))
+            if _long_enough(head_text):
+                passages.append(Passage(name, Position(paragraph, None, start), head_text))
+            lead = _last_sentence(head_text) if head_text.rstrip().endswith(":") else None
+        elif previous_text and previous_text.rstrip().endswith(":"):
+            lead = _last_sentence(previous_text)
+        for number, (item_lines, item_start) in enumerate(entries, start=1):
+            text = clean("\n".join(item_lines))
+            if _long_enough(text):
+                passages.append(Passage(name, Position(paragraph, number, item_start), text, lead))
+        previous_text = None
+    return passages
+
+
+def _list_items(
+    lines: list[str], start: int
+) -> tuple[list[str], list[tuple[list[str], int]]] | None:
+    """Split a block into (lead lines, items) when it holds a list; None otherwise."""
+    if not any(_BULLET_RE.match(line) for line in lines):
+        return None
+    head: list[str] = []
+    items: list[tuple[list[str], int]] = []
+    for offset, line in enumerate(lines):
+        match = _BULLET_RE.match(line)
+        if match:
+            items.append(([line[match.end() :]], start + offset))
+        elif items:
+            items[-1][0].append(line.strip())
+        else:
+            head.append(line)
+    return head, items
+
+
+def _long_enough(text: str) -> bool:
+    return len(_WORD_RE.findall(text)) >= MIN_PASSAGE_WORDS
+
+
+def _drop_conflicting_dates(documents: list[Document]) -> tuple[list[Document], list[Problem]]:
+    """Keep one adoption date per reference: a later file that contradicts it is skipped.
+
+    Two dates for one resolution mean one file is wrong and the files cannot say which;
+    serving both would show a reader a date that may be false.
+    """
+    first: dict[str, Document] = {}
+    kept: list[Document] = []
+    problems: list[Problem] = []
+    for doc in documents:
+        ref, adopted = doc.meta.reference, doc.meta.adopted
+        earlier = first.get(ref) if ref else None
+        if ref and adopted and earlier is not None and earlier.meta.adopted not in (None, adopted):
+            problems.append(
+                Problem(
+                    doc.name,
+                    None,
+                    f"{ref} adopted {adopted.isoformat()} here but "
+                    f"{earlier.meta.adopted.isoformat() if earlier.meta.adopted else '?'} in {earlier.name}; "
+                    "file skipped until the dates agree",
+                )
+            )
+            continue
+        if ref and adopted and (earlier is None or earlier.meta.adopted is None):
+            first[ref] = doc
+        kept.append(doc)
+    return kept, problems

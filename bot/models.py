@@ -1,0 +1,209 @@
+"""Plain data shared by every layer: document metadata, passages, hits and problems.
+
+Metadata comes from files written by people, so it is a frozen pydantic model that
+rejects unknown keys and malformed values. Passages are many (10^6 is the design
+point), so they are slotted dataclasses rather than pydantic models.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, field_validator
+
+REFERENCE_RE = re.compile(r"^\d{4}/\d{4}\([A-Z]{3}\)$")
+
+
+class Kind(str, Enum):
+    """What a document is: the resolution's own text, or something written about it."""
+
+    text_adopted = "text_adopted"
+    summary = "summary"
+    news_report = "news_report"
+
+    @property
+    def label(self) -> str:
+        return {
+            Kind.text_adopted: "text adopted",
+            Kind.summary: "summary",
+            Kind.news_report: "news report",
+        }[self]
+
+    @property
+    def is_resolution_text(self) -> bool:
+        return self is Kind.text_adopted
+
+
+class DocumentMeta(BaseModel):
+    """The front matter of one corpus file; every field may be unknown (None)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    title: str | None = None
+    reference: str | None = None
+    adopted: dt.date | None = None
+    kind: Kind | None = None
+    source: str | None = None
+    url: str | None = None
+
+    @field_validator("title", "source", mode="before")
+    @classmethod
+    def _non_empty_text(cls, value: Any) -> Any:
+        if value is None:
+            return None
+        if not isinstance(value, str) or not value.strip():
+            raise ValueError("must be non-empty text")
+        return value.strip()
+
+    @field_validator("reference", mode="before")
+    @classmethod
+    def _reference(cls, value: Any) -> Any:
+        if value is None:
+            return None
+        text = str(value).strip()
+        if not REFERENCE_RE.match(text):
+            raise ValueError(
+                f"{text!r} is not a procedure reference like 2016/2607(RSP)"
+            )
+        return text
+
+    @field_validator("adopted", mode="before")
+    @classmethod
+    def _iso_date(cls, value: Any) -> Any:
+        # YAML already turns 2016-03-10 into a date; anything else must be an ISO
+        # string. pydantic alone would also accept Unix timestamps, which no admin means.
+        if value is None or (isinstance(value, dt.date) and not isinstance(value, dt.datetime)):
+            return value
+        if isinstance(value, str):
+            try:
+                return dt.date.fromisoformat(value.strip())
+            except ValueError:
+                pass
+        raise ValueError(f"{value!r} is not an ISO date like 2016-03-10")
+
+    @field_validator("url", mode="before")
+    @classmethod
+    def _url(cls, value: Any) -> Any:
+        if value is None:
+            return None
+        text = str(value).strip()
+        if not re.match(r"^https?://[^\s<>\"]+$", text):
+            raise ValueError(f"{text!r} is not an http(s) URL")
+        return text
+
+
+Origin = Literal["front matter", "inferred", "unknown"]
+META_FIELDS: tuple[str, ...] = ("title", "reference", "adopted", "kind", "source", "url")
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """Something wrong with a corpus file; errors make the file unservable."""
+
+    file: str
+    line: int | None
+    message: str
+    severity: Literal["error", "warning"] = "error"
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.severity}: {self.message}"
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    """Where a passage stands in its file: paragraph number, list item, first line."""
+
+    paragraph: int
+    item: int | None
+    line: int
+
+    def describe(self) -> str:
+        text = f"paragraph {self.paragraph}"
+        return f"{text}, item {self.item}" if self.item is not None else text
+
+    def as_dict(self) -> dict[str, int | None]:
+        return {"paragraph": self.paragraph, "item": self.item, "line": self.line}
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    """One answerable unit: a paragraph, or a list item with its lead-in sentence.
+
+    ``text`` is the wording as written, less markdown emphasis markers and the list
+    bullet; ``lead`` is the sentence that introduces a list item, if any.
+    """
+
+    document: str
+    position: Position
+    text: str
+    lead: str | None = None
+
+    @property
+    def searchable(self) -> str:
+        return f"{self.lead}\n{self.text}" if self.lead else self.text
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """One loaded corpus file with its metadata and where each field came from."""
+
+    name: str
+    meta: DocumentMeta
+    origins: dict[str, Origin]
+    passages: tuple[Passage, ...]
+    digest: str
+
+    @property
+    def kind_label(self) -> str:
+        return self.meta.kind.label if self.meta.kind else "document of unknown kind"
+
+    @property
+    def wording_note(self) -> str | None:
+        """A warning when the words are not the resolution's own, None when they are."""
+        kind = self.meta.kind
+        if kind is not None and kind.is_resolution_text:
+            return None
+        if kind is None:
+            return "The kind of this document is unknown: do not take it as the resolution's text."
+        return f"This is the {kind.label}'s wording, not the resolution's text."
+
+    def citation(self, position: Position | None = None) -> list[str]:
+        """Citation lines in plain text; every unknown field says so instead of guessing."""
+        meta = self.meta
+        reference = meta.reference or "reference unknown"
+        adopted = f"adopted {meta.adopted.isoformat()}" if meta.adopted else "adoption date unknown"
+        source = f"{self.kind_label}, {meta.source or 'source unknown'}"
+        where = f"{position.describe()} of {self.name}" if position else self.name
+        return [meta.title or "Title unknown", f"{reference} · {adopted} · {source}", where]
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """A ranked passage and the document it comes from."""
+
+    rank: int
+    score: float
+    passage: Passage
+    document: Document
+
+    def as_json(self) -> dict[str, Any]:
+        meta = self.document.meta
+        return {
+            "rank": self.rank,
+            "score": self.score,
+            "text": self.passage.text,
+            "lead": self.passage.lead,
+            "title": meta.title,
+            "reference": meta.reference,
+            "adopted": meta.adopted.isoformat() if meta.adopted else None,
+            "kind": meta.kind.value if meta.kind else None,
+            "source": meta.source,
+            "url": meta.url,
+            "document": self.document.name,
+            "position": self.passage.position.as_dict(),
+        }
