@@ -94,6 +94,13 @@ class Bm25Index:
         tid = self.vocab.get(token)
         return 0 if tid is None else int(self.indptr[tid + 1] - self.indptr[tid])
 
+    def passages_with(self, token: str) -> npt.NDArray[np.int32]:
+        """Ids of the passages that contain ``token``, ascending."""
+        tid = self.vocab.get(token)
+        if tid is None:
+            return np.zeros(0, dtype=np.int32)
+        return self.postings[self.indptr[tid] : self.indptr[tid + 1]]
+
     def scores(self, tokens: Sequence[str]) -> FloatArray:
         """Scores of every passage; equal to ``BM25Okapi.get_scores`` (for tests and tools)."""
         out = np.zeros(self.size)
