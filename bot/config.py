@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+logger = logging.getLogger(__name__)
 
 # Telegram tokens look like 123456789:AA...; checking the shape catches pasting mistakes
 # before the first network call.
@@ -48,7 +51,7 @@ class Settings(BaseSettings):
             parts = [p.strip() for p in value.split(",") if p.strip()]
             for part in parts:
                 if not re.fullmatch(r"-?\d+", part):
-                    raise ValueError(f"ADMIN_IDS: {part!r} is not a Telegram user id")
+                    raise ValueError(f"{part!r} is not a Telegram user id")
             return frozenset(int(p) for p in parts)
         return value
 

@@ -52,6 +52,16 @@ _ADOPTION_CONTEXT_RE = re.compile(r"adopt|resolution|text adopted", re.IGNORECAS
 _TITLE_RE = re.compile(r"^(?:European Parliament )?resolution\b", re.IGNORECASE)
 
 
+class _FrontMatterLoader(yaml.SafeLoader):
+    """SafeLoader that leaves dates as text, so DocumentMeta validates them with a clear error."""
+
+
+_FrontMatterLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 class CorpusError(Exception):
     """A corpus file that cannot be served; the message names the file."""
 
@@ -93,7 +103,7 @@ def load_corpus(directory: Path) -> Corpus:
         try:
             document, warnings = load_document(path)
         except CorpusError as exc:
-            logger.warning("skipping %s", exc.problem)
+            logger.debug("skipping %s", exc.problem)
             problems.append(exc.problem)
             continue
         documents.append(document)
@@ -163,7 +173,7 @@ def _split_front_matter(name: str, text: str) -> tuple[dict[str, Any], str, int]
     else:
         raise CorpusError(Problem(name, 1, "front matter opened with --- but never closed"))
     try:
-        data = yaml.safe_load(yaml_text) if yaml_text.strip() else {}
+        data = yaml.load(yaml_text, Loader=_FrontMatterLoader) if yaml_text.strip() else {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark is not None else 1

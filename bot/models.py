@@ -8,17 +8,20 @@ point), so they are slotted dataclasses rather than pydantic models.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
+logger = logging.getLogger(__name__)
+
 REFERENCE_RE = re.compile(r"^\d{4}/\d{4}\([A-Z]{3}\)$")
 
 
-class Kind(str, Enum):
+class Kind(StrEnum):
     """What a document is: the resolution's own text, or something written about it."""
 
     text_adopted = "text_adopted"

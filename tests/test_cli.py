@@ -1,0 +1,114 @@
+"""The command line: JSON shape, plain output and exit codes."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.cli import run_cli
+from tests.conftest import CORPUS, FIXTURES, ROOT
+
+HIT_KEYS = {
+    "rank", "score", "text", "title", "reference", "adopted", "kind", "source", "url",
+    "document", "position",
+}
+
+
+def _run(*argv: str) -> tuple[int, str]:
+    out = io.StringIO()
+    code = run_cli(list(argv), out)
+    return code, out.getvalue()
+
+
+def test_ask_json_shape() -> None:
+    code, out = _run("ask", "Vladimir Kozlov release", "--json", "--corpus", str(CORPUS), "--top", "2")
+    assert code == 0
+    data = json.loads(out)
+    assert set(data) == {"query", "hits"}
+    assert data["query"] == "Vladimir Kozlov release"
+    assert len(data["hits"]) == 2
+    first = data["hits"][0]
+    assert HIT_KEYS <= set(first)
+    assert first["rank"] == 1 and isinstance(first["score"], float)
+    assert first["reference"] == "2016/2607(RSP)"
+    assert first["adopted"] == "2016-03-10"
+    assert first["kind"] == "summary"
+    assert first["document"] == "2016-2607-kazakhstan-freedom-of-expression-oeil.md"
+    assert first["position"] == {"paragraph": 8, "item": 1, "line": 24}
+    assert first["url"] is None
+
+
+def test_ask_plain_text_shows_passage_and_citation() -> None:
+    code, out = _run("ask", "When did Parliament call for the release of Vladimir Kozlov?", "--corpus", str(CORPUS))
+    assert code == 0
+    assert "It called on the Kazakh authorities to:" in out
+    assert "– release the opposition leader Vladimir Kozlov" in out
+    assert "2016/2607(RSP) · adopted 2016-03-10 · summary, Legislative Observatory (OEIL)" in out
+    assert "paragraph 8, item 1 of 2016-2607-kazakhstan-freedom-of-expression-oeil.md" in out
+    assert "This is the summary's wording, not the resolution's text." in out
+
+
+def test_ask_no_match_exit_1() -> None:
+    code, out = _run("ask", "cryptocurrency", "--corpus", str(CORPUS))
+    assert code == 1
+    assert "No passage matches" in out
+    code, out = _run("ask", "cryptocurrency", "--json", "--corpus", str(CORPUS))
+    assert code == 1 and json.loads(out) == {"query": "cryptocurrency", "hits": []}
+
+
+def test_ask_bad_question_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out = _run("ask", "  ", "--corpus", str(CORPUS))
+    assert code == 2 and out == ""
+    assert "empty" in capsys.readouterr().err
+    code, out = _run("ask", "y" * 5000, "--json", "--corpus", str(CORPUS))
+    assert code == 2 and "5,000 characters" in json.loads(out)["error"]
+
+
+def test_ask_unknown_fields_are_shown_as_unknown(tmp_path: Path) -> None:
+    (tmp_path / "bare.txt").write_text(
+        "Lawmakers said on March 14 that the reservoir dam inspections must resume quickly.\n"
+    )
+    code, out = _run("ask", "reservoir dam", "--corpus", str(tmp_path))
+    assert code == 0
+    assert "Title unknown" in out
+    assert "reference unknown · adoption date unknown · document of unknown kind, source unknown" in out
+    data = json.loads(_run("ask", "reservoir dam", "--json", "--corpus", str(tmp_path))[1])
+    assert data["hits"][0]["adopted"] is None and data["hits"][0]["reference"] is None
+
+
+def test_top_must_be_a_sensible_number(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        run_cli(["ask", "Kozlov", "--top", "0"])
+    assert info.value.code == 2
+    assert "not between 1 and 100" in capsys.readouterr().err
+
+
+def test_check_corpus_clean_exit_0() -> None:
+    code, out = _run("check-corpus", str(CORPUS))
+    assert code == 0
+    assert "2 documents, 20 passages, 0 errors" in out
+    assert "2019-2610-kazakhstan-human-rights-tca.txt: 7 passages" in out
+    assert "reference: 2019/2610(RSP) (front matter)" in out
+    assert "url: unknown" in out
+
+
+def test_check_corpus_with_errors_exit_1() -> None:
+    code, out = _run("check-corpus", str(FIXTURES / "mixed_corpus"))
+    assert code == 1
+    assert "reference: 2020/2999(RSP) (inferred)" in out
+    assert "unknown-key.md:3: error: unknown key 'summary_by'" in out
+    assert "latin1.txt:2: error: not UTF-8" in out
+
+
+def test_python_dash_m_bot_runs_as_a_process() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "ask", "Article 174", "--json", "--corpus", str(CORPUS)],
+        capture_output=True, text=True, cwd=ROOT, timeout=60, check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Article 174" in json.loads(result.stdout)["hits"][0]["text"]

@@ -1,0 +1,195 @@
+"""Corpus files to documents and passages: the seeds, inference, and every kind of bad file."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from bot.corpus import load_corpus, parse_document
+from bot.models import Kind
+from tests.conftest import CORPUS, FIXTURES, ROOT
+
+TCA = "2019-2610-kazakhstan-human-rights-tca.txt"
+OEIL = "2016-2607-kazakhstan-freedom-of-expression-oeil.md"
+# sha256 of the originals in ../shared/seeds, so the check holds where shared/ is absent.
+SEED_SHA256 = {
+    TCA: "ca3c0cd45191ca3f4e372fa7151722702e604ff03c60a98d6ce270e9837be7af",
+    OEIL: "a5a58121c364ca09f854ea4ff59281e26588ed9e1875eb622c30f03b89ad75d2",
+}
+SEEDS = ROOT.parent / "shared" / "seeds"
+
+
+def _body(path: Path) -> bytes:
+    raw = path.read_bytes()
+    assert raw.startswith(b"---\n")
+    return raw.split(b"\n---\n", 1)[1]
+
+
+@pytest.mark.parametrize("name", [TCA, OEIL])
+def test_seed_bodies_are_byte_for_byte(name: str) -> None:
+    body = _body(CORPUS / name)
+    assert hashlib.sha256(body).hexdigest() == SEED_SHA256[name]
+    if SEEDS.is_dir():
+        originals = {hashlib.sha256(p.read_bytes()).hexdigest() for p in SEEDS.iterdir()}
+        assert hashlib.sha256(body).hexdigest() in originals
+
+
+def test_shipped_corpus_metadata() -> None:
+    corpus = load_corpus(CORPUS)
+    assert corpus.problems == ()
+    docs = {d.name: d for d in corpus.documents}
+    tca, oeil = docs[TCA].meta, docs[OEIL].meta
+    assert (tca.reference, tca.adopted, tca.kind, tca.source) == (
+        "2019/2610(RSP)", dt.date(2019, 3, 14), Kind.news_report, "Times of Central Asia",
+    )
+    assert tca.title == (
+        "European Parliament resolution of 14 March 2019 on the human rights situation in Kazakhstan"
+    )
+    assert (oeil.reference, oeil.adopted, oeil.kind) == (
+        "2016/2607(RSP)", dt.date(2016, 3, 10), Kind.summary,
+    )
+    assert oeil.url is None and docs[OEIL].origins["url"] == "unknown"
+    assert docs[OEIL].origins["reference"] == "front matter"
+
+
+def test_news_report_passages() -> None:
+    doc = {d.name: d for d in load_corpus(CORPUS).documents}[TCA]
+    texts = [p.text for p in doc.passages]
+    # Headline and byline are not passages; the dateline paragraph is, as written.
+    assert len(texts) == 7
+    assert texts[0].startswith("ASTANA (TCA) — The European Parliament on March 14 adopted")
+    assert not any(t.startswith("European Parliament urges") for t in texts)
+    assert "Times of Central Asia" not in texts
+    assert doc.passages[0].position.paragraph == 2
+    assert texts[1].startswith(
+        "The European Parliament called on the Kazakhstan authorities to “put an end to all forms"
+    )
+
+
+def test_summary_list_items_carry_their_lead_in() -> None:
+    doc = {d.name: d for d in load_corpus(CORPUS).documents}[OEIL]
+    items = [p for p in doc.passages if p.position.item is not None]
+    assert len(items) == 6
+    first = items[0]
+    assert first.lead == "It called on the Kazakh authorities to:"
+    assert first.text.startswith("release the opposition leader Vladimir Kozlov")
+    assert (first.position.paragraph, first.position.item) == (8, 1)
+    assert first.position.describe() == "paragraph 8, item 1"
+    # The title line and the OEIL dateline are not passages.
+    assert not any(p.text.startswith(("Resolution on", "2016/2607(RSP) -")) for p in doc.passages)
+
+
+def test_emphasis_markers_are_not_quotable_text() -> None:
+    doc = {d.name: d for d in load_corpus(CORPUS).documents}[OEIL]
+    joined = "\n".join(p.text for p in doc.passages)
+    assert "**" not in joined
+    assert "Parliament stressed its concerns about the climate for media and free speech in Kazakhstan and" in joined
+
+
+def test_passage_text_is_the_file_text_less_markers() -> None:
+    for doc in load_corpus(CORPUS).documents:
+        source = (CORPUS / doc.name).read_text(encoding="utf-8").replace("**", "")
+        for passage in doc.passages:
+            assert passage.text in source
+
+
+def test_mixed_corpus_reports_each_bad_file_and_serves_the_rest() -> None:
+    corpus = load_corpus(FIXTURES / "mixed_corpus")
+    served = sorted(d.name for d in corpus.documents)
+    assert served == ["ambiguous.txt", "good-inferred.md"]
+    errors = {p.file: p for p in corpus.problems if p.severity == "error"}
+    assert set(errors) == {
+        "latin1.txt", "binary.md", "empty.md", "broken-yaml.md", "unknown-key.md", "bad-date.md",
+    }
+    assert "not UTF-8" in errors["latin1.txt"].message and errors["latin1.txt"].line == 2
+    assert "binary" in errors["binary.md"].message
+    assert errors["empty.md"].message == "empty file"
+    assert "broken YAML" in errors["broken-yaml.md"].message
+    assert "unknown key 'summary_by'" in errors["unknown-key.md"].message
+    assert errors["unknown-key.md"].line == 3
+    assert "'adopted'" in errors["bad-date.md"].message and "2019-02-30" in errors["bad-date.md"].message
+    assert "notes.json" not in {p.file for p in corpus.problems}
+
+
+def test_inference_from_text_is_marked_inferred() -> None:
+    doc = {d.name: d for d in load_corpus(FIXTURES / "mixed_corpus").documents}["good-inferred.md"]
+    assert doc.meta.reference == "2020/2999(RSP)"
+    assert doc.meta.adopted == dt.date(2020, 1, 15)
+    assert doc.meta.title == "Resolution on press freedom in Freedonia"
+    assert doc.origins["reference"] == doc.origins["adopted"] == doc.origins["title"] == "inferred"
+    # Nothing in the text says what kind of document it is or who published it.
+    assert doc.meta.kind is None and doc.meta.source is None
+    assert doc.origins["kind"] == "unknown"
+
+
+def test_ambiguous_text_infers_nothing() -> None:
+    corpus = load_corpus(FIXTURES / "mixed_corpus")
+    doc = {d.name: d for d in corpus.documents}["ambiguous.txt"]
+    assert doc.meta.reference is None and doc.meta.adopted is None
+    warnings = [p.message for p in corpus.problems if p.file == "ambiguous.txt"]
+    assert any("several" in w and "2021/1111(RSP)" in w for w in warnings)
+
+
+def test_news_report_without_front_matter_has_no_year() -> None:
+    body = _body(CORPUS / TCA)
+    doc, warnings = parse_document("tca-bare.txt", body)
+    # "March 14" has no year: the date is unknown, never guessed.
+    assert doc.meta.adopted is None and doc.meta.reference is None
+    assert doc.citation()[1] == "reference unknown · adoption date unknown · document of unknown kind, source unknown"
+    assert any("adopted unknown" in w.message for w in warnings)
+
+
+def test_oeil_summary_without_front_matter_infers_reference_and_date() -> None:
+    doc, _ = parse_document("oeil-bare.md", _body(CORPUS / OEIL))
+    assert doc.meta.reference == "2016/2607(RSP)"
+    assert doc.meta.adopted == dt.date(2016, 3, 10)
+    assert doc.meta.title == "Resolution on freedom of expression in Kazakhstan"
+
+
+@pytest.mark.parametrize(
+    ("front", "message"),
+    [
+        ("reference: 2016-2607\n", "'reference'"),
+        ("adopted: 10/03/2016\n", "not an ISO date"),
+        ("kind: press_release\n", "'kind'"),
+        ("url: javascript:alert(1)\n", "not an http(s) URL"),
+        ("title: ''\n", "'title'"),
+        ("- just\n- a list\n", "key: value"),
+    ],
+)
+def test_bad_front_matter_values_are_named(front: str, message: str) -> None:
+    from bot.corpus import CorpusError
+
+    raw = f"---\n{front}---\nThe European Parliament adopted a resolution on this matter today.\n"
+    with pytest.raises(CorpusError) as info:
+        parse_document("x.md", raw.encode())
+    assert "x.md" in str(info.value)
+    assert message in str(info.value)
+
+
+def test_unclosed_front_matter_and_no_passage() -> None:
+    from bot.corpus import CorpusError
+
+    with pytest.raises(CorpusError, match="never closed"):
+        parse_document("open.md", b"---\ntitle: x\nThe body.\n")
+    with pytest.raises(CorpusError, match="no passage"):
+        parse_document("short.md", b"---\ntitle: x\n---\nToo short.\n")
+
+
+def test_conflicting_dates_for_one_reference(tmp_path: Path) -> None:
+    body = "\nThe European Parliament adopted a resolution on the matter of reservoirs today.\n"
+    (tmp_path / "a.md").write_text(f"---\nreference: 2019/2610(RSP)\nadopted: 2019-03-14\n---{body}")
+    (tmp_path / "b.md").write_text(f"---\nreference: 2019/2610(RSP)\nadopted: 2019-04-14\n---{body}")
+    corpus = load_corpus(tmp_path)
+    assert [d.name for d in corpus.documents] == ["a.md"]
+    (problem,) = corpus.problems
+    assert problem.file == "b.md" and "2019-03-14" in problem.message and "a.md" in problem.message
+
+
+def test_missing_corpus_directory(tmp_path: Path) -> None:
+    corpus = load_corpus(tmp_path / "nope")
+    assert corpus.documents == ()
+    assert "does not exist" in corpus.problems[0].message
