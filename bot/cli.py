@@ -15,6 +15,13 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.corpus import load_corpus
+from bot.evaluate import (
+    DEFAULT_QUESTIONS,
+    EvalSetError,
+    check_against_corpus,
+    evaluate,
+    load_eval_set,
+)
 from bot.models import META_FIELDS, Hit
 from bot.service import DEFAULT_TOP, BadQuestion, Service
 
@@ -55,6 +62,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = sub.add_parser("check-corpus", help="validate a corpus directory")
     check.add_argument("directory", nargs="?", type=Path, default=None, metavar="DIR")
+
+    evaluation = sub.add_parser("eval", help="measure ranking quality (MRR@5, recall@3)")
+    evaluation.add_argument(
+        "--questions", type=Path, default=DEFAULT_QUESTIONS, metavar="FILE",
+        help=f"evaluation set (default: {DEFAULT_QUESTIONS})",
+    )
+    evaluation.add_argument("--details", action="store_true", help="list the questions missed")
+    _corpus_option(evaluation)
     return parser
 
 
@@ -131,9 +146,27 @@ def cmd_check_corpus(args: argparse.Namespace, out: TextIO) -> int:
     return 1 if errors else EXIT_OK
 
 
+def cmd_eval(args: argparse.Namespace, out: TextIO) -> int:
+    service = Service(args.corpus or default_corpus_dir())
+    try:
+        eval_set = load_eval_set(args.questions)
+        check_against_corpus(eval_set, service.snapshot.corpus.documents, args.questions)
+    except EvalSetError as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_USAGE
+    report = evaluate(service, eval_set)
+    for line in report.summary():
+        print(line, file=out)
+    if args.details:
+        for line in report.misses():
+            print(f"  {line}", file=out)
+    return EXIT_OK
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace, TextIO], int]] = {
     "ask": cmd_ask,
     "check-corpus": cmd_check_corpus,
+    "eval": cmd_eval,
 }
 
 
