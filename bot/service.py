@@ -1,4 +1,4 @@
-"""What the bot can do, without Telegram: ask, sources, reload.
+"""What the bot can do, without Telegram: ask, sources, reload, corpus edits, stats.
 
 The service holds one immutable snapshot (corpus + index). Answers read whichever
 snapshot is current when they start; a reload builds a new one aside and swaps the
@@ -8,15 +8,20 @@ reference in one assignment, so no answer ever sees a half-built index.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar, cast
 
-from bot.corpus import Corpus, load_corpus
+from bot import store
+from bot.corpus import Corpus, CorpusError, load_corpus, parse_document
 from bot.index import Bm25Index
 from bot.models import Document, Hit, Passage, Problem
+from bot.stats import AnswerStats, StatsReport
 from bot.tokens import tokenize
 
 logger = logging.getLogger(__name__)
@@ -73,13 +78,79 @@ class Resolution:
     documents: tuple[Document, ...] = field(default=())
 
 
+@dataclass(frozen=True, slots=True)
+class ReloadReport:
+    """What a reload changed, or why the old corpus was kept."""
+
+    added: tuple[str, ...]
+    removed: tuple[str, ...]
+    changed: tuple[str, ...]
+    documents_before: int
+    documents_after: int
+    passages_before: int
+    passages_after: int
+    seconds: float
+    problems: tuple[Problem, ...]
+    kept_old: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class UploadResult:
+    """A file written into the corpus and the reload that followed."""
+
+    name: str
+    replaced: bool
+    passages: int
+    reload: ReloadReport
+
+
+class NeedsConfirmation(Exception):
+    """The upload would replace an existing file; ask the admin first."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"{name} already exists")
+        self.name = name
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceStats:
+    uptime_s: float
+    documents: int
+    passages: int
+    answers: StatsReport
+
+
+_Method = TypeVar("_Method", bound=Callable[..., Any])
+
+
+def _timed(method: _Method) -> _Method:
+    """Record how long each answer takes, for /stats."""
+
+    @functools.wraps(method)
+    def wrapper(self: Service, *args: Any, **kwargs: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return method(self, *args, **kwargs)
+        finally:
+            self._stats.record(time.perf_counter() - started)
+
+    return cast(_Method, wrapper)
+
+
 class Service:
     """The bot's logic; every public method is synchronous and thread-safe."""
 
     def __init__(self, corpus_dir: Path) -> None:
         self.corpus_dir = corpus_dir
         self._snapshot = Snapshot.build(load_corpus(corpus_dir))
-        self._reload_lock = threading.Lock()
+        self._stats = AnswerStats()
+        # Reloads are coalesced: a reload requested while one runs waits for it and
+        # shares its report, so two /reload commands at once build once.
+        self._reload_cond = threading.Condition()
+        self._reloading = False
+        self._last_report: ReloadReport | None = None
+        # Serialises writes to the corpus directory (upload, replace, remove).
+        self._write_lock = threading.Lock()
         for problem in self._snapshot.corpus.problems:
             logger.warning("corpus: %s", problem)
         logger.info(
@@ -93,6 +164,7 @@ class Service:
     def snapshot(self) -> Snapshot:
         return self._snapshot
 
+    @_timed
     def ask(self, question: str, top: int = DEFAULT_TOP, offset: int = 0) -> Answer:
         """The best ``top`` passages for ``question`` after skipping ``offset`` of them."""
         tokens = validate_question(question)
@@ -127,6 +199,109 @@ class Service:
     @property
     def problems(self) -> tuple[Problem, ...]:
         return self._snapshot.corpus.problems
+
+    def reload(self) -> ReloadReport:
+        """Re-read the corpus directory and swap the new index in, atomically.
+
+        Answers keep using the old snapshot until the single assignment below. When
+        nothing loadable remains, the old snapshot stays and the report says so.
+        """
+        with self._reload_cond:
+            if self._reloading:
+                while self._reloading:
+                    self._reload_cond.wait()
+                if self._last_report is not None:
+                    return self._last_report
+            self._reloading = True
+        report: ReloadReport | None = None
+        try:
+            report = self._rebuild()
+            return report
+        finally:
+            with self._reload_cond:
+                self._reloading = False
+                self._last_report = report
+                self._reload_cond.notify_all()
+
+    def _rebuild(self) -> ReloadReport:
+        started = time.perf_counter()
+        old = self._snapshot
+        corpus = load_corpus(self.corpus_dir)
+        for problem in corpus.problems:
+            logger.warning("corpus: %s", problem)
+        kept_old = not corpus.documents
+        new = old if kept_old else Snapshot.build(corpus)
+        if not kept_old:
+            self._snapshot = new  # the atomic swap
+        before = {d.name: d.digest for d in old.corpus.documents}
+        after = {d.name: d.digest for d in corpus.documents}
+        report = ReloadReport(
+            added=tuple(sorted(after.keys() - before.keys())),
+            removed=tuple(sorted(before.keys() - after.keys())),
+            changed=tuple(sorted(n for n in before.keys() & after.keys() if before[n] != after[n])),
+            documents_before=len(before),
+            documents_after=len(new.corpus.documents),
+            passages_before=len(old.passages),
+            passages_after=len(new.passages),
+            seconds=time.perf_counter() - started,
+            problems=corpus.problems,
+            kept_old=kept_old,
+        )
+        logger.info(
+            "reload: %d -> %d passages in %.2fs%s",
+            report.passages_before, report.passages_after, report.seconds,
+            " (nothing loadable: old corpus kept)" if kept_old else "",
+        )
+        return report
+
+    def add_document(self, requested_name: str, data: bytes, overwrite: bool = False) -> UploadResult:
+        """Validate an uploaded file, write it into the corpus, and reload.
+
+        Raises CorpusError (the file is not servable), store.StoreError (bad name) or
+        NeedsConfirmation (a file of that name exists and ``overwrite`` is false).
+        Nothing is written unless the file is valid.
+        """
+        name = store.safe_name(requested_name)
+        document, _ = parse_document(name, data)
+        self._check_dates_agree(document)
+        with self._write_lock:
+            try:
+                store.write_atomically(self.corpus_dir, name, data, overwrite)
+            except FileExistsError:
+                raise NeedsConfirmation(name) from None
+            replaced = overwrite and name in self._snapshot.documents
+        return UploadResult(name, replaced, len(document.passages), self.reload())
+
+    def remove_document(self, name: str) -> ReloadReport:
+        """Move a corpus file to the trash and reload."""
+        with self._write_lock:
+            store.remove(self.corpus_dir, name)
+        return self.reload()
+
+    def documents(self) -> tuple[Document, ...]:
+        """The documents being served, in file-name order."""
+        return self._snapshot.corpus.documents
+
+    def stats(self) -> ServiceStats:
+        snap = self._snapshot
+        answers = self._stats.report()
+        return ServiceStats(answers.uptime_s, len(snap.corpus.documents), len(snap.passages), answers)
+
+    def _check_dates_agree(self, document: Document) -> None:
+        meta = document.meta
+        if not (meta.reference and meta.adopted):
+            return
+        for other in self._snapshot.corpus.documents:
+            if other.name == document.name or other.meta.reference != meta.reference:
+                continue
+            if other.meta.adopted and other.meta.adopted != meta.adopted:
+                raise CorpusError(
+                    Problem(
+                        document.name, None,
+                        f"{meta.reference} adopted {meta.adopted.isoformat()} here but "
+                        f"{other.meta.adopted.isoformat()} in {other.name}",
+                    )
+                )
 
 
 def validate_question(question: str) -> list[str]:
