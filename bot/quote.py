@@ -1,0 +1,517 @@
+"""Quote check: is this quote in the corpus verbatim, with marked cuts, nearly, or not at all?
+
+Words are compared, not characters: case, whitespace, punctuation between words,
+typographic quotes, apostrophes and dashes, and markdown markers do not count. Every
+span points into ``Passage.text`` exactly as stored, so what is highlighted is the text
+as written. Candidates come from the BM25 index (postings of the quote's rarest
+tokens), never from a scan of every passage, so a check stays fast on a large corpus.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from bisect import bisect_right
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+from enum import StrEnum
+from functools import lru_cache
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from bot.index import Bm25Index
+from bot.models import Document, Hit, Passage
+from bot.tokens import fold, tokenize
+
+logger = logging.getLogger(__name__)
+
+MAX_QUOTE_CHARS = 4096
+# "Most words in order": a journalist's slip of a word or two in a sentence stays near.
+NEAR_THRESHOLD = 0.8
+MAX_MATCHES = 10
+# Verbatim candidates hold every token of the quote; verifying more than this many is
+# wasted work once MAX_MATCHES are listed, and bounds the time of a one-word quote.
+MAX_VERIFIED = 200
+# Candidates for a near miss: the BM25 best passages for the quote's rarest tokens.
+NEAR_CANDIDATES = 12
+RAREST_TOKENS = 24
+
+# The same pattern as bot.tokens' search tokens, so that a verbatim quote's tokens are
+# always among its passage's tokens (tests/test_quote.py checks the two agree).
+_WORD_RE = re.compile(
+    r"\d{4}/\d{4}\([a-z]{3}\)"
+    r"|\d+(?:[./]\d+)*"
+    r"|[^\W\d_]+(?:'[^\W\d_]+)*"
+)
+# A cut marked in the quote, after folding ("…" folds to "..."): ..., [...], (...), . . .
+_CUT_RE = re.compile(r"\[\s*\.{3,}\s*\]|\(\s*\.{3,}\s*\)|\.{3,}|\.\s\.\s\.")
+# Quotation marks a message may be wrapped in, straight or typographic.
+_OPENING = "\"'\u201c\u201e\u00ab\u2018\u201a\u201f\u300c"
+_CLOSING = "\"'\u201d\u201c\u00bb\u2019\u2018\u300d"
+_SEP = "\x01"  # joins folded words for a C-speed sequence search; never inside a word
+
+
+class BadQuote(ValueError):
+    """A quote the bot cannot check; the message is meant for the user."""
+
+
+class Verdict(StrEnum):
+    """How a quote stands in the corpus."""
+
+    verbatim = "verbatim"
+    near = "near"
+    not_found = "not_found"
+
+
+DiffKind = Literal["same", "add", "drop", "change", "cut"]
+
+
+@dataclass(frozen=True, slots=True)
+class DiffOp:
+    """One step of a word diff, from the quote's point of view.
+
+    ``same``: words as in the passage; ``add``: words the quote adds; ``drop``: passage
+    words the quote leaves out; ``cut``: passage words left out where the quote marks a
+    cut ("…"); ``change``: passage words the quote replaces. ``quote`` is the quote's
+    wording as typed, ``passage`` the passage's as written; ``span`` locates the passage
+    words in ``Passage.text`` (None for ``add`` and for words of the lead-in sentence).
+    """
+
+    kind: DiffKind
+    quote: str
+    passage: str
+    span: tuple[int, int] | None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "op": self.kind,
+            "quote": self.quote,
+            "passage": self.passage,
+            "span": list(self.span) if self.span else None,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteMatch:
+    """One passage where the quote stands (or the closest one, for a near miss or none).
+
+    ``span`` is [start, end) in ``passage.text`` from the first matched word to the
+    last; ``segments`` are the spans of each part of a quote with cuts (one part
+    otherwise); ``lead_span`` is the part matched in ``passage.lead``, if any.
+    """
+
+    passage: Passage
+    document: Document
+    span: tuple[int, int]
+    segments: tuple[tuple[int, int], ...]
+    lead_span: tuple[int, int] | None
+    similarity: float
+    diff: tuple[DiffOp, ...] = ()
+
+    @property
+    def matched_text(self) -> str:
+        return self.passage.text[self.span[0] : self.span[1]]
+
+    def as_json(self) -> dict[str, Any]:
+        # The citation keys are ask's, from Hit.as_json; rank and score belong to ask.
+        data = Hit(0, 0.0, self.passage, self.document).as_json()
+        del data["rank"], data["score"]
+        data.update(
+            {
+                "span": list(self.span),
+                "segments": [list(s) for s in self.segments],
+                "lead_span": list(self.lead_span) if self.lead_span else None,
+                "similarity": round(self.similarity, 4),
+                "diff": [op.as_json() for op in self.diff],
+            }
+        )
+        return data
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteResult:
+    """The verdict on a quote and the passages behind it.
+
+    For ``verbatim`` the matches are every passage (up to MAX_MATCHES) holding the
+    words; for ``near`` the closest passages with their diffs; for ``not_found`` the
+    single closest passage, which is not a match, or none when no word is shared.
+    """
+
+    quote: str
+    verdict: Verdict
+    omissions: bool
+    similarity: float
+    matches: tuple[QuoteMatch, ...]
+    more: bool = False
+
+    @property
+    def found(self) -> bool:
+        return self.verdict is Verdict.verbatim
+
+    @property
+    def in_resolution_text(self) -> bool:
+        """Whether any match is in the resolution's own text (not a report or summary)."""
+        return any(
+            m.document.meta.kind is not None and m.document.meta.kind.is_resolution_text
+            for m in self.matches
+        )
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "quote": self.quote,
+            "verdict": self.verdict.value,
+            "omissions": self.omissions,
+            "similarity": round(self.similarity, 4),
+            "matches": [m.as_json() for m in self.matches],
+            "more": self.more,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class _Words:
+    """Folded words of a text with their [start, end) offsets in the original text."""
+
+    text: str
+    words: tuple[str, ...]
+    starts: tuple[int, ...]
+    ends: tuple[int, ...]
+    folded_starts: tuple[int, ...]
+    joined: str  # _SEP + words joined by _SEP + _SEP
+    offsets: tuple[int, ...]  # index in ``joined`` of the separator before each word
+
+
+def _fold_map(text: str) -> tuple[str, list[int], list[int]]:
+    """Folded text and, per folded character, the original [start, end) it came from.
+
+    Folding one base character with its combining marks at a time keeps every folded
+    character traceable to the original, even when folding changes the length
+    (ß → ss, ligatures, a soft hyphen that vanishes).
+    """
+    out: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    n = len(text)
+    i = 0
+    while i < n:
+        ch = text[i]
+        j = i + 1
+        while j < n and text[j] >= "\u0300" and unicodedata.combining(text[j]):
+            j += 1
+        piece = ch.lower() if ch < "\x80" and j == i + 1 else fold(text[i:j])
+        out.append(piece)
+        starts.extend([i] * len(piece))
+        ends.extend([j] * len(piece))
+        i = j
+    return "".join(out), starts, ends
+
+
+@lru_cache(maxsize=8192)
+def _words(text: str) -> _Words:
+    folded, starts, ends = _fold_map(text)
+    found = [(m.group(), m.start(), m.end()) for m in _WORD_RE.finditer(folded)]
+    words = tuple(w for w, _, _ in found)
+    offsets: list[int] = []
+    pos = 0
+    for word in words:
+        offsets.append(pos)
+        pos += len(word) + 1
+    return _Words(
+        text,
+        words,
+        tuple(starts[s] for _, s, _ in found),
+        tuple(ends[e - 1] for _, _, e in found),
+        tuple(s for _, s, _ in found),
+        _SEP + _SEP.join(words) + _SEP,
+        tuple(offsets),
+    )
+
+
+def quoted_text(message: str) -> str | None:
+    """The inside of a message wholly in quotation marks (straight or typographic), else None."""
+    text = message.strip()
+    if len(text) >= 3 and text[0] in _OPENING and text[-1] in _CLOSING:
+        inner = text[1:-1].strip()
+        return inner or None
+    return None
+
+
+def validate_quote(quote: str) -> tuple[str, list[str]]:
+    """The stripped quote and its search tokens, or BadQuote with a message for the user."""
+    text = quote.strip()
+    if not text:
+        raise BadQuote("Please paste a quote to check: the message is empty.")
+    if len(text) > MAX_QUOTE_CHARS:
+        raise BadQuote(
+            f"That quote is {len(text):,} characters long; "
+            f"please check at most {MAX_QUOTE_CHARS:,} characters at a time."
+        )
+    if not _WORD_RE.search(fold(text)):
+        raise BadQuote("That quote has no words to check: paste the sentence as it was written.")
+    tokens = tokenize(text)
+    if not tokens:
+        raise BadQuote(
+            "That quote has only common words, which stand almost everywhere. "
+            "Paste a longer part of the sentence."
+        )
+    return text, tokens
+
+
+def check_quote(
+    quote: str,
+    passages: Sequence[Passage],
+    documents: Mapping[str, Document],
+    index: Bm25Index,
+) -> QuoteResult:
+    """Check ``quote`` against one consistent snapshot (passages, documents, index)."""
+    text, tokens = validate_quote(quote)
+    q = _words(text)
+    segments = _segments(text, q)
+    omissions = len(segments) > 1
+    rare = _rarest(index, tokens)
+
+    verbatim, more = _verbatim(q, segments, rare, passages, documents, index)
+    if verbatim:
+        ordered = sorted(verbatim, key=lambda m: not _is_resolution_text(m.document))
+        return QuoteResult(text, Verdict.verbatim, omissions, 1.0, tuple(ordered), more)
+
+    near = _closest(q, segments, rare[:RAREST_TOKENS], passages, documents, index)
+    if near and near[0].similarity >= NEAR_THRESHOLD:
+        listed = tuple(m for m in near if m.similarity >= NEAR_THRESHOLD)[:MAX_MATCHES]
+        return QuoteResult(text, Verdict.near, omissions, listed[0].similarity, listed)
+    if near:
+        # Shown as the closest passage, not as a match: no diff to suggest it nearly is one.
+        best = near[0]
+        closest = QuoteMatch(
+            best.passage, best.document, best.span, best.segments, best.lead_span, best.similarity
+        )
+        return QuoteResult(text, Verdict.not_found, omissions, best.similarity, (closest,))
+    return QuoteResult(text, Verdict.not_found, omissions, 0.0, ())
+
+
+def _is_resolution_text(document: Document) -> bool:
+    return document.meta.kind is not None and document.meta.kind.is_resolution_text
+
+
+def _segments(text: str, q: _Words) -> list[tuple[int, int]]:
+    """Word index ranges [i, j) of the quote's parts between marked cuts (empty parts dropped)."""
+    folded, _, _ = _fold_map(text)
+    cuts = [m.start() for m in _CUT_RE.finditer(folded)]
+    bounds: list[tuple[int, int]] = []
+    start = 0
+    for cut in cuts:
+        end = bisect_right(q.folded_starts, cut)
+        if end > start:
+            bounds.append((start, end))
+        start = max(start, end)
+    if len(q.words) > start:
+        bounds.append((start, len(q.words)))
+    return bounds
+
+
+def _rarest(index: Bm25Index, tokens: list[str]) -> list[str]:
+    """Distinct tokens, rarest first; a token unknown to the index comes first (df 0)."""
+    return sorted(set(tokens), key=lambda t: (index.document_frequency(t), t))
+
+
+def _verbatim(
+    q: _Words,
+    segments: list[tuple[int, int]],
+    rare: list[str],
+    passages: Sequence[Passage],
+    documents: Mapping[str, Document],
+    index: Bm25Index,
+) -> tuple[list[QuoteMatch], bool]:
+    """Passages holding every part of the quote in order; and whether more were left unread."""
+    candidates: npt.NDArray[np.int32] | None = None
+    for token in rare:
+        ids = index.passages_with(token)
+        candidates = ids if candidates is None else np.intersect1d(candidates, ids, assume_unique=True)
+        # Once few remain, checking them is cheaper than intersecting more postings.
+        if len(candidates) <= 8:
+            break
+    if candidates is None or not len(candidates):
+        return [], False
+    needles = [_SEP + _SEP.join(q.words[i:j]) + _SEP for i, j in segments]
+    matches: list[QuoteMatch] = []
+    for checked, pid in enumerate(candidates.tolist()):
+        if len(matches) >= MAX_MATCHES or checked >= MAX_VERIFIED:
+            return matches, True
+        passage = passages[pid]
+        found = _find_in_order(needles, passage)
+        if found is not None:
+            matches.append(_match(passage, documents[passage.document], found, 1.0, ()))
+    return matches, False
+
+
+def _find_in_order(needles: list[str], passage: Passage) -> list[tuple[int, int]] | None:
+    """Word ranges of each needle, in order, ending in the passage text (not only its lead)."""
+    p = _words(passage.searchable)
+    lead_words = _lead_word_count(passage, p)
+    first_from = 0
+    while True:
+        ranges: list[tuple[int, int]] = []
+        pos = p.offsets[first_from] if first_from < len(p.offsets) else len(p.joined)
+        for needle in needles:
+            at = p.joined.find(needle, pos)
+            if at < 0:
+                return None
+            start = bisect_right(p.offsets, at) - 1
+            end = start + needle.count(_SEP) - 1
+            ranges.append((start, end))
+            pos = p.offsets[end] if end < len(p.offsets) else len(p.joined) - 1
+        if ranges[-1][1] > lead_words:
+            return ranges
+        # Wholly inside the lead-in sentence, which is a passage of its own: look further.
+        first_from = ranges[0][0] + 1
+
+
+def _lead_word_count(passage: Passage, p: _Words) -> int:
+    if not passage.lead:
+        return 0
+    return bisect_right(p.starts, len(passage.lead))
+
+
+def _match(
+    passage: Passage,
+    document: Document,
+    ranges: list[tuple[int, int]],
+    similarity: float,
+    diff: tuple[DiffOp, ...],
+) -> QuoteMatch:
+    """A match from word ranges of ``passage.searchable``, with spans into text and lead."""
+    p = _words(passage.searchable)
+    start, end = p.starts[ranges[0][0]], p.ends[ranges[-1][1] - 1]
+    shift = len(passage.lead) + 1 if passage.lead else 0
+    segments = tuple(
+        span
+        for i, j in ranges
+        if (span := _text_span(p.starts[i], p.ends[j - 1], shift)) is not None
+    )
+    span = _text_span(start, end, shift) or (0, 0)
+    lead_span = (start, min(end, shift - 1)) if shift and start < shift - 1 else None
+    return QuoteMatch(passage, document, span, segments, lead_span, similarity, diff)
+
+
+def _text_span(start: int, end: int, shift: int) -> tuple[int, int] | None:
+    """A span of ``searchable`` as a span of ``text`` (clipped), None if wholly in the lead."""
+    if end <= shift:
+        return None
+    return max(start - shift, 0), end - shift
+
+
+def _closest(
+    q: _Words,
+    segments: list[tuple[int, int]],
+    rare: list[str],
+    passages: Sequence[Passage],
+    documents: Mapping[str, Document],
+    index: Bm25Index,
+) -> list[QuoteMatch]:
+    """The BM25 candidates aligned word by word with the quote, most similar first."""
+    ids, _, _ = index.top(rare, NEAR_CANDIDATES)
+    cut_starts = {i for i, _ in segments[1:]}
+    aligned: list[tuple[float, int, QuoteMatch]] = []
+    for pid in ids.tolist():
+        passage = passages[pid]
+        match = _align(q, cut_starts, passage, documents[passage.document])
+        if match is not None:
+            aligned.append((match.similarity, pid, match))
+    aligned.sort(key=lambda item: (-item[0], not _is_resolution_text(item[2].document), item[1]))
+    return [m for _, _, m in aligned]
+
+
+def _align(q: _Words, cut_starts: set[int], passage: Passage, document: Document) -> QuoteMatch | None:
+    """The passage's best window for the quote, its similarity and the word diff."""
+    p = _words(passage.searchable)
+    matcher = SequenceMatcher(None, q.words, p.words, autojunk=False)
+    blocks = [b for b in matcher.get_matching_blocks() if b.size]
+    if not blocks:
+        return None
+    # Choose the run of matching blocks with the best ratio, so that a common word far
+    # away in the passage does not stretch the window over unrelated text.
+    best = (0.0, 0, 0)
+    total = len(q.words)
+    for i in range(len(blocks)):
+        matched = 0
+        for j in range(i, len(blocks)):
+            matched += blocks[j].size
+            width = blocks[j].b + blocks[j].size - blocks[i].b
+            ratio = 2 * matched / (total + width)
+            if ratio > best[0]:
+                best = (ratio, blocks[i].b, blocks[j].b + blocks[j].size)
+    _, lo, hi = best
+    if hi <= _lead_word_count(passage, p):
+        return None  # wholly in the lead-in sentence, a passage of its own
+    window = SequenceMatcher(None, q.words, p.words[lo:hi], autojunk=False)
+    shift = len(passage.lead) + 1 if passage.lead else 0
+    diff: list[DiffOp] = []
+    same = cut = 0
+    for tag, i1, i2, j1, j2 in _slide_to_cuts(window.get_opcodes(), cut_starts, p.words[lo:hi]):
+        quote_words = _slice(q, i1, i2)
+        passage_words = _slice(p, lo + j1, lo + j2)
+        span = (
+            _text_span(p.starts[lo + j1], p.ends[lo + j2 - 1], shift) if j2 > j1 else None
+        )
+        kind: DiffKind
+        if tag == "equal":
+            kind = "same"
+        elif tag == "delete":
+            kind = "add"
+        elif tag == "insert":
+            kind = "cut" if i1 in cut_starts else "drop"
+        else:
+            kind = "change"
+        diff.append(DiffOp(kind, quote_words, passage_words, span))
+        same += i2 - i1 if kind == "same" else 0
+        cut += j2 - j1 if kind == "cut" else 0
+    # Words the quote marks as cut are not differences: they leave the ratio alone.
+    similarity = 2 * same / (len(q.words) + hi - lo - cut)
+    return _match(passage, document, [(lo, hi)], similarity, tuple(diff))
+
+
+Opcode = tuple[str, int, int, int, int]
+
+
+def _slide_to_cuts(ops: Sequence[Opcode], cut_starts: set[int], b: Sequence[str]) -> list[Opcode]:
+    """Move each left-out stretch of the passage to where the quote marks its cut.
+
+    "authorities to ... ensure" against "authorities to quash ... and to ensure" can be
+    aligned with either "to" matched; the diff should show the stretch the quote cut,
+    so an insertion slides right over equal words while that keeps the same alignment.
+    """
+    out = list(ops)
+    k = 0
+    while k < len(out):
+        tag, i1, _, j1, j2 = out[k]
+        nxt = out[k + 1] if k + 1 < len(out) else None
+        k += 1
+        if tag != "insert" or i1 in cut_starts or nxt is None or nxt[0] != "equal":
+            continue
+        shift = 0
+        while shift < nxt[2] - nxt[1] and b[j1 + shift] == b[j2 + shift]:
+            shift += 1
+            if i1 + shift in cut_starts:
+                break
+        if i1 + shift not in cut_starts:
+            continue
+        here = k - 1
+        prev = out[here - 1] if here > 0 else None
+        out[here] = ("insert", i1 + shift, i1 + shift, j1 + shift, j2 + shift)
+        out[here + 1] = ("equal", nxt[1] + shift, nxt[2], nxt[3] + shift, nxt[4])
+        if prev is not None and prev[0] == "equal":
+            out[here - 1] = ("equal", prev[1], prev[2] + shift, prev[3], prev[4] + shift)
+        else:
+            out.insert(here, ("equal", i1, i1 + shift, j1, j1 + shift))
+            k += 1
+    return [op for op in out if op[0] != "equal" or op[2] > op[1]]
+
+
+def _slice(words: _Words, i: int, j: int) -> str:
+    """Words i..j as written, with whatever stands between them in the original."""
+    if j <= i:
+        return ""
+    return words.text[words.starts[i] : words.ends[j - 1]]
