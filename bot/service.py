@@ -21,6 +21,7 @@ from bot import store
 from bot.corpus import Corpus, CorpusError, load_corpus, parse_document
 from bot.index import Bm25Index
 from bot.models import Document, Hit, Passage, Problem
+from bot.quote import QuoteResult, check_quote
 from bot.stats import AnswerStats, StatsReport
 from bot.tokens import tokenize
 
@@ -176,6 +177,16 @@ class Service:
             if rank > offset
         )
         return Answer(question.strip(), hits, total, offset)
+
+    @_timed
+    def quote(self, text: str) -> QuoteResult:
+        """Whether ``text`` stands in the corpus verbatim, with cuts, nearly, or not at all.
+
+        Raises bot.quote.BadQuote (a message for the user) for an empty, over-long or
+        wordless quote.
+        """
+        snap = self._snapshot  # one snapshot throughout, even if a reload swaps it meanwhile
+        return check_quote(text, snap.passages, snap.documents, snap.index)
 
     def sources(self) -> list[Resolution]:
         """Every resolution in the corpus, oldest first, with the documents behind it."""
