@@ -23,6 +23,7 @@ from bot.evaluate import (
     load_eval_set,
 )
 from bot.models import META_FIELDS, Hit
+from bot.quote import BadQuote, QuoteMatch, QuoteResult, Verdict
 from bot.service import DEFAULT_TOP, BadQuestion, Service
 
 logger = logging.getLogger(__name__)
@@ -59,6 +60,11 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--top", type=_positive, default=DEFAULT_TOP, metavar="N")
     ask.add_argument("--json", action="store_true", help="one JSON object on stdout")
     _corpus_option(ask)
+
+    quote = sub.add_parser("quote", help="check whether a quote stands in the corpus, and where")
+    quote.add_argument("text", metavar="QUOTE")
+    quote.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    _corpus_option(quote)
 
     check = sub.add_parser("check-corpus", help="validate a corpus directory")
     check.add_argument("directory", nargs="?", type=Path, default=None, metavar="DIR")
@@ -163,8 +169,99 @@ def cmd_eval(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
+def cmd_quote(args: argparse.Namespace, out: TextIO) -> int:
+    """Exit 0 when the quote is verbatim (cuts allowed), 1 near or not found, 2 bad quote."""
+    service = Service(args.corpus or default_corpus_dir())
+    try:
+        result = service.quote(args.text)
+    except BadQuote as exc:
+        if args.json:
+            json.dump({"quote": args.text, "error": str(exc), "matches": []}, out, ensure_ascii=False)
+            out.write("\n")
+        else:
+            print(str(exc), file=sys.stderr)
+        return EXIT_USAGE
+    if args.json:
+        json.dump(result.as_json(), out, ensure_ascii=False, indent=2)
+        out.write("\n")
+    else:
+        print(format_quote(result), file=out)
+    return EXIT_OK if result.found else EXIT_NOT_FOUND
+
+
+_DIFF_LABELS = {
+    "add": "the quote adds",
+    "drop": "the quote drops",
+    "change": "the quote changes",
+    "cut": "cut marked in the quote",
+}
+
+
+def format_quote(result: QuoteResult) -> str:
+    """A quote check as plain text: the verdict, then each passage with the words marked."""
+    count = len(result.matches)
+    places = f"{count}{'+' if result.more else ''} passage{'s' if count > 1 else ''}"
+    if result.verdict is Verdict.verbatim and result.omissions:
+        lines = [f"Verbatim with omissions: each part stands, in order, in {places}."]
+    elif result.verdict is Verdict.verbatim:
+        lines = [f"Verbatim: the words stand in this order in {places}."]
+    elif result.verdict is Verdict.near:
+        lines = [f"Near miss (similarity {result.similarity:.2f}): not word for word. "
+                 "The closest passage and the differences:"]
+    elif result.matches:
+        lines = ["Not found: no passage has these words in this order.",
+                 f"Closest passage, NOT a match (similarity {result.similarity:.2f}):"]
+    else:
+        return "Not found: no passage shares a word with this quote."
+    marked = "The closest words" if result.verdict is Verdict.not_found else "Matched words"
+    lines.append(f"{marked} are between [[ and ]].\n")
+    for number, match in enumerate(result.matches, start=1):
+        lines.append(format_quote_match(number, match))
+    if result.more:
+        lines.append(f"More passages hold these words; the first {count} are listed.")
+    return "\n".join(lines)
+
+
+def format_quote_match(number: int, match: QuoteMatch) -> str:
+    """One passage of a quote check: citation, the text with marks, the diff, the note."""
+    passage = match.passage
+    lines = [f"{number}. {match.document.citation(passage.position)[0]}"]
+    lines.extend(f"   {line}" for line in match.document.citation(passage.position)[1:])
+    text = _indent(_marked(passage.text, match.segments))
+    if passage.lead:
+        lead_spans = (match.lead_span,) if match.lead_span else ()
+        lines.append(f"   {_marked(passage.lead, lead_spans)}")
+        lines.append(f"   – {text}")
+    else:
+        lines.append(f"   {text}")
+    changes = [op for op in match.diff if op.kind != "same"]
+    if changes:
+        lines.append("   Differences, the quote against the passage:")
+        for op in changes:
+            if op.kind == "change":
+                lines.append(f"     {_DIFF_LABELS[op.kind]}: “{op.passage}” to “{op.quote}”")
+            else:
+                lines.append(f"     {_DIFF_LABELS[op.kind]}: “{op.quote or op.passage}”")
+    note = match.document.wording_note
+    if note:
+        lines.append(f"   Note: {note}")
+    return "\n".join(lines) + "\n"
+
+
+def _marked(text: str, spans: Sequence[tuple[int, int]]) -> str:
+    """``text`` with each span wrapped in [[ ]] (spans ascending, not overlapping)."""
+    parts: list[str] = []
+    last = 0
+    for start, end in spans:
+        parts += [text[last:start], "[[", text[start:end], "]]"]
+        last = end
+    parts.append(text[last:])
+    return "".join(parts)
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace, TextIO], int]] = {
     "ask": cmd_ask,
+    "quote": cmd_quote,
     "check-corpus": cmd_check_corpus,
     "eval": cmd_eval,
 }
