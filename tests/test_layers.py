@@ -15,7 +15,7 @@ LAYERS: dict[str, int] = {
     "corpus": 1, "store": 1,
     "tokens": 2, "index": 2,
     "service": 3, "quote": 3, "query": 3, "evaluate": 3, "ratelimit": 3, "stats": 3,
-    "render": 4,
+    "render": 4, "render_admin": 4,
     "cli": 5, "handlers": 5,
     "app": 6,
     "__main__": 7,

@@ -1,0 +1,62 @@
+"""Admin replies: escaped, complete, and within Telegram's message length."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot import render_admin
+from bot.corpus import load_corpus
+from bot.models import Problem
+from bot.service import ReloadReport, ServiceStats
+from bot.stats import StatsReport
+from tests.conftest import CORPUS
+
+
+def _report(**changes: object) -> ReloadReport:
+    base: dict[str, object] = dict(
+        added=("new.md",), removed=(), changed=("<b>x</b>.md",), documents_before=2, documents_after=3,
+        passages_before=20, passages_after=21, seconds=0.123, problems=(), kept_old=False,
+    )
+    base.update(changes)
+    return ReloadReport(**base)  # type: ignore[arg-type]
+
+
+def test_reload_report_says_what_changed_and_escapes_names() -> None:
+    text = render_admin.reload_report(_report())
+    assert "Added: <code>new.md</code>" in text
+    assert "Removed: none" in text
+    assert "<code>&lt;b&gt;x&lt;/b&gt;.md</code>" in text
+    assert "Passages: 20 → 21" in text and "Time: 0.12 s" in text
+
+
+def test_reload_report_lists_skipped_files_and_a_kept_old_corpus() -> None:
+    problems = tuple(Problem(f"bad{i}&.md", 3, "broken YAML front matter: <oops>") for i in range(30))
+    text = render_admin.reload_report(_report(problems=problems, kept_old=True))
+    assert "the old corpus is still served" in text
+    assert "Skipped files (30)" in text
+    assert "bad0&amp;.md:3: error: broken YAML front matter: &lt;oops&gt;" in text
+    assert "… and 10 more" in text
+    assert len(text) <= 4096
+
+
+def test_corpus_listing_packs_entries_without_splitting_them() -> None:
+    docs = load_corpus(CORPUS).documents * 60
+    messages = render_admin.corpus_listing(docs)
+    assert len(messages) > 1
+    assert all(len(m) <= 4096 for m in messages)
+    joined = "\n\n".join(messages)
+    assert joined.count("<code>2016-2607-kazakhstan-freedom-of-expression-oeil.md</code>: 13 passages") == 60
+    assert "2019/2610(RSP) · 2019-03-14 · news report, Times of Central Asia" in joined
+
+
+def test_empty_corpus_listing(tmp_path: Path) -> None:
+    assert render_admin.corpus_listing([]) == ["The corpus is empty."]
+
+
+def test_stats_message() -> None:
+    text = render_admin.stats(ServiceStats(3725.0, 2, 20, StatsReport(3725.0, 7, 0.42, 1.5)))
+    assert "Uptime: 0d 1h 2m 5s" in text
+    assert "Questions answered: 7" in text
+    assert "median 0.4 ms, p95 1.5 ms" in text
+    empty = render_admin.stats(ServiceStats(1.0, 0, 0, StatsReport(1.0, 0, None, None)))
+    assert "median n/a, p95 n/a" in empty
