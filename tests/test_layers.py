@@ -14,7 +14,7 @@ LAYERS: dict[str, int] = {
     "models": 0, "config": 0,
     "corpus": 1, "store": 1,
     "tokens": 2, "index": 2,
-    "service": 3, "quote": 3, "query": 3, "evaluate": 3, "ratelimit": 3, "stats": 3,
+    "service": 3, "quote": 3, "query": 3, "evaluate": 3, "ratelimit": 3, "pages": 3, "stats": 3,
     "render": 4, "render_admin": 4,
     "cli": 5, "handlers": 5,
     "app": 6,

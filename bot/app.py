@@ -1,0 +1,136 @@
+"""Wiring: the one place that builds the Telegram application, and the loop that runs it.
+
+``build_application`` is what production and the end-to-end tests both use. ``run``
+is the process: check the token, then long polling, or a webhook when WEBHOOK_URL is
+set, until SIGINT or SIGTERM stops it gracefully (handlers in flight are finished).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import urlsplit
+
+from telegram import BotCommand, LinkPreviewOptions, Update
+from telegram.constants import ParseMode
+from telegram.error import InvalidToken, NetworkError, TelegramError
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
+
+from bot.config import Settings
+from bot.handlers import COMMANDS, register
+from bot.service import Service
+
+logger = logging.getLogger(__name__)
+
+AnyApplication = Application[Any, Any, Any, Any, Any, Any]
+
+EXIT_OK, EXIT_FAILED, EXIT_SETTINGS = 0, 1, 2
+# Flood control: on a 429 the rate limiter waits retry_after seconds and tries again.
+RATE_LIMIT_RETRIES = 3
+# Updates are handled concurrently so that one slow search does not queue the others.
+CONCURRENT_UPDATES = 32
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.INLINE_QUERY]
+STOP_SIGNALS: tuple[int, ...] = (signal.SIGINT, signal.SIGTERM, signal.SIGABRT)
+
+
+def build_application(settings: Settings, service: Service) -> AnyApplication:
+    """The bot with every handler registered, ready to run; nothing is sent yet."""
+    if settings.telegram_bot_token is None:
+        raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+    application = (
+        ApplicationBuilder()
+        .token(settings.telegram_bot_token.get_secret_value().strip())
+        .base_url(settings.telegram_base_url)
+        .base_file_url(settings.telegram_base_file_url)
+        .defaults(
+            Defaults(
+                parse_mode=ParseMode.HTML,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        )
+        .rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
+        .concurrent_updates(CONCURRENT_UPDATES)
+        .post_init(_post_init)
+        .build()
+    )
+    register(application, service, settings.questions_per_minute)
+    return application
+
+
+async def _post_init(application: AnyApplication) -> None:
+    await application.bot.set_my_commands([BotCommand(name, text) for name, text in COMMANDS])
+    logger.info("running as @%s", application.bot.username)
+
+
+def serve(
+    application: AnyApplication,
+    settings: Settings,
+    stop_signals: Sequence[int] | None = STOP_SIGNALS,
+) -> None:
+    """Run until stopped: long polling, or a webhook when WEBHOOK_URL is set."""
+    if settings.webhook_url:
+        secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+        application.run_webhook(
+            listen=settings.webhook_listen,
+            port=settings.webhook_port,
+            url_path=urlsplit(settings.webhook_url).path.lstrip("/"),
+            webhook_url=settings.webhook_url,
+            secret_token=secret,
+            allowed_updates=ALLOWED_UPDATES,
+            stop_signals=stop_signals,
+        )
+    else:
+        application.run_polling(allowed_updates=ALLOWED_UPDATES, stop_signals=stop_signals)
+
+
+def run(settings: Settings) -> int:
+    """The bot's process; returns the exit code. Start-up problems are one clear line."""
+    if settings.telegram_bot_token is None:
+        print(
+            "TELEGRAM_BOT_TOKEN is not set: put the token from @BotFather in the "
+            "environment or in .env.",
+            file=sys.stderr,
+        )
+        return EXIT_SETTINGS
+    token = settings.telegram_bot_token.get_secret_value().strip()
+    service = Service(settings.corpus_dir)
+    application = build_application(settings, service)
+
+    # Check the token before run_polling: PTB would log a traceback for a rejected one.
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        loop.run_until_complete(application.bot.initialize())
+    except InvalidToken:
+        print("Telegram rejected TELEGRAM_BOT_TOKEN: check it with @BotFather.", file=sys.stderr)
+        return _close(application, loop, EXIT_SETTINGS)
+    except NetworkError as exc:
+        reason = str(exc).replace(token, "<token>")
+        print(
+            f"Cannot reach the Telegram Bot API at {settings.telegram_base_url}: {reason}",
+            file=sys.stderr,
+        )
+        return _close(application, loop, EXIT_FAILED)
+
+    try:
+        serve(application, settings)
+    except InvalidToken:
+        print("Telegram rejected TELEGRAM_BOT_TOKEN: check it with @BotFather.", file=sys.stderr)
+        return EXIT_SETTINGS
+    except TelegramError as exc:
+        logger.critical("the bot stopped: %s", str(exc).replace(token, "<token>"), exc_info=exc)
+        return EXIT_FAILED
+    logger.info("stopped")
+    return EXIT_OK
+
+
+def _close(application: AnyApplication, loop: asyncio.AbstractEventLoop, code: int) -> int:
+    try:
+        loop.run_until_complete(application.bot.shutdown())
+    finally:
+        loop.close()
+    return code
