@@ -392,7 +392,11 @@ def _match(
         if (span := _text_span(p.starts[i], p.ends[j - 1], shift)) is not None
     )
     span = _text_span(start, end, shift) or (0, 0)
-    lead_span = (start, min(end, shift - 1)) if shift and start < shift - 1 else None
+    lead_words = _lead_word_count(passage, p)
+    lead_span = None
+    if ranges[0][0] < lead_words:
+        # From the first matched word to the last one that stands in the lead.
+        lead_span = (start, p.ends[min(ranges[-1][1], lead_words) - 1])
     return QuoteMatch(passage, document, span, segments, lead_span, similarity, diff)
 
 
