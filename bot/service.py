@@ -21,8 +21,11 @@ from bot import store
 from bot.corpus import Corpus, CorpusError, load_corpus, parse_document
 from bot.index import Bm25Index
 from bot.models import Document, Hit, Passage, Problem
+from bot.query import Query, QueryError, parse_query
 from bot.quote import QuoteResult, check_quote
+from bot.search import Layout, rank
 from bot.stats import AnswerStats, StatsReport
+from bot.timeline import Timeline, build_timeline
 from bot.tokens import tokenize
 
 logger = logging.getLogger(__name__)
@@ -44,12 +47,15 @@ class Snapshot:
     passages: tuple[Passage, ...]
     documents: dict[str, Document]
     built_at: float
+    layout: Layout  # passage -> document -> resolution, for filters and the timeline
 
     @classmethod
     def build(cls, corpus: Corpus) -> Snapshot:
         passages = tuple(p for d in corpus.documents for p in d.passages)
         index = Bm25Index.build([tokenize(p.searchable) for p in passages])
-        return cls(corpus, index, passages, {d.name: d for d in corpus.documents}, time.time())
+        documents = {d.name: d for d in corpus.documents}
+        layout = Layout.build(passages, documents)
+        return cls(corpus, index, passages, documents, time.time(), layout)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +66,7 @@ class Answer:
     hits: tuple[Hit, ...]
     total: int
     offset: int = 0
+    understood: Query | None = None  # the filters read from the question, for the reply
 
     @property
     def found(self) -> bool:
@@ -167,16 +174,37 @@ class Service:
 
     @_timed
     def ask(self, question: str, top: int = DEFAULT_TOP, offset: int = 0) -> Answer:
-        """The best ``top`` passages for ``question`` after skipping ``offset`` of them."""
-        tokens = validate_question(question)
+        """The best ``top`` passages for ``question`` after skipping ``offset`` of them.
+
+        ``question`` is the user's raw text: ``year:``/``ref:`` filters, procedure
+        references, dates and quoted phrases in it are understood (see bot.query).
+        """
+        query = understand(question)
         snap = self._snapshot
-        ids, scores, total = snap.index.top(tokens, offset + top)
+        try:
+            ids, scores, total = rank(query, snap.index, snap.passages, snap.layout, offset + top)
+        except QueryError as exc:
+            raise BadQuestion(str(exc)) from None
         hits = tuple(
-            Hit(rank, float(score), snap.passages[pid], snap.documents[snap.passages[pid].document])
-            for rank, (pid, score) in enumerate(zip(ids.tolist(), scores.tolist(), strict=True), start=1)
-            if rank > offset
+            Hit(n, float(score), snap.passages[pid], snap.documents[snap.passages[pid].document])
+            for n, (pid, score) in enumerate(zip(ids, scores, strict=True), start=1)
+            if n > offset
         )
-        return Answer(question.strip(), hits, total, offset)
+        return Answer(question.strip(), hits, total, offset, query)
+
+    @_timed
+    def timeline(self, topic: str) -> Timeline:
+        """What the Parliament said on ``topic`` across its resolutions, oldest first.
+
+        One entry per resolution with its best passage; filters in ``topic`` apply.
+        Raises BadQuestion (a message for the user) for an empty or too vague topic.
+        """
+        query = understand(topic)
+        snap = self._snapshot
+        try:
+            return build_timeline(query, snap.index, snap.passages, snap.documents, snap.layout)
+        except QueryError as exc:
+            raise BadQuestion(str(exc)) from None
 
     @_timed
     def quote(self, text: str) -> QuoteResult:
@@ -313,6 +341,15 @@ class Service:
                         f"{other.meta.adopted.isoformat()} in {other.name}",
                     )
                 )
+
+
+def understand(question: str) -> Query:
+    """The question's filters and words, or BadQuestion with a message for the user."""
+    validate_question(question)
+    try:
+        return parse_query(question)
+    except QueryError as exc:
+        raise BadQuestion(str(exc)) from None
 
 
 def validate_question(question: str) -> list[str]:
