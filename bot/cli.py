@@ -22,9 +22,11 @@ from bot.evaluate import (
     evaluate,
     load_eval_set,
 )
+from bot.grouping import HitGroup, group_hits
 from bot.models import META_FIELDS, Hit
 from bot.quote import BadQuote, QuoteMatch, QuoteResult, Verdict
 from bot.service import DEFAULT_TOP, BadQuestion, Service
+from bot.timeline import TimelineEntry
 
 logger = logging.getLogger(__name__)
 
@@ -66,6 +68,13 @@ def build_parser() -> argparse.ArgumentParser:
     quote.add_argument("--json", action="store_true", help="one JSON object on stdout")
     _corpus_option(quote)
 
+    timeline = sub.add_parser(
+        "timeline", help="what the Parliament said on a topic, resolution by resolution, oldest first"
+    )
+    timeline.add_argument("topic")
+    timeline.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    _corpus_option(timeline)
+
     check = sub.add_parser("check-corpus", help="validate a corpus directory")
     check.add_argument("directory", nargs="?", type=Path, default=None, metavar="DIR")
 
@@ -100,12 +109,72 @@ def cmd_ask(args: argparse.Namespace, out: TextIO) -> int:
     if args.json:
         json.dump(answer.as_json(), out, ensure_ascii=False, indent=2)
         out.write("\n")
-    elif not answer.found:
+    else:
+        if answer.understood is not None and answer.understood.describe():
+            print(f"Searched: {'; '.join(answer.understood.describe())}\n", file=out)
+        if not answer.found:
+            print(NO_MATCH, file=out)
+        for group in group_hits(answer.hits):
+            print(format_group(group), file=out)
+    return EXIT_OK if answer.found else EXIT_NOT_FOUND
+
+
+def format_group(group: HitGroup) -> str:
+    """One resolution's hits as plain text: a citation header, then each wording once."""
+    lines = list(group.header())
+    several = len(group.documents) > 1
+    for wording in group.wordings:
+        lines.append("")
+        lines.append(f"{wording.rank}. (score {wording.score:.2f})")
+        if wording.lead:
+            lines.append(f"   {wording.lead}")
+            lines.append(f"   – {_indent(wording.text)}")
+        else:
+            lines.append(f"   {_indent(wording.text)}")
+        for hit in wording.hits:
+            where = f"{hit.passage.position.describe()} of {hit.document.name}"
+            if several:
+                where += f" ({hit.document.kind_label}, {hit.document.meta.source or 'source unknown'})"
+            lines.append(f"   {where}")
+        note = wording.wording_note
+        if note:
+            lines.append(f"   Note: {note}")
+    return "\n".join(lines) + "\n"
+
+
+def cmd_timeline(args: argparse.Namespace, out: TextIO) -> int:
+    service = Service(args.corpus or default_corpus_dir())
+    try:
+        timeline = service.timeline(args.topic)
+    except BadQuestion as exc:
+        if args.json:
+            json.dump({"topic": args.topic, "error": str(exc), "entries": []}, out, ensure_ascii=False)
+            out.write("\n")
+        else:
+            print(str(exc), file=sys.stderr)
+        return EXIT_USAGE
+    if args.json:
+        json.dump(timeline.as_json(), out, ensure_ascii=False, indent=2)
+        out.write("\n")
+    elif not timeline.found:
         print(NO_MATCH, file=out)
     else:
-        for hit in answer.hits:
-            print(format_hit(hit), file=out)
-    return EXIT_OK if answer.found else EXIT_NOT_FOUND
+        for entry in timeline.entries:
+            print(format_timeline_entry(entry), file=out)
+    return EXIT_OK if timeline.found else EXIT_NOT_FOUND
+
+
+def format_timeline_entry(entry: TimelineEntry) -> str:
+    """One line: date, reference, the best passage as written, and where it stands."""
+    hit = entry.hit
+    adopted = entry.adopted.isoformat() if entry.adopted else "date unknown"
+    text = " ".join(hit.passage.text.split())
+    if hit.passage.lead:
+        text = f"{hit.passage.lead} – {text}"
+    doc = hit.document
+    where = f"{doc.kind_label}, {doc.meta.source or 'source unknown'}, {hit.passage.position.describe()} of {doc.name}"
+    wording = "" if doc.wording_note is None else f" [{doc.kind_label}'s wording, not the resolution's text]"
+    return f"{adopted} · {entry.reference or 'reference unknown'} · “{text}” — {where}{wording}"
 
 
 def format_hit(hit: Hit) -> str:
@@ -263,6 +332,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, TextIO], int]] = {
     "ask": cmd_ask,
     "quote": cmd_quote,
     "check-corpus": cmd_check_corpus,
+    "timeline": cmd_timeline,
     "eval": cmd_eval,
 }
 
