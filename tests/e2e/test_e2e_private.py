@@ -1,0 +1,188 @@
+"""A user in a private chat: /start, a question, the More button, limits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fake_telegram import FakeTelegram
+
+KOZLOV = "When did Parliament call for the release of Vladimir Kozlov?"
+MANY = "human rights activists, journalists and the opposition"  # matches many passages
+
+
+def bold_words(message: dict[str, Any]) -> set[str]:
+    text = message["text"].encode("utf-16-le")
+    return {
+        text[2 * e["offset"] : 2 * (e["offset"] + e["length"])].decode("utf-16-le")
+        for e in message.get("entities", [])
+        if e["type"] == "bold"
+    }
+
+
+def buttons(message: dict[str, Any]) -> list[dict[str, Any]]:
+    return [b for row in message.get("reply_markup", {}).get("inline_keyboard", []) for b in row]
+
+
+async def test_start_registers_commands_and_offers_examples_that_answer(
+    telegram: FakeTelegram, start_bot: Any, ana: dict[str, Any], ana_chat: dict[str, Any]
+) -> None:
+    await start_bot()
+    assert {c["command"] for c in telegram.commands} >= {"start", "help", "ask", "sources"}
+
+    telegram.send_text(ana_chat, ana, "/start")
+    [welcome] = await telegram.wait_for(lambda: telegram.bot_messages_in(ana_chat["id"]))
+    assert "European Parliament resolutions" in welcome["text"]
+    examples = buttons(welcome)
+    assert len(examples) == 2
+    assert all(b["text"].startswith("What did Parliament say about") for b in examples)
+
+    query_id = telegram.press(welcome, ana, examples[0]["callback_data"])
+    messages = await telegram.wait_for(
+        lambda: len(telegram.bot_messages_in(ana_chat["id"])) >= 2
+        and telegram.bot_messages_in(ana_chat["id"])
+    )
+    answer = messages[1]["text"]
+    assert "Passage" in answer and "Kazakhstan" in answer
+    assert "2019/2610(RSP)" in answer or "2016/2607(RSP)" in answer
+    assert telegram.callback_queries[query_id] is not None
+
+
+async def test_question_in_private_chat_gets_cited_passages(
+    telegram: FakeTelegram, start_bot: Any, ana: dict[str, Any], ana_chat: dict[str, Any]
+) -> None:
+    await start_bot()
+    telegram.send_text(ana_chat, ana, KOZLOV)
+    [reply] = await telegram.wait_for(lambda: telegram.bot_messages_in(ana_chat["id"]))
+
+    text = reply["text"]
+    # The passage as written, then its citation, in the CLI's wording.
+    assert (
+        "release the opposition leader Vladimir Kozlov, who is currently being held under "
+        "strict prison conditions" in text
+    )
+    assert "It called on the Kazakh authorities to:" in text
+    assert (
+        "European Parliament resolution of 10 March 2016 on freedom of expression in Kazakhstan"
+        in text
+    )
+    assert "2016/2607(RSP) · adopted 2016-03-10 · summary, Legislative Observatory (OEIL)" in text
+    assert "paragraph 8, item 1 of 2016-2607-kazakhstan-freedom-of-expression-oeil.md" in text
+    assert "This is the summary's wording, not the resolution's text." in text
+    assert {"Vladimir", "Kozlov", "release"} <= bold_words(reply)
+
+    # Typing was shown before the answer, and link previews were off.
+    methods = [c.method for c in telegram.calls if c.method in {"sendChatAction", "sendMessage"}]
+    assert methods[:2] == ["sendChatAction", "sendMessage"]
+    send = telegram.calls_to("sendMessage")[0]
+    assert '"is_disabled": true' in send.params["link_preview_options"]
+    assert send.params["parse_mode"] == "HTML"
+
+
+async def test_more_button_pages_by_editing_until_the_last_passage(
+    telegram: FakeTelegram, start_bot: Any, ana: dict[str, Any], ana_chat: dict[str, Any]
+) -> None:
+    await start_bot()
+    telegram.send_text(ana_chat, ana, MANY)
+    [first] = await telegram.wait_for(lambda: telegram.bot_messages_in(ana_chat["id"]))
+    assert first["text"].startswith("Passages 1–3 of ")
+    total = int(first["text"].split(" of ", 1)[1].split()[0])
+    assert total > 3
+
+    seen = [first["text"]]
+    message = first
+    while buttons(message):
+        [more] = buttons(message)
+        assert more["text"] == "More ▸"
+        assert len(more["callback_data"].encode()) <= 64
+        query_id = telegram.press(message, ana, more["callback_data"])
+        await telegram.wait_for(lambda q=query_id: telegram.callback_queries[q] is not None)
+        message = await telegram.wait_for(
+            lambda m=message, t=message["text"]: telegram.messages[
+                (ana_chat["id"], m["message_id"])
+            ]["text"] != t and telegram.messages[(ana_chat["id"], m["message_id"])]
+        )
+        seen.append(message["text"])
+    # Every page edited the same message; the last one has no button.
+    assert len(telegram.bot_messages_in(ana_chat["id"])) == 1
+    assert len(seen) == (total + 2) // 3
+    assert seen[-1].startswith(f"Passage {total} of {total}") or f"–{total} of {total}" in seen[-1]
+
+
+async def test_expired_and_unknown_buttons_get_a_notice_not_an_error(
+    telegram: FakeTelegram, start_bot: Any, ana: dict[str, Any], ana_chat: dict[str, Any]
+) -> None:
+    await start_bot()
+    telegram.send_text(ana_chat, ana, MANY)
+    [message] = await telegram.wait_for(lambda: telegram.bot_messages_in(ana_chat["id"]))
+    for data in ("more:unknown1:3", "more:broken", "q:gone", "something-else"):
+        query_id = telegram.press_stale(message, ana, data)
+        answer = await telegram.wait_for(lambda q=query_id: telegram.callback_queries[q])
+        assert "expired" in answer["text"]
+    assert telegram.messages[(ana_chat["id"], message["message_id"])]["text"] == message["text"]
+
+
+async def test_over_long_question_gets_a_clear_message(
+    telegram: FakeTelegram, start_bot: Any, ana: dict[str, Any], ana_chat: dict[str, Any]
+) -> None:
+    await start_bot()
+    telegram.send_text(ana_chat, ana, "Kozlov " * 800)
+    [reply] = await telegram.wait_for(lambda: telegram.bot_messages_in(ana_chat["id"]))
+    assert "5,599 characters long" in reply["text"]
+    assert "under 4,096" in reply["text"]
+
+
+async def test_longest_possible_question_is_answered_within_limits(
+    telegram: FakeTelegram, start_bot: Any, ana: dict[str, Any], ana_chat: dict[str, Any]
+) -> None:
+    await start_bot()
+    question = ("political prisoners in Kazakhstan " * 200)[:4096]
+    telegram.send_text(ana_chat, ana, question)
+    [reply] = await telegram.wait_for(lambda: telegram.bot_messages_in(ana_chat["id"]))
+    assert reply["text"].startswith("Passages 1–3 of ")
+    assert "…”" in reply["text"].split("\n", 1)[0]  # the echoed question is cut
+
+
+async def test_common_words_only_and_no_match(
+    telegram: FakeTelegram, start_bot: Any, ana: dict[str, Any], ana_chat: dict[str, Any]
+) -> None:
+    await start_bot()
+    telegram.send_text(ana_chat, ana, "what is the")
+    await telegram.wait_for(lambda: telegram.bot_messages_in(ana_chat["id"]))
+    telegram.send_text(ana_chat, ana, "zebra unicorn")
+    replies = await telegram.wait_for(
+        lambda: len(telegram.bot_messages_in(ana_chat["id"])) == 2
+        and telegram.bot_messages_in(ana_chat["id"])
+    )
+    texts = sorted(r["text"] for r in replies)
+    assert any("only common words" in t for t in texts)
+    assert any(t.startswith("No passage matches") and "zebra unicorn" in t for t in texts)
+
+
+async def test_per_user_question_limit_answers_kindly(
+    telegram: FakeTelegram, start_bot: Any, ana: dict[str, Any], ana_chat: dict[str, Any]
+) -> None:
+    await start_bot(questions_per_minute=2)
+    for _ in range(3):
+        telegram.send_text(ana_chat, ana, KOZLOV)
+    replies = await telegram.wait_for(
+        lambda: len(telegram.bot_messages_in(ana_chat["id"])) == 3
+        and telegram.bot_messages_in(ana_chat["id"])
+    )
+    limited = [r for r in replies if "asking quickly" in r["text"]]
+    assert len(limited) == 1
+    assert "wait" in limited[0]["text"]
+    # Another user is not affected.
+    bea = telegram.user(1002, "Bea")
+    telegram.send_text(telegram.private_chat(bea), bea, KOZLOV)
+    [other] = await telegram.wait_for(lambda: telegram.bot_messages_in(1002))
+    assert "Kozlov" in other["text"]
+
+
+async def test_help(
+    telegram: FakeTelegram, start_bot: Any, ana: dict[str, Any], ana_chat: dict[str, Any]
+) -> None:
+    await start_bot()
+    telegram.send_text(ana_chat, ana, "/help")
+    [reply] = await telegram.wait_for(lambda: telegram.bot_messages_in(ana_chat["id"]))
+    assert "@ep_resolutions_bot" in reply["text"]
+    assert "/ask" in reply["text"] and "/sources" in reply["text"]
