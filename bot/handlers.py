@@ -140,7 +140,8 @@ class Handlers:
         except BadQuestion as exc:
             await message.reply_html(render.bad_question(str(exc)))
             return
-        await self._send_answer(context, chat.id, answer, self._more_buttons(question, answer))
+        rows = self._more_buttons(question, answer)
+        await self._send(context, chat.id, render.render_answer(answer), rows, reply_to=message)
 
     # Buttons ---------------------------------------------------------------------
 
@@ -160,7 +161,8 @@ class Handlers:
         await query.answer()
         await context.bot.send_chat_action(chat.id, ChatAction.TYPING)
         answer = await asyncio.to_thread(self.service.ask, question)
-        await self._send_answer(context, chat.id, answer, self._more_buttons(question, answer))
+        rows = self._more_buttons(question, answer)
+        await self._send(context, chat.id, render.render_answer(answer), rows)
 
     async def more(self, update: Update, context: Context) -> None:
         """The More button: edit its message into the next page of the answer."""
@@ -190,7 +192,7 @@ class Handlers:
             if "not modified" not in exc.message.lower():
                 raise
             return
-        await self._send_answer(context, chat.id, None, rows, texts[1:])
+        await self._send(context, chat.id, texts[1:], rows)
 
     async def unknown_button(self, update: Update, context: Context) -> None:
         if update.callback_query:
@@ -261,22 +263,24 @@ class Handlers:
         return [[render.Button(render.MORE_LABEL, f"more:{key}:{offset}")]]
 
     @staticmethod
-    async def _send_answer(
+    async def _send(
         context: Context,
         chat_id: int,
-        answer: Answer | None,
+        texts: Sequence[str],
         rows: list[list[render.Button]],
-        texts: Sequence[str] | None = None,
+        reply_to: Message | None = None,
     ) -> None:
-        """Send the answer's messages; the buttons go under the last one."""
-        if texts is None:
-            texts = render.render_answer(answer) if answer is not None else []
+        """Send the messages; the first replies to ``reply_to`` (quoted in groups), the
+        buttons go under the last."""
         for index, text in enumerate(texts):
-            last = index == len(texts) - 1
-            await context.bot.send_message(
-                chat_id, text, parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW,
-                reply_markup=keyboard(rows) if last else None,
-            )
+            markup = keyboard(rows) if index == len(texts) - 1 else None
+            if index == 0 and reply_to is not None:
+                await reply_to.reply_html(text, reply_markup=markup, link_preview_options=NO_PREVIEW)
+            else:
+                await context.bot.send_message(
+                    chat_id, text, parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW,
+                    reply_markup=markup,
+                )
 
     @staticmethod
     def _article(article: render.Article) -> InlineQueryResultArticle:

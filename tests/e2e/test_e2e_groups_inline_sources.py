@@ -1,0 +1,116 @@
+"""Groups (/ask only), inline mode, /sources, and a corpus full of HTML's special characters."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fake_telegram import FakeTelegram
+
+KOZLOV = "release of Vladimir Kozlov"
+
+
+async def test_ask_in_a_group_and_chatter_ignored(
+    telegram: FakeTelegram, start_bot: Any, ana: dict[str, Any]
+) -> None:
+    await start_bot()
+    group = telegram.group_chat()
+    telegram.send_text(group, ana, "I think the release of Vladimir Kozlov was in 2016")
+    telegram.send_text(group, ana, f"/ask@some_other_bot {KOZLOV}")
+    telegram.send_text(group, ana, f"/ask {KOZLOV}")
+    [first] = await telegram.wait_for(lambda: telegram.bot_messages_in(group["id"]))
+    telegram.send_text(group, ana, "/ask@ep_resolutions_bot political prisoners")
+    telegram.send_text(group, ana, "/ask")
+    replies = await telegram.wait_for(
+        lambda: len(telegram.bot_messages_in(group["id"])) >= 3
+        and telegram.bot_messages_in(group["id"])
+    )
+    texts = [r["text"] for r in replies]
+    assert len(texts) == 3, texts  # the chatter and the other bot's command got nothing
+    assert "Vladimir Kozlov" in first["text"] and "2016/2607(RSP)" in first["text"]
+    assert any("political prisoners" in t and t.startswith("Passages") for t in texts)
+    assert any("Type your question after the command" in t for t in texts)
+    # In groups the answer quotes the question it answers.
+    replies_to = [c.params.get("reply_parameters") for c in telegram.calls_to("sendMessage")]
+    assert all(r is not None for r in replies_to)
+
+
+async def test_inline_query_offers_cited_passages(
+    telegram: FakeTelegram, start_bot: Any, ana: dict[str, Any]
+) -> None:
+    await start_bot()
+    query_id = telegram.inline_query(ana, KOZLOV)
+    answer = await telegram.wait_for(lambda: telegram.inline_queries[query_id])
+    results = answer["results"]
+    assert 1 <= len(results) <= 10
+    best = results[0]
+    assert "Kozlov" in best["title"]
+    assert "2016/2607(RSP)" in best["description"] or "2019/2610(RSP)" in best["description"]
+    # Choosing it posts the passage and its citation (the stand-in parsed the HTML).
+    assert "Vladimir Kozlov" in best["text"]
+    assert "paragraph " in best["text"] and " of 20" in best["text"]
+    assert not best["text"].startswith("1.")
+
+
+async def test_inline_empty_query_gets_a_hint_and_no_match_says_so(
+    telegram: FakeTelegram, start_bot: Any, ana: dict[str, Any]
+) -> None:
+    await start_bot()
+    empty = telegram.inline_query(ana, "")
+    nothing = telegram.inline_query(ana, "zebra unicorn")
+    [hint] = (await telegram.wait_for(lambda: telegram.inline_queries[empty]))["results"]
+    [none] = (await telegram.wait_for(lambda: telegram.inline_queries[nothing]))["results"]
+    assert "@ep_resolutions_bot" in hint["text"]
+    assert none["title"] == "No passage matches"
+    assert "zebra unicorn" in none["text"]
+
+
+async def test_sources_lists_every_resolution_with_its_documents(
+    telegram: FakeTelegram, start_bot: Any, ana: dict[str, Any], ana_chat: dict[str, Any]
+) -> None:
+    await start_bot()
+    telegram.send_text(ana_chat, ana, "/sources")
+    [reply] = await telegram.wait_for(lambda: telegram.bot_messages_in(ana_chat["id"]))
+    text = reply["text"]
+    assert text.startswith("2 resolutions in the corpus")
+    first = text.index("2016-03-10 · 2016/2607(RSP)")
+    second = text.index("2019-03-14 · 2019/2610(RSP)")
+    assert first < second
+    assert "• 2016-2607-kazakhstan-freedom-of-expression-oeil.md: summary, Legislative Observatory (OEIL)" in text
+    assert "• 2019-2610-kazakhstan-human-rights-tca.txt: news report, Times of Central Asia" in text
+
+
+SPECIAL = """---
+title: Resolution on <script>alert("x")</script> & the "rule" of law
+reference: 2020/1234(RSP)
+kind: text_adopted
+---
+Parliament insists that 3 < 4 && 5 > 2 in every <b>bold</b> court & calls for <i>fair</i> trials.
+
+Parliament notes the &amp; entity &lt;written&gt; literally in the file & the trial records.
+"""
+
+
+async def test_corpus_text_full_of_html_characters_is_quoted_as_written(
+    telegram: FakeTelegram, start_bot: Any, ana: dict[str, Any], ana_chat: dict[str, Any],
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "special.md").write_text(SPECIAL, encoding="utf-8")
+    await start_bot(corpus_dir=tmp_path)
+    telegram.send_text(ana_chat, ana, "fair trials in court")
+    telegram.send_text(ana_chat, ana, "/sources")
+    replies = await telegram.wait_for(
+        lambda: len(telegram.bot_messages_in(ana_chat["id"])) == 2
+        and telegram.bot_messages_in(ana_chat["id"])
+    )
+    answer = next(r["text"] for r in replies if r["text"].startswith("Passage"))
+    sources = next(r["text"] for r in replies if "in the corpus" in r["text"])
+    assert "Parliament insists that 3 < 4 && 5 > 2 in every <b>bold</b> court & calls for <i>fair</i> trials." in answer
+    assert "Parliament notes the &amp; entity &lt;written&gt; literally in the file & the trial records." in answer
+    assert 'Resolution on <script>alert("x")</script> & the "rule" of law' in answer
+    assert "2020/1234(RSP) · adoption date unknown · text adopted, source unknown" in answer
+    assert 'Resolution on <script>alert("x")</script> & the "rule" of law' in sources
+
+    query_id = telegram.inline_query(ana, "fair trials")
+    results = (await telegram.wait_for(lambda: telegram.inline_queries[query_id]))["results"]
+    assert "3 < 4 && 5 > 2" in results[0]["text"]
