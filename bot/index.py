@@ -1,17 +1,31 @@
 """BM25 over passages: rank-bm25's BM25Okapi scores, computed from flat postings.
 
 rank-bm25 stays the definition of the score (k1, b, epsilon and its IDF floor; its own
-``_calc_idf`` runs here). What changes is the layout: instead of one dict per passage,
-each term owns a slice of two flat arrays (passage ids, term weights), so a query only
-touches the passages that contain its terms.
+``_calc_idf`` runs here). What changes is the layout and the work per query:
+
+* each term owns a slice of two flat arrays, passage ids (int32, ascending) and term
+  frequencies (uint8 or uint16); a weight is computed when it is needed, with exactly
+  the operations ``get_scores`` uses, so every score is bit-for-bit rank-bm25's;
+* scores are summed in query order, as ``get_scores`` sums them, so equal passages
+  tie exactly and the order of the results never depends on float noise;
+* a *common* term (document frequency at least ``big_df``) also has, per block of
+  ``block`` consecutive passages, its postings offset and its largest weight, and a
+  bitmap of its passages. ``top`` scores the passages of the rare terms first, takes
+  the k-th best as a threshold, and only opens the blocks whose upper bound reaches it
+  (block-max pruning), so a common term never forces a scan of its whole posting list.
+  The bitmaps count the matching passages without touching the postings.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import threading
-from collections.abc import Sequence
-from itertools import chain
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from itertools import chain, count, islice
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -21,6 +35,21 @@ logger = logging.getLogger(__name__)
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
+Int32Array = npt.NDArray[np.int32]
+BoolArray = npt.NDArray[np.bool_]
+UInt8Array = npt.NDArray[np.uint8]
+TfArray = npt.NDArray[np.unsignedinteger[Any]]
+
+DEFAULT_BLOCK = 128
+# Passages indexed per step of a build: keeps the temporaries small, and local passage
+# ids fit in uint16.
+_CHUNK = 32768
+# Passages mapped to term ids per call into C: the mapping holds the GIL, and a reload
+# must not stall the threads that answer.
+_MAP_STEP = 512
+# Relative slack on pruning bounds: a bound is a sum in another order than the score.
+_SLACK = 1e-9
+_POPCOUNT = np.array([bin(i).count("1") for i in range(256)], dtype=np.int64)
 
 
 class _RankBm25Idf(BM25Okapi):  # type: ignore[misc]
@@ -36,23 +65,47 @@ class _RankBm25Idf(BM25Okapi):  # type: ignore[misc]
             self._calc_idf(doc_freqs)
 
 
+@dataclass(frozen=True, slots=True)
+class IndexArrays:
+    """Everything a Bm25Index is made of: plain arrays, so they can be saved and mmapped."""
+
+    k1: float
+    b: float
+    epsilon: float
+    size: int
+    block: int
+    big_df: int
+    words: list[str]  # term id -> token, in rank-bm25's first-occurrence order
+    indptr: IntArray  # term id -> slice of postings/tf
+    postings: Int32Array  # passage ids, ascending within a term
+    tf: TfArray
+    norm: FloatArray  # k1 * (1 - b + b * length / avgdl), per passage
+    idf: FloatArray  # rank-bm25's idf (floored), per term
+    max_weight: FloatArray  # per term
+    big_row: Int32Array  # term id -> row in the common-term tables, or -1
+    block_offsets: IntArray  # (common terms, blocks + 1): postings offset per block
+    block_max: FloatArray  # (common terms, blocks): largest weight per block
+    bitmaps: UInt8Array  # (common terms, ceil(size / 8)): passages, little bit order
+
+    def nbytes(self) -> int:
+        arrays = (self.indptr, self.postings, self.tf, self.norm, self.idf, self.max_weight,
+                  self.big_row, self.block_offsets, self.block_max, self.bitmaps)
+        return sum(int(a.nbytes) for a in arrays)
+
+
 class Bm25Index:
     """Immutable BM25 index; safe to query from several threads at once."""
 
-    def __init__(
-        self,
-        vocab: dict[str, int],
-        indptr: IntArray,
-        postings: npt.NDArray[np.int32],
-        weights: FloatArray,
-        size: int,
-    ) -> None:
-        self.vocab = vocab
-        self.indptr = indptr
-        self.postings = postings
-        self.weights = weights
-        self.size = size
+    def __init__(self, arrays: IndexArrays) -> None:
+        self.arrays = arrays
+        self.size = arrays.size
+        self.vocab: dict[str, int] = {w: i for i, w in enumerate(arrays.words)}
+        self.indptr = arrays.indptr
+        self.postings = arrays.postings
         self._local = threading.local()
+        self._nblocks = arrays.block_max.shape[1]
+
+    # ----------------------------------------------------------------- building
 
     @classmethod
     def build(
@@ -61,30 +114,18 @@ class Bm25Index:
         k1: float = 1.5,
         b: float = 0.75,
         epsilon: float = 0.25,
+        *,
+        block: int = DEFAULT_BLOCK,
+        big_df: int | None = None,
     ) -> Bm25Index:
-        """Index tokenized passages, with BM25Okapi's parameters and defaults."""
-        n = len(corpus)
-        lengths = np.fromiter(map(len, corpus), dtype=np.int64, count=n)
-        flat = list(chain.from_iterable(corpus))
-        vocab = {w: i for i, w in enumerate(dict.fromkeys(flat))}
-        if n == 0 or not vocab:
-            empty = np.zeros(0, dtype=np.int32)
-            return cls(vocab, np.zeros(len(vocab) + 1, dtype=np.int64), empty, np.zeros(0), n)
-        terms = np.fromiter(map(vocab.__getitem__, flat), dtype=np.int64, count=len(flat))
-        docs = np.repeat(np.arange(n, dtype=np.int64), lengths)
-        keys, tf = np.unique(terms * n + docs, return_counts=True)
-        post_terms, post_docs = np.divmod(keys, n)
-        df = np.bincount(post_terms, minlength=len(vocab))
-        indptr = np.zeros(len(vocab) + 1, dtype=np.int64)
-        np.cumsum(df, out=indptr[1:])
+        """Index tokenized passages, with BM25Okapi's parameters and defaults.
 
-        idf_model = _RankBm25Idf(n, dict(zip(vocab, df.tolist(), strict=True)), k1, b, epsilon)
-        idf = np.fromiter((idf_model.idf[w] for w in vocab), dtype=np.float64, count=len(vocab))
-        avgdl = lengths.sum() / n
-        norm = k1 * (1 - b + b * lengths / avgdl)
-        # Same operation order as BM25Okapi.get_scores, so the floats agree closely.
-        weights = idf[post_terms] * (tf * (k1 + 1) / (tf + norm[post_docs]))
-        return cls(vocab, indptr, post_docs.astype(np.int32), weights, n)
+        ``block`` and ``big_df`` (the document frequency from which a term is common,
+        default max(1024, size // 32)) only change the speed, never a score.
+        """
+        return cls(build_arrays(corpus, k1, b, epsilon, block=block, big_df=big_df))
+
+    # ----------------------------------------------------------------- lookups
 
     def term_ids(self, tokens: Sequence[str]) -> list[int]:
         """Ids of the known tokens, repeats kept (BM25Okapi counts a repeated term twice)."""
@@ -94,55 +135,211 @@ class Bm25Index:
         tid = self.vocab.get(token)
         return 0 if tid is None else int(self.indptr[tid + 1] - self.indptr[tid])
 
-    def passages_with(self, token: str) -> npt.NDArray[np.int32]:
+    def passages_with(self, token: str) -> Int32Array:
         """Ids of the passages that contain ``token``, ascending."""
         tid = self.vocab.get(token)
         if tid is None:
             return np.zeros(0, dtype=np.int32)
         return self.postings[self.indptr[tid] : self.indptr[tid + 1]]
 
+    # ----------------------------------------------------------------- scoring
+
     def scores(self, tokens: Sequence[str]) -> FloatArray:
         """Scores of every passage; equal to ``BM25Okapi.get_scores`` (for tests and tools)."""
         out = np.zeros(self.size)
         for tid in self.term_ids(tokens):
-            start, end = self.indptr[tid], self.indptr[tid + 1]
-            out[self.postings[start:end]] += self.weights[start:end]
+            docs, weights = self._term(tid)
+            out[docs] += weights
         return out
 
     def matches(self, tokens: Sequence[str]) -> tuple[IntArray, FloatArray]:
         """Every passage containing a query term, with its score, in passage order."""
-        ids = self.term_ids(tokens)
-        if not ids:
+        query = self.term_ids(tokens)
+        if not query:
             return np.zeros(0, dtype=np.int64), np.zeros(0)
-        buf = self._buffer()
-        slices = []
-        for tid in ids:
-            start, end = self.indptr[tid], self.indptr[tid + 1]
-            docs = self.postings[start:end]
-            buf[docs] += self.weights[start:end]
-            slices.append(docs)
-        matched = np.unique(np.concatenate(slices)).astype(np.int64)
-        scores = buf[matched].copy()
-        buf[matched] = 0.0  # reset only what we touched: the buffer is reused
-        return matched, scores
+        terms = {tid: self._term(tid) for tid in dict.fromkeys(query)}
+        return self._accumulate(query, terms)
 
     def top(
-        self, tokens: Sequence[str], k: int, allowed: npt.NDArray[np.bool_] | None = None
+        self, tokens: Sequence[str], k: int, allowed: BoolArray | None = None
     ) -> tuple[IntArray, FloatArray, int]:
-        """The ``k`` best matching passages (best first, ties in passage order) and the match count."""
-        matched, scores = self.matches(tokens)
-        if allowed is not None and len(matched):
-            keep = allowed[matched]
-            matched, scores = matched[keep], scores[keep]
-        total = len(matched)
-        if total > k:
-            # Partial selection among matched passages only, never the whole corpus.
-            # Ties at the cut are all kept so that the order below decides them.
-            kth = -np.partition(-scores, k - 1)[k - 1]
-            keep = scores >= kth
-            matched, scores = matched[keep], scores[keep]
-        order = np.lexsort((matched, -scores))[:k]
-        return matched[order], scores[order], total
+        """The ``k`` best matching passages (best first, ties in passage order) and the match count.
+
+        ``allowed``, a boolean mask over passages, restricts both the results and the
+        count to the passages it marks.
+        """
+        if allowed is not None and allowed.shape != (self.size,):
+            raise ValueError(f"allowed mask has shape {allowed.shape}, index has {self.size} passages")
+        query = self.term_ids(tokens)
+        if not query or k <= 0:
+            total = self._count(query, allowed) if query else 0
+            return np.zeros(0, dtype=np.int64), np.zeros(0), total
+        unique = list(dict.fromkeys(query))
+        rows = self.arrays.big_row
+        big = [t for t in unique if rows[t] >= 0]
+        if not big or bool((self.arrays.idf[unique] < 0).any()):
+            # No common term, or a negative weight (which breaks upper bounds): the
+            # postings are short enough, or the corpus tiny enough, to score them all.
+            ids, scores = self.matches(tokens)
+            if allowed is not None:
+                keep = allowed[ids]
+                ids, scores = ids[keep], scores[keep]
+            best = _select(ids, scores, k)
+            return ids[best], scores[best], len(ids)
+        ids, scores = self._pruned(query, unique, big, k, allowed)
+        best = _select(ids, scores, k)
+        return ids[best], scores[best], self._count(query, allowed)
+
+    # ----------------------------------------------------------------- internals
+
+    def _weights(self, tid: int, docs: npt.NDArray[np.integer[Any]], tf: TfArray) -> FloatArray:
+        # The same operations, in the same order, as BM25Okapi.get_scores.
+        k1 = self.arrays.k1
+        weights: FloatArray = self.arrays.idf[tid] * (tf * (k1 + 1) / (tf + self.arrays.norm[docs]))
+        return weights
+
+    def _term(self, tid: int) -> tuple[Int32Array, FloatArray]:
+        start, end = self.indptr[tid], self.indptr[tid + 1]
+        docs = self.postings[start:end]
+        return docs, self._weights(tid, docs, self.arrays.tf[start:end])
+
+    def _accumulate(
+        self, query: list[int], terms: Mapping[int, tuple[npt.NDArray[np.integer[Any]], FloatArray]]
+    ) -> tuple[IntArray, FloatArray]:
+        """Sum the given postings in query order; passage ids ascending."""
+        buf = self._buffer()
+        for tid in query:
+            docs, weights = terms[tid]
+            buf[docs] += weights
+        parts = [docs for docs, _ in terms.values()]
+        ids = (parts[0] if len(parts) == 1 else np.unique(np.concatenate(parts))).astype(np.int64)
+        scores = buf[ids]
+        buf[ids] = 0.0  # reset only what was touched: the buffer is reused
+        return ids, scores
+
+    def _lookup(self, tid: int, docs: IntArray) -> FloatArray:
+        """The weight of ``tid`` in each of ``docs`` (sorted), 0 where it does not occur."""
+        start, end = int(self.indptr[tid]), int(self.indptr[tid + 1])
+        span = self.postings[start:end]
+        out = np.zeros(len(docs))
+        if not len(docs) or not len(span):
+            return out
+        pos = np.searchsorted(span, docs)
+        pos_clipped = np.minimum(pos, len(span) - 1)
+        hit = span[pos_clipped] == docs
+        where = start + pos_clipped[hit]
+        out[hit] = self._weights(tid, docs[hit], self.arrays.tf[where])
+        return out
+
+    def _exact(self, query: list[int], unique: list[int], docs: IntArray) -> FloatArray:
+        """Exact scores of ``docs`` (sorted): per-term weights summed in query order."""
+        weights = {tid: self._lookup(tid, docs) for tid in unique}
+        out = np.zeros(len(docs))
+        for tid in query:
+            out += weights[tid]
+        return out
+
+    def _pruned(
+        self, query: list[int], unique: list[int], big: list[int], k: int, allowed: BoolArray | None
+    ) -> tuple[IntArray, FloatArray]:
+        """Candidates that contain every passage of the top ``k``, with exact scores."""
+        arrays = self.arrays
+        mult = {tid: query.count(tid) for tid in unique}
+        small = [t for t in unique if arrays.big_row[t] < 0]
+        # 1. Passages with a rare term: exact partial scores of the rare terms.
+        if small:
+            cand, partial = self._accumulate([t for t in query if t in small],
+                                             {t: self._term(t) for t in small})
+            if allowed is not None:
+                keep = allowed[cand]
+                cand, partial = cand[keep], partial[keep]
+        else:
+            cand, partial = np.zeros(0, dtype=np.int64), np.zeros(0)
+        big_rows = [int(arrays.big_row[t]) for t in big]
+        big_bound = sum(mult[t] * float(arrays.max_weight[t]) for t in big)
+        # 2. The k-th best partial is a lower bound of the k-th best score: drop the rare
+        #    passages that cannot reach it even with every common term at its maximum.
+        theta = _kth(partial, k)
+        if len(cand) > k:
+            keep = partial + big_bound >= theta - _slack(theta)
+            cand = cand[keep]
+        exact = self._exact(query, unique, cand)
+        theta = _kth(exact, k)
+        # 3. A passage with common terms only scores at most its block's bound.
+        bound = np.zeros(self._nblocks)
+        for tid, row in zip(big, big_rows, strict=True):
+            bound += mult[tid] * arrays.block_max[row]
+        opened = np.zeros(self._nblocks, dtype=bool)
+        results: list[tuple[IntArray, FloatArray]] = []
+        seeds = 8
+        while theta == -math.inf:
+            # Too few rare passages for a threshold: open the most promising blocks.
+            pick = np.argsort(-bound, kind="stable")[:seeds]
+            pick = pick[~opened[pick]]
+            if not len(pick):
+                break
+            results.append(self._open(query, unique, pick, opened, allowed))
+            opened[pick] = True
+            # A rare passage in an opened block is scored there: count it once.
+            outside = ~opened[cand // arrays.block]
+            theta = _kth(np.concatenate([exact[outside]] + [s for _, s in results]), k)
+            seeds *= 4
+        todo = np.flatnonzero((bound >= theta - _slack(theta)) & ~opened)
+        if len(todo):
+            results.append(self._open(query, unique, todo, opened, allowed))
+            opened[todo] = True
+        # Rare passages in opened blocks were scored there too.
+        outside = ~opened[cand // arrays.block]
+        results.append((cand[outside], exact[outside]))
+        ids = np.concatenate([r[0] for r in results])
+        scores = np.concatenate([r[1] for r in results])
+        return ids, scores
+
+    def _open(
+        self, query: list[int], unique: list[int], blocks: IntArray,
+        opened: BoolArray, allowed: BoolArray | None,
+    ) -> tuple[IntArray, FloatArray]:
+        """Exact scores of every matching passage in ``blocks`` (not yet opened)."""
+        arrays = self.arrays
+        blocks = np.sort(blocks)
+        member = np.zeros(self._nblocks, dtype=bool)
+        member[blocks] = True
+        terms: dict[int, tuple[npt.NDArray[np.integer[Any]], FloatArray]] = {}
+        for tid in unique:
+            start = int(self.indptr[tid])
+            row = int(arrays.big_row[tid])
+            if row >= 0:
+                lo = arrays.block_offsets[row, blocks]
+                hi = arrays.block_offsets[row, blocks + 1]
+                where = start + _ranges(lo, hi)
+                docs = self.postings[where]
+                terms[tid] = (docs, self._weights(tid, docs, arrays.tf[where]))
+            else:
+                docs, weights = self._term(tid)
+                keep = member[docs // arrays.block]
+                terms[tid] = (docs[keep], weights[keep])
+        ids, scores = self._accumulate(query, terms)
+        if allowed is not None:
+            keep = allowed[ids]
+            ids, scores = ids[keep], scores[keep]
+        return ids, scores
+
+    def _count(self, query: list[int], allowed: BoolArray | None) -> int:
+        """How many (allowed) passages contain a query term, from bitmaps where common."""
+        arrays = self.arrays
+        unique = list(dict.fromkeys(query))
+        rows = [int(arrays.big_row[t]) for t in unique if arrays.big_row[t] >= 0]
+        small = [self.postings[self.indptr[t] : self.indptr[t + 1]] for t in unique if arrays.big_row[t] < 0]
+        docs = np.unique(np.concatenate(small)) if small else np.zeros(0, dtype=np.int32)
+        if allowed is not None:
+            docs = docs[allowed[docs]]
+        if not rows:
+            return len(docs)
+        bits = np.bitwise_or.reduce(arrays.bitmaps[rows], axis=0) if len(rows) > 1 else arrays.bitmaps[rows[0]]
+        if allowed is not None:
+            bits = bits & np.packbits(allowed, bitorder="little")
+        in_bits = (bits[docs >> 3] >> (docs & 7).astype(np.uint8)) & 1
+        return _popcount(bits) + int(len(docs) - np.count_nonzero(in_bits))
 
     def _buffer(self) -> FloatArray:
         buf: FloatArray | None = getattr(self._local, "buf", None)
@@ -150,3 +347,189 @@ class Bm25Index:
             buf = np.zeros(self.size)
             self._local.buf = buf
         return buf
+
+
+def _slack(theta: float) -> float:
+    return _SLACK * max(1.0, abs(theta)) if math.isfinite(theta) else 0.0
+
+
+def _kth(scores: FloatArray, k: int) -> float:
+    """The k-th largest score, or -inf when there are fewer than k."""
+    if len(scores) < k:
+        return -math.inf
+    return float(-np.partition(-scores, k - 1)[k - 1])
+
+
+def _select(ids: IntArray, scores: FloatArray, k: int) -> IntArray:
+    """Positions of the k best (score descending, passage id ascending) among candidates."""
+    if len(ids) > k:
+        # Partial selection among candidates only; ties at the cut are all kept so
+        # that the sort below decides them by passage id.
+        keep = np.flatnonzero(scores >= _kth(scores, k))
+        order = np.lexsort((ids[keep], -scores[keep]))[:k]
+        result: IntArray = keep[order]
+        return result
+    return np.lexsort((ids, -scores))
+
+
+def _ranges(lo: IntArray, hi: IntArray) -> IntArray:
+    """Concatenation of arange(lo[i], hi[i]) for every i, without a Python loop."""
+    lengths = hi - lo
+    total = int(lengths.sum())
+    if total == 0:
+        return np.zeros(0, dtype=np.int64)
+    ends = np.cumsum(lengths)
+    out: IntArray = np.arange(total, dtype=np.int64) + np.repeat(lo - (ends - lengths), lengths)
+    return out
+
+
+def _popcount(bits: UInt8Array) -> int:
+    counter = getattr(np, "bitwise_count", None)
+    if counter is not None:
+        return int(counter(bits).sum(dtype=np.int64))
+    return int(_POPCOUNT[bits].sum())
+
+
+# --------------------------------------------------------------------- build
+
+
+def build_arrays(
+    corpus: Sequence[Sequence[str]],
+    k1: float = 1.5,
+    b: float = 0.75,
+    epsilon: float = 0.25,
+    *,
+    block: int = DEFAULT_BLOCK,
+    big_df: int | None = None,
+) -> IndexArrays:
+    """The arrays of a Bm25Index over ``corpus``; see Bm25Index.build."""
+    if block < 1:
+        raise ValueError(f"block must be at least 1, got {block}")
+    n = len(corpus)
+    big = max(1024, n // 32) if big_df is None else max(1, big_df)
+    ids_of: defaultdict[str, int] = defaultdict(count().__next__)
+    lengths = np.zeros(n, dtype=np.int64)
+    chunks: list[tuple[Int32Array, IntArray, npt.NDArray[np.uint16], TfArray]] = []
+    for first in range(0, n, _CHUNK):
+        part = corpus[first : first + _CHUNK]
+        chunks.append(_index_chunk(part, ids_of, lengths[first : first + len(part)]))
+    words = list(ids_of)
+    del ids_of
+    vocab_size = len(words)
+    df = np.zeros(vocab_size, dtype=np.int64)
+    for terms, runs, _, _ in chunks:
+        df[terms] += runs
+    indptr = np.zeros(vocab_size + 1, dtype=np.int64)
+    np.cumsum(df, out=indptr[1:])
+    total = int(indptr[-1])
+    wide = any(c[3].dtype == np.uint16 for c in chunks)
+    postings = np.empty(total, dtype=np.int32)
+    tf: TfArray = np.empty(total, dtype=np.uint16) if wide else np.empty(total, dtype=np.uint8)
+    cursor = indptr[:-1].copy()
+    for number in range(len(chunks)):
+        terms, runs, local, freq = chunks[number]
+        chunks[number] = (terms[:0], runs[:0], local[:0], freq[:0])  # free as we go
+        where = _ranges(cursor[terms], cursor[terms] + runs)
+        postings[where] = local.astype(np.int32) + number * _CHUNK
+        tf[where] = freq
+        cursor[terms] += runs
+        del terms, runs, local, freq, where
+
+    if n == 0 or vocab_size == 0:
+        # rank-bm25 divides by zero here; an index with no terms simply matches nothing.
+        idf = np.zeros(vocab_size)
+        norm = np.full(n, k1 * (1 - b))
+    else:
+        idf_model = _RankBm25Idf(n, dict(zip(words, df.tolist(), strict=True)), k1, b, epsilon)
+        idf = np.fromiter((idf_model.idf[w] for w in words), dtype=np.float64, count=vocab_size)
+        avgdl = int(lengths.sum()) / n  # Python division, as rank-bm25 does it
+        norm = k1 * (1 - b + b * lengths / avgdl)
+    max_weight = _max_weights(indptr, postings, tf, idf, norm, k1)
+
+    big_terms = np.flatnonzero(df >= big).astype(np.int32)
+    big_row = np.full(vocab_size, -1, dtype=np.int32)
+    big_row[big_terms] = np.arange(len(big_terms), dtype=np.int32)
+    nblocks = -(-n // block)
+    block_offsets = np.zeros((len(big_terms), nblocks + 1), dtype=np.int64)
+    block_max = np.zeros((len(big_terms), nblocks))
+    bitmaps = np.zeros((len(big_terms), -(-n // 8)), dtype=np.uint8)
+    starts = np.arange(nblocks + 1, dtype=np.int64) * block
+    for row, tid in enumerate(big_terms.tolist()):
+        docs = postings[indptr[tid] : indptr[tid + 1]]
+        weights = idf[tid] * (tf[indptr[tid] : indptr[tid + 1]] * (k1 + 1)
+                              / (tf[indptr[tid] : indptr[tid + 1]] + norm[docs]))
+        offsets = np.searchsorted(docs, starts)
+        block_offsets[row] = offsets
+        filled = offsets[1:] > offsets[:-1]
+        block_max[row, filled] = np.maximum.reduceat(weights, offsets[:-1][filled])
+        member = np.zeros(nblocks * block, dtype=bool)
+        member[docs] = True
+        bitmaps[row] = np.packbits(member[:n], bitorder="little")
+    return IndexArrays(
+        k1=k1, b=b, epsilon=epsilon, size=n, block=block, big_df=big, words=words,
+        indptr=indptr, postings=postings, tf=tf, norm=norm, idf=idf, max_weight=max_weight,
+        big_row=big_row, block_offsets=block_offsets, block_max=block_max, bitmaps=bitmaps,
+    )
+
+
+def _index_chunk(
+    part: Sequence[Sequence[str]], ids_of: defaultdict[str, int], lengths: IntArray
+) -> tuple[Int32Array, IntArray, npt.NDArray[np.uint16], TfArray]:
+    """(terms, postings per term, local passage ids, term frequencies), sorted by term."""
+    lengths[:] = np.fromiter(map(len, part), dtype=np.int64, count=len(part))
+    flat = np.empty(int(lengths.sum()), dtype=np.int64)
+    get = ids_of.__getitem__
+    done = 0
+    for first in range(0, len(part), _MAP_STEP):
+        # Term ids in first-occurrence order: the order rank-bm25 sums its IDFs in.
+        step = int(lengths[first : first + _MAP_STEP].sum())
+        tokens = chain.from_iterable(islice(part, first, first + _MAP_STEP))
+        flat[done : done + step] = np.fromiter(map(get, tokens), dtype=np.int64, count=step)
+        done += step
+    span = len(part)
+    keys = flat * span + np.repeat(np.arange(span, dtype=np.int64), lengths)
+    del flat
+    keys.sort()
+    if not len(keys):
+        empty = np.zeros(0, dtype=np.int64)
+        return empty.astype(np.int32), empty, empty.astype(np.uint16), empty.astype(np.uint8)
+    new = np.empty(len(keys), dtype=bool)
+    new[0] = True
+    np.not_equal(keys[1:], keys[:-1], out=new[1:])
+    starts = np.flatnonzero(new)
+    freq = np.diff(np.append(starts, len(keys)))
+    pairs = keys[starts]
+    del keys, new
+    term_of, local = np.divmod(pairs, span)
+    term_new = np.empty(len(term_of), dtype=bool)
+    term_new[0] = True
+    np.not_equal(term_of[1:], term_of[:-1], out=term_new[1:])
+    term_starts = np.flatnonzero(term_new)
+    runs = np.diff(np.append(term_starts, len(term_of)))
+    freq_dtype = np.uint8 if int(freq.max()) <= np.iinfo(np.uint8).max else np.uint16
+    if int(freq.max()) > np.iinfo(np.uint16).max:
+        raise ValueError(f"a token occurs {int(freq.max())} times in one passage; at most 65535 supported")
+    return (term_of[term_starts].astype(np.int32), runs, local.astype(np.uint16), freq.astype(freq_dtype))
+
+
+def _max_weights(
+    indptr: IntArray, postings: Int32Array, tf: TfArray,
+    idf: FloatArray, norm: FloatArray, k1: float,
+) -> FloatArray:
+    """The largest weight of each term, computed in slices to bound the temporaries."""
+    vocab_size = len(indptr) - 1
+    out = np.zeros(vocab_size)
+    step = 1 << 22
+    first = 0
+    while first < vocab_size:
+        # Whole terms, about ``step`` postings at a time (a longer single term alone).
+        last = int(np.searchsorted(indptr, indptr[first] + step, side="right")) - 1
+        last = min(max(last, first + 1), vocab_size)
+        lo, hi = int(indptr[first]), int(indptr[last])
+        freq = tf[lo:hi]
+        terms = np.repeat(np.arange(first, last), np.diff(indptr[first : last + 1]))
+        weights = idf[terms] * (freq * (k1 + 1) / (freq + norm[postings[lo:hi]]))
+        out[first:last] = np.maximum.reduceat(weights, indptr[first:last] - lo)
+        first = last
+    return out
+

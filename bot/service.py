@@ -20,6 +20,7 @@ from typing import Any, TypeVar, cast
 from bot import store
 from bot.corpus import Corpus, CorpusError, load_corpus, parse_document
 from bot.index import Bm25Index
+from bot.index_store import cache_key, load_or_build
 from bot.models import Document, Hit, Passage, Problem
 from bot.query import Query, QueryError, parse_query
 from bot.quote import QuoteResult, check_quote
@@ -52,7 +53,13 @@ class Snapshot:
     @classmethod
     def build(cls, corpus: Corpus) -> Snapshot:
         passages = tuple(p for d in corpus.documents for p in d.passages)
-        index = Bm25Index.build([tokenize(p.searchable) for p in passages])
+        # Saved next to the corpus, keyed by its content: a start does not re-tokenize it.
+        index = load_or_build(
+            corpus.directory / ".index",
+            cache_key(d.digest for d in corpus.documents),
+            lambda: [tokenize(p.searchable) for p in passages],
+            len(passages),
+        )
         documents = {d.name: d for d in corpus.documents}
         layout = Layout.build(passages, documents)
         return cls(corpus, index, passages, documents, time.time(), layout)

@@ -13,7 +13,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "bot"
 LAYERS: dict[str, int] = {
     "models": 0, "config": 0,
     "corpus": 1, "store": 1,
-    "tokens": 2, "index": 2,
+    "tokens": 2, "index": 2, "index_store": 2,
     "service": 3, "quote": 3, "query": 3, "evaluate": 3, "ratelimit": 3,
     "search": 3, "grouping": 3, "timeline": 3, "pages": 3, "stats": 3,
     "render": 4, "render_admin": 4,
