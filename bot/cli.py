@@ -23,7 +23,7 @@ from bot.evaluate import (
     load_eval_set,
 )
 from bot.grouping import HitGroup, group_hits
-from bot.models import META_FIELDS, Hit
+from bot.models import META_FIELDS
 from bot.quote import BadQuote, QuoteMatch, QuoteResult, Verdict
 from bot.service import DEFAULT_TOP, BadQuestion, Service
 from bot.timeline import TimelineEntry
@@ -175,22 +175,6 @@ def format_timeline_entry(entry: TimelineEntry) -> str:
     where = f"{doc.kind_label}, {doc.meta.source or 'source unknown'}, {hit.passage.position.describe()} of {doc.name}"
     wording = "" if doc.wording_note is None else f" [{doc.kind_label}'s wording, not the resolution's text]"
     return f"{adopted} · {entry.reference or 'reference unknown'} · “{text}” — {where}{wording}"
-
-
-def format_hit(hit: Hit) -> str:
-    """A hit as plain text: the passage as written, then its citation."""
-    passage = hit.passage
-    lines = [f"{hit.rank}. (score {hit.score:.2f})"]
-    if passage.lead:
-        lines.append(f"   {passage.lead}")
-        lines.append(f"   – {_indent(passage.text)}")
-    else:
-        lines.append(f"   {_indent(passage.text)}")
-    lines.extend(f"   {line}" for line in hit.document.citation(passage.position))
-    note = hit.document.wording_note
-    if note:
-        lines.append(f"   Note: {note}")
-    return "\n".join(lines) + "\n"
 
 
 def _indent(text: str) -> str:
