@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import deque
 from collections.abc import Sequence
 from typing import Any
 
 from telegram import (
+    CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InlineQueryResultArticle,
@@ -77,6 +79,8 @@ class Handlers:
         self.limiter = RateLimiter(questions_per_minute)
         self.inline_limiter = RateLimiter(questions_per_minute * INLINE_LIMIT_FACTOR)
         self.queries = QueryStore()
+        # Callback queries already answered: the error handler must not answer them twice.
+        self._answered: deque[str] = deque(maxlen=1024)
 
     # Commands and messages -------------------------------------------------------
 
@@ -152,13 +156,13 @@ class Handlers:
             return
         question = self.queries.get((query.data or "").removeprefix("q:"))
         if question is None:
-            await query.answer(render.expired_button())
+            await self._answer(query, render.expired_button())
             return
         wait = self.limiter.acquire(self._who(update))
         if wait:
-            await query.answer(render.rate_limited(wait))
+            await self._answer(query, render.rate_limited(wait))
             return
-        await query.answer()
+        await self._answer(query)
         await context.bot.send_chat_action(chat.id, ChatAction.TYPING)
         answer = await asyncio.to_thread(self.service.ask, question)
         rows = self._more_buttons(question, answer)
@@ -172,13 +176,13 @@ class Handlers:
         parts = (query.data or "").split(":")
         question = self.queries.get(parts[1]) if len(parts) == 3 else None
         if question is None or not parts[2].isdigit() or not isinstance(query.message, Message):
-            await query.answer(render.expired_button())
+            await self._answer(query, render.expired_button())
             return
         wait = self.limiter.acquire(self._who(update))
         if wait:
-            await query.answer(render.rate_limited(wait))
+            await self._answer(query, render.rate_limited(wait))
             return
-        await query.answer()
+        await self._answer(query)
         answer = await asyncio.to_thread(self.service.ask, question, DEFAULT_TOP, int(parts[2]))
         rows = self._more_buttons(question, answer, parts[1])
         texts = render.render_answer(answer)
@@ -196,7 +200,7 @@ class Handlers:
 
     async def unknown_button(self, update: Update, context: Context) -> None:
         if update.callback_query:
-            await update.callback_query.answer(render.expired_button())
+            await self._answer(update.callback_query, render.expired_button())
 
     # Inline mode -----------------------------------------------------------------
 
@@ -231,11 +235,12 @@ class Handlers:
         logger.error("error while handling update %s", update_id, exc_info=context.error)
         if not isinstance(update, Update):
             return
-        try:
-            if update.callback_query:
-                await update.callback_query.answer(render.apology())
-        except TelegramError:
-            pass  # already answered before the failure; the message below still explains
+        query = update.callback_query
+        if query is not None and query.id not in self._answered:
+            try:
+                await self._answer(query, render.apology())
+            except TelegramError as exc:
+                logger.warning("could not answer callback query %s: %s", query.id, exc)
         chat = update.effective_chat
         if chat is None:
             return
@@ -245,6 +250,10 @@ class Handlers:
             logger.warning("could not send the apology to chat %s: %s", chat.id, exc)
 
     # Helpers ---------------------------------------------------------------------
+
+    async def _answer(self, query: CallbackQuery, text: str | None = None) -> None:
+        await query.answer(text)
+        self._answered.append(query.id)
 
     @staticmethod
     def _who(update: Update) -> int:

@@ -1,0 +1,78 @@
+"""Flood control, dropped connections and failures: the bot survives and says sorry."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import pytest
+from fake_telegram import FakeTelegram
+
+KOZLOV = "release of Vladimir Kozlov"
+
+
+async def test_429_with_retry_after_is_waited_out(
+    telegram: FakeTelegram, start_bot: Any, ana: dict[str, Any], ana_chat: dict[str, Any]
+) -> None:
+    await start_bot()
+    telegram.fail_next("sendMessage", "429", retry_after=1)
+    telegram.send_text(ana_chat, ana, KOZLOV)
+    [reply] = await telegram.wait_for(lambda: telegram.bot_messages_in(ana_chat["id"]))
+    assert "Vladimir Kozlov" in reply["text"]
+    assert telegram.faults_served == [("sendMessage", "429")]
+    refused, delivered = telegram.calls_to("sendMessage")
+    assert refused.params["text"] == delivered.params["text"]
+    assert delivered.at - refused.at >= 1.0  # it waited retry_after before trying again
+
+
+async def test_dropped_long_poll_is_survived(
+    telegram: FakeTelegram, start_bot: Any, ana: dict[str, Any], ana_chat: dict[str, Any]
+) -> None:
+    await start_bot()
+    telegram.fail_next("getUpdates", "drop")
+    telegram.send_text(ana_chat, ana, KOZLOV)  # ends the held poll; the next one is dropped
+    await telegram.wait_for(lambda: telegram.faults_served == [("getUpdates", "drop")])
+    telegram.send_text(ana_chat, ana, "political prisoners")
+    replies = await telegram.wait_for(
+        lambda: len(telegram.bot_messages_in(ana_chat["id"])) == 2
+        and telegram.bot_messages_in(ana_chat["id"])
+    )
+    assert any("political prisoners" in r["text"] for r in replies)
+
+
+async def test_dropped_reply_becomes_an_apology_and_a_logged_traceback(
+    telegram: FakeTelegram, start_bot: Any, ana: dict[str, Any], ana_chat: dict[str, Any],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    await start_bot()
+    telegram.fail_next("sendMessage", "drop")
+    with caplog.at_level(logging.ERROR, logger="bot.handlers"):
+        telegram.send_text(ana_chat, ana, KOZLOV)
+        [apology] = await telegram.wait_for(lambda: telegram.bot_messages_in(ana_chat["id"]))
+    assert apology["text"].startswith("Sorry, something went wrong")
+    [record] = [r for r in caplog.records if r.name == "bot.handlers"]
+    assert record.exc_info is not None
+    # The next question is answered as usual.
+    telegram.send_text(ana_chat, ana, KOZLOV)
+    replies = await telegram.wait_for(
+        lambda: len(telegram.bot_messages_in(ana_chat["id"])) == 2
+        and telegram.bot_messages_in(ana_chat["id"])
+    )
+    assert "Vladimir Kozlov" in replies[1]["text"]
+
+
+async def test_failed_edit_after_more_is_answered_and_apologised_for(
+    telegram: FakeTelegram, start_bot: Any, ana: dict[str, Any], ana_chat: dict[str, Any]
+) -> None:
+    await start_bot()
+    telegram.send_text(ana_chat, ana, "human rights activists, journalists and the opposition")
+    [message] = await telegram.wait_for(lambda: telegram.bot_messages_in(ana_chat["id"]))
+    [[more]] = message["reply_markup"]["inline_keyboard"]
+    telegram.fail_next("editMessageText", "drop")
+    query_id = telegram.press(message, ana, more["callback_data"])
+    messages = await telegram.wait_for(
+        lambda: len(telegram.bot_messages_in(ana_chat["id"])) == 2
+        and telegram.bot_messages_in(ana_chat["id"])
+    )
+    assert messages[1]["text"].startswith("Sorry")
+    assert telegram.callback_queries[query_id] is not None
