@@ -1,0 +1,140 @@
+"""The bot as a process: ``python -m bot`` with settings from the environment.
+
+Start-up problems are one clear line and exit code 2; SIGTERM stops it gracefully;
+WEBHOOK_URL switches from long polling to a webhook.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import sys
+from pathlib import Path
+
+import aiohttp
+from fake_telegram import TOKEN, FakeTelegram
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def bot_env(**values: str) -> dict[str, str]:
+    env = {
+        k: v for k, v in os.environ.items()
+        if not k.startswith(("TELEGRAM_", "WEBHOOK_", "CORPUS_", "ADMIN_", "QUESTIONS_", "LOG_"))
+    }
+    env["PYTHONPATH"] = str(ROOT)
+    env["CORPUS_DIR"] = str(ROOT / "corpus")
+    env.update(values)
+    return env
+
+
+async def start(tmp_path: Path, **env: str) -> asyncio.subprocess.Process:
+    # cwd is an empty directory, so no .env file is read.
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", cwd=tmp_path, env=bot_env(**env),
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )
+
+
+async def finish(process: asyncio.subprocess.Process) -> tuple[int, str]:
+    _, err = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode is not None
+    return process.returncode, err.decode()
+
+
+async def test_missing_token_is_one_clear_line(tmp_path: Path) -> None:
+    code, err = await finish(await start(tmp_path))
+    assert code == 2
+    assert err.strip().splitlines() == [
+        "TELEGRAM_BOT_TOKEN is not set: put the token from @BotFather in the environment or in .env."
+    ]
+
+
+async def test_malformed_token_is_one_clear_line_without_the_token(tmp_path: Path) -> None:
+    code, err = await finish(await start(tmp_path, TELEGRAM_BOT_TOKEN="not-a-token-secret"))
+    assert code == 2
+    assert len(err.strip().splitlines()) == 1
+    assert "TELEGRAM_BOT_TOKEN" in err and "malformed" in err
+    assert "not-a-token-secret" not in err
+
+
+async def test_token_rejected_by_telegram_is_one_clear_line(
+    telegram: FakeTelegram, tmp_path: Path
+) -> None:
+    wrong = "987654321:AAThisTokenIsWellFormedButNotTheBots0"
+    process = await start(
+        tmp_path, TELEGRAM_BOT_TOKEN=wrong, TELEGRAM_BASE_URL=telegram.base_url,
+        TELEGRAM_BASE_FILE_URL=telegram.base_file_url,
+    )
+    code, err = await finish(process)
+    assert code == 2
+    assert "Telegram rejected TELEGRAM_BOT_TOKEN: check it with @BotFather." in err.splitlines()
+    assert "Traceback" not in err
+    assert wrong not in err and wrong.split(":")[1] not in err
+
+
+async def test_sigterm_stops_the_polling_bot_gracefully(
+    telegram: FakeTelegram, tmp_path: Path
+) -> None:
+    process = await start(
+        tmp_path, TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_BASE_URL=telegram.base_url,
+        TELEGRAM_BASE_FILE_URL=telegram.base_file_url, LOG_LEVEL="INFO",
+    )
+    try:
+        await telegram.wait_for(lambda: telegram.calls_to("getUpdates"), timeout=30)
+        ana = telegram.user()
+        telegram.send_text(telegram.private_chat(ana), ana, "release of Vladimir Kozlov")
+        await telegram.wait_for(lambda: telegram.bot_messages_in(ana["id"]))
+    finally:
+        process.send_signal(signal.SIGTERM)
+    code, err = await finish(process)
+    assert code == 0, err
+    assert "Traceback" not in err
+    assert TOKEN.split(":")[1] not in err  # the token never appears in a log
+    assert "running as @ep_resolutions_bot" in err
+    assert [c["command"] for c in telegram.commands] == ["ask", "sources", "help", "start"]
+    # The final getUpdates confirms the handled update, so it is not delivered again.
+    last = telegram.calls_to("getUpdates")[-1]
+    assert int(last.params["offset"]) == len(telegram.updates) + 1
+
+
+async def test_webhook_mode_serves_updates_posted_to_it(
+    telegram: FakeTelegram, tmp_path: Path
+) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = await start(
+        tmp_path, TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_BASE_URL=telegram.base_url,
+        TELEGRAM_BASE_FILE_URL=telegram.base_file_url,
+        WEBHOOK_URL="https://bot.example.org/telegram/hook", WEBHOOK_LISTEN="127.0.0.1",
+        WEBHOOK_PORT=str(port), WEBHOOK_SECRET="s3cret-token",
+    )
+    try:
+        webhook = await telegram.wait_for(lambda: telegram.webhook, timeout=30)
+        assert webhook["url"] == "https://bot.example.org/telegram/hook"
+        assert webhook["secret_token"] == "s3cret-token"
+        ana = telegram.user()
+        chat = telegram.private_chat(ana)
+        telegram.chats[chat["id"]] = chat
+        update = {
+            "update_id": 1,
+            "message": {"message_id": 1, "date": 0, "chat": chat, "from": ana,
+                        "text": "release of Vladimir Kozlov"},
+        }
+        url = f"http://127.0.0.1:{port}/telegram/hook"
+        async with aiohttp.ClientSession() as session:
+            async with session.post(url, json=update) as response:
+                assert response.status == 403  # no secret: refused
+            headers = {"X-Telegram-Bot-Api-Secret-Token": "s3cret-token"}
+            async with session.post(url, json=update, headers=headers) as response:
+                assert response.status == 200
+        [reply] = await telegram.wait_for(lambda: telegram.bot_messages_in(ana["id"]))
+        assert "Vladimir Kozlov" in reply["text"]
+    finally:
+        process.send_signal(signal.SIGTERM)
+    code, err = await finish(process)
+    assert code == 0, err
+    assert "Traceback" not in err
