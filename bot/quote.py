@@ -38,7 +38,7 @@ MAX_MATCHES = 10
 MAX_VERIFIED = 200
 # Candidates for a near miss: the BM25 best passages for the quote's rarest tokens.
 NEAR_CANDIDATES = 12
-RAREST_TOKENS = 24
+RAREST_TOKENS = 12
 
 # The same pattern as bot.tokens' search tokens, so that a verbatim quote's tokens are
 # always among its passage's tokens (tests/test_quote.py checks the two agree).
