@@ -88,7 +88,8 @@ class Handlers:
         message = update.effective_message
         if message is None:
             return
-        examples = render.example_questions(self.service.sources())
+        # sources() walks every document: off the event loop like a search.
+        examples = render.example_questions(await asyncio.to_thread(self.service.sources))
         rows = [[render.Button(render.button_label(q), f"q:{self.queries.put(q)}")] for q in examples]
         await message.reply_html(
             render.welcome(bool(examples)), reply_markup=keyboard(rows),
@@ -105,7 +106,8 @@ class Handlers:
         message = update.effective_message
         if message is None:
             return
-        for text in render.render_sources(self.service.sources()):
+        resolutions = await asyncio.to_thread(self.service.sources)
+        for text in render.render_sources(resolutions):
             await message.reply_html(text, link_preview_options=NO_PREVIEW)
 
     async def ask_command(self, update: Update, context: Context) -> None:

@@ -89,19 +89,16 @@ async def test_more_button_pages_by_editing_until_the_last_passage(
     assert total > 3
 
     seen = [first["text"]]
-    message = first
-    while buttons(message):
-        [more] = buttons(message)
+    key = (ana_chat["id"], first["message_id"])
+    while buttons(telegram.messages[key]):
+        [more] = buttons(telegram.messages[key])
         assert more["text"] == "More ▸"
         assert len(more["callback_data"].encode()) <= 64
-        query_id = telegram.press(message, ana, more["callback_data"])
+        before = telegram.messages[key]["text"]  # read before pressing: the edit can be quick
+        query_id = telegram.press(telegram.messages[key], ana, more["callback_data"])
         await telegram.wait_for(lambda q=query_id: telegram.callback_queries[q] is not None)
-        message = await telegram.wait_for(
-            lambda m=message, t=message["text"]: telegram.messages[
-                (ana_chat["id"], m["message_id"])
-            ]["text"] != t and telegram.messages[(ana_chat["id"], m["message_id"])]
-        )
-        seen.append(message["text"])
+        await telegram.wait_for(lambda b=before: telegram.messages[key]["text"] != b)
+        seen.append(telegram.messages[key]["text"])
     # Every page edited the same message; the last one has no button.
     assert len(telegram.bot_messages_in(ana_chat["id"])) == 1
     assert len(seen) == (total + 2) // 3
