@@ -21,6 +21,10 @@ def configure_logging(level: str = "INFO") -> None:
     # httpx logs every request URL at INFO, and the URL carries the bot token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
+    # At DEBUG, python-telegram-bot's Bot logs its API URL (token included) and every
+    # request's parameters (users' messages); LOG_LEVEL=DEBUG must not leak either.
+    for name in ("telegram.Bot", "telegram.ext.ExtBot"):
+        logging.getLogger(name).setLevel(max(logging.INFO, logging.getLevelName(level)))
 
 
 def _settings_error(exc: ValidationError) -> str:

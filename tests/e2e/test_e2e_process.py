@@ -80,7 +80,7 @@ async def test_sigterm_stops_the_polling_bot_gracefully(
 ) -> None:
     process = await start(
         tmp_path, TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_BASE_URL=telegram.base_url,
-        TELEGRAM_BASE_FILE_URL=telegram.base_file_url, LOG_LEVEL="INFO",
+        TELEGRAM_BASE_FILE_URL=telegram.base_file_url, LOG_LEVEL="DEBUG",
     )
     try:
         await telegram.wait_for(lambda: telegram.calls_to("getUpdates"), timeout=30)
@@ -92,7 +92,7 @@ async def test_sigterm_stops_the_polling_bot_gracefully(
     code, err = await finish(process)
     assert code == 0, err
     assert "Traceback" not in err
-    assert TOKEN.split(":")[1] not in err  # the token never appears in a log
+    assert TOKEN.split(":")[1] not in err  # the token never appears in a log, even at DEBUG
     assert "running as @ep_resolutions_bot" in err
     assert [c["command"] for c in telegram.commands] == ["ask", "sources", "help", "start"]
     # The final getUpdates confirms the handled update, so it is not delivered again.
