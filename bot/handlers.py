@@ -128,9 +128,7 @@ class Handlers:
 
     async def not_text(self, update: Update, context: Context) -> None:
         if update.effective_message:
-            await update.effective_message.reply_html(
-                "I answer questions sent as text. Type one, or see /help."
-            )
+            await update.effective_message.reply_html(render.not_text())
 
     async def answer_question(self, update: Update, context: Context, question: str) -> None:
         message, chat = update.effective_message, update.effective_chat
@@ -140,14 +138,7 @@ class Handlers:
         if wait:
             await message.reply_html(render.rate_limited(wait))
             return
-        await context.bot.send_chat_action(chat.id, ChatAction.TYPING)
-        try:
-            answer = await asyncio.to_thread(self.service.ask, question)
-        except BadQuestion as exc:
-            await message.reply_html(render.bad_question(str(exc)))
-            return
-        rows = self._more_buttons(question, answer)
-        await self._send(context, chat.id, render.render_answer(answer), rows, reply_to=message)
+        await self._ask(context, chat.id, question, reply_to=message)
 
     # Buttons ---------------------------------------------------------------------
 
@@ -165,10 +156,7 @@ class Handlers:
             await self._answer(query, render.rate_limited(wait))
             return
         await self._answer(query)
-        await context.bot.send_chat_action(chat.id, ChatAction.TYPING)
-        answer = await asyncio.to_thread(self.service.ask, question)
-        rows = self._more_buttons(question, answer)
-        await self._send(context, chat.id, render.render_answer(answer), rows)
+        await self._ask(context, chat.id, question)
 
     async def more(self, update: Update, context: Context) -> None:
         """The More button: edit its message into the next page of the answer."""
@@ -185,7 +173,11 @@ class Handlers:
             await self._answer(query, render.rate_limited(wait))
             return
         await self._answer(query)
-        answer = await asyncio.to_thread(self.service.ask, question, DEFAULT_TOP, int(parts[2]))
+        try:
+            answer = await asyncio.to_thread(self.service.ask, question, DEFAULT_TOP, int(parts[2]))
+        except BadQuestion as exc:  # the corpus changed since the first page
+            await context.bot.send_message(chat.id, render.bad_question(str(exc)))
+            return
         rows = self._more_buttons(question, answer, parts[1])
         texts = render.render_answer(answer)
         try:
@@ -252,6 +244,19 @@ class Handlers:
             logger.warning("could not send the apology to chat %s: %s", chat.id, exc)
 
     # Helpers ---------------------------------------------------------------------
+
+    async def _ask(
+        self, context: Context, chat_id: int, question: str, reply_to: Message | None = None
+    ) -> None:
+        """Show typing, search off the event loop, send the answer with its More button."""
+        await context.bot.send_chat_action(chat_id, ChatAction.TYPING)
+        try:
+            answer = await asyncio.to_thread(self.service.ask, question)
+        except BadQuestion as exc:
+            await self._send(context, chat_id, [render.bad_question(str(exc))], [], reply_to)
+            return
+        rows = self._more_buttons(question, answer)
+        await self._send(context, chat_id, render.render_answer(answer), rows, reply_to)
 
     async def _answer(self, query: CallbackQuery, text: str | None = None) -> None:
         await query.answer(text)

@@ -236,6 +236,10 @@ def apology() -> str:
     return "Sorry, something went wrong while answering. Please try again in a moment."
 
 
+def not_text() -> str:
+    return "I answer questions sent as text. Type one, or see /help."
+
+
 def expired_button() -> str:
     return "This button has expired. Please ask your question again."
 
