@@ -362,6 +362,18 @@ class FakeTelegram:
         self._push({"message": message})
         return message
 
+    def send_sticker(self, chat: dict[str, Any], user: dict[str, Any]) -> dict[str, Any]:
+        """A message without text (a sticker)."""
+        self.chats[chat["id"]] = chat
+        message = self._new_message(chat, user, "")
+        del message["text"]
+        message["sticker"] = {
+            "file_id": "CAAC", "file_unique_id": "AgAD", "type": "regular",
+            "width": 512, "height": 512, "is_animated": False, "is_video": False,
+        }
+        self._push({"message": message})
+        return message
+
     def press(self, message: dict[str, Any], user: dict[str, Any], data: str) -> str:
         """A user pressing the button with ``data`` under one of the bot's messages."""
         buttons = [

@@ -183,3 +183,17 @@ async def test_help(
     [reply] = await telegram.wait_for(lambda: telegram.bot_messages_in(ana_chat["id"]))
     assert "@ep_resolutions_bot" in reply["text"]
     assert "/ask" in reply["text"] and "/sources" in reply["text"]
+
+
+async def test_a_sticker_gets_a_hint_in_private_and_nothing_in_groups(
+    telegram: FakeTelegram, start_bot: Any, ana: dict[str, Any], ana_chat: dict[str, Any]
+) -> None:
+    await start_bot()
+    group = telegram.group_chat()
+    telegram.send_sticker(group, ana)
+    telegram.send_sticker(ana_chat, ana)
+    [reply] = await telegram.wait_for(lambda: telegram.bot_messages_in(ana_chat["id"]))
+    assert "questions sent as text" in reply["text"]
+    telegram.send_text(group, ana, "/ask political prisoners")
+    [answer] = await telegram.wait_for(lambda: telegram.bot_messages_in(group["id"]))
+    assert answer["text"].startswith("Passages")
