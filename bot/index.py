@@ -104,6 +104,9 @@ class Bm25Index:
         self.postings = arrays.postings
         self._local = threading.local()
         self._nblocks = arrays.block_max.shape[1]
+        # Plain Python lookups: a query touches these a few times, numpy scalars cost more.
+        self._big: dict[int, int] = {int(t): r for r, t in enumerate(np.flatnonzero(arrays.big_row >= 0).tolist())}
+        self._negative = frozenset(np.flatnonzero(arrays.idf < 0).tolist())
 
     # ----------------------------------------------------------------- building
 
@@ -175,9 +178,8 @@ class Bm25Index:
             total = self._count(query, allowed) if query else 0
             return np.zeros(0, dtype=np.int64), np.zeros(0), total
         unique = list(dict.fromkeys(query))
-        rows = self.arrays.big_row
-        big = [t for t in unique if rows[t] >= 0]
-        if not big or bool((self.arrays.idf[unique] < 0).any()):
+        big = [t for t in unique if t in self._big]
+        if not big or any(t in self._negative for t in unique):
             # No common term, or a negative weight (which breaks upper bounds): the
             # postings are short enough, or the corpus tiny enough, to score them all.
             ids, scores = self.matches(tokens)
@@ -186,9 +188,9 @@ class Bm25Index:
                 ids, scores = ids[keep], scores[keep]
             best = _select(ids, scores, k)
             return ids[best], scores[best], len(ids)
-        ids, scores = self._pruned(query, unique, big, k, allowed)
+        ids, scores, rare = self._pruned(query, unique, big, k, allowed)
         best = _select(ids, scores, k)
-        return ids[best], scores[best], self._count(query, allowed)
+        return ids[best], scores[best], self._count_with(big, rare, allowed)
 
     # ----------------------------------------------------------------- internals
 
@@ -212,7 +214,7 @@ class Bm25Index:
             docs, weights = terms[tid]
             buf[docs] += weights
         parts = [docs for docs, _ in terms.values()]
-        ids = (parts[0] if len(parts) == 1 else np.unique(np.concatenate(parts))).astype(np.int64)
+        ids = (parts[0] if len(parts) == 1 else _union(parts)).astype(np.int64)
         scores = buf[ids]
         buf[ids] = 0.0  # reset only what was touched: the buffer is reused
         return ids, scores
@@ -224,7 +226,8 @@ class Bm25Index:
         out = np.zeros(len(docs))
         if not len(docs) or not len(span):
             return out
-        pos = np.searchsorted(span, docs)
+        # Same dtype as the postings, else numpy converts the whole posting list.
+        pos = np.searchsorted(span, docs.astype(span.dtype))
         pos_clipped = np.minimum(pos, len(span) - 1)
         hit = span[pos_clipped] == docs
         where = start + pos_clipped[hit]
@@ -241,34 +244,55 @@ class Bm25Index:
 
     def _pruned(
         self, query: list[int], unique: list[int], big: list[int], k: int, allowed: BoolArray | None
-    ) -> tuple[IntArray, FloatArray]:
-        """Candidates that contain every passage of the top ``k``, with exact scores."""
+    ) -> tuple[IntArray, FloatArray, IntArray]:
+        """Candidates that contain every passage of the top ``k``, with exact scores.
+
+        Also returns every (allowed) passage with a rare term, for the match count.
+        """
         arrays = self.arrays
         mult = {tid: query.count(tid) for tid in unique}
-        small = [t for t in unique if arrays.big_row[t] < 0]
-        # 1. Passages with a rare term: exact partial scores of the rare terms.
+        small = [t for t in unique if t not in self._big]
+        # 1. Passages with a rare term, and each rare term's weight in each of them
+        #    (one row per term, so that the sums below follow the query's order).
+        rows: dict[int, FloatArray] = {}
         if small:
-            cand, partial = self._accumulate([t for t in query if t in small],
-                                             {t: self._term(t) for t in small})
+            terms = {t: self._term(t) for t in small}
+            cand = _union([docs for docs, _ in terms.values()]).astype(np.int64)
             if allowed is not None:
-                keep = allowed[cand]
-                cand, partial = cand[keep], partial[keep]
+                cand = cand[allowed[cand]]
+            buf = self._buffer()
+            for tid, (docs, weights) in terms.items():
+                buf[docs] = weights
+                rows[tid] = buf[cand]
+                buf[docs] = 0.0
+            partial = np.zeros(len(cand))
+            for tid in query:
+                if tid in rows:
+                    partial += rows[tid]
         else:
             cand, partial = np.zeros(0, dtype=np.int64), np.zeros(0)
-        big_rows = [int(arrays.big_row[t]) for t in big]
-        big_bound = sum(mult[t] * float(arrays.max_weight[t]) for t in big)
+        rare = cand
+        # A passage scores at most its rare partial plus its block's bound.
+        bound = np.zeros(self._nblocks)
+        for tid in big:
+            bound += mult[tid] * arrays.block_max[self._big[tid]]
         # 2. The k-th best partial is a lower bound of the k-th best score: drop the rare
-        #    passages that cannot reach it even with every common term at its maximum.
+        #    passages that cannot reach it even with every common term at its block maximum.
         theta = _kth(partial, k)
         if len(cand) > k:
-            keep = partial + big_bound >= theta - _slack(theta)
+            keep = np.flatnonzero(partial + bound[cand // arrays.block] >= theta - _slack(theta))
             cand = cand[keep]
-        exact = self._exact(query, unique, cand)
+            rows = {tid: row[keep] for tid, row in rows.items()}
+        for tid in big:
+            rows[tid] = self._lookup(tid, cand)
+        exact = np.zeros(len(cand))
+        for tid in query:
+            exact += rows[tid]
         theta = _kth(exact, k)
         # 3. A passage with common terms only scores at most its block's bound.
-        bound = np.zeros(self._nblocks)
-        for tid, row in zip(big, big_rows, strict=True):
-            bound += mult[tid] * arrays.block_max[row]
+        todo = np.flatnonzero(bound >= theta - _slack(theta))
+        if theta > -math.inf and not len(todo):
+            return cand, exact, rare
         opened = np.zeros(self._nblocks, dtype=bool)
         results: list[tuple[IntArray, FloatArray]] = []
         seeds = 8
@@ -293,7 +317,7 @@ class Bm25Index:
         results.append((cand[outside], exact[outside]))
         ids = np.concatenate([r[0] for r in results])
         scores = np.concatenate([r[1] for r in results])
-        return ids, scores
+        return ids, scores, rare
 
     def _open(
         self, query: list[int], unique: list[int], blocks: IntArray,
@@ -325,21 +349,26 @@ class Bm25Index:
         return ids, scores
 
     def _count(self, query: list[int], allowed: BoolArray | None) -> int:
-        """How many (allowed) passages contain a query term, from bitmaps where common."""
-        arrays = self.arrays
+        """How many (allowed) passages contain a query term."""
         unique = list(dict.fromkeys(query))
-        rows = [int(arrays.big_row[t]) for t in unique if arrays.big_row[t] >= 0]
-        small = [self.postings[self.indptr[t] : self.indptr[t + 1]] for t in unique if arrays.big_row[t] < 0]
-        docs = np.unique(np.concatenate(small)) if small else np.zeros(0, dtype=np.int32)
+        small = [self.postings[self.indptr[t] : self.indptr[t + 1]] for t in unique if t not in self._big]
+        docs = _union(small) if small else np.zeros(0, dtype=np.int32)
         if allowed is not None:
             docs = docs[allowed[docs]]
-        if not rows:
-            return len(docs)
-        bits = np.bitwise_or.reduce(arrays.bitmaps[rows], axis=0) if len(rows) > 1 else arrays.bitmaps[rows[0]]
+        return self._count_with([t for t in unique if t in self._big], docs, allowed)
+
+    def _count_with(self, big: list[int], rare: npt.NDArray[np.integer[Any]], allowed: BoolArray | None) -> int:
+        """Passages with a common term (from bitmaps) plus the ``rare`` ones not among them."""
+        if not big:
+            return len(rare)
+        bitmaps = self.arrays.bitmaps
+        bits = bitmaps[self._big[big[0]]]
+        for tid in big[1:]:
+            bits = bits | bitmaps[self._big[tid]]
         if allowed is not None:
             bits = bits & np.packbits(allowed, bitorder="little")
-        in_bits = (bits[docs >> 3] >> (docs & 7).astype(np.uint8)) & 1
-        return _popcount(bits) + int(len(docs) - np.count_nonzero(in_bits))
+        in_bits = (bits[rare >> 3] >> (rare & 7).astype(np.uint8)) & 1
+        return _popcount(bits) + int(len(rare) - np.count_nonzero(in_bits))
 
     def _buffer(self) -> FloatArray:
         buf: FloatArray | None = getattr(self._local, "buf", None)
@@ -347,6 +376,17 @@ class Bm25Index:
             buf = np.zeros(self.size)
             self._local.buf = buf
         return buf
+
+
+def _union(parts: Sequence[npt.NDArray[np.integer[Any]]]) -> npt.NDArray[np.integer[Any]]:
+    """Sorted distinct values of ``parts`` (np.unique's hashing is slower at these sizes)."""
+    values = np.sort(np.concatenate(parts)) if len(parts) > 1 else parts[0]
+    if len(parts) == 1 or not len(values):
+        return values
+    keep = np.empty(len(values), dtype=bool)
+    keep[0] = True
+    np.not_equal(values[1:], values[:-1], out=keep[1:])
+    return values[keep]
 
 
 def _slack(theta: float) -> float:
@@ -428,7 +468,8 @@ def build_arrays(
     cursor = indptr[:-1].copy()
     for number in range(len(chunks)):
         terms, runs, local, freq = chunks[number]
-        chunks[number] = (terms[:0], runs[:0], local[:0], freq[:0])  # free as we go
+        # Drop the chunk as it is merged (new empty arrays: a view would keep it alive).
+        chunks[number] = (np.zeros(0, np.int32), np.zeros(0, np.int64), np.zeros(0, np.uint16), freq[:0].copy())
         where = _ranges(cursor[terms], cursor[terms] + runs)
         postings[where] = local.astype(np.int32) + number * _CHUNK
         tf[where] = freq
