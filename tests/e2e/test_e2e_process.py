@@ -100,6 +100,22 @@ async def test_sigterm_stops_the_polling_bot_gracefully(
     assert int(last.params["offset"]) == len(telegram.updates) + 1
 
 
+async def wait_for_port(port: int, timeout: float = 30.0) -> None:
+    """Return once something accepts connections on 127.0.0.1:port."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        try:
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+        except OSError:
+            if asyncio.get_running_loop().time() > deadline:
+                raise
+            await asyncio.sleep(0.05)
+            continue
+        writer.close()
+        await writer.wait_closed()
+        return
+
+
 async def test_webhook_mode_serves_updates_posted_to_it(
     telegram: FakeTelegram, tmp_path: Path
 ) -> None:
@@ -125,6 +141,8 @@ async def test_webhook_mode_serves_updates_posted_to_it(
                         "text": "release of Vladimir Kozlov"},
         }
         url = f"http://127.0.0.1:{port}/telegram/hook"
+        # PTB calls setWebhook before its server is listening: wait for the port.
+        await wait_for_port(port)
         async with aiohttp.ClientSession() as session:
             async with session.post(url, json=update) as response:
                 assert response.status == 403  # no secret: refused
