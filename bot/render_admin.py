@@ -8,26 +8,43 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
-from html import escape
 
 from bot.models import Document, Problem
+from bot.render import ELLIPSIS, MAX_MESSAGE, cut, pack, visible_length
+from bot.render import esc as escape
 from bot.service import ReloadReport, ServiceStats, UploadResult
 
 logger = logging.getLogger(__name__)
 
-MAX_MESSAGE = 4096
 MAX_PROBLEMS_SHOWN = 20
+MAX_NAMES_SHOWN = 20
+# A problem or a refusal reason quotes file content (a YAML error shows the line): cut it
+# so that one bad file cannot take a whole message.
+MAX_PROBLEM_CHARS = 300
+MAX_NAME_CHARS = 200
 NOT_ALLOWED = "This command is for the bot's administrators."
+EXPIRED = "This confirmation has expired. Send the file or the command again."
+REPLACE_LABEL = "Replace"
+REMOVE_LABEL = "Remove"
+CANCEL_LABEL = "Cancel"
+
+
+def _name(name: str) -> str:
+    return f"<code>{escape(cut(name, MAX_NAME_CHARS))}</code>"
 
 
 def _names(label: str, names: Sequence[str]) -> str:
-    return f"{label}: {', '.join(f'<code>{escape(n)}</code>' for n in names)}" if names else f"{label}: none"
+    if not names:
+        return f"{label}: none"
+    shown = ", ".join(_name(n) for n in names[:MAX_NAMES_SHOWN])
+    more = len(names) - MAX_NAMES_SHOWN
+    return f"{label}: {shown}" + (f" … and {more} more" if more > 0 else "")
 
 
 def problems_block(problems: Sequence[Problem]) -> list[str]:
     """Problem lines, errors first, capped so a broken directory cannot flood the chat."""
     ordered = sorted(problems, key=lambda p: (p.severity != "error", p.file))
-    lines = [f"• {escape(str(p))}" for p in ordered[:MAX_PROBLEMS_SHOWN]]
+    lines = [f"• {escape(cut(str(p), MAX_PROBLEM_CHARS))}" for p in ordered[:MAX_PROBLEMS_SHOWN]]
     if len(ordered) > MAX_PROBLEMS_SHOWN:
         lines.append(f"… and {len(ordered) - MAX_PROBLEMS_SHOWN} more (see the log or check-corpus)")
     return lines
@@ -57,34 +74,65 @@ def reload_report(report: ReloadReport) -> str:
 def upload_saved(result: UploadResult) -> str:
     verb = "Replaced" if result.replaced else "Saved"
     return fit(
-        f"{verb} <code>{escape(result.name)}</code> ({result.passages} passages).\n\n"
+        f"{verb} {_name(result.name)} ({result.passages} passages).\n\n"
         + reload_report(result.reload)
     )
 
 
 def upload_refused(name: str, reason: str) -> str:
-    return fit(f"<b>Not saved:</b> <code>{escape(name)}</code>\n{escape(reason)}")
+    return fit(f"<b>Not saved:</b> {_name(name or 'the file')}\n{escape(cut(reason, MAX_PROBLEM_CHARS))}")
+
+
+def too_big(name: str, size: int, cap: int) -> str:
+    """Refused from the declared size alone: the file is never downloaded."""
+    return upload_refused(
+        name, f"The file is {size:,} bytes; the cap is {cap:,} bytes ({cap / 2**20:g} MiB)."
+    )
 
 
 def confirm_replace(name: str) -> str:
-    return f"<code>{escape(name)}</code> already exists. Replace it? The old file is kept in .trash/."
+    return f"{_name(name)} already exists. Replace it? The old file is kept in .trash/."
 
 
 def confirm_remove(name: str) -> str:
-    return f"Remove <code>{escape(name)}</code> from the corpus? It is kept in .trash/."
+    return f"Remove {_name(name)} from the corpus? It is kept in .trash/."
 
 
-def corpus_listing(documents: Iterable[Document]) -> list[str]:
-    """One entry per file, split into messages at entry boundaries."""
+def removed(name: str, report: ReloadReport) -> str:
+    return fit(f"Removed {_name(name)} (kept in .trash/).\n\n" + reload_report(report))
+
+
+def remove_refused(name: str, reason: str) -> str:
+    return fit(f"<b>Not removed:</b> {_name(name)}\n{escape(cut(reason, MAX_PROBLEM_CHARS))}")
+
+
+def cancelled(name: str) -> str:
+    return f"Cancelled: {_name(name)} is unchanged."
+
+
+def remove_usage() -> str:
+    return (
+        "Name the file to remove, as /corpus lists it, for example:\n"
+        "<code>/remove 2019-2610-kazakhstan-human-rights-tca.txt</code>"
+    )
+
+
+def corpus_listing(
+    documents: Iterable[Document], problems: Sequence[Problem] = ()
+) -> list[str]:
+    """One entry per file, then the files skipped, split into messages at entry boundaries."""
     entries = []
     for doc in documents:
         meta = doc.meta
         entries.append(
-            f"<code>{escape(doc.name)}</code>: {len(doc.passages)} passages\n"
+            f"{_name(doc.name)}: {len(doc.passages)} passages\n"
             f"  {escape(meta.reference or 'reference unknown')} · "
             f"{escape(meta.adopted.isoformat() if meta.adopted else 'date unknown')} · "
             f"{escape(doc.kind_label)}, {escape(meta.source or 'source unknown')}"
         )
+    errors = [p for p in problems if p.severity == "error"]
+    if errors:
+        entries.append(f"<b>Skipped files ({len(errors)}):</b>\n" + "\n".join(problems_block(errors)))
     if not entries:
         return ["The corpus is empty."]
     return pack(entries)
@@ -110,25 +158,14 @@ def stats(report: ServiceStats) -> str:
     )
 
 
-def pack(entries: Sequence[str], limit: int = MAX_MESSAGE) -> list[str]:
-    """Join entries into as few messages as fit, never splitting an entry."""
-    messages: list[str] = []
-    current = ""
-    for entry in entries:
-        entry = fit(entry, limit)
-        candidate = f"{current}\n\n{entry}" if current else entry
-        if len(candidate) > limit:
-            messages.append(current)
-            candidate = entry
-        current = candidate
-    if current:
-        messages.append(current)
-    return messages
-
-
 def fit(text: str, limit: int = MAX_MESSAGE) -> str:
-    """Cut an over-long message at a line boundary; escaped text never splits an entity."""
-    if len(text) <= limit:
+    """Cut an over-long message at a line boundary, so that no tag or entity is split.
+
+    Lengths are counted as Telegram counts them (render.visible_length).
+    """
+    if visible_length(text) <= limit:
         return text
-    cut = text.rfind("\n", 0, limit - 2)
-    return text[: cut if cut > 0 else limit - 2].rstrip() + "\n…"
+    lines = text.split("\n")
+    while len(lines) > 1 and visible_length("\n".join(lines)) > limit - 2:
+        lines.pop()
+    return "\n".join(lines).rstrip() + "\n" + ELLIPSIS

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot import render_admin
+from bot.render import visible_length
 from bot.corpus import load_corpus
 from bot.models import Problem
 from bot.service import ReloadReport, ServiceStats
@@ -43,7 +44,8 @@ def test_corpus_listing_packs_entries_without_splitting_them() -> None:
     docs = load_corpus(CORPUS).documents * 60
     messages = render_admin.corpus_listing(docs)
     assert len(messages) > 1
-    assert all(len(m) <= 4096 for m in messages)
+    # Telegram's limit is on the text after entity parsing, as render.pack counts it.
+    assert all(visible_length(m) <= 4096 for m in messages)
     joined = "\n\n".join(messages)
     assert joined.count("<code>2016-2607-kazakhstan-freedom-of-expression-oeil.md</code>: 13 passages") == 60
     assert "2019/2610(RSP) · 2019-03-14 · news report, Times of Central Asia" in joined
@@ -60,3 +62,32 @@ def test_stats_message() -> None:
     assert "median 0.4 ms, p95 1.5 ms" in text
     empty = render_admin.stats(ServiceStats(1.0, 0, 0, StatsReport(1.0, 0, None, None)))
     assert "median n/a, p95 n/a" in empty
+
+
+def test_long_names_and_reasons_are_cut_and_escaped() -> None:
+    name = "<x>" + "n" * 5000 + ".md"
+    text = render_admin.upload_refused(name, "bad & " * 2000)
+    assert visible_length(text) <= 4096
+    assert text.startswith("<b>Not saved:</b> <code>&lt;x&gt;nnn")
+    assert "bad &amp; bad" in text and text.count("…") == 2
+
+
+def test_an_over_long_report_is_cut_at_a_line_boundary() -> None:
+    names = tuple(f"file-{i:04d}-{'x' * 150}.md" for i in range(200))
+    text = render_admin.reload_report(_report(added=names, changed=names))
+    assert "Added: <code>file-0000-" in text and "… and 180 more" in text
+    assert "Changed:" not in text  # the line that would not fit is dropped whole
+    assert visible_length(text) <= 4096
+    assert text.endswith("\n…")
+    assert text.count("<code>") == text.count("</code>")  # no tag cut in half
+
+
+def test_corpus_listing_ends_with_the_skipped_files() -> None:
+    docs = load_corpus(CORPUS).documents
+    messages = render_admin.corpus_listing(docs, [Problem("broken.md", 2, "broken YAML front matter")])
+    assert messages[-1].endswith("<b>Skipped files (1):</b>\n• broken.md:2: error: broken YAML front matter")
+
+
+def test_too_big_says_the_size_and_the_cap() -> None:
+    text = render_admin.too_big("big.md", 6_000_000, 5 * 2**20)
+    assert "6,000,000 bytes; the cap is 5,242,880 bytes (5 MiB)" in text
