@@ -13,10 +13,12 @@ from __future__ import annotations
 import logging
 import secrets
 from collections import OrderedDict
+from typing import Generic, TypeVar
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_CAPACITY = 4096
+T = TypeVar("T")
 
 
 class QueryStore:
@@ -47,3 +49,47 @@ class QueryStore:
         if question is not None:
             self._queries.move_to_end(key)
         return question
+
+
+class PendingStore(Generic[T]):
+    """Actions waiting for an admin's button (an upload to confirm, a file to remove).
+
+    Bounded in count and in bytes, since an upload to confirm holds up to 5 MiB: the
+    oldest are forgotten first, and a button whose id is gone says it has expired. An
+    entry is taken once, so a double tap cannot act twice. Event loop only, no lock.
+    """
+
+    def __init__(self, capacity: int = 16, max_bytes: int = 32 * 2**20) -> None:
+        if capacity < 1 or max_bytes < 1:
+            raise ValueError("a pending store needs room for at least one entry")
+        self.capacity = capacity
+        self.max_bytes = max_bytes
+        self._entries: OrderedDict[str, tuple[T, int]] = OrderedDict()
+        self._bytes = 0
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def put(self, value: T, size: int = 0) -> str:
+        """Keep ``value`` (``size`` bytes) and return its new id (8 URL-safe characters)."""
+        key = secrets.token_urlsafe(6)
+        while key in self._entries:
+            key = secrets.token_urlsafe(6)
+        self._entries[key] = (value, size)
+        self._bytes += size
+        # The newest entry always stays, even alone over the byte budget: it is the one
+        # the admin is looking at.
+        while len(self._entries) > 1 and (
+            len(self._entries) > self.capacity or self._bytes > self.max_bytes
+        ):
+            _, (_, dropped) = self._entries.popitem(last=False)
+            self._bytes -= dropped
+        return key
+
+    def pop(self, key: str) -> T | None:
+        """Take the entry stored under ``key``, or None when it has expired or was taken."""
+        entry = self._entries.pop(key, None)
+        if entry is None:
+            return None
+        self._bytes -= entry[1]
+        return entry[0]

@@ -324,6 +324,14 @@ class Service:
             store.remove(self.corpus_dir, name)
         return self.reload()
 
+    def corpus_file(self, name: str) -> str:
+        """The exact name of a file in the corpus directory, served or skipped as bad.
+
+        Raises store.StoreError when there is none: the name is matched against the
+        directory's listing, never joined to a path, so it cannot reach outside.
+        """
+        return store.existing_file(self.corpus_dir, name).name
+
     def documents(self) -> tuple[Document, ...]:
         """The documents being served, in file-name order."""
         return self._snapshot.corpus.documents

@@ -193,3 +193,13 @@ def test_stats_count_answers(corpus: Path) -> None:
     assert stats.answers.questions == 5
     assert stats.answers.median_ms is not None and stats.answers.p95_ms is not None
     assert stats.answers.p95_ms >= stats.answers.median_ms
+
+
+def test_corpus_file_names_only_files_inside_the_corpus(corpus: Path) -> None:
+    (corpus / "skipped.md").write_bytes(b"")  # a bad file can still be named, to remove it
+    (corpus.parent / "outside.md").write_text("A file next to the corpus, not in it at all.")
+    service = Service(corpus)
+    assert service.corpus_file("skipped.md") == "skipped.md"
+    for name in ["../outside.md", "nope.md", "", "sub/x.md", "x\x00.md"]:
+        with pytest.raises(store.StoreError):
+            service.corpus_file(name)
