@@ -256,15 +256,27 @@ class Bm25Index:
         #    (one row per term, so that the sums below follow the query's order).
         rows: dict[int, FloatArray] = {}
         if small:
-            terms = {t: self._term(t) for t in small}
-            cand = _union([docs for docs, _ in terms.values()]).astype(np.int64)
+            # All rare postings at once: a few numpy calls whatever the number of terms.
+            spans = [(int(self.indptr[t]), int(self.indptr[t + 1])) for t in small]
+            docs = np.concatenate([self.postings[a:b] for a, b in spans])
+            tf = np.concatenate([arrays.tf[a:b] for a, b in spans])
+            which = np.repeat(np.arange(len(small)), [b - a for a, b in spans])
+            k1 = arrays.k1
+            # The same operations as _weights (and get_scores), element by element.
+            weights = arrays.idf[small][which] * (tf * (k1 + 1) / (tf + arrays.norm[docs]))
+            cand = np.sort(docs)
+            if len(cand) > 1:
+                distinct = np.empty(len(cand), dtype=bool)
+                distinct[0] = True
+                np.not_equal(cand[1:], cand[:-1], out=distinct[1:])
+                cand = cand[distinct]
+            matrix = np.zeros((len(small), len(cand)))
+            matrix[which, np.searchsorted(cand, docs)] = weights
+            cand = cand.astype(np.int64)
             if allowed is not None:
-                cand = cand[allowed[cand]]
-            buf = self._buffer()
-            for tid, (docs, weights) in terms.items():
-                buf[docs] = weights
-                rows[tid] = buf[cand]
-                buf[docs] = 0.0
+                keep = np.flatnonzero(allowed[cand])
+                cand, matrix = cand[keep], matrix[:, keep]
+            rows = {t: matrix[i] for i, t in enumerate(small)}
             partial = np.zeros(len(cand))
             for tid in query:
                 if tid in rows:
