@@ -139,8 +139,11 @@ def test_long_hits_are_split_into_messages_only_between_passages() -> None:
     shown = [plain(m) for m in messages]
     assert all(utf16_len(s) <= render.MAX_MESSAGE for s in shown)
     assert shown[0].startswith("Passages 1–3 of 3") and "\n1.\n" in shown[0]
-    assert shown[1].startswith("2.\nA short passage.") and "\n3.\n" not in shown[1]
-    assert shown[2].startswith("3.\n")
+    # A resolution split across messages repeats its citation header in each.
+    title = FULL.meta.title or ""
+    assert shown[1].startswith(f"{title}\n2016/2607(RSP) · adopted 2016-03-10 · text adopted")
+    assert "\n\n2.\nA short passage." in shown[1] and "\n3.\n" not in shown[1]
+    assert shown[2].startswith(title) and "\n\n3.\n" in shown[2]
     for text in shown:  # every passage keeps its citation in its own message
         assert text.count("paragraph 3 of 2016-2607.md") == text.count("2016/2607(RSP)") >= 1
 
