@@ -2,12 +2,14 @@
 
 ``build_application`` is what production and the end-to-end tests both use. ``run``
 is the process: check the token, then long polling, or a webhook when WEBHOOK_URL is
-set, until SIGINT or SIGTERM stops it gracefully (handlers in flight are finished).
+set, until SIGINT or SIGTERM stops it gracefully (handlers in flight are finished);
+SIGHUP reloads the corpus, as /reload does.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import signal
 import sys
@@ -15,13 +17,13 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
-from telegram import BotCommand, LinkPreviewOptions, Update
+from telegram import BotCommand, BotCommandScopeChat, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
 
 from bot.config import Settings
-from bot.handlers import COMMANDS, register
+from bot.handlers import ADMIN_COMMANDS, COMMANDS, register, reload_corpus
 from bot.service import Service
 
 logger = logging.getLogger(__name__)
@@ -54,15 +56,24 @@ def build_application(settings: Settings, service: Service) -> AnyApplication:
         )
         .rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
         .concurrent_updates(CONCURRENT_UPDATES)
-        .post_init(_post_init)
+        .post_init(functools.partial(_post_init, admin_ids=settings.admin_ids))
         .build()
     )
-    register(application, service, settings.questions_per_minute)
+    register(application, service, settings.questions_per_minute, settings.admin_ids)
     return application
 
 
-async def _post_init(application: AnyApplication) -> None:
+async def _post_init(application: AnyApplication, admin_ids: frozenset[int] = frozenset()) -> None:
     await application.bot.set_my_commands([BotCommand(name, text) for name, text in COMMANDS])
+    # Admin commands appear only in the admins' own chats with the bot.
+    admin_menu = [BotCommand(name, text) for name, text in (*COMMANDS, *ADMIN_COMMANDS)]
+    for admin_id in sorted(admin_ids):
+        try:
+            await application.bot.set_my_commands(admin_menu, scope=BotCommandScopeChat(admin_id))
+        except TelegramError as exc:
+            # Telegram knows no chat with someone who never wrote to the bot; the commands
+            # work all the same, and the menu comes with the next start.
+            logger.warning("no admin command menu for user %s yet: %s", admin_id, exc)
     logger.info("running as @%s", application.bot.username)
 
 
@@ -116,6 +127,7 @@ def run(settings: Settings) -> int:
         )
         return _close(application, loop, EXIT_FAILED)
 
+    _reload_on_sighup(loop, service)
     try:
         serve(application, settings)
     except InvalidToken:
@@ -126,6 +138,26 @@ def run(settings: Settings) -> int:
         return EXIT_FAILED
     logger.info("stopped")
     return EXIT_OK
+
+
+def _reload_on_sighup(loop: asyncio.AbstractEventLoop, service: Service) -> None:
+    """SIGHUP reloads the corpus as /reload does, for systemd's and docker's reload."""
+    reload_signal = getattr(signal, "SIGHUP", None)
+    if reload_signal is None:  # not on Windows
+        return
+    tasks: set[asyncio.Task[Any]] = set()  # held, so a running reload is not collected
+
+    def done(task: asyncio.Task[Any]) -> None:
+        tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            logger.error("reload on SIGHUP failed", exc_info=task.exception())
+
+    def reload() -> None:
+        task = loop.create_task(reload_corpus(service, "SIGHUP"))
+        tasks.add(task)
+        task.add_done_callback(done)
+
+    loop.add_signal_handler(reload_signal, reload)
 
 
 def _close(application: AnyApplication, loop: asyncio.AbstractEventLoop, code: int) -> int:

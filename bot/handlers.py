@@ -14,7 +14,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from telegram import (
@@ -31,6 +32,7 @@ from telegram.constants import ChatAction, ParseMode
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import (
     Application,
+    ApplicationHandlerStop,
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
@@ -39,10 +41,13 @@ from telegram.ext import (
     filters,
 )
 
-from bot import render
-from bot.pages import QueryStore
+from bot import render, render_admin
+from bot.corpus import MAX_FILE_BYTES, CorpusError
+from bot.pages import PendingStore, QueryStore
+from bot.quote import BadQuote, quoted_text
 from bot.ratelimit import RateLimiter
-from bot.service import DEFAULT_TOP, Answer, BadQuestion, Service
+from bot.service import DEFAULT_TOP, Answer, BadQuestion, NeedsConfirmation, ReloadReport, Service
+from bot.store import StoreError, safe_name
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +56,8 @@ Context = ContextTypes.DEFAULT_TYPE
 # What setMyCommands registers at start-up: (command, description).
 COMMANDS: tuple[tuple[str, str], ...] = (
     ("ask", "The passages that answer a question"),
+    ("quote", "Check whether a quote stands in a resolution, and where"),
+    ("timeline", "What Parliament said on a topic, resolution by resolution"),
     ("sources", "Every resolution the bot can quote"),
     ("help", "How to ask, in private, in groups and inline"),
     ("start", "Welcome and example questions"),
@@ -111,19 +118,29 @@ class Handlers:
             await message.reply_html(text, link_preview_options=NO_PREVIEW)
 
     async def ask_command(self, update: Update, context: Context) -> None:
-        message = update.effective_message
-        if message is None or message.text is None:
-            return
-        # Everything after "/ask" or "/ask@botname", line breaks kept.
-        parts = message.text.split(maxsplit=1)
-        if len(parts) < 2:
-            await message.reply_html(render.ask_usage())
-            return
-        await self.answer_question(update, context, parts[1])
+        question = await self._argument(update, render.ask_usage())
+        if question is not None:
+            await self.answer_question(update, context, question)
+
+    async def quote_command(self, update: Update, context: Context) -> None:
+        quote = await self._argument(update, render.quote_usage())
+        if quote is not None:
+            await self.check_quote(update, context, quote)
+
+    async def timeline_command(self, update: Update, context: Context) -> None:
+        topic = await self._argument(update, render.timeline_usage())
+        if topic is not None:
+            await self.show_timeline(update, context, topic)
 
     async def private_text(self, update: Update, context: Context) -> None:
         message = update.effective_message
-        if message is not None and message.text is not None:
+        if message is None or message.text is None:
+            return
+        # A message wholly in quotation marks is a quote to check, not a question.
+        quote = quoted_text(message.text)
+        if quote is not None:
+            await self.check_quote(update, context, quote)
+        else:
             await self.answer_question(update, context, message.text)
 
     async def not_text(self, update: Update, context: Context) -> None:
@@ -132,13 +149,37 @@ class Handlers:
 
     async def answer_question(self, update: Update, context: Context, question: str) -> None:
         message, chat = update.effective_message, update.effective_chat
-        if message is None or chat is None:
-            return
-        wait = self.limiter.acquire(self._who(update))
-        if wait:
-            await message.reply_html(render.rate_limited(wait))
+        if message is None or chat is None or not await self._allowed(update, message):
             return
         await self._ask(context, chat.id, question, reply_to=message)
+
+    async def check_quote(self, update: Update, context: Context, quote: str) -> None:
+        """Whether ``quote`` stands in the corpus; checked off the event loop."""
+        message, chat = update.effective_message, update.effective_chat
+        if message is None or chat is None or not await self._allowed(update, message):
+            return
+        await context.bot.send_chat_action(chat.id, ChatAction.TYPING)
+        try:
+            result = await asyncio.to_thread(self.service.quote, quote)
+        except BadQuote as exc:
+            texts = [render.bad_question(str(exc))]
+        else:
+            texts = render.render_quote(result)
+        await self._send(context, chat.id, texts, [], message)
+
+    async def show_timeline(self, update: Update, context: Context, topic: str) -> None:
+        """What the Parliament said on ``topic``, oldest first; searched off the event loop."""
+        message, chat = update.effective_message, update.effective_chat
+        if message is None or chat is None or not await self._allowed(update, message):
+            return
+        await context.bot.send_chat_action(chat.id, ChatAction.TYPING)
+        try:
+            timeline = await asyncio.to_thread(self.service.timeline, topic)
+        except BadQuestion as exc:
+            texts = [render.bad_question(str(exc))]
+        else:
+            texts = render.render_timeline(timeline)
+        await self._send(context, chat.id, texts, [], message)
 
     # Buttons ---------------------------------------------------------------------
 
@@ -258,6 +299,26 @@ class Handlers:
         rows = self._more_buttons(question, answer)
         await self._send(context, chat_id, render.render_answer(answer), rows, reply_to)
 
+    @staticmethod
+    async def _argument(update: Update, usage: str) -> str | None:
+        """Everything after "/command" or "/command@botname", line breaks kept; without
+        it, the command's usage is the reply and None the result."""
+        message = update.effective_message
+        if message is None or message.text is None:
+            return None
+        parts = message.text.split(maxsplit=1)
+        if len(parts) < 2:
+            await message.reply_html(usage)
+            return None
+        return parts[1]
+
+    async def _allowed(self, update: Update, message: Message) -> bool:
+        """Take one from the user's allowance; when it is spent, say how long to wait."""
+        wait = self.limiter.acquire(self._who(update))
+        if wait:
+            await message.reply_html(render.rate_limited(wait))
+        return not wait
+
     async def _answer(self, query: CallbackQuery, text: str | None = None) -> None:
         await query.answer(text)
         self._answered.append(query.id)
@@ -311,9 +372,12 @@ class Handlers:
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any], service: Service,
-             questions_per_minute: int) -> Handlers:
+             questions_per_minute: int, admin_ids: frozenset[int] = frozenset()) -> Handlers:
     """Add every handler to ``application``; returns them for callers that need the state."""
     h = Handlers(service, questions_per_minute)
+    # Admin handlers come first (group -1) and stop there: a document must not also get
+    # the "send text" hint, nor an admin button the "expired" answer of unknown_button.
+    AdminHandlers(service, admin_ids, h).register(application, group=-1)
     new_messages = filters.UpdateType.MESSAGE
     application.add_handlers(
         [
@@ -321,6 +385,8 @@ def register(application: Application[Any, Any, Any, Any, Any, Any], service: Se
             CommandHandler("help", h.help, filters=new_messages),
             CommandHandler("sources", h.sources, filters=new_messages),
             CommandHandler("ask", h.ask_command, filters=new_messages),
+            CommandHandler("quote", h.quote_command, filters=new_messages),
+            CommandHandler("timeline", h.timeline_command, filters=new_messages),
             # Plain text is a question only in private chats: groups talk among themselves.
             MessageHandler(
                 filters.ChatType.PRIVATE & new_messages & filters.TEXT & ~filters.COMMAND,
@@ -338,3 +404,238 @@ def register(application: Application[Any, Any, Any, Any, Any, Any], service: Se
     )
     application.add_error_handler(h.error)
     return h
+
+
+# Admins -----------------------------------------------------------------------------
+
+# Shown, with COMMANDS, in each admin's own command menu (setMyCommands, chat scope).
+ADMIN_COMMANDS: tuple[tuple[str, str], ...] = (
+    ("reload", "Admin: re-read the corpus directory"),
+    ("corpus", "Admin: the corpus files, passages and metadata"),
+    ("remove", "Admin: remove a corpus file (asks first)"),
+    ("stats", "Admin: uptime, questions, answer times"),
+)
+
+Callback = Callable[[Update, Context], Awaitable[None]]
+
+
+async def reload_corpus(service: Service, origin: str) -> ReloadReport:
+    """The one reload path, for /reload and SIGHUP: the index is built off the event loop.
+
+    No lock here on purpose: the service coalesces reloads that overlap, so two at once
+    build once and both get the report, while questions go on using the old index.
+    """
+    report = await asyncio.to_thread(service.reload)
+    logger.info(
+        "reload by %s: %d added, %d removed, %d changed, passages %d -> %d, %d problems%s",
+        origin, len(report.added), len(report.removed), len(report.changed),
+        report.passages_before, report.passages_after, len(report.problems),
+        " (nothing loadable: old corpus kept)" if report.kept_old else "",
+    )
+    return report
+
+
+@dataclass(frozen=True, slots=True)
+class PendingAction:
+    """What a Replace or Remove button does when an admin presses it."""
+
+    action: str  # "replace" or "remove"
+    name: str
+    data: bytes = b""
+
+
+class AdminHandlers:
+    """/reload, /remove, /corpus, /stats and document uploads, for ADMIN_IDS only.
+
+    Anyone else gets one neutral line (and a log line with their id), and a file they
+    send is never downloaded. Buttons: ``adm:yes:<id>`` does the pending action,
+    ``adm:no:<id>`` cancels it.
+    """
+
+    def __init__(self, service: Service, admin_ids: frozenset[int], public: Handlers) -> None:
+        self.service = service
+        self.admin_ids = admin_ids
+        self.public = public  # its _answer records answered queries for the error handler
+        self.pending: PendingStore[PendingAction] = PendingStore()
+
+    def register(self, application: Application[Any, Any, Any, Any, Any, Any], group: int) -> None:
+        new_messages = filters.UpdateType.MESSAGE
+        application.add_handlers(
+            [
+                CommandHandler("reload", self._final(self.reload), filters=new_messages),
+                CommandHandler("remove", self._final(self.remove), filters=new_messages),
+                CommandHandler("corpus", self._final(self.corpus), filters=new_messages),
+                CommandHandler("stats", self._final(self.stats), filters=new_messages),
+                # Uploads in private chats only: files shared in a group are not for the bot.
+                MessageHandler(
+                    filters.ChatType.PRIVATE & new_messages & filters.Document.ALL,
+                    self._final(self.upload),
+                ),
+                CallbackQueryHandler(self._final(self.confirm), pattern=r"^adm:"),
+            ],
+            group=group,
+        )
+
+    # Commands --------------------------------------------------------------------
+
+    async def reload(self, update: Update, context: Context) -> None:
+        message = update.effective_message
+        if message is None or not await self._allowed(update, "/reload"):
+            return
+        report = await reload_corpus(self.service, f"/reload from {self._user(update)}")
+        await message.reply_html(render_admin.reload_report(report))
+
+    async def corpus(self, update: Update, context: Context) -> None:
+        message = update.effective_message
+        if message is None or not await self._allowed(update, "/corpus"):
+            return
+        documents, problems = await asyncio.to_thread(
+            lambda: (self.service.documents(), self.service.problems)
+        )
+        for text in render_admin.corpus_listing(documents, problems):
+            await message.reply_html(text)
+
+    async def stats(self, update: Update, context: Context) -> None:
+        message = update.effective_message
+        if message is None or not await self._allowed(update, "/stats"):
+            return
+        await message.reply_html(render_admin.stats(await asyncio.to_thread(self.service.stats)))
+
+    async def remove(self, update: Update, context: Context) -> None:
+        message = update.effective_message
+        if message is None or message.text is None or not await self._allowed(update, "/remove"):
+            return
+        parts = message.text.split(maxsplit=1)
+        if len(parts) < 2:
+            await message.reply_html(render_admin.remove_usage())
+            return
+        requested = parts[1].strip()
+        try:
+            # Matched against the directory listing: "../x.md" names nothing.
+            name = await asyncio.to_thread(self.service.corpus_file, requested)
+        except StoreError as exc:
+            await message.reply_html(render_admin.remove_refused(requested, str(exc)))
+            return
+        key = self.pending.put(PendingAction("remove", name))
+        await message.reply_html(
+            render_admin.confirm_remove(name),
+            reply_markup=keyboard(self._confirm_buttons(render_admin.REMOVE_LABEL, key)),
+        )
+
+    # Uploads ---------------------------------------------------------------------
+
+    async def upload(self, update: Update, context: Context) -> None:
+        message = update.effective_message
+        if message is None or message.document is None:
+            return
+        document = message.document
+        name = document.file_name or ""
+        if not await self._allowed(update, f"upload of {name!r}"):
+            return  # refused before get_file: a non-admin's file is never downloaded
+        # Refused from what Telegram says about the file, before downloading it.
+        if document.file_size is not None and document.file_size > MAX_FILE_BYTES:
+            await message.reply_html(render_admin.too_big(name, document.file_size, MAX_FILE_BYTES))
+            return
+        try:
+            safe_name(name)
+        except StoreError as exc:
+            await message.reply_html(render_admin.upload_refused(name, str(exc)))
+            return
+        telegram_file = await document.get_file()
+        data = bytes(await telegram_file.download_as_bytearray())
+        logger.info("upload from %s: %r, %d bytes", self._user(update), name, len(data))
+        text, rows = await self._save(name, data, overwrite=False)
+        await message.reply_html(text, reply_markup=keyboard(rows))
+
+    # Buttons ---------------------------------------------------------------------
+
+    async def confirm(self, update: Update, context: Context) -> None:
+        """Replace, Remove or Cancel under a confirmation: edit it into the outcome."""
+        query = update.callback_query
+        if query is None:
+            return
+        if not self._is_admin(update):
+            logger.warning("admin button refused: user %s, %r", self._user(update), query.data)
+            await self.public._answer(query, render_admin.NOT_ALLOWED)
+            return
+        parts = (query.data or "").split(":")
+        pending = self.pending.pop(parts[2]) if len(parts) == 3 else None
+        if pending is None or parts[1] not in {"yes", "no"} or not isinstance(query.message, Message):
+            await self.public._answer(query, render_admin.EXPIRED)
+            return
+        await self.public._answer(query)
+        if parts[1] == "no":
+            text = render_admin.cancelled(pending.name)
+        elif pending.action == "replace":
+            text, _ = await self._save(pending.name, pending.data, overwrite=True)
+        else:
+            text = await self._remove(pending.name)
+        # The buttons go with the edit, so the outcome cannot be pressed again.
+        await query.edit_message_text(text, parse_mode=ParseMode.HTML)
+
+    # Helpers ---------------------------------------------------------------------
+
+    async def _save(
+        self, name: str, data: bytes, overwrite: bool
+    ) -> tuple[str, list[list[render.Button]]]:
+        """Validate, write and reload off the event loop; the reply and its buttons."""
+        try:
+            result = await asyncio.to_thread(self.service.add_document, name, data, overwrite)
+        except NeedsConfirmation as exc:
+            key = self.pending.put(PendingAction("replace", exc.name, data), len(data))
+            return (
+                render_admin.confirm_replace(exc.name),
+                self._confirm_buttons(render_admin.REPLACE_LABEL, key),
+            )
+        except (CorpusError, StoreError) as exc:
+            logger.info("upload %r refused: %s", name, exc)
+            return render_admin.upload_refused(name, str(exc)), []
+        return render_admin.upload_saved(result), []
+
+    async def _remove(self, name: str) -> str:
+        try:
+            report = await asyncio.to_thread(self.service.remove_document, name)
+        except StoreError as exc:  # removed meanwhile, by hand or by another admin
+            return render_admin.remove_refused(name, str(exc))
+        return render_admin.removed(name, report)
+
+    @staticmethod
+    def _confirm_buttons(label: str, key: str) -> list[list[render.Button]]:
+        return [[
+            render.Button(label, f"adm:yes:{key}"),
+            render.Button(render_admin.CANCEL_LABEL, f"adm:no:{key}"),
+        ]]
+
+    def _is_admin(self, update: Update) -> bool:
+        user = update.effective_user
+        return user is not None and user.id in self.admin_ids
+
+    async def _allowed(self, update: Update, what: str) -> bool:
+        """True for an admin; anyone else gets the neutral line, and is logged."""
+        if self._is_admin(update):
+            return True
+        logger.warning("admin only: refused %s from user %s", what, self._user(update))
+        if update.effective_message is not None:
+            await update.effective_message.reply_html(render_admin.NOT_ALLOWED)
+        return False
+
+    @staticmethod
+    def _user(update: Update) -> int | None:
+        return update.effective_user.id if update.effective_user else None
+
+    def _final(self, callback: Callback) -> Callable[[Update, Context], Coroutine[Any, Any, None]]:
+        """``callback``, then no later handler group: the update was the admins'.
+
+        A failure is reported here, through the public error handler, since PTB would
+        otherwise go on to the next group after reporting it.
+        """
+
+        async def handle(update: Update, context: Context) -> None:
+            try:
+                await callback(update, context)
+            except Exception as exc:
+                context.error = exc
+                await self.public.error(update, context)
+            raise ApplicationHandlerStop
+
+        return handle
