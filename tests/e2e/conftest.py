@@ -31,7 +31,8 @@ class RunningBot:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.application = build_application(settings, Service(settings.corpus_dir))
+        self.service = Service(settings.corpus_dir)
+        self.application = build_application(settings, self.service)
         self.loop = asyncio.new_event_loop()
         self.error: BaseException | None = None
         self.thread = threading.Thread(target=self._run, name="bot", daemon=True)

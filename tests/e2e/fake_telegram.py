@@ -9,9 +9,11 @@ edits that change nothing, unknown chats, replies to unknown messages, and callb
 inline queries answered twice. Every refusal is recorded in ``rejections`` so a test
 can assert there were none.
 
-Tests drive it by pushing updates (a user's message, a button press, an inline query)
-that the bot receives through getUpdates long polling, and by injecting faults: a 429
-with retry_after, or a connection dropped without a reply.
+Tests drive it by pushing updates (a user's message, a document a user sends, a button
+press, an inline query) that the bot receives through getUpdates long polling, and by
+injecting faults: a 429 with retry_after, or a connection dropped without a reply. Files
+users send are served as Telegram serves them: getFile gives a ``file_path``, and the
+bytes come from ``/file/bot<token>/<file_path>``; every download is recorded.
 """
 
 from __future__ import annotations
@@ -42,6 +44,11 @@ MAX_TEXT = 4096
 MAX_CALLBACK_DATA = 64
 MAX_INLINE_RESULTS = 50
 MAX_CALLBACK_ANSWER = 200
+MAX_DOWNLOAD = 20 * 1024 * 1024  # bots cannot download bigger files
+COMMAND_SCOPES = {
+    "default", "all_private_chats", "all_group_chats", "all_chat_administrators", "chat",
+    "chat_administrators", "chat_member",
+}
 
 # Telegram's HTML: these tags (and these attributes), nothing else.
 ALLOWED_TAGS: dict[str, set[str]] = {
@@ -256,7 +263,10 @@ class FakeTelegram:
         self.bot_messages: list[tuple[int, int]] = []
         self.callback_queries: dict[str, dict[str, Any] | None] = {}  # id -> answer or None
         self.inline_queries: dict[str, dict[str, Any] | None] = {}
-        self.commands: list[dict[str, Any]] = []
+        self.commands: list[dict[str, Any]] = []  # the default scope's
+        self.scoped_commands: dict[int, list[dict[str, Any]]] = {}  # chat scope: chat id ->
+        self.files: dict[str, dict[str, Any]] = {}  # file_id -> metadata and "content"
+        self.downloads: list[str] = []  # file paths the bot downloaded
         self.webhook: dict[str, Any] | None = None
         self._ids = itertools.count(1)
         self._message_ids: dict[int, itertools.count[int]] = {}
@@ -293,6 +303,9 @@ class FakeTelegram:
             await self._runner.cleanup()
 
     async def _dispatch(self, request: web.Request) -> web.StreamResponse:
+        download = re.fullmatch(r"/file/bot([^/]+)/(.+)", request.path)
+        if download is not None:
+            return self._download(request, download.group(1), download.group(2))
         match = re.fullmatch(r"/bot([^/]+)/([A-Za-z]+)", request.path)
         if match is None:
             return self._error(ApiError("Not Found", 404))
@@ -328,6 +341,17 @@ class FakeTelegram:
             self.rejections.append(call)
             return self._error(exc)
         return web.json_response({"ok": True, "result": result})
+
+    def _download(self, request: web.Request, token: str, path: str) -> web.Response:
+        if token != self.token:
+            return self._error(ApiError("Unauthorized", 401))
+        if request.method != "GET":
+            return self._error(ApiError("Not Found", 404))
+        found = next((f for f in self.files.values() if f.get("file_path") == path), None)
+        if found is None:
+            return self._error(ApiError("Not Found", 404))
+        self.downloads.append(path)
+        return web.Response(body=found["content"], content_type="application/octet-stream")
 
     @staticmethod
     def _error(exc: ApiError) -> web.Response:
@@ -371,6 +395,37 @@ class FakeTelegram:
             "file_id": "CAAC", "file_unique_id": "AgAD", "type": "regular",
             "width": 512, "height": 512, "is_animated": False, "is_video": False,
         }
+        self._push({"message": message})
+        return message
+
+    def send_document(
+        self,
+        chat: dict[str, Any],
+        user: dict[str, Any],
+        file_name: str | None,
+        content: bytes,
+        file_size: int | None = -1,
+        mime_type: str = "text/markdown",
+    ) -> dict[str, Any]:
+        """A user sending a file (sendDocument from their client): message.document.
+
+        ``file_size`` is what Telegram declares (default: the content's length; None
+        leaves it out, as Telegram may); ``file_name`` None leaves the name out.
+        """
+        self.chats[chat["id"]] = chat
+        number = len(self.files) + 1
+        file_id = f"BQACAgIAAxkBAAI{number:06d}"
+        document: dict[str, Any] = {
+            "file_id": file_id, "file_unique_id": f"AgAD{number:06d}", "mime_type": mime_type,
+        }
+        if file_name is not None:
+            document["file_name"] = file_name
+        if file_size is not None:
+            document["file_size"] = len(content) if file_size == -1 else file_size
+        self.files[file_id] = {**document, "content": content}
+        message = self._new_message(chat, user, "")
+        del message["text"]
+        message["document"] = document
         self._push({"message": message})
         return message
 
@@ -470,7 +525,31 @@ class FakeTelegram:
         self.webhook = params
         return True
 
+    async def _m_getFile(self, params: dict[str, Any]) -> Any:
+        file_id = _str(params, "file_id")
+        found = self.files.get(file_id)
+        if found is None:
+            raise ApiError("Bad Request: invalid file_id")
+        if len(found["content"]) > MAX_DOWNLOAD:
+            raise ApiError("Bad Request: file is too big")
+        found.setdefault("file_path", f"documents/file_{list(self.files).index(file_id)}.bin")
+        return {
+            "file_id": file_id, "file_unique_id": found["file_unique_id"],
+            "file_size": len(found["content"]), "file_path": found["file_path"],
+        }
+
     async def _m_setMyCommands(self, params: dict[str, Any]) -> Any:
+        scope = _json(params, "scope") or {"type": "default"}
+        if not isinstance(scope, dict) or scope.get("type") not in COMMAND_SCOPES:
+            raise ApiError("Bad Request: can't parse BotCommandScope JSON object")
+        chat_id: int | None = None
+        if scope["type"] != "default":
+            if scope["type"] != "chat":
+                raise ApiError(f"Bad Request: the stand-in has no {scope['type']} scope")
+            chat_id = _int(scope, "chat_id", 0)
+            # Telegram knows no chat with a user who never wrote to the bot.
+            if chat_id not in self.chats:
+                raise ApiError("Bad Request: chat not found")
         commands = _json(params, "commands")
         if not isinstance(commands, list) or len(commands) > 100:
             raise ApiError("Bad Request: BOT_COMMANDS_TOO_MUCH")
@@ -479,7 +558,10 @@ class FakeTelegram:
                 raise ApiError("Bad Request: BOT_COMMAND_INVALID")
             if not 1 <= len(str(command.get("description", "")).strip()) <= 256:
                 raise ApiError("Bad Request: BOT_COMMAND_DESCRIPTION_INVALID")
-        self.commands = commands
+        if chat_id is None:
+            self.commands = commands
+        else:
+            self.scoped_commands[chat_id] = commands
         return True
 
     async def _m_getUpdates(self, params: dict[str, Any]) -> Any:
