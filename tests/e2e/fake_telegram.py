@@ -267,6 +267,9 @@ class FakeTelegram:
         self.scoped_commands: dict[int, list[dict[str, Any]]] = {}  # chat scope: chat id ->
         self.files: dict[str, dict[str, Any]] = {}  # file_id -> metadata and "content"
         self.downloads: list[str] = []  # file paths the bot downloaded
+        # getUpdates with an offset confirms the updates before it: Telegram forgets them,
+        # so a restarted bot does not get them again.
+        self.confirmed = 0
         self.webhook: dict[str, Any] | None = None
         self._ids = itertools.count(1)
         self._message_ids: dict[int, itertools.count[int]] = {}
@@ -565,7 +568,8 @@ class FakeTelegram:
         return True
 
     async def _m_getUpdates(self, params: dict[str, Any]) -> Any:
-        offset = _int(params, "offset", 0)
+        self.confirmed = max(self.confirmed, _int(params, "offset", 0))
+        offset = self.confirmed
         limit = _int(params, "limit", 100)
         timeout = _int(params, "timeout", 0)
         deadline = time.monotonic() + timeout
