@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import signal
 import socket
 import sys
@@ -156,3 +157,42 @@ async def test_webhook_mode_serves_updates_posted_to_it(
     code, err = await finish(process)
     assert code == 0, err
     assert "Traceback" not in err
+
+
+async def test_sighup_reloads_the_corpus(telegram: FakeTelegram, tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    shutil.copytree(ROOT / "corpus", corpus)
+    process = await start(
+        tmp_path, TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_BASE_URL=telegram.base_url,
+        TELEGRAM_BASE_FILE_URL=telegram.base_file_url, CORPUS_DIR=str(corpus),
+    )
+    assert process.stderr is not None
+    log: list[str] = []
+    try:
+        await telegram.wait_for(lambda: telegram.calls_to("getUpdates"), timeout=30)
+        ana = telegram.user()
+        chat = telegram.private_chat(ana)
+        telegram.send_text(chat, ana, "reservoir dam")
+        [before] = await telegram.wait_for(lambda: telegram.bot_messages_in(ana["id"]))
+        assert before["text"].startswith("No passage matches")
+
+        (corpus / "reservoirs.md").write_text(
+            "---\nreference: 2021/2001(RSP)\nadopted: 2021-05-20\n---\n"
+            "Parliament calls on Sylvania to inspect every reservoir dam before the floods.\n"
+        )
+        process.send_signal(signal.SIGHUP)
+        while not any("reload by SIGHUP: 1 added" in line for line in log):
+            line = await asyncio.wait_for(process.stderr.readline(), 30)
+            assert line, "the bot stopped: " + "".join(log)
+            log.append(line.decode())
+
+        telegram.send_text(chat, ana, "reservoir dam")
+        messages = await telegram.wait_for(
+            lambda: len(telegram.bot_messages_in(ana["id"])) == 2 and telegram.bot_messages_in(ana["id"])
+        )
+        assert "inspect every reservoir dam before the floods" in messages[1]["text"]
+    finally:
+        process.send_signal(signal.SIGTERM)
+    code, err = await finish(process)
+    assert code == 0, err
+    assert "Traceback" not in "".join(log) + err
