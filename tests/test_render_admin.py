@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot import render_admin
-from bot.render import visible_length
 from bot.corpus import load_corpus
 from bot.models import Problem
+from bot.render import visible_length
 from bot.service import ReloadReport, ServiceStats
 from bot.stats import StatsReport
 from tests.conftest import CORPUS
