@@ -40,6 +40,7 @@ NO_MATCH = "No passage matches: the corpus does not speak about that."
 SEARCHED_CHARS = 300
 # A citation header line is kept whole unless absurdly long (a title is a sentence).
 HEADER_LINE_CHARS = 1000
+SOURCE_CHARS = 200
 
 # Surface words as tokens.py sees them, matched on the original text so that bold tags
 # wrap exactly what the user reads (folding could change lengths, e.g. "ß" -> "ss").
@@ -253,7 +254,8 @@ def _where(hit: Hit, with_kind: bool) -> str:
     doc = hit.document
     line = esc(f"{hit.passage.position.describe()} of {doc.name}")
     if with_kind:
-        line += esc(f" — {doc.kind_label}, {doc.meta.source or 'source unknown'}")
+        # A source is an outlet's name; an absurdly long one must not crowd out the passage.
+        line += esc(f" — {doc.kind_label}, {cut(doc.meta.source or 'source unknown', SOURCE_CHARS)}")
     if doc.meta.url:
         line += f' (<a href="{esc_attr(doc.meta.url)}">link</a>)'
     return line

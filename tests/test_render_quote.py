@@ -337,3 +337,11 @@ def test_grouped_single_documents_keep_their_wording_note(kind: Kind | None) -> 
     doc = document("one.txt", kind)
     out = shown(render.render_answer(Answer("q", (Hit(1, 1.0, passage("Some words here."), doc),), 1)))
     assert doc.wording_note is not None and doc.wording_note in out
+
+
+def test_a_timeline_entry_with_huge_metadata_still_fits() -> None:
+    huge = document("h.txt", Kind.summary, title="T" * 5000, source="S" * 5000)
+    timeline = Timeline("topic", (entry(dt.date(2016, 1, 1), None, "w " * 3000, huge),) * 3, parse_query("topic"))
+    messages = render.render_timeline(timeline)
+    out = shown(messages)
+    assert out.count("reference unknown") == 3 and "S" * 199 + "…" in out
