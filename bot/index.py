@@ -322,7 +322,7 @@ class Bm25Index:
             seeds *= 4
         todo = np.flatnonzero((bound >= theta - _slack(theta)) & ~opened)
         if len(todo):
-            results.append(self._open(query, unique, todo, opened, allowed))
+            results.append(self._open(query, unique, todo, opened, allowed, theta))
             opened[todo] = True
         # Rare passages in opened blocks were scored there too.
         outside = ~opened[cand // arrays.block]
@@ -333,28 +333,59 @@ class Bm25Index:
 
     def _open(
         self, query: list[int], unique: list[int], blocks: IntArray,
-        opened: BoolArray, allowed: BoolArray | None,
+        opened: BoolArray, allowed: BoolArray | None, theta: float = -math.inf,
     ) -> tuple[IntArray, FloatArray]:
-        """Exact scores of every matching passage in ``blocks`` (not yet opened)."""
+        """Exact scores of the passages in ``blocks`` (not yet opened) that may reach ``theta``.
+
+        MaxScore within the blocks: the common terms whose bounds sum to less than
+        ``theta`` cannot lift a passage there on their own, so only the passages with
+        another query term are candidates; those terms are looked up for them.
+        """
         arrays = self.arrays
         blocks = np.sort(blocks)
-        member = np.zeros(self._nblocks, dtype=bool)
-        member[blocks] = True
+        mult = {tid: query.count(tid) for tid in unique}
+        lazy: list[int] = []
+        if theta > -math.inf:
+            room = theta - _slack(theta)
+            for tid in sorted((t for t in unique if t in self._big),
+                              key=lambda t: mult[t] * float(arrays.max_weight[t])):
+                room -= mult[tid] * float(arrays.max_weight[tid])
+                if room <= 0:
+                    break
+                lazy.append(tid)
         terms: dict[int, tuple[npt.NDArray[np.integer[Any]], FloatArray]] = {}
+        member: BoolArray | None = None
         for tid in unique:
-            start = int(self.indptr[tid])
-            row = int(arrays.big_row[tid])
-            if row >= 0:
+            if tid in lazy:
+                continue
+            row = self._big.get(tid)
+            if row is not None:
                 lo = arrays.block_offsets[row, blocks]
                 hi = arrays.block_offsets[row, blocks + 1]
-                where = start + _ranges(lo, hi)
+                where = int(self.indptr[tid]) + _ranges(lo, hi)
                 docs = self.postings[where]
                 terms[tid] = (docs, self._weights(tid, docs, arrays.tf[where]))
             else:
+                if member is None:
+                    member = np.zeros(self._nblocks, dtype=bool)
+                    member[blocks] = True
                 docs, weights = self._term(tid)
                 keep = member[docs // arrays.block]
                 terms[tid] = (docs[keep], weights[keep])
-        ids, scores = self._accumulate(query, terms)
+        if not lazy:
+            ids, scores = self._accumulate(query, terms)
+        else:
+            # Upper bounds first (any order will do for a bound), exact scores for the
+            # passages that pass.
+            eager = [t for t in query if t in terms]
+            ids, partial = self._accumulate(eager, terms)
+            bound = partial
+            for tid in lazy:
+                bound = bound + mult[tid] * arrays.block_max[self._big[tid], ids // arrays.block]
+            ids = ids[bound >= theta - _slack(theta)]
+            if allowed is not None:
+                ids = ids[allowed[ids]]
+            return ids, self._exact(query, unique, ids)
         if allowed is not None:
             keep = allowed[ids]
             ids, scores = ids[keep], scores[keep]
