@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import multiprocessing as mp
 import os
 import shutil
 import tempfile
@@ -38,6 +39,8 @@ _ARRAYS = ("indptr", "postings", "tf", "norm", "idf", "max_weight", "big_row",
 _META = "meta.json"
 # Below this many passages a build takes milliseconds: not worth files in the corpus.
 PERSIST_MIN_PASSAGES = 5000
+# From this many passages a build takes over a second of GIL-holding work: do it aside.
+ISOLATE_MIN_PASSAGES = 50_000
 
 
 def cache_key(digests: Iterable[str], k1: float = 1.5, b: float = 0.75, epsilon: float = 0.25) -> str:
@@ -62,11 +65,15 @@ def load_or_build(
     b: float = 0.75,
     epsilon: float = 0.25,
     min_passages: int = PERSIST_MIN_PASSAGES,
+    isolate_from: int = ISOLATE_MIN_PASSAGES,
 ) -> Bm25Index:
     """The index saved under ``cache_dir/key``, else one built from ``tokens()`` and saved.
 
     ``size`` is the number of passages the caller expects; a saved index of another
-    size is not used. Corpora under ``min_passages`` are built in memory only.
+    size is not used. Corpora under ``min_passages`` are built in memory only. From
+    ``isolate_from`` passages, tokenizing and building run in a forked child process
+    that saves the index, which is then loaded here: a reload of a large corpus then
+    does not hold the GIL for seconds while other threads answer questions.
     """
     if size == 0 or size < min_passages:
         cache_dir = None
@@ -82,6 +89,11 @@ def load_or_build(
                 return Bm25Index(arrays)
             logger.warning("saved index %s has %d passages, expected %d: rebuilding it",
                            cache_dir / key, arrays.size, size)
+    if cache_dir is not None and size >= isolate_from and _build_in_child(cache_dir, key, tokens, k1, b, epsilon):
+        try:
+            return Bm25Index(load(cache_dir / key))
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            logger.warning("index built aside in %s is unusable (%s): building it here", cache_dir / key, exc)
     arrays = build_arrays(tokens(), k1, b, epsilon)
     if cache_dir is not None:
         try:
@@ -89,6 +101,32 @@ def load_or_build(
         except OSError as exc:
             logger.warning("cannot save the index in %s (%s): serving it from memory", cache_dir, exc)
     return Bm25Index(arrays)
+
+
+def _build_in_child(
+    cache_dir: Path, key: str, tokens: Callable[[], Sequence[Sequence[str]]],
+    k1: float, b: float, epsilon: float,
+) -> bool:
+    """Tokenize, build and save in a forked child; True when the child saved the index."""
+    if "fork" not in mp.get_all_start_methods():
+        return False
+
+    def child() -> None:
+        # Fork, not spawn: the child inherits the passages (and ``tokens``) as they are.
+        save(build_arrays(tokens(), k1, b, epsilon), cache_dir, key)
+
+    try:
+        process = mp.get_context("fork").Process(target=child, name=f"index-build-{key[:8]}", daemon=True)
+        process.start()
+        process.join()  # waits without the GIL: the answering threads run meanwhile
+    except OSError as exc:
+        logger.warning("cannot fork to build the index (%s): building it here", exc)
+        return False
+    if process.exitcode != 0:
+        logger.warning("building the index in a child process failed (exit code %s): building it here",
+                       process.exitcode)
+        return False
+    return True
 
 
 def save(arrays: IndexArrays, cache_dir: Path, key: str) -> Path:

@@ -240,3 +240,33 @@ def test_meta_file_names_the_parameters(tmp_path: Path) -> None:
     # Asked for other parameters than the saved ones: rebuilt, not served wrong.
     load_or_build(tmp_path, "k", lambda: _build_counting(calls), len(CORPUS), min_passages=0)
     assert calls == [1]
+
+
+def test_a_large_corpus_is_built_in_a_child_process(tmp_path: Path) -> None:
+    tokenized_here: list[int] = []
+
+    def tokens() -> list[list[str]]:
+        tokenized_here.append(os.getpid())  # in a child, this list is the child's copy
+        return CORPUS
+
+    index = load_or_build(tmp_path, "k", tokens, len(CORPUS), min_passages=0, isolate_from=0)
+    assert tokenized_here == []  # the parent neither tokenized nor built
+    assert isinstance(index.postings, np.memmap)
+    expected = Bm25Index.build(CORPUS)
+    np.testing.assert_array_equal(index.scores(["court", "kozlov"]), expected.scores(["court", "kozlov"]))
+
+
+def test_a_failing_child_build_falls_back_to_building_here(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    parent = os.getpid()
+
+    def tokens() -> list[list[str]]:
+        if os.getpid() != parent:
+            raise RuntimeError("the child cannot tokenize")
+        return CORPUS
+
+    with caplog.at_level(logging.WARNING):
+        index = load_or_build(tmp_path, "k", tokens, len(CORPUS), min_passages=0, isolate_from=0)
+    assert "child process failed" in caplog.text
+    assert index.top(["kozlov"], 5)[0].tolist() == _full_sort(CORPUS, ["kozlov"], 5, None)
