@@ -139,15 +139,14 @@ _Method = TypeVar("_Method", bound=Callable[..., Any])
 
 
 def _timed(method: _Method) -> _Method:
-    """Record how long each answer takes, for /stats."""
+    """Record how long each answered question takes, for /stats (refusals are not answers)."""
 
     @functools.wraps(method)
     def wrapper(self: Service, *args: Any, **kwargs: Any) -> Any:
         started = time.perf_counter()
-        try:
-            return method(self, *args, **kwargs)
-        finally:
-            self._stats.record(time.perf_counter() - started)
+        result = method(self, *args, **kwargs)
+        self._stats.record(time.perf_counter() - started)
+        return result
 
     return cast(_Method, wrapper)
 
@@ -159,12 +158,16 @@ class Service:
         self.corpus_dir = corpus_dir
         self._snapshot = Snapshot.build(load_corpus(corpus_dir))
         self._stats = AnswerStats()
-        # Reloads are coalesced: a reload requested while one runs waits for it and
-        # shares its report, so two /reload commands at once build once.
+        # Reload generations: builds started and finished, and the last report. A plain
+        # reload shares a build already running, so two /reload at once build once; a
+        # reload after a write needs a build that started after the write.
         self._reload_cond = threading.Condition()
-        self._reloading = False
+        self._builds_started = 0
+        self._builds_finished = 0
+        self._building = False
         self._last_report: ReloadReport | None = None
-        # Serialises writes to the corpus directory (upload, replace, remove).
+        # Serialises corpus edits (upload, replace, remove) with their reload, so each
+        # edit is checked against a snapshot that holds every earlier edit.
         self._write_lock = threading.Lock()
         for problem in self._snapshot.corpus.problems:
             logger.warning("corpus: %s", problem)
@@ -249,24 +252,35 @@ class Service:
     def reload(self) -> ReloadReport:
         """Re-read the corpus directory and swap the new index in, atomically.
 
-        Answers keep using the old snapshot until the single assignment below. When
-        nothing loadable remains, the old snapshot stays and the report says so.
+        Answers keep using the old snapshot until the single assignment in ``_rebuild``.
+        When nothing loadable remains, the old snapshot stays and the report says so. A
+        reload requested while one runs shares it.
         """
+        return self._reload(fresh=False)
+
+    def _reload(self, fresh: bool) -> ReloadReport:
+        """Reload; ``fresh`` demands a build that starts after this call (after a write)."""
         with self._reload_cond:
-            if self._reloading:
-                while self._reloading:
-                    self._reload_cond.wait()
-                if self._last_report is not None:
+            wanted = self._builds_started + (0 if self._building and not fresh else 1)
+            while True:
+                if self._builds_finished >= wanted and self._last_report is not None:
                     return self._last_report
-            self._reloading = True
+                if not self._building:
+                    break
+                self._reload_cond.wait()
+            self._building = True
+            self._builds_started += 1
+            generation = self._builds_started
         report: ReloadReport | None = None
         try:
             report = self._rebuild()
             return report
         finally:
             with self._reload_cond:
-                self._reloading = False
-                self._last_report = report
+                self._building = False
+                if report is not None:  # a failed build leaves waiters to build again
+                    self._builds_finished = generation
+                    self._last_report = report
                 self._reload_cond.notify_all()
 
     def _rebuild(self) -> ReloadReport:
@@ -309,20 +323,20 @@ class Service:
         """
         name = store.safe_name(requested_name)
         document, _ = parse_document(name, data)
-        self._check_dates_agree(document)
         with self._write_lock:
+            self._check_dates_agree(document)
             try:
                 store.write_atomically(self.corpus_dir, name, data, overwrite)
             except FileExistsError:
                 raise NeedsConfirmation(name) from None
             replaced = overwrite and name in self._snapshot.documents
-        return UploadResult(name, replaced, len(document.passages), self.reload())
+            return UploadResult(name, replaced, len(document.passages), self._reload(fresh=True))
 
     def remove_document(self, name: str) -> ReloadReport:
         """Move a corpus file to the trash and reload."""
         with self._write_lock:
             store.remove(self.corpus_dir, name)
-        return self.reload()
+            return self._reload(fresh=True)
 
     def corpus_file(self, name: str) -> str:
         """The exact name of a file in the corpus directory, served or skipped as bad.

@@ -1,19 +1,23 @@
-"""Answer counters and latency percentiles since start, for /stats."""
+"""Answer counters and latency percentiles since start, for /stats.
+
+Times go into a histogram with log-spaced buckets (5% apart, 10 µs to about 2 minutes)
+rather than a list: memory stays flat however long the bot runs, and a percentile is
+exact to within one bucket, which is finer than anyone reads a latency.
+"""
 
 from __future__ import annotations
 
 import logging
-import statistics
+import math
 import threading
 import time
-from collections import deque
 from dataclasses import dataclass
 
 logger = logging.getLogger(__name__)
 
-# Percentiles over the most recent answers: a bounded window keeps memory flat on a bot
-# that runs for months, and recent latency is what an admin wants to know.
-WINDOW = 10_000
+_SMALLEST = 1e-5  # seconds
+_RATIO = 1.05
+_BUCKETS = 340  # 1e-5 * 1.05**340 ≈ 160 s; anything slower lands in the last bucket
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,23 +29,40 @@ class StatsReport:
 
 
 class AnswerStats:
-    """Thread-safe record of answer times."""
+    """Thread-safe record of answer times since start."""
 
     def __init__(self) -> None:
         self._started = time.monotonic()
         self._lock = threading.Lock()
-        self._count = 0
-        self._times: deque[float] = deque(maxlen=WINDOW)
+        self._counts = [0] * _BUCKETS
+        self._total = 0
 
     def record(self, seconds: float) -> None:
+        bucket = 0 if seconds <= _SMALLEST else int(math.log(seconds / _SMALLEST, _RATIO)) + 1
         with self._lock:
-            self._count += 1
-            self._times.append(seconds)
+            self._counts[min(bucket, _BUCKETS - 1)] += 1
+            self._total += 1
 
     def report(self) -> StatsReport:
         with self._lock:
-            times = sorted(self._times)
-            count = self._count
-        median = statistics.median(times) * 1000 if times else None
-        p95 = times[min(len(times) - 1, int(0.95 * len(times)))] * 1000 if times else None
-        return StatsReport(time.monotonic() - self._started, count, median, p95)
+            counts = list(self._counts)
+            total = self._total
+        return StatsReport(
+            time.monotonic() - self._started,
+            total,
+            _percentile(counts, total, 0.50),
+            _percentile(counts, total, 0.95),
+        )
+
+
+def _percentile(counts: list[int], total: int, fraction: float) -> float | None:
+    """The upper edge of the bucket holding the ``fraction`` quantile, in milliseconds."""
+    if total == 0:
+        return None
+    rank = max(1, math.ceil(fraction * total))
+    seen = 0
+    for bucket, count in enumerate(counts):
+        seen += count
+        if seen >= rank:
+            return _SMALLEST * _RATIO**bucket * 1000
+    return _SMALLEST * _RATIO ** (len(counts) - 1) * 1000

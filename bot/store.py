@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -69,7 +70,9 @@ def write_atomically(directory: Path, name: str, data: bytes, overwrite: bool) -
             handle.flush()
             os.fsync(handle.fileno())
         if target.exists():
-            _to_trash(target)
+            # Link, not move: the old file stays in place until os.replace swaps in the
+            # new one, so a concurrent reload never finds the file missing.
+            _to_trash(target, keep=True)
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -86,9 +89,16 @@ def remove(directory: Path, name: str) -> Path:
     return moved
 
 
-def _to_trash(path: Path) -> Path:
+def _to_trash(path: Path, keep: bool = False) -> Path:
+    """Move ``path`` into the trash, or with ``keep`` hard-link a copy there."""
     trash = path.parent / TRASH
     trash.mkdir(exist_ok=True)
     moved = trash / f"{path.name}.{time.strftime('%Y%m%dT%H%M%S')}.{time.monotonic_ns()}"
-    os.replace(path, moved)
+    if keep:
+        try:
+            os.link(path, moved)
+        except OSError:  # a filesystem without hard links (some volume mounts)
+            shutil.copy2(path, moved)
+    else:
+        os.replace(path, moved)
     return moved

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import threading
-import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from bot import store
 from bot.corpus import MAX_FILE_BYTES, CorpusError
-from bot.service import NeedsConfirmation, Service, Snapshot
+from bot.service import BadQuestion, NeedsConfirmation, Service, Snapshot, UploadResult
 from tests.conftest import CORPUS
 
 GOOD = (
@@ -101,6 +102,22 @@ def test_replacing_needs_confirmation_and_keeps_the_old_file(corpus: Path) -> No
     assert [p.read_bytes() for p in trashed] == [GOOD]
 
 
+def test_a_replaced_file_never_goes_missing(corpus: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    service = Service(corpus)
+    service.add_document("reservoirs.md", GOOD)
+    seen: list[bool] = []
+    real_replace = os.replace
+
+    def watching_replace(src: str | Path, dst: str | Path) -> None:
+        if Path(dst).name == "reservoirs.md":
+            seen.append(Path(dst).exists())  # what a concurrent reload would see
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", watching_replace)
+    service.add_document("reservoirs.md", GOOD.replace(b"spring", b"autumn"), overwrite=True)
+    assert seen == [True]
+
+
 def test_remove_moves_to_trash_and_reloads(corpus: Path) -> None:
     service = Service(corpus)
     report = service.remove_document("2019-2610-kazakhstan-human-rights-tca.txt")
@@ -129,26 +146,70 @@ def test_nothing_loadable_keeps_the_old_index(corpus: Path) -> None:
     assert service.ask("Kozlov").found
 
 
+class _Gate:
+    """Holds Snapshot.build until released, and tells when a caller waits for a reload."""
+
+    def __init__(self, service: Service, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.builds: list[int] = []
+        self.building = threading.Event()
+        self.release = threading.Event()
+        self.waiting = threading.Event()
+        original = Snapshot.build.__func__  # type: ignore[attr-defined]
+        gate = self
+
+        def held_build(cls: type[Snapshot], corpus: object) -> Snapshot:
+            gate.builds.append(1)
+            gate.building.set()
+            assert gate.release.wait(10)
+            return original(cls, corpus)  # type: ignore[no-any-return]
+
+        class NoticingCondition(threading.Condition):
+            def wait(self, timeout: float | None = None) -> bool:
+                gate.waiting.set()
+                return super().wait(timeout)
+
+        monkeypatch.setattr(Snapshot, "build", classmethod(held_build))
+        service._reload_cond = NoticingCondition()
+
+
+def _in_thread(target: Callable[[], object]) -> tuple[threading.Thread, list[object]]:
+    results: list[object] = []
+    thread = threading.Thread(target=lambda: results.append(target()))
+    thread.start()
+    return thread, results
+
+
 def test_two_reloads_at_once_build_once(corpus: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     service = Service(corpus)
-    builds: list[int] = []
-    original = Snapshot.build.__func__  # type: ignore[attr-defined]
+    gate = _Gate(service, monkeypatch)
+    first, first_report = _in_thread(service.reload)
+    assert gate.building.wait(10)
+    second, second_report = _in_thread(service.reload)
+    assert gate.waiting.wait(10)
+    gate.release.set()
+    first.join()
+    second.join()
+    assert len(gate.builds) == 1
+    assert first_report[0] is second_report[0]
 
-    def slow_build(cls: type[Snapshot], corpus: object) -> Snapshot:
-        builds.append(1)
-        time.sleep(0.3)
-        return original(cls, corpus)  # type: ignore[no-any-return]
 
-    monkeypatch.setattr(Snapshot, "build", classmethod(slow_build))
-    reports = []
-    threads = [threading.Thread(target=lambda: reports.append(service.reload())) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-        time.sleep(0.05)
-    for thread in threads:
-        thread.join()
-    assert len(builds) == 1
-    assert reports[0] is reports[1]
+def test_an_upload_during_a_reload_is_served(corpus: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    service = Service(corpus)
+    gate = _Gate(service, monkeypatch)
+    running, _ = _in_thread(service.reload)
+    assert gate.building.wait(10)
+    upload, results = _in_thread(lambda: service.add_document("reservoirs.md", GOOD))
+    assert gate.waiting.wait(10)
+    gate.release.set()
+    running.join()
+    upload.join()
+    (result,) = results
+    assert isinstance(result, UploadResult)
+    # The reload that was running listed the directory before the file existed: the
+    # upload must get a build of its own, and say the file was added.
+    assert result.reload.added == ("reservoirs.md",)
+    assert service.ask("reservoir dam").found
+    assert len(gate.builds) == 2
 
 
 def test_reload_during_concurrent_questions_never_fails(corpus: Path) -> None:
@@ -188,6 +249,8 @@ def test_stats_count_answers(corpus: Path) -> None:
     service = Service(corpus)
     for _ in range(5):
         service.ask("Kozlov")
+    with pytest.raises(BadQuestion):
+        service.ask("")  # refused, not answered
     stats = service.stats()
     assert stats.documents == 2 and stats.passages == 20
     assert stats.answers.questions == 5
