@@ -14,11 +14,18 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
 
 logger = logging.getLogger(__name__)
 
 REFERENCE_RE = re.compile(r"^\d{4}/\d{4}\([A-Z]{3}\)$")
+# Caps on front matter text: every reply shows these whole in each citation, so one
+# oversized value would push every answer citing the document past Telegram's limits.
+MAX_TITLE_CHARS = 500
+MAX_SOURCE_CHARS = 200
+MAX_URL_CHARS = 2000
+# What a search that finds nothing says, on the command line and in Telegram alike.
+NO_MATCH = "No passage matches: the corpus does not speak about that."
 
 
 class Kind(StrEnum):
@@ -55,12 +62,13 @@ class DocumentMeta(BaseModel):
 
     @field_validator("title", "source", mode="before")
     @classmethod
-    def _non_empty_text(cls, value: Any) -> Any:
+    def _non_empty_text(cls, value: Any, info: ValidationInfo) -> Any:
         if value is None:
             return None
         if not isinstance(value, str) or not value.strip():
             raise ValueError("must be non-empty text")
-        return value.strip()
+        limit = MAX_TITLE_CHARS if info.field_name == "title" else MAX_SOURCE_CHARS
+        return _capped(value.strip(), limit)
 
     @field_validator("reference", mode="before")
     @classmethod
@@ -93,10 +101,17 @@ class DocumentMeta(BaseModel):
     def _url(cls, value: Any) -> Any:
         if value is None:
             return None
-        text = str(value).strip()
+        text = _capped(str(value).strip(), MAX_URL_CHARS)
         if not re.match(r"^https?://[^\s<>\"]+$", text):
             raise ValueError(f"{text!r} is not an http(s) URL")
         return text
+
+
+def _capped(text: str, limit: int) -> str:
+    if len(text) > limit:
+        # The value itself is not echoed: it is the thing too long to show.
+        raise ValueError(f"is {len(text):,} characters long, over the limit of {limit:,}")
+    return text
 
 
 Origin = Literal["front matter", "inferred", "unknown"]
@@ -166,10 +181,15 @@ class Document:
         return self.meta.kind.label if self.meta.kind else "document of unknown kind"
 
     @property
+    def is_resolution_text(self) -> bool:
+        """Whether the words are the resolution's own; an unknown kind is never taken as such."""
+        return self.meta.kind is not None and self.meta.kind.is_resolution_text
+
+    @property
     def wording_note(self) -> str | None:
         """A warning when the words are not the resolution's own, None when they are."""
         kind = self.meta.kind
-        if kind is not None and kind.is_resolution_text:
+        if self.is_resolution_text:
             return None
         if kind is None:
             return "The kind of this document is unknown: do not take it as the resolution's text."
