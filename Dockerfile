@@ -15,7 +15,7 @@ RUN pip install --no-cache-dir . \
     && useradd --create-home --uid 10001 --user-group --shell /usr/sbin/nologin bot
 
 # The corpus is baked in; mount a directory over /app/corpus (or set CORPUS_DIR) to replace it.
-COPY corpus ./corpus
+COPY --chown=10001:10001 corpus ./corpus
 ENV CORPUS_DIR=/app/corpus
 
 USER 10001:10001

@@ -29,20 +29,26 @@ def configure_logging(level: str = "INFO") -> None:
 
 def _settings_error(exc: ValidationError) -> str:
     first = exc.errors()[0]
+    message = first["msg"].removeprefix("Value error, ")
     name = ".".join(str(p) for p in first["loc"]).upper()
-    return f"Bad setting {name}: {first['msg'].removeprefix('Value error, ')}"
+    # A check across settings has no single location; its message names them.
+    return f"Bad setting {name}: {message}" if name else f"Bad settings: {message}"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
-    if args and args[0] not in {"run"}:
+    if args:
         from bot.cli import run_cli
+        from bot.service import EmptyCorpus
 
         configure_logging("WARNING")
         try:
             return run_cli(args)
         except ValidationError as exc:
             print(_settings_error(exc), file=sys.stderr)
+            return 2
+        except EmptyCorpus as exc:
+            print(str(exc), file=sys.stderr)
             return 2
 
     from bot.config import Settings

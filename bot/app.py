@@ -17,14 +17,14 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
-from telegram import BotCommand, BotCommandScopeChat, LinkPreviewOptions, Update
+from telegram import Bot, BotCommand, BotCommandScopeChat, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
 
 from bot.config import Settings
 from bot.handlers import ADMIN_COMMANDS, COMMANDS, register, reload_corpus
-from bot.service import Service
+from bot.service import EmptyCorpus, Service
 
 logger = logging.getLogger(__name__)
 
@@ -108,25 +108,21 @@ def run(settings: Settings) -> int:
         )
         return EXIT_SETTINGS
     token = settings.telegram_bot_token.get_secret_value().strip()
-    service = Service(settings.corpus_dir)
-    application = build_application(settings, service)
-
-    # Check the token before run_polling: PTB would log a traceback for a rejected one.
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
+    # The token is checked before the corpus is indexed, so a typo in it is reported in
+    # a second, not after building the index of a large corpus.
+    failed = loop.run_until_complete(_check_token(settings, token))
+    if failed is not None:
+        loop.close()
+        return failed
     try:
-        loop.run_until_complete(application.bot.initialize())
-    except InvalidToken:
-        print("Telegram rejected TELEGRAM_BOT_TOKEN: check it with @BotFather.", file=sys.stderr)
-        return _close(application, loop, EXIT_SETTINGS)
-    except NetworkError as exc:
-        reason = str(exc).replace(token, "<token>")
-        print(
-            f"Cannot reach the Telegram Bot API at {settings.telegram_base_url}: {reason}",
-            file=sys.stderr,
-        )
-        return _close(application, loop, EXIT_FAILED)
-
+        service = Service(settings.corpus_dir)
+    except EmptyCorpus as exc:
+        print(str(exc), file=sys.stderr)
+        loop.close()
+        return EXIT_SETTINGS
+    application = build_application(settings, service)
     _reload_on_sighup(loop, service)
     try:
         serve(application, settings)
@@ -138,6 +134,21 @@ def run(settings: Settings) -> int:
         return EXIT_FAILED
     logger.info("stopped")
     return EXIT_OK
+
+
+async def _check_token(settings: Settings, token: str) -> int | None:
+    """None when Telegram accepts the token (getMe), else the exit code after one line."""
+    bot = Bot(token, base_url=settings.telegram_base_url, base_file_url=settings.telegram_base_file_url)
+    try:
+        async with bot:  # initialize() calls getMe
+            return None
+    except InvalidToken:
+        print("Telegram rejected TELEGRAM_BOT_TOKEN: check it with @BotFather.", file=sys.stderr)
+        return EXIT_SETTINGS
+    except NetworkError as exc:
+        reason = str(exc).replace(token, "<token>")
+        print(f"Cannot reach the Telegram Bot API at {settings.telegram_base_url}: {reason}", file=sys.stderr)
+        return EXIT_FAILED
 
 
 def _reload_on_sighup(loop: asyncio.AbstractEventLoop, service: Service) -> None:
@@ -158,11 +169,3 @@ def _reload_on_sighup(loop: asyncio.AbstractEventLoop, service: Service) -> None
         task.add_done_callback(done)
 
     loop.add_signal_handler(reload_signal, reload)
-
-
-def _close(application: AnyApplication, loop: asyncio.AbstractEventLoop, code: int) -> int:
-    try:
-        loop.run_until_complete(application.bot.shutdown())
-    finally:
-        loop.close()
-    return code

@@ -35,6 +35,10 @@ MAX_QUESTION_CHARS = 4096
 DEFAULT_TOP = 3
 
 
+class EmptyCorpus(Exception):
+    """The corpus directory is missing or holds no servable document (a start-up error)."""
+
+
 class BadQuestion(ValueError):
     """A question the bot cannot search for; the message is meant for the user."""
 
@@ -156,7 +160,12 @@ class Service:
 
     def __init__(self, corpus_dir: Path) -> None:
         self.corpus_dir = corpus_dir
-        self._snapshot = Snapshot.build(load_corpus(corpus_dir))
+        corpus = load_corpus(corpus_dir)
+        if not corpus.documents:
+            # Serving nothing would answer "no passage matches" to every question.
+            first = f": {corpus.problems[0]}" if corpus.problems else ""
+            raise EmptyCorpus(f"No servable document in the corpus directory {corpus_dir}{first}")
+        self._snapshot = Snapshot.build(corpus)
         self._stats = AnswerStats()
         # Reload generations: builds started and finished, and the last report. A plain
         # reload shares a build already running, so two /reload at once build once; a

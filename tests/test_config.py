@@ -69,3 +69,46 @@ def test_bad_setting_stops_the_process_with_one_line(tmp_path: Path) -> None:
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert lines == ["Bad setting ADMIN_IDS: 'bob' is not a Telegram user id"]
+
+
+@pytest.mark.parametrize(
+    ("env", "line"),
+    [
+        ({"WEBHOOK_URL": "https://bot.example.org/hook"},
+         "Bad settings: WEBHOOK_SECRET must be set when WEBHOOK_URL is set"),
+        ({"WEBHOOK_URL": "https://bot.example.org/hook", "WEBHOOK_SECRET": "has spaces!"},
+         "Bad setting WEBHOOK_SECRET: WEBHOOK_SECRET must be 1-256 characters of A-Z, a-z, 0-9, _ and -"),
+        ({"CORPUS_DIR": "/nonexistent/corpus", "TELEGRAM_BOT_TOKEN": TOKEN,
+          "TELEGRAM_BASE_URL": "http://127.0.0.1:9/bot"},
+         None),
+    ],
+    ids=["webhook-without-secret", "bad-secret", "unreachable-api"],
+)
+def test_start_up_problems_are_one_line(tmp_path: Path, env: dict[str, str], line: str | None) -> None:
+    base = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)}
+    result = subprocess.run(
+        [sys.executable, "-m", "bot"], capture_output=True, text=True, cwd=tmp_path,
+        env=base | env, timeout=60, check=False,
+    )
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    if line is None:  # the API is unreachable: exit 1, and the token is not in the line
+        assert result.returncode == 1
+        assert lines[0].startswith("Cannot reach the Telegram Bot API at http://127.0.0.1:9/bot")
+        assert TOKEN not in lines[0]
+    else:
+        assert result.returncode == 2
+        assert lines == [line]
+
+
+def test_cli_on_a_missing_corpus_is_one_line(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "ask", "Kozlov", "--corpus", str(tmp_path / "none")],
+        capture_output=True, text=True, cwd=tmp_path, env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},
+        timeout=60, check=False,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        f"No servable document in the corpus directory {tmp_path / 'none'}: "
+        f"{tmp_path / 'none'}: error: corpus directory does not exist"
+    ]

@@ -196,3 +196,22 @@ async def test_sighup_reloads_the_corpus(telegram: FakeTelegram, tmp_path: Path)
     code, err = await finish(process)
     assert code == 0, err
     assert "Traceback" not in "".join(log) + err
+
+
+async def test_a_corpus_with_nothing_to_serve_stops_the_bot_with_one_line(
+    telegram: FakeTelegram, tmp_path: Path
+) -> None:
+    empty = tmp_path / "corpus"
+    empty.mkdir()
+    (empty / "broken.md").write_bytes(b"\xff\xfe not text")
+    process = await start(
+        tmp_path, TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_BASE_URL=telegram.base_url,
+        TELEGRAM_BASE_FILE_URL=telegram.base_file_url, CORPUS_DIR=str(empty),
+    )
+    code, err = await finish(process)
+    assert code == 2
+    assert err.strip().splitlines() == [
+        f"No servable document in the corpus directory {empty}: broken.md:1: error: "
+        "not UTF-8 (byte 0xff at offset 0)"
+    ]
+    assert telegram.calls_to("getUpdates") == []  # it never started polling
