@@ -24,7 +24,8 @@ logger = logging.getLogger(__name__)
 
 MRR_DEPTH = 5
 RECALL_DEPTH = 3
-DEFAULT_QUESTIONS = Path("tests/eval/questions.yaml")
+# Resolved from the package, not the working directory: `python -m bot eval` works from anywhere.
+DEFAULT_QUESTIONS = Path(__file__).resolve().parent.parent / "tests" / "eval" / "questions.yaml"
 
 PassageKey = tuple[str, int, int | None]
 
@@ -89,6 +90,10 @@ def load_eval_set(path: Path) -> EvalSet:
     """Read and validate an evaluation file; EvalSetError names the file, question and value."""
     try:
         text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise EvalSetError(
+            f"{path}: no such evaluation file; name one with --questions FILE"
+        ) from None
     except OSError as exc:
         raise EvalSetError(f"{path}: cannot read: {exc.strerror}") from None
     except UnicodeDecodeError:

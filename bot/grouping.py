@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.models import Document, Hit
-from bot.search import resolution_key
+from bot.search import ResolutionInfo, resolution_key
 from bot.tokens import words
 
 logger = logging.getLogger(__name__)
@@ -51,7 +51,7 @@ class SharedWording:
     @property
     def wording_note(self) -> str | None:
         """None when the resolution's own text carries these words, else the best hit's note."""
-        if any(h.document.meta.kind is not None and h.document.meta.kind.is_resolution_text for h in self.hits):
+        if any(h.document.is_resolution_text for h in self.hits):
             return None
         return self.hits[0].document.wording_note
 
@@ -96,15 +96,8 @@ def group_hits(hits: Sequence[Hit]) -> list[HitGroup]:
         by_resolution.setdefault(resolution_key(hit.document), []).append(hit)
     groups = []
     for members in by_resolution.values():
-        metas = [h.document.meta for h in members]
-        groups.append(
-            HitGroup(
-                reference=next((m.reference for m in metas if m.reference), None),
-                title=next((m.title for m in metas if m.title), None),
-                adopted=next((m.adopted for m in metas if m.adopted), None),
-                wordings=tuple(_merge_wordings(members)),
-            )
-        )
+        info = ResolutionInfo.of(h.document for h in members)
+        groups.append(HitGroup(info.reference, info.title, info.adopted, tuple(_merge_wordings(members))))
     return groups
 
 

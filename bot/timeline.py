@@ -16,7 +16,7 @@ from typing import Any
 from bot.index import Bm25Index
 from bot.models import Document, Hit, Passage
 from bot.query import Query
-from bot.search import Layout, best_per_resolution, resolution_key
+from bot.search import Layout, best_per_resolution
 
 logger = logging.getLogger(__name__)
 
@@ -46,13 +46,16 @@ class Timeline:
     topic: str
     entries: tuple[TimelineEntry, ...]
     understood: Query
+    # False when a quoted phrase was checked only in the best-ranked passages holding
+    # its words (see bot.search.PHRASE_CHECKS): other resolutions may use it too.
+    complete: bool = True
 
     @property
     def found(self) -> bool:
         return bool(self.entries)
 
     def as_json(self) -> dict[str, Any]:
-        return {"topic": self.topic, "entries": [e.as_json() for e in self.entries]}
+        return {"topic": self.topic, "entries": [e.as_json() for e in self.entries], "complete": self.complete}
 
 
 def build_timeline(
@@ -63,23 +66,19 @@ def build_timeline(
     layout: Layout,
 ) -> Timeline:
     """The timeline of ``query`` over one snapshot's index; raises QueryError when too vague."""
-    best = best_per_resolution(query, index, passages, layout)
-    # The date and reference belong to the resolution: any of its documents may know them.
-    by_resolution: dict[str, list[Document]] = {}
-    for doc in documents.values():
-        by_resolution.setdefault(resolution_key(doc), []).append(doc)
+    found = best_per_resolution(query, index, passages, layout)
     entries = []
-    for pid, score in best:
+    for pid, score in found.best:
         passage = passages[pid]
-        document = documents[passage.document]
-        siblings = by_resolution[resolution_key(document)]
+        # The date and reference belong to the resolution: any of its documents may know them.
+        info = layout.resolutions[int(layout.resolution_of_doc[layout.doc_of[pid]])]
         entries.append(
             TimelineEntry(
-                reference=next((d.meta.reference for d in siblings if d.meta.reference), None),
-                title=next((d.meta.title for d in siblings if d.meta.title), None),
-                adopted=next((d.meta.adopted for d in siblings if d.meta.adopted), None),
-                hit=Hit(1, float(score), passage, document),
+                reference=info.reference,
+                title=info.title,
+                adopted=info.adopted,
+                hit=Hit(1, float(score), passage, documents[passage.document]),
             )
         )
     entries.sort(key=lambda e: (e.adopted is None, e.adopted or dt.date.min, e.reference or ""))
-    return Timeline(query.text, tuple(entries), query)
+    return Timeline(query.text, tuple(entries), query, found.complete)

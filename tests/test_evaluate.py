@@ -98,4 +98,13 @@ def test_eval_command_prints_both_figures(capsys: pytest.CaptureFixture[str], tm
     text = out.getvalue()
     assert "MRR@5: " in text and "recall@3: " in text
     assert run_cli(["eval", "--corpus", str(CORPUS), "--questions", str(tmp_path / "none.yaml")], out) == 2
-    assert "none.yaml: cannot read" in capsys.readouterr().err
+    assert "none.yaml: no such evaluation file; name one with --questions FILE" in capsys.readouterr().err
+
+
+def test_the_default_set_is_found_from_any_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)  # not the repository root
+    out = io.StringIO()
+    assert run_cli(["eval", "--corpus", str(CORPUS)], out) == 0, capsys.readouterr().err
+    assert "MRR@5: " in out.getvalue()
