@@ -20,6 +20,7 @@ Documents whose adoption date is unknown never pass a date filter: a date is not
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import math
 import re
@@ -38,14 +39,25 @@ FIRST_YEAR, LAST_YEAR = 1952, 2100
 # every word is in a large share of passages, searchable.
 COMMON_SHARE = 0.3
 MIN_COMMON_DF = 5
-# Stems that name the institution or the document type: every passage of a corpus of
+# Words that name the institution or the document type: every passage of a corpus of
 # European Parliament resolutions is about them, however few passages spell them out.
-DOMAIN_STEMS = frozenset(tokenize("Parliament parliaments European resolution resolutions EP MEP MEPs"))
+DOMAIN_WORDS = "Parliament parliaments European resolution resolutions EP MEP MEPs"
 # Words that frame a question rather than name its topic ("what did they say about
 # ..."): they still count in the score, but a passage does not match by them.
-FRAMING_STEMS = frozenset(
-    tokenize("say says said saying tell told mention mentioned anything something think thought want wanted")
-)
+FRAMING_WORDS = "say says said saying tell told mention mentioned anything something think thought want wanted"
+
+
+# Stemmed on first use, not at import: importing the module must not build a stemmer.
+@functools.cache
+def domain_stems() -> frozenset[str]:
+    """The stems of DOMAIN_WORDS."""
+    return frozenset(tokenize(DOMAIN_WORDS))
+
+
+@functools.cache
+def framing_stems() -> frozenset[str]:
+    """The stems of FRAMING_WORDS."""
+    return frozenset(tokenize(FRAMING_WORDS))
 
 _MONTHS = (
     "january february march april may june july august september october november december"
@@ -286,12 +298,12 @@ def common_threshold(index: Bm25Index) -> int:
 
 def is_common(token: str, index: Bm25Index) -> bool:
     """A term that cannot make a passage relevant on its own."""
-    return token in DOMAIN_STEMS or index.document_frequency(token) >= common_threshold(index)
+    return token in domain_stems() or index.document_frequency(token) >= common_threshold(index)
 
 
 def informative(tokens: list[str], index: Bm25Index) -> list[str]:
     """The tokens a passage must share at least one of to be a match (absent ones included)."""
-    return list(dict.fromkeys(t for t in tokens if t not in FRAMING_STEMS and not is_common(t, index)))
+    return list(dict.fromkeys(t for t in tokens if t not in framing_stems() and not is_common(t, index)))
 
 
 def contains_phrase(text: str, phrase: str) -> bool:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import re
-import unicodedata
 from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -25,11 +24,11 @@ import numpy.typing as npt
 
 from bot.index import Bm25Index
 from bot.models import Document, Hit, Passage
-from bot.tokens import fold, tokenize
+from bot.tokens import MAX_TEXT_CHARS, TextMessages, check_text, fold_map, word_spans
 
 logger = logging.getLogger(__name__)
 
-MAX_QUOTE_CHARS = 4096
+MAX_QUOTE_CHARS = MAX_TEXT_CHARS
 # "Most words in order": a journalist's slip of a word or two in a sentence stays near.
 NEAR_THRESHOLD = 0.8
 MAX_MATCHES = 10
@@ -40,13 +39,6 @@ MAX_VERIFIED = 200
 NEAR_CANDIDATES = 12
 RAREST_TOKENS = 12
 
-# The same pattern as bot.tokens' search tokens, so that a verbatim quote's tokens are
-# always among its passage's tokens (tests/test_quote.py checks the two agree).
-_WORD_RE = re.compile(
-    r"\d{4}/\d{4}\([a-z]{3}\)"
-    r"|\d+(?:[./]\d+)*"
-    r"|[^\W\d_]+(?:'[^\W\d_]+)*"
-)
 # A cut marked in the quote, after folding ("…" folds to "..."): ..., [...], (...), . . .
 _CUT_RE = re.compile(r"\[\s*\.{3,}\s*\]|\(\s*\.{3,}\s*\)|\.{3,}|\.\s\.\s\.")
 # Quotation marks a message may be wrapped in, straight or typographic.
@@ -57,6 +49,17 @@ _SEP = "\x01"  # joins folded words for a C-speed sequence search; never inside 
 
 class BadQuote(ValueError):
     """A quote the bot cannot check; the message is meant for the user."""
+
+
+_QUOTE_MESSAGES = TextMessages(
+    empty="Please paste a quote to check: the message is empty.",
+    too_long="That quote is {length:,} characters long; please check at most {limit:,} characters at a time.",
+    no_words="That quote has no words to check: paste the sentence as it was written.",
+    common_words=(
+        "That quote has only common words, which stand almost everywhere. "
+        "Paste a longer part of the sentence."
+    ),
+)
 
 
 class Verdict(StrEnum):
@@ -139,6 +142,9 @@ class QuoteResult:
     For ``verbatim`` the matches are every passage (up to MAX_MATCHES) holding the
     words; for ``near`` the closest passages with their diffs; for ``not_found`` the
     single closest passage, which is not a match, or none when no word is shared.
+    ``more`` says more passages may hold the words than are listed;
+    ``resolution_text_unchecked`` that some passage of a resolution's own text was
+    never verified (the check stopped at its bound), so the words may stand there too.
     """
 
     quote: str
@@ -147,18 +153,23 @@ class QuoteResult:
     similarity: float
     matches: tuple[QuoteMatch, ...]
     more: bool = False
+    resolution_text_unchecked: bool = False
 
     @property
     def found(self) -> bool:
         return self.verdict is Verdict.verbatim
 
     @property
-    def in_resolution_text(self) -> bool:
-        """Whether any match is in the resolution's own text (not a report or summary)."""
-        return any(
-            m.document.meta.kind is not None and m.document.meta.kind.is_resolution_text
-            for m in self.matches
-        )
+    def in_resolution_text(self) -> bool | None:
+        """Whether the words stand in a resolution's own text; None when that is unknown.
+
+        False is a proof: every candidate passage of a resolution's text was checked
+        and none holds the words, so "only in a report or summary" may be said. None
+        means the check stopped before it could tell: say nothing either way.
+        """
+        if any(m.document.is_resolution_text for m in self.matches):
+            return True
+        return None if self.resolution_text_unchecked else False
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -168,6 +179,7 @@ class QuoteResult:
             "similarity": round(self.similarity, 4),
             "matches": [m.as_json() for m in self.matches],
             "more": self.more,
+            "in_resolution_text": self.in_resolution_text,
         }
 
 
@@ -184,36 +196,12 @@ class _Words:
     offsets: tuple[int, ...]  # index in ``joined`` of the separator before each word
 
 
-def _fold_map(text: str) -> tuple[str, list[int], list[int]]:
-    """Folded text and, per folded character, the original [start, end) it came from.
-
-    Folding one base character with its combining marks at a time keeps every folded
-    character traceable to the original, even when folding changes the length
-    (ß → ss, ligatures, a soft hyphen that vanishes).
-    """
-    out: list[str] = []
-    starts: list[int] = []
-    ends: list[int] = []
-    n = len(text)
-    i = 0
-    while i < n:
-        ch = text[i]
-        j = i + 1
-        while j < n and text[j] >= "\u0300" and unicodedata.combining(text[j]):
-            j += 1
-        piece = ch.lower() if ch < "\x80" and j == i + 1 else fold(text[i:j])
-        out.append(piece)
-        starts.extend([i] * len(piece))
-        ends.extend([j] * len(piece))
-        i = j
-    return "".join(out), starts, ends
-
-
 @lru_cache(maxsize=8192)
 def _words(text: str) -> _Words:
-    folded, starts, ends = _fold_map(text)
-    found = [(m.group(), m.start(), m.end()) for m in _WORD_RE.finditer(folded)]
-    words = tuple(w for w, _, _ in found)
+    # bot.tokens' own words, so that a verbatim quote's tokens are always among its
+    # passage's tokens and the candidates from the index never miss it.
+    found = word_spans(text)
+    words = tuple(w.word for w in found)
     offsets: list[int] = []
     pos = 0
     for word in words:
@@ -222,9 +210,9 @@ def _words(text: str) -> _Words:
     return _Words(
         text,
         words,
-        tuple(starts[s] for _, s, _ in found),
-        tuple(ends[e - 1] for _, _, e in found),
-        tuple(s for _, s, _ in found),
+        tuple(w.start for w in found),
+        tuple(w.end for w in found),
+        tuple(w.folded_start for w in found),
         _SEP + _SEP.join(words) + _SEP,
         tuple(offsets),
     )
@@ -241,23 +229,7 @@ def quoted_text(message: str) -> str | None:
 
 def validate_quote(quote: str) -> tuple[str, list[str]]:
     """The stripped quote and its search tokens, or BadQuote with a message for the user."""
-    text = quote.strip()
-    if not text:
-        raise BadQuote("Please paste a quote to check: the message is empty.")
-    if len(text) > MAX_QUOTE_CHARS:
-        raise BadQuote(
-            f"That quote is {len(text):,} characters long; "
-            f"please check at most {MAX_QUOTE_CHARS:,} characters at a time."
-        )
-    if not _WORD_RE.search(fold(text)):
-        raise BadQuote("That quote has no words to check: paste the sentence as it was written.")
-    tokens = tokenize(text)
-    if not tokens:
-        raise BadQuote(
-            "That quote has only common words, which stand almost everywhere. "
-            "Paste a longer part of the sentence."
-        )
-    return text, tokens
+    return check_text(quote, _QUOTE_MESSAGES, BadQuote)
 
 
 def check_quote(
@@ -273,10 +245,10 @@ def check_quote(
     omissions = len(segments) > 1
     rare = _rarest(index, tokens)
 
-    verbatim, more = _verbatim(q, segments, rare, passages, documents, index)
+    verbatim, more, unchecked = _verbatim(q, segments, rare, passages, documents, index)
     if verbatim:
-        ordered = sorted(verbatim, key=lambda m: not _is_resolution_text(m.document))
-        return QuoteResult(text, Verdict.verbatim, omissions, 1.0, tuple(ordered), more)
+        ordered = sorted(verbatim, key=lambda m: not m.document.is_resolution_text)
+        return QuoteResult(text, Verdict.verbatim, omissions, 1.0, tuple(ordered), more, unchecked)
 
     near = _closest(q, segments, rare[:RAREST_TOKENS], passages, documents, index)
     if near and near[0].similarity >= NEAR_THRESHOLD:
@@ -292,13 +264,9 @@ def check_quote(
     return QuoteResult(text, Verdict.not_found, omissions, 0.0, ())
 
 
-def _is_resolution_text(document: Document) -> bool:
-    return document.meta.kind is not None and document.meta.kind.is_resolution_text
-
-
 def _segments(text: str, q: _Words) -> list[tuple[int, int]]:
     """Word index ranges [i, j) of the quote's parts between marked cuts (empty parts dropped)."""
-    folded, _, _ = _fold_map(text)
+    folded, _, _ = fold_map(text)
     cuts = [m.start() for m in _CUT_RE.finditer(folded)]
     bounds: list[tuple[int, int]] = []
     start = 0
@@ -324,8 +292,13 @@ def _verbatim(
     passages: Sequence[Passage],
     documents: Mapping[str, Document],
     index: Bm25Index,
-) -> tuple[list[QuoteMatch], bool]:
-    """Passages holding every part of the quote in order; and whether more were left unread."""
+) -> tuple[list[QuoteMatch], bool, bool]:
+    """Passages holding every part of the quote in order.
+
+    Also whether more candidates were left unread, and whether any of those is in a
+    resolution's own text. Those are read first, so that when the bound stops the
+    check, "only in a report" is either proven or known to be unproven.
+    """
     candidates: npt.NDArray[np.int32] | None = None
     for token in rare:
         ids = index.passages_with(token)
@@ -334,17 +307,22 @@ def _verbatim(
         if len(candidates) <= 8:
             break
     if candidates is None or not len(candidates):
-        return [], False
+        return [], False, False
+    own_text = {name for name, doc in documents.items() if doc.is_resolution_text}
+    first: list[int] = []
+    then: list[int] = []
+    for pid in candidates.tolist():
+        (first if passages[pid].document in own_text else then).append(pid)
     needles = [_SEP + _SEP.join(q.words[i:j]) + _SEP for i, j in segments]
     matches: list[QuoteMatch] = []
-    for checked, pid in enumerate(candidates.tolist()):
+    for checked, pid in enumerate(first + then):
         if len(matches) >= MAX_MATCHES or checked >= MAX_VERIFIED:
-            return matches, True
+            return matches, True, checked < len(first)
         passage = passages[pid]
         found = _find_in_order(needles, passage)
         if found is not None:
             matches.append(_match(passage, documents[passage.document], found, 1.0, ()))
-    return matches, False
+    return matches, False, False
 
 
 def _find_in_order(needles: list[str], passage: Passage) -> list[tuple[int, int]] | None:
@@ -424,7 +402,7 @@ def _closest(
         match = _align(q, cut_starts, passage, documents[passage.document])
         if match is not None:
             aligned.append((match.similarity, pid, match))
-    aligned.sort(key=lambda item: (-item[0], not _is_resolution_text(item[2].document), item[1]))
+    aligned.sort(key=lambda item: (-item[0], not item[2].document.is_resolution_text, item[1]))
     return [m for _, _, m in aligned]
 
 

@@ -1,14 +1,19 @@
 """Text to search tokens: fold case and typography, keep numbers and references, stem.
 
 The same function tokenizes passages and questions, so whatever it folds on one side
-it folds on the other.
+it folds on the other. ``TOKEN_RE`` is the one definition of a word: searching,
+highlighting and the quote check all find words with it (``word_spans`` gives them with
+their offsets in the original text), so what is bold is what was searched.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+import threading
 import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import lru_cache
 
 import Stemmer
@@ -25,8 +30,9 @@ _FOLD = str.maketrans(
     }
 )
 
-# Order matters: a procedure reference or a number wins over a word.
-_TOKEN_RE = re.compile(
+# Order matters: a procedure reference or a number wins over a word. It applies to
+# folded text (lower case, plain apostrophes).
+TOKEN_RE = re.compile(
     r"\d{4}/\d{4}\([a-z]{3}\)"  # procedure reference, 2016/2607(rsp)
     r"|\d+(?:[./]\d+)*"  # numbers, dates like 10/03/2016, article 174
     r"|[^\W\d_]+(?:'[^\W\d_]+)*"  # words, with inner apostrophes
@@ -49,7 +55,19 @@ STOP_WORDS: frozenset[str] = frozenset(
     """.split()
 )
 
-_stemmer = Stemmer.Stemmer("english")
+# Questions, quotes and topics alike: longer than a Telegram message is not a question.
+MAX_TEXT_CHARS = 4096
+
+# PyStemmer's Stemmer must not be used by two threads at once, and tokenizing runs in
+# asyncio.to_thread workers and reload threads: each thread gets its own, made on first use.
+_local = threading.local()
+
+
+def _stemmer() -> Stemmer.Stemmer:
+    stemmer: Stemmer.Stemmer | None = getattr(_local, "stemmer", None)
+    if stemmer is None:
+        stemmer = _local.stemmer = Stemmer.Stemmer("english")
+    return stemmer
 
 
 def fold(text: str) -> str:
@@ -57,16 +75,65 @@ def fold(text: str) -> str:
     return unicodedata.normalize("NFKC", text).translate(_FOLD).casefold()
 
 
+def fold_map(text: str) -> tuple[str, list[int], list[int]]:
+    """Folded text and, per folded character, the original [start, end) it came from.
+
+    Folding one base character with its combining marks at a time keeps every folded
+    character traceable to the original, even when folding changes the length
+    (ß → ss, ligatures, a soft hyphen that vanishes).
+    """
+    out: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    n = len(text)
+    i = 0
+    while i < n:
+        ch = text[i]
+        j = i + 1
+        while j < n and text[j] >= "\u0300" and unicodedata.combining(text[j]):
+            j += 1
+        piece = ch.lower() if ch < "\x80" and j == i + 1 else fold(text[i:j])
+        out.append(piece)
+        starts.extend([i] * len(piece))
+        ends.extend([j] * len(piece))
+        i = j
+    return "".join(out), starts, ends
+
+
+@dataclass(frozen=True, slots=True)
+class WordSpan:
+    """A folded word and where it stands: [start, end) in the original text, start in the folded."""
+
+    word: str
+    start: int
+    end: int
+    folded_start: int
+
+
+def word_spans(text: str) -> list[WordSpan]:
+    """The words of ``text`` as ``words`` finds them, each with its span in ``text`` itself.
+
+    ``text[span.start:span.end]`` is the word as written, for bold marks and quotes;
+    ``span.word`` is its folded form, what ``tokenize`` stems.
+    """
+    folded, starts, ends = fold_map(text)
+    return [
+        WordSpan(m.group(), starts[m.start()], ends[m.end() - 1], m.start())
+        for m in TOKEN_RE.finditer(folded)
+    ]
+
+
 @lru_cache(maxsize=65536)
 def _stem(word: str) -> str:
-    stem: str = _stemmer.stemWord(word)
+    # lru_cache may call this from several threads at once; each uses its own stemmer.
+    stem: str = _stemmer().stemWord(word)
     return stem
 
 
 def tokenize(text: str) -> list[str]:
     """Search tokens of ``text``: stemmed content words, numbers and references."""
     tokens: list[str] = []
-    for raw in _TOKEN_RE.findall(fold(text)):
+    for raw in TOKEN_RE.findall(fold(text)):
         if raw[0].isdigit():
             tokens.append(raw)
             continue
@@ -80,4 +147,36 @@ def tokenize(text: str) -> list[str]:
 
 def words(text: str) -> list[str]:
     """Folded surface words of ``text`` (no stemming), for highlighting and diffs."""
-    return _TOKEN_RE.findall(fold(text))
+    return TOKEN_RE.findall(fold(text))
+
+
+@dataclass(frozen=True, slots=True)
+class TextMessages:
+    """What to tell a user whose text cannot be searched; ``too_long`` gets {length} and {limit}."""
+
+    empty: str
+    too_long: str
+    no_words: str
+    common_words: str
+
+
+def check_text(
+    text: str, messages: TextMessages, error: Callable[[str], Exception]
+) -> tuple[str, list[str]]:
+    """The stripped text and its search tokens, or ``error(message)`` for the user.
+
+    The one set of rules for anything a user asks the corpus (question, topic, quote):
+    not empty, at most MAX_TEXT_CHARS, at least one word, and at least one word that
+    is not a stop word. The wording is the caller's.
+    """
+    stripped = text.strip()
+    if not stripped:
+        raise error(messages.empty)
+    if len(stripped) > MAX_TEXT_CHARS:
+        raise error(messages.too_long.format(length=len(stripped), limit=MAX_TEXT_CHARS))
+    if not TOKEN_RE.search(fold(stripped)):
+        raise error(messages.no_words)
+    tokens = tokenize(stripped)
+    if not tokens:
+        raise error(messages.common_words)
+    return stripped, tokens

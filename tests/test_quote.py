@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import re
@@ -12,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.cli import run_cli
-from bot.quote import MAX_QUOTE_CHARS, BadQuote, QuoteResult, Verdict, quoted_text
+from bot.quote import MAX_MATCHES, MAX_QUOTE_CHARS, BadQuote, QuoteResult, Verdict, quoted_text
 from bot.service import Service
 from bot.tokens import words
 from tests.conftest import CORPUS
@@ -247,8 +248,8 @@ def test_quote_running_from_the_lead_into_a_list_item(service: Service) -> None:
 
 
 def test_words_and_search_tokens_agree(service: Service) -> None:
-    # The quote check splits words with its own copy of the token pattern; if the two
-    # drifted apart, a verbatim quote could miss its own passage.
+    # The quote check's words come from bot.tokens.word_spans; if they drifted apart from
+    # the search tokens' words, a verbatim quote could miss its own passage.
     from bot.quote import _words
 
     for passage in service.snapshot.passages:
@@ -292,6 +293,31 @@ def test_the_same_words_in_several_documents_are_each_listed(tmp_path: Path) -> 
     assert code == 0
     assert "in this order in 2 passages" in out
     assert out.count("Note: This is the news report's wording") == 1
+
+
+def test_resolution_text_is_checked_first_when_reports_fill_the_list(tmp_path: Path) -> None:
+    # More reports hold the words than a check lists; file order puts them first. The
+    # resolution's text must still be found, and the reply must not say "only in a report".
+    meta = {"reference": "2019/2610(RSP)", "adopted": "2019-03-14"}
+    for n in range(MAX_MATCHES + 2):
+        _write(tmp_path, f"a-report-{n:02}.txt", f"Outlet {n} wrote: {SENTENCE}", kind="news_report", **meta)
+    _write(tmp_path, "z-text.txt", SENTENCE, kind="text_adopted", **meta)
+    result = Service(tmp_path).quote("calls for the immediate release of all political prisoners")
+    assert result.verdict is Verdict.verbatim and result.more
+    assert result.matches[0].document.name == "z-text.txt"
+    assert result.in_resolution_text is True
+    code, out = _run("quote", "calls for the immediate release of all political prisoners",
+                     "--json", "--corpus", str(tmp_path))
+    assert code == 0 and json.loads(out)["in_resolution_text"] is True
+
+
+def test_only_in_a_report_is_unknown_when_the_text_was_not_all_checked(tmp_path: Path) -> None:
+    _write(tmp_path, "report.txt", SENTENCE, kind="news_report")
+    checked = Service(tmp_path).quote(SENTENCE)
+    assert checked.in_resolution_text is False  # every candidate read: proven
+    unchecked = dataclasses.replace(checked, more=True, resolution_text_unchecked=True)
+    assert unchecked.in_resolution_text is None
+    assert unchecked.as_json()["in_resolution_text"] is None
 
 
 def test_folding_that_changes_length_keeps_spans_on_the_original(tmp_path: Path) -> None:
@@ -344,8 +370,10 @@ def test_json_shape() -> None:
     code, out = _run("quote", "quash the convictions of bloggers", "--json", "--corpus", str(CORPUS))
     assert code == 0
     data = json.loads(out)
-    assert set(data) == {"quote", "verdict", "omissions", "similarity", "matches", "more"}
+    assert set(data) == {"quote", "verdict", "omissions", "similarity", "matches", "more", "in_resolution_text"}
     assert (data["verdict"], data["omissions"], data["similarity"]) == ("verbatim", False, 1.0)
+    # Only in the OEIL summary, and every candidate was checked: proven not the text's words.
+    assert data["in_resolution_text"] is False
     [match] = data["matches"]
     assert ASK_CITATION_KEYS <= set(match)
     assert {"span", "segments", "lead_span", "diff", "similarity"} <= set(match)
