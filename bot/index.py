@@ -288,6 +288,10 @@ class Bm25Index:
         bound = np.zeros(self._nblocks)
         for tid in big:
             bound += mult[tid] * arrays.block_max[self._big[tid]]
+        if allowed is not None and self._nblocks:
+            # A block without an allowed passage has nothing to offer (year filters).
+            starts = np.arange(0, self.size, arrays.block)
+            bound[~np.logical_or.reduceat(allowed, starts)] = -math.inf
         # 2. The k-th best partial is a lower bound of the k-th best score: drop the rare
         #    passages that cannot reach it even with every common term at its block maximum.
         theta = _kth(partial, k)
@@ -311,7 +315,7 @@ class Bm25Index:
         while theta == -math.inf:
             # Too few rare passages for a threshold: open the most promising blocks.
             pick = np.argsort(-bound, kind="stable")[:seeds]
-            pick = pick[~opened[pick]]
+            pick = pick[~opened[pick] & (bound[pick] > -math.inf)]
             if not len(pick):
                 break
             results.append(self._open(query, unique, pick, opened, allowed))
@@ -320,7 +324,7 @@ class Bm25Index:
             outside = ~opened[cand // arrays.block]
             theta = _kth(np.concatenate([exact[outside]] + [s for _, s in results]), k)
             seeds *= 4
-        todo = np.flatnonzero((bound >= theta - _slack(theta)) & ~opened)
+        todo = np.flatnonzero((bound >= theta - _slack(theta)) & (bound > -math.inf) & ~opened)
         if len(todo):
             results.append(self._open(query, unique, todo, opened, allowed, theta))
             opened[todo] = True

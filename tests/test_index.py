@@ -88,6 +88,13 @@ def test_pruned_path_on_a_larger_zipf_corpus() -> None:
         assert ids.tolist() == sorted(matching, key=lambda i: (-scores[i], i))[:10]
         np.testing.assert_allclose(top_scores, scores[ids], rtol=1e-6, atol=0)
         assert total == len(matching)
+        # A sparse filter (a year, a reference) and one that allows nothing.
+        allowed = rng.random(len(corpus)) < 0.03
+        ids, _, total = index.top(query, 10, allowed)
+        kept = [i for i in matching if allowed[i]]
+        assert ids.tolist() == sorted(kept, key=lambda i: (-scores[i], i))[:10] and total == len(kept)
+        ids, _, total = index.top(query, 10, np.zeros(len(corpus), dtype=bool))
+        assert ids.tolist() == [] and total == 0
 
 
 def test_ties_are_broken_by_passage_order() -> None:
