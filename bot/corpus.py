@@ -47,9 +47,30 @@ _DATE_PATTERNS = (
     # OEIL and other EU pages write dd/mm/yyyy.
     (re.compile(r"\b(\d{2})/(\d{2})/(\d{4})\b"), ("d", "m", "y")),
 )
-# A date counts as the adoption date only on a line that talks about adoption.
+# A date on a line that talks about adoption is only a candidate, listed in a warning:
+# "Posted 20 March 2019 ... the resolution" is no adoption date.
 _ADOPTION_CONTEXT_RE = re.compile(r"adopt|resolution|text adopted", re.IGNORECASE)
 _TITLE_RE = re.compile(r"^(?:European Parliament )?resolution\b", re.IGNORECASE)
+_DASH = r"\s*[-\u2013\u2014]\s*"
+_REF = r"(\d{4}/\d{4}\([A-Z]{3}\))"
+# The only wordings taken as this document's own reference or adoption date. Anything
+# else (a reference recalled in passing, a posting date) is not inferred.
+# OEIL's dateline: "2016/2607(RSP) - 10/03/2016 - Text adopted by Parliament, ...".
+_DATELINE_RE = re.compile(
+    rf"^\s*{_REF}{_DASH}(\d{{2}}/\d{{2}}/\d{{4}}){_DASH}text adopted by parliament\b", re.IGNORECASE
+)
+# "Procedure: 2016/2607(RSP)", "Reference: ...", "Procedure reference: ..." alone on a line.
+_REFERENCE_LINE_RE = re.compile(
+    rf"^\s*(?:procedure(?: reference| file| number)?|reference)\s*:\s*{_REF}\s*\.?\s*$", re.IGNORECASE
+)
+# A title line: "European Parliament resolution of 14 March 2019 on ... (2019/2610(RSP))".
+_TITLE_DATE_RE = re.compile(r"^[\s#*]*(?:European Parliament )?resolution of (.+)$", re.IGNORECASE)
+_TITLE_REFERENCE_RE = re.compile(rf"\({_REF}\)\W*$")
+# "the resolution (was) adopted (by Parliament) on 10 March 2016", "text adopted on ...".
+_ADOPTED_ON_RE = re.compile(
+    r"\b(?:resolution|text)\s+(?:was\s+)?adopted\s+(?:by\s+(?:the\s+)?(?:European\s+)?Parliament\s+)?on\s+(.+)",
+    re.IGNORECASE,
+)
 
 
 class _FrontMatterLoader(yaml.SafeLoader):
@@ -138,8 +159,8 @@ def parse_document(name: str, raw: bytes) -> tuple[Document, list[Problem]]:
         text = text[1:]
     if not text.strip():
         raise CorpusError(Problem(name, None, "empty file"))
-    data, body, body_line = _split_front_matter(name, text)
-    meta = _validate_meta(name, data)
+    data, key_lines, body, body_line = _split_front_matter(name, text)
+    meta = _validate_meta(name, data, key_lines)
     passages = split_passages(name, body, body_line)
     if not passages:
         raise CorpusError(Problem(name, None, "no passage: nothing long enough to answer a question"))
@@ -160,11 +181,11 @@ def _read_bytes(path: Path) -> bytes:
         raise CorpusError(Problem(path.name, None, f"cannot read: {exc.strerror}")) from None
 
 
-def _split_front_matter(name: str, text: str) -> tuple[dict[str, Any], str, int]:
-    """Return (front matter mapping, body, line number where the body starts)."""
+def _split_front_matter(name: str, text: str) -> tuple[dict[str, Any], dict[str, int], str, int]:
+    """Return (front matter mapping, line of each key, body, line number where the body starts)."""
     lines = text.splitlines(keepends=True)
     if not lines or lines[0].rstrip("\r\n") != _FENCE:
-        return {}, text, 1
+        return {}, {}, text, 1
     for i in range(1, len(lines)):
         if lines[i].rstrip("\r\n") == _FENCE:
             yaml_text = "".join(lines[1:i])
@@ -172,19 +193,34 @@ def _split_front_matter(name: str, text: str) -> tuple[dict[str, Any], str, int]
             break
     else:
         raise CorpusError(Problem(name, 1, "front matter opened with --- but never closed"))
-    try:
-        data = yaml.load(yaml_text, Loader=_FrontMatterLoader) if yaml_text.strip() else {}
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 2 if mark is not None else 1
-        reason = getattr(exc, "problem", None) or str(exc)
-        raise CorpusError(Problem(name, line, f"broken YAML front matter: {reason}")) from None
+    data: Any = {}
+    key_lines: dict[str, int] = {}
+    if yaml_text.strip():
+        loader = _FrontMatterLoader(yaml_text)
+        try:
+            node = loader.get_single_node()
+            data = loader.construct_document(node) if node is not None else {}
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            line = mark.line + 2 if mark is not None else 1
+            reason = getattr(exc, "problem", None) or str(exc)
+            raise CorpusError(Problem(name, line, f"broken YAML front matter: {reason}")) from None
+        finally:
+            loader.dispose()
+        if isinstance(node, yaml.MappingNode):
+            # Each key's own line from the parser: a folded value spans several lines.
+            # Line 1 is the opening fence, so YAML's 0-based line n is file line n + 2.
+            key_lines = {
+                str(key.value): key.start_mark.line + 2
+                for key, _ in node.value
+                if isinstance(key, yaml.ScalarNode)
+            }
     if not isinstance(data, dict):
         raise CorpusError(Problem(name, 2, "front matter must be key: value lines"))
-    return data, body, i + 2
+    return data, key_lines, body, i + 2
 
 
-def _validate_meta(name: str, data: dict[str, Any]) -> DocumentMeta:
+def _validate_meta(name: str, data: dict[str, Any], key_lines: dict[str, int]) -> DocumentMeta:
     try:
         return DocumentMeta(**{str(k): v for k, v in data.items()})
     except ValidationError as exc:
@@ -194,13 +230,7 @@ def _validate_meta(name: str, data: dict[str, Any]) -> DocumentMeta:
             message = f"unknown key {key!r} (allowed: {', '.join(META_FIELDS)})"
         else:
             message = f"bad value for {key!r}: {first['msg'].removeprefix('Value error, ')}"
-        raise CorpusError(Problem(name, _key_line(data, key), message)) from None
-
-
-def _key_line(data: dict[str, Any], key: str) -> int | None:
-    keys = [str(k) for k in data]
-    # Front matter keys are one per line in practice; line 1 is the opening fence.
-    return keys.index(key) + 2 if key in keys else None
+        raise CorpusError(Problem(name, key_lines.get(key), message)) from None
 
 
 def _complete_meta(
@@ -211,21 +241,42 @@ def _complete_meta(
     }
     warnings: list[Problem] = []
     inferred: dict[str, Any] = {}
+    own_refs, own_dates = _stated_reference_and_date(body)
     if meta.reference is None:
-        refs = sorted(set(_REFERENCE_RE.findall(body)))
+        refs = sorted(own_refs)
         if len(refs) == 1:
             inferred["reference"] = refs[0]
-        elif len(refs) > 1:
+        elif refs:
             warnings.append(
-                Problem(name, None, f"reference unknown: the text names several ({', '.join(refs)})", "warning")
+                Problem(name, None, f"reference unknown: the text states several ({', '.join(refs)})", "warning")
+            )
+        elif mentioned := sorted(set(_REFERENCE_RE.findall(body))):
+            warnings.append(
+                Problem(
+                    name, None,
+                    f"reference unknown: the text mentions {', '.join(mentioned)} but never states it "
+                    "as this document's procedure; give it in the front matter",
+                    "warning",
+                )
             )
     if meta.adopted is None:
-        dates = _adoption_dates(body)
-        if len(dates) == 1:
-            inferred["adopted"] = dates.pop()
-        elif len(dates) > 1:
-            listed = ", ".join(d.isoformat() for d in sorted(dates))
-            warnings.append(Problem(name, None, f"adoption date unknown: several candidates ({listed})", "warning"))
+        listed = ", ".join(d.isoformat() for d in sorted(own_dates))
+        if len(own_dates) == 1:
+            inferred["adopted"] = next(iter(own_dates))
+        elif own_dates:
+            warnings.append(
+                Problem(name, None, f"adopted unknown: the text states several dates ({listed})", "warning")
+            )
+        elif candidates := _adoption_candidates(body):
+            listed = ", ".join(d.isoformat() for d in sorted(candidates))
+            warnings.append(
+                Problem(
+                    name, None,
+                    f"adopted unknown: the text has {listed} near the word adoption or resolution "
+                    "but never states it as the adoption date; give it in the front matter",
+                    "warning",
+                )
+            )
     if meta.title is None:
         heading = _first_heading(body)
         if heading and _TITLE_RE.match(heading):
@@ -235,25 +286,57 @@ def _complete_meta(
     if inferred:
         meta = meta.model_copy(update=inferred)
     for field in ("reference", "adopted"):
-        if getattr(meta, field) is None and not any(field in w.message for w in warnings):
+        if getattr(meta, field) is None and not any(w.message.startswith(f"{field} unknown") for w in warnings):
             warnings.append(Problem(name, None, f"{field} unknown: not in front matter nor in the text", "warning"))
     return meta, origins, warnings
 
 
-def _adoption_dates(body: str) -> set[dt.date]:
+def _stated_reference_and_date(body: str) -> tuple[set[str], set[dt.date]]:
+    """References and adoption dates the text states as its own, in the explicit wordings only."""
+    refs: set[str] = set()
+    dates: set[dt.date] = set()
+    for raw in body.splitlines():
+        line = clean(raw)  # "**Procedure:** 2016/2607(RSP)" reads as "Procedure: ..."
+        if match := _DATELINE_RE.match(line):
+            refs.add(match.group(1))
+            dates.update(_dates_in(match.group(2), at_start=True))
+        elif match := _REFERENCE_LINE_RE.match(line):
+            refs.add(match.group(1))
+        elif match := _TITLE_DATE_RE.match(line):
+            dates.update(_dates_in(match.group(1), at_start=True))
+            if ref := _TITLE_REFERENCE_RE.search(line):
+                refs.add(ref.group(1))
+        for match in _ADOPTED_ON_RE.finditer(line):
+            dates.update(_dates_in(match.group(1), at_start=True))
+    return refs, dates
+
+
+def _adoption_candidates(body: str) -> set[dt.date]:
+    """Dates on lines that speak of adoption or the resolution: for a warning, never inferred."""
     found: set[dt.date] = set()
     for line in body.splitlines():
-        if not _ADOPTION_CONTEXT_RE.search(line):
-            continue
-        for pattern, order in _DATE_PATTERNS:
-            for match in pattern.finditer(line):
-                parts = dict(zip(order, match.groups(), strict=True))
-                month = parts["m"]
-                month_no = int(month) if month.isdigit() else _MONTHS[month.lower()]
-                try:
-                    found.add(dt.date(int(parts["y"]), month_no, int(parts["d"])))
-                except ValueError:
-                    continue
+        if _ADOPTION_CONTEXT_RE.search(line):
+            found.update(_dates_in(line))
+    return found
+
+
+def _dates_in(text: str, at_start: bool = False) -> set[dt.date]:
+    """Full dates in ``text`` (day, month and year); with ``at_start``, only one opening it."""
+    found: set[dt.date] = set()
+    for pattern, order in _DATE_PATTERNS:
+        if at_start:
+            first = pattern.match(text)
+            matches = [first] if first else []
+        else:
+            matches = list(pattern.finditer(text))
+        for match in matches:
+            parts = dict(zip(order, match.groups(), strict=True))
+            month = parts["m"]
+            month_no = int(month) if month.isdigit() else _MONTHS[month.lower()]
+            try:
+                found.add(dt.date(int(parts["y"]), month_no, int(parts["d"])))
+            except ValueError:
+                continue
     return found
 
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 from pathlib import Path
 
 import pytest
 
+from bot.cli import run_cli
 from bot.corpus import load_corpus, parse_document
 from bot.models import Kind
 from tests.conftest import CORPUS, FIXTURES, ROOT
@@ -130,7 +132,87 @@ def test_ambiguous_text_infers_nothing() -> None:
     doc = {d.name: d for d in corpus.documents}["ambiguous.txt"]
     assert doc.meta.reference is None and doc.meta.adopted is None
     warnings = [p.message for p in corpus.problems if p.file == "ambiguous.txt"]
-    assert any("several" in w and "2021/1111(RSP)" in w for w in warnings)
+    assert any("mentions 2021/1111(RSP), 2021/2222(RSP) but never states it" in w for w in warnings)
+
+
+POSTED = (
+    "Posted 20 March 2019 by the desk. The resolution on Kazakhstan, recalling 2016/2607(RSP), "
+    "was welcomed by activists in Almaty.\n\nThe activists said the vote came after months of pressure.\n"
+)
+
+
+def test_a_posting_date_and_a_recalled_reference_are_not_the_citation(tmp_path: Path) -> None:
+    # A reference recalled in passing and a posting date on a line that mentions the
+    # resolution were once cited as this document's procedure and adoption date.
+    doc, warnings = parse_document("posted.txt", POSTED.encode())
+    assert doc.meta.reference is None and doc.meta.adopted is None
+    assert doc.origins["reference"] == doc.origins["adopted"] == "unknown"
+    assert doc.citation()[1].startswith("reference unknown · adoption date unknown")
+    (tmp_path / "posted.txt").write_text(POSTED, encoding="utf-8")
+    out = io.StringIO()
+    assert run_cli(["check-corpus", str(tmp_path)], out) == 0
+    report = out.getvalue()
+    assert "  reference: unknown\n  adopted: unknown\n" in report
+    assert "posted.txt: warning: reference unknown: the text mentions 2016/2607(RSP) but never states it" in report
+    assert "posted.txt: warning: adopted unknown: the text has 2019-03-20 near the word adoption" in report
+
+
+@pytest.mark.parametrize(
+    ("body", "reference", "adopted"),
+    [
+        ("Procedure: 2016/2607(RSP)\n\nThe resolution was adopted on 10 March 2016 in Strasbourg by a show of hands.",
+         "2016/2607(RSP)", dt.date(2016, 3, 10)),
+        ("**Reference:** 2019/2610(RSP)\n\nThe text adopted by Parliament on March 14, 2019 calls for releases.",
+         "2019/2610(RSP)", dt.date(2019, 3, 14)),
+        ("European Parliament resolution of 14 March 2019 on the human rights situation in Kazakhstan "
+         "(2019/2610(RSP))\n\nThe European Parliament calls for the release of all political prisoners.",
+         "2019/2610(RSP)", dt.date(2019, 3, 14)),
+    ],
+)
+def test_explicit_statements_are_inferred(body: str, reference: str, adopted: dt.date) -> None:
+    doc, warnings = parse_document("stated.md", body.encode())
+    assert (doc.meta.reference, doc.meta.adopted) == (reference, adopted)
+    assert doc.origins["reference"] == doc.origins["adopted"] == "inferred"
+    assert warnings == []
+
+
+def test_recalled_resolutions_and_laws_are_not_the_adoption_date() -> None:
+    body = (
+        "- having regard to its resolution of 18 April 2013 on Kazakhstan (2013/2580(RSP)),\n"
+        "- having regard to the Communications Law adopted on 3 May 2014, and the resolution on it.\n"
+    )
+    doc, warnings = parse_document("recitals.md", body.encode())
+    assert doc.meta.reference is None and doc.meta.adopted is None
+    messages = " | ".join(w.message for w in warnings)
+    assert "2013-04-18, 2014-05-03" in messages and "never states it as the adoption date" in messages
+
+
+def test_two_stated_dates_leave_the_date_unknown() -> None:
+    body = (
+        "2016/2607(RSP) - 10/03/2016 - Text adopted by Parliament, single reading\n\n"
+        "The resolution was adopted on 11 March 2016 after a long debate in the chamber.\n"
+    )
+    doc, warnings = parse_document("two.md", body.encode())
+    assert doc.meta.reference == "2016/2607(RSP)" and doc.meta.adopted is None
+    assert any("states several dates (2016-03-10, 2016-03-11)" in w.message for w in warnings)
+
+
+def test_a_bad_key_after_a_folded_title_is_reported_on_its_own_line() -> None:
+    from bot.corpus import CorpusError
+
+    raw = (
+        "---\n"
+        "title: >\n"
+        "  European Parliament resolution of 10 March 2016\n"
+        "  on freedom of expression in Kazakhstan\n"
+        "kind: press_release\n"
+        "---\n"
+        "The European Parliament adopted a resolution on this matter today.\n"
+    )
+    with pytest.raises(CorpusError) as info:
+        parse_document("folded.md", raw.encode())
+    assert info.value.problem.line == 5
+    assert str(info.value).startswith("folded.md:5: error: bad value for 'kind'")
 
 
 def test_news_report_without_front_matter_has_no_year() -> None:
