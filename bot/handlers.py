@@ -4,9 +4,15 @@ Each handler is short on purpose: the logic lives in the service, the wording in
 render. ``register`` adds them all to an application, so a new command is one method
 and one line there.
 
+The module holds two classes: ``Handlers`` for everyone and ``AdminHandlers`` for
+ADMIN_IDS; both use the module-level helpers below (keyboards, sending, pages of a
+long list). Only this module, app and __main__ import telegram.
+
 Buttons carry short callback data (at most 64 bytes):
 ``q:<id>`` asks a stored question (the examples of /start) in a new message;
-``more:<id>:<offset>`` edits the message into the next page of that question's answer.
+``more:<id>:<offset>`` edits the message into the next page of that question's answer;
+``src:<corpus>:<offset>`` edits /sources into its next page (``adm:page:…`` for
+/corpus), while the corpus it listed, named by its snapshot, is still the one served.
 """
 
 from __future__ import annotations
@@ -41,7 +47,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import render, render_admin
+from bot import render, render_admin, render_quote, render_timeline
 from bot.corpus import MAX_FILE_BYTES, CorpusError
 from bot.pages import PendingStore, QueryStore
 from bot.quote import BadQuote, quoted_text
@@ -78,6 +84,51 @@ def keyboard(rows: Sequence[Sequence[render.Button]]) -> InlineKeyboardMarkup | 
     )
 
 
+def user_id(update: Update) -> int | None:
+    """Who sent the update, for logs and admin checks (None for channel posts)."""
+    return update.effective_user.id if update.effective_user else None
+
+
+def corpus_stamp(service: Service) -> str:
+    """A short name for the corpus being served, for the More buttons of its lists.
+
+    A reload (or a restart) builds a new snapshot, so a list's button from before it
+    expires rather than showing a page of a different list. Read it before the list.
+    """
+    return format(int(service.snapshot.built_at * 1_000_000), "x")
+
+
+def page_buttons(prefix: str, stamp: str, page: render.Page) -> list[list[render.Button]]:
+    """The More button of a list page, if the list goes on."""
+    if page.next_offset is None:
+        return []
+    return [[render.Button(render.MORE_LABEL, f"{prefix}:{stamp}:{page.next_offset}")]]
+
+
+def page_request(data: str | None, prefix: str, stamp: str) -> int | None:
+    """The offset a list's More button asks for, or None when it has expired."""
+    parts = (data or "").removeprefix(f"{prefix}:").split(":")
+    if len(parts) != 2 or parts[0] != stamp or not parts[1].isdigit():
+        return None
+    return int(parts[1])
+
+
+async def edit_into(query: CallbackQuery, text: str, rows: list[list[render.Button]]) -> bool:
+    """Edit a button's message into ``text``; False when a double tap's second edit found
+    it already done (Telegram refuses an edit that changes nothing)."""
+    try:
+        await query.edit_message_text(
+            text, parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW,
+            reply_markup=keyboard(rows),
+        )
+    except BadRequest as exc:
+        # A double tap edits twice to the same page; Telegram refuses the second.
+        if "not modified" not in exc.message.lower():
+            raise
+        return False
+    return True
+
+
 class Handlers:
     """The bot's handlers and the small state they share (rate limits, button ids)."""
 
@@ -93,7 +144,8 @@ class Handlers:
 
     async def start(self, update: Update, context: Context) -> None:
         message = update.effective_message
-        if message is None:
+        # It walks every resolution like /sources: limited like a question.
+        if message is None or not await self._allowed(update, message):
             return
         # sources() walks every document: off the event loop like a search.
         examples = render.example_questions(await asyncio.to_thread(self.service.sources))
@@ -110,12 +162,18 @@ class Handlers:
             )
 
     async def sources(self, update: Update, context: Context) -> None:
+        """The first page of every resolution, with More ▸ when the list goes on."""
         message = update.effective_message
-        if message is None:
+        if message is None or not await self._allowed(update, message):
             return
+        stamp = corpus_stamp(self.service)
         resolutions = await asyncio.to_thread(self.service.sources)
-        for text in render.render_sources(resolutions):
-            await message.reply_html(text, link_preview_options=NO_PREVIEW)
+        page = render.render_sources(resolutions)
+        assert page is not None  # offset 0 is always a page
+        await message.reply_html(
+            page.text, reply_markup=keyboard(page_buttons("src", stamp, page)),
+            link_preview_options=NO_PREVIEW,
+        )
 
     async def ask_command(self, update: Update, context: Context) -> None:
         question = await self._argument(update, render.ask_usage())
@@ -123,12 +181,12 @@ class Handlers:
             await self.answer_question(update, context, question)
 
     async def quote_command(self, update: Update, context: Context) -> None:
-        quote = await self._argument(update, render.quote_usage())
+        quote = await self._argument(update, render_quote.quote_usage())
         if quote is not None:
             await self.check_quote(update, context, quote)
 
     async def timeline_command(self, update: Update, context: Context) -> None:
-        topic = await self._argument(update, render.timeline_usage())
+        topic = await self._argument(update, render_timeline.timeline_usage())
         if topic is not None:
             await self.show_timeline(update, context, topic)
 
@@ -164,7 +222,7 @@ class Handlers:
         except BadQuote as exc:
             texts = [render.bad_question(str(exc))]
         else:
-            texts = render.render_quote(result)
+            texts = render_quote.render_quote(result)
         await self._send(context, chat.id, texts, [], message)
 
     async def show_timeline(self, update: Update, context: Context, topic: str) -> None:
@@ -178,7 +236,7 @@ class Handlers:
         except BadQuestion as exc:
             texts = [render.bad_question(str(exc))]
         else:
-            texts = render.render_timeline(timeline)
+            texts = render_timeline.render_timeline(timeline)
         await self._send(context, chat.id, texts, [], message)
 
     # Buttons ---------------------------------------------------------------------
@@ -190,13 +248,11 @@ class Handlers:
             return
         question = self.queries.get((query.data or "").removeprefix("q:"))
         if question is None:
-            await self._answer(query, render.expired_button())
+            await self.answer_callback(query, render.expired_button())
             return
-        wait = self.limiter.acquire(self._who(update))
-        if wait:
-            await self._answer(query, render.rate_limited(wait))
+        if not await self._button_allowed(update, query):
             return
-        await self._answer(query)
+        await self.answer_callback(query)
         await self._ask(context, chat.id, question)
 
     async def more(self, update: Update, context: Context) -> None:
@@ -207,13 +263,11 @@ class Handlers:
         parts = (query.data or "").split(":")
         question = self.queries.get(parts[1]) if len(parts) == 3 else None
         if question is None or not parts[2].isdigit() or not isinstance(query.message, Message):
-            await self._answer(query, render.expired_button())
+            await self.answer_callback(query, render.expired_button())
             return
-        wait = self.limiter.acquire(self._who(update))
-        if wait:
-            await self._answer(query, render.rate_limited(wait))
+        if not await self._button_allowed(update, query):
             return
-        await self._answer(query)
+        await self.answer_callback(query)
         try:
             answer = await asyncio.to_thread(self.service.ask, question, DEFAULT_TOP, int(parts[2]))
         except BadQuestion as exc:  # the corpus changed since the first page
@@ -221,21 +275,31 @@ class Handlers:
             return
         rows = self._more_buttons(question, answer, parts[1])
         texts = render.render_answer(answer)
-        try:
-            await query.edit_message_text(
-                texts[0], parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW,
-                reply_markup=keyboard(rows) if len(texts) == 1 else None,
-            )
-        except BadRequest as exc:
-            # A double tap edits twice to the same page; Telegram refuses the second.
-            if "not modified" not in exc.message.lower():
-                raise
+        if await edit_into(query, texts[0], rows if len(texts) == 1 else []):
+            await self._send(context, chat.id, texts[1:], rows)
+
+    async def sources_page(self, update: Update, context: Context) -> None:
+        """More ▸ under /sources: edit the message into the next page of the list."""
+        query = update.callback_query
+        if query is None:
             return
-        await self._send(context, chat.id, texts[1:], rows)
+        stamp = corpus_stamp(self.service)
+        offset = page_request(query.data, "src", stamp)
+        if offset is None or not isinstance(query.message, Message):
+            await self.answer_callback(query, render.expired_list("/sources"))
+            return
+        if not await self._button_allowed(update, query):
+            return
+        page = render.render_sources(await asyncio.to_thread(self.service.sources), offset)
+        if page is None:
+            await self.answer_callback(query, render.expired_list("/sources"))
+            return
+        await self.answer_callback(query)
+        await edit_into(query, page.text, page_buttons("src", stamp, page))
 
     async def unknown_button(self, update: Update, context: Context) -> None:
         if update.callback_query:
-            await self._answer(update.callback_query, render.expired_button())
+            await self.answer_callback(update.callback_query, render.expired_button())
 
     # Inline mode -----------------------------------------------------------------
 
@@ -273,7 +337,7 @@ class Handlers:
         query = update.callback_query
         if query is not None and query.id not in self._answered:
             try:
-                await self._answer(query, render.apology())
+                await self.answer_callback(query, render.apology())
             except TelegramError as exc:
                 logger.warning("could not answer callback query %s: %s", query.id, exc)
         chat = update.effective_chat
@@ -319,15 +383,25 @@ class Handlers:
             await message.reply_html(render.rate_limited(wait))
         return not wait
 
-    async def _answer(self, query: CallbackQuery, text: str | None = None) -> None:
+    async def _button_allowed(self, update: Update, query: CallbackQuery) -> bool:
+        """As _allowed, for a button: the wait is the answer to its callback query."""
+        wait = self.limiter.acquire(self._who(update))
+        if wait:
+            await self.answer_callback(query, render.rate_limited(wait))
+        return not wait
+
+    async def answer_callback(self, query: CallbackQuery, text: str | None = None) -> None:
+        """Answer a callback query once; the error handler then knows not to answer it."""
         await query.answer(text)
         self._answered.append(query.id)
 
     @staticmethod
     def _who(update: Update) -> int:
-        user, chat = update.effective_user, update.effective_chat
+        # The limiter needs a key even without a user (a channel post): the chat's id.
+        user = user_id(update)
         if user is not None:
-            return user.id
+            return user
+        chat = update.effective_chat
         return chat.id if chat is not None else 0
 
     def _more_buttons(
@@ -398,6 +472,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any], service: Se
             ),
             CallbackQueryHandler(h.example, pattern=r"^q:"),
             CallbackQueryHandler(h.more, pattern=r"^more:"),
+            CallbackQueryHandler(h.sources_page, pattern=r"^src:"),
             CallbackQueryHandler(h.unknown_button),
             InlineQueryHandler(h.inline),
         ]
@@ -455,7 +530,7 @@ class AdminHandlers:
     def __init__(self, service: Service, admin_ids: frozenset[int], public: Handlers) -> None:
         self.service = service
         self.admin_ids = admin_ids
-        self.public = public  # its _answer records answered queries for the error handler
+        self.public = public  # its answer_callback records answered queries for the error handler
         self.pending: PendingStore[PendingAction] = PendingStore()
 
     def register(self, application: Application[Any, Any, Any, Any, Any, Any], group: int) -> None:
@@ -471,6 +546,7 @@ class AdminHandlers:
                     filters.ChatType.PRIVATE & new_messages & filters.Document.ALL,
                     self._final(self.upload),
                 ),
+                CallbackQueryHandler(self._final(self.corpus_page), pattern=r"^adm:page:"),
                 CallbackQueryHandler(self._final(self.confirm), pattern=r"^adm:"),
             ],
             group=group,
@@ -482,18 +558,19 @@ class AdminHandlers:
         message = update.effective_message
         if message is None or not await self._allowed(update, "/reload"):
             return
-        report = await reload_corpus(self.service, f"/reload from {self._user(update)}")
+        report = await reload_corpus(self.service, f"/reload from {user_id(update)}")
         await message.reply_html(render_admin.reload_report(report))
 
     async def corpus(self, update: Update, context: Context) -> None:
         message = update.effective_message
         if message is None or not await self._allowed(update, "/corpus"):
             return
-        documents, problems = await asyncio.to_thread(
-            lambda: (self.service.documents(), self.service.problems)
+        stamp = corpus_stamp(self.service)
+        page = await asyncio.to_thread(self._corpus_page, 0)
+        assert page is not None  # offset 0 is always a page
+        await message.reply_html(
+            page.text, reply_markup=keyboard(page_buttons("adm:page", stamp, page))
         )
-        for text in render_admin.corpus_listing(documents, problems):
-            await message.reply_html(text)
 
     async def stats(self, update: Update, context: Context) -> None:
         message = update.effective_message
@@ -543,11 +620,29 @@ class AdminHandlers:
             return
         telegram_file = await document.get_file()
         data = bytes(await telegram_file.download_as_bytearray())
-        logger.info("upload from %s: %r, %d bytes", self._user(update), name, len(data))
+        logger.info("upload from %s: %r, %d bytes", user_id(update), name, len(data))
         text, rows = await self._save(name, data, overwrite=False)
         await message.reply_html(text, reply_markup=keyboard(rows))
 
     # Buttons ---------------------------------------------------------------------
+
+    async def corpus_page(self, update: Update, context: Context) -> None:
+        """More ▸ under /corpus: edit the message into the next page of the listing."""
+        query = update.callback_query
+        if query is None:
+            return
+        if not self._is_admin(update):
+            logger.warning("admin button refused: user %s, %r", user_id(update), query.data)
+            await self.public.answer_callback(query, render_admin.NOT_ALLOWED)
+            return
+        stamp = corpus_stamp(self.service)
+        offset = page_request(query.data, "adm:page", stamp)
+        page = None if offset is None else await asyncio.to_thread(self._corpus_page, offset)
+        if page is None or not isinstance(query.message, Message):
+            await self.public.answer_callback(query, render.expired_list("/corpus"))
+            return
+        await self.public.answer_callback(query)
+        await edit_into(query, page.text, page_buttons("adm:page", stamp, page))
 
     async def confirm(self, update: Update, context: Context) -> None:
         """Replace, Remove or Cancel under a confirmation: edit it into the outcome."""
@@ -555,15 +650,15 @@ class AdminHandlers:
         if query is None:
             return
         if not self._is_admin(update):
-            logger.warning("admin button refused: user %s, %r", self._user(update), query.data)
-            await self.public._answer(query, render_admin.NOT_ALLOWED)
+            logger.warning("admin button refused: user %s, %r", user_id(update), query.data)
+            await self.public.answer_callback(query, render_admin.NOT_ALLOWED)
             return
         parts = (query.data or "").split(":")
         pending = self.pending.pop(parts[2]) if len(parts) == 3 else None
         if pending is None or parts[1] not in {"yes", "no"} or not isinstance(query.message, Message):
-            await self.public._answer(query, render_admin.EXPIRED)
+            await self.public.answer_callback(query, render_admin.EXPIRED)
             return
-        await self.public._answer(query)
+        await self.public.answer_callback(query)
         if parts[1] == "no":
             text = render_admin.cancelled(pending.name)
         elif pending.action == "replace":
@@ -590,6 +685,8 @@ class AdminHandlers:
         except (CorpusError, StoreError) as exc:
             logger.info("upload %r refused: %s", name, exc)
             return render_admin.upload_refused(name, str(exc)), []
+        except OSError as exc:
+            return self._not_writable(f"upload of {name!r}", exc), []
         return render_admin.upload_saved(result), []
 
     async def _remove(self, name: str) -> str:
@@ -597,7 +694,20 @@ class AdminHandlers:
             report = await asyncio.to_thread(self.service.remove_document, name)
         except StoreError as exc:  # removed meanwhile, by hand or by another admin
             return render_admin.remove_refused(name, str(exc))
+        except OSError as exc:
+            return self._not_writable(f"removal of {name!r}", exc)
         return render_admin.removed(name, report)
+
+    def _not_writable(self, what: str, exc: OSError) -> str:
+        """The admin's reply when the corpus directory refuses a write (a read-only mount,
+        a root-owned directory, a full disk); the traceback goes to the log only."""
+        directory = str(self.service.corpus_dir)
+        logger.error("%s failed: CORPUS_DIR %s is not writable", what, directory, exc_info=exc)
+        return render_admin.not_writable(directory, exc.strerror or type(exc).__name__)
+
+    def _corpus_page(self, offset: int) -> render.Page | None:
+        # The files and the skipped ones, read together: run it off the event loop.
+        return render_admin.corpus_listing(self.service.documents(), self.service.problems, offset)
 
     @staticmethod
     def _confirm_buttons(label: str, key: str) -> list[list[render.Button]]:
@@ -614,14 +724,10 @@ class AdminHandlers:
         """True for an admin; anyone else gets the neutral line, and is logged."""
         if self._is_admin(update):
             return True
-        logger.warning("admin only: refused %s from user %s", what, self._user(update))
+        logger.warning("admin only: refused %s from user %s", what, user_id(update))
         if update.effective_message is not None:
             await update.effective_message.reply_html(render_admin.NOT_ALLOWED)
         return False
-
-    @staticmethod
-    def _user(update: Update) -> int | None:
-        return update.effective_user.id if update.effective_user else None
 
     def _final(self, callback: Callback) -> Callable[[Update, Context], Coroutine[Any, Any, None]]:
         """``callback``, then no later handler group: the update was the admins'.

@@ -1,6 +1,8 @@
 """Telegram HTML for answers, sources and help, plus plain descriptions of buttons.
 
-Everything inserted into the HTML (passages, titles, questions, file names) goes
+The helpers shared by every renderer live here too (escaping, lengths, cutting,
+citations, pages of a long list); quote checks are rendered in bot.render_quote and
+timelines in bot.render_timeline. Everything inserted into the HTML (passages, titles, questions, file names) goes
 through ``html.escape``: the corpus is written by people and may hold ``<`` or ``&``.
 Telegram counts a message's length after parsing the entities, in UTF-16 code units,
 and refuses anything over 4,096; every function here stays within that. This module
@@ -14,22 +16,19 @@ import html
 import logging
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from bot.grouping import HitGroup, SharedWording, group_hits
 from bot.models import Document, Hit
 from bot.query import Query
-from bot.quote import DiffOp, QuoteMatch, QuoteResult, Verdict
 from bot.service import Answer, Resolution
-from bot.timeline import Timeline, TimelineEntry
 from bot.tokens import tokenize
 
 logger = logging.getLogger(__name__)
 
 MAX_MESSAGE = 4096
 MAX_CALLBACK_DATA = 64
-MAX_CALLBACK_ANSWER = 200
 ELLIPSIS = "…"
 QUESTION_ECHO_CHARS = 120
 BUTTON_LABEL_CHARS = 60
@@ -38,9 +37,15 @@ INLINE_DESCRIPTION_CHARS = 160
 MORE_LABEL = "More ▸"
 NO_MATCH = "No passage matches: the corpus does not speak about that."
 SEARCHED_CHARS = 300
-# A citation header line is kept whole unless absurdly long (a title is a sentence).
-HEADER_LINE_CHARS = 1000
+# Metadata comes from files people write: a title is a sentence and a source an outlet's
+# name, but one absurdly long field must never make a message too long for everyone.
+TITLE_CHARS = 500
 SOURCE_CHARS = 200
+# "reference · adoption date · kind, source": the source is its only unbounded part.
+DETAILS_CHARS = 300
+URL_CHARS = 200
+# Telegram refuses overlong links; a longer URL is shown (cut) but not linked.
+MAX_HREF_CHARS = 2048
 
 # Surface words as tokens.py sees them, matched on the original text so that bold tags
 # wrap exactly what the user reads (folding could change lengths, e.g. "ß" -> "ss").
@@ -133,12 +138,31 @@ def highlight(text: str, terms: frozenset[str]) -> str:
     return "".join(parts)
 
 
-def _citation_html(document: Document, hit: Hit) -> list[str]:
+def title_html(title: str | None) -> str:
+    """A resolution's title in italics, cut if absurdly long; unknown says so."""
+    return f"<i>{esc(cut(title or 'Title unknown', TITLE_CHARS))}</i>"
+
+
+def source_text(document: Document) -> str:
+    """A document's kind and source in plain text, the source cut if absurdly long."""
+    return f"{document.kind_label}, {cut(document.meta.source or 'source unknown', SOURCE_CHARS)}"
+
+
+def link_html(url: str, label: str | None = None) -> str:
+    """A link to ``url`` shown as ``label`` (default: the URL itself, cut if long)."""
+    shown = esc(cut(url, URL_CHARS) if label is None else label)
+    if len(url) > MAX_HREF_CHARS:
+        return shown if label is None else ""
+    return f'<a href="{esc_attr(url)}">{shown}</a>'
+
+
+def citation_html(document: Document, hit: Hit) -> list[str]:
+    """A hit's citation lines: title, details, place, link, and the wording note."""
     # The same wording as the command line, from Document.citation and wording_note.
     title, details, where = document.citation(hit.passage.position)
-    lines = [f"<i>{esc(title)}</i>", esc(details), esc(where)]
+    lines = [title_html(title), esc(cut(details, DETAILS_CHARS)), esc(cut(where, DETAILS_CHARS))]
     if document.meta.url:
-        lines.append(f'<a href="{esc_attr(document.meta.url)}">{esc(document.meta.url)}</a>')
+        lines.append(link_html(document.meta.url))
     note = document.wording_note
     if note:
         lines.append(f"⚠️ {esc(note)}")
@@ -154,16 +178,16 @@ def render_hit(
     always kept whole.
     """
     number = f"<b>{hit.rank}.</b>\n" if numbered else ""
-    citation = "\n".join(_citation_html(hit.document, hit))
+    citation = "\n".join(citation_html(hit.document, hit))
     try:
-        return _quoted_block(number, hit.passage.lead, hit.passage.text, terms, citation, limit)
+        return quoted_block(number, hit.passage.lead, hit.passage.text, terms, citation, limit)
     except ValueError:
         raise ValueError(
             f"the citation of {hit.document.name} alone is over {limit} characters"
         ) from None
 
 
-def _quoted_block(
+def quoted_block(
     head: str, lead: str | None, text: str, terms: frozenset[str], tail: str, limit: int
 ) -> str:
     """``head``, the passage in a blockquote (lead-in in italics), then ``tail``.
@@ -189,13 +213,18 @@ def _quoted_block(
     return rendered
 
 
+def echo(text: str) -> str:
+    """A user's question or quote echoed back: whitespace collapsed, cut, escaped."""
+    return esc(cut(" ".join(text.split()), QUESTION_ECHO_CHARS))
+
+
 def answer_header(answer: Answer) -> str:
+    """"Passages 1–3 of N" for the question, in bold."""
     first = answer.offset + 1
     last = answer.offset + len(answer.hits)
     shown = f"{first}" if first == last else f"{first}–{last}"
     noun = "Passage" if first == last else "Passages"
-    question = esc(cut(" ".join(answer.query.split()), QUESTION_ECHO_CHARS))
-    return f"<b>{noun} {shown} of {answer.total}</b> for “{question}”"
+    return f"<b>{noun} {shown} of {answer.total}</b> for “{echo(answer.query)}”"
 
 
 def searched(understood: Query | None) -> str:
@@ -246,19 +275,21 @@ def render_answer(answer: Answer) -> list[str]:
 def _group_header_html(group: HitGroup) -> str:
     # HitGroup.header's wording: title; reference · adoption date · each kind and source.
     title, details = group.header()
-    return f"<i>{esc(cut(title, HEADER_LINE_CHARS))}</i>\n{esc(cut(details, HEADER_LINE_CHARS))}"
+    return f"{title_html(title)}\n{esc(cut(details, DETAILS_CHARS))}"
 
 
-def _where(hit: Hit, with_kind: bool) -> str:
+def place_html(hit: Hit, with_kind: bool) -> str:
     """Where a hit stands (paragraph, file), its kind and source if asked, its link."""
     doc = hit.document
-    line = esc(f"{hit.passage.position.describe()} of {doc.name}")
+    line = esc(cut(f"{hit.passage.position.describe()} of {doc.name}", DETAILS_CHARS))
     if with_kind:
-        # A source is an outlet's name; an absurdly long one must not crowd out the passage.
-        line += esc(f" — {doc.kind_label}, {cut(doc.meta.source or 'source unknown', SOURCE_CHARS)}")
-    if doc.meta.url:
-        line += f' (<a href="{esc_attr(doc.meta.url)}">link</a>)'
-    return line
+        line += esc(f" — {source_text(doc)}")
+    return line + _link_suffix(doc)
+
+
+def _link_suffix(document: Document) -> str:
+    link = link_html(document.meta.url, "link") if document.meta.url else ""
+    return f" ({link})" if link else ""
 
 
 def _wording_html(
@@ -267,16 +298,16 @@ def _wording_html(
     """One wording of a group: its rank(s), the passage as written, where it stands."""
     ranks = ", ".join(str(h.rank) for h in wording.hits)
     if len(wording.hits) == 1:
-        places = [_where(wording.hits[0], several)]
+        places = [place_html(wording.hits[0], several)]
     else:
         places = [f"The same words stand in {len(wording.hits)} documents:"]
-        places += [f"• {_where(h, True)}" for h in wording.hits]
+        places += [f"• {place_html(h, True)}" for h in wording.hits]
     notes: list[str] = []
     if wording.wording_note is not None:
         # No resolution text carries these words: every document's own note, once each.
         notes = list(dict.fromkeys(n for h in wording.hits if (n := h.document.wording_note)))
     tail = "\n".join([*places, *(f"⚠️ {esc(n)}" for n in notes)])
-    return _quoted_block(f"<b>{ranks}.</b>\n", wording.lead, wording.text, terms, tail, limit)
+    return quoted_block(f"<b>{ranks}.</b>\n", wording.lead, wording.text, terms, tail, limit)
 
 
 def pack(blocks: Iterable[str], separator: str = "\n\n") -> list[str]:
@@ -304,8 +335,7 @@ def has_more(answer: Answer) -> bool:
 
 
 def no_match(question: str) -> str:
-    echo = esc(cut(" ".join(question.split()), QUESTION_ECHO_CHARS))
-    return f"{esc(NO_MATCH)}\n<i>You asked: “{echo}”</i>"
+    return f"{esc(NO_MATCH)}\n<i>You asked: “{echo(question)}”</i>"
 
 
 def bad_question(message: str) -> str:
@@ -337,39 +367,86 @@ def ask_usage() -> str:
     )
 
 
+def expired_list(command: str) -> str:
+    """The notice for a More button of a list that is gone (the corpus changed, a restart)."""
+    return f"This list has changed or expired. Send {command} again."
+
+
 def _date(value: dt.date | None) -> str:
     return value.isoformat() if value else "adoption date unknown"
 
 
-def render_sources(resolutions: Sequence[Resolution]) -> list[str]:
-    """Every resolution with its date and reference, and the documents behind it."""
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One message of a long list, and the offset its More button shows next (or None)."""
+
+    text: str
+    next_offset: int | None
+
+
+def list_page(
+    count: int,
+    heading: Callable[[int, int | None], str],
+    block: Callable[[int, int], str],
+    offset: int,
+) -> Page | None:
+    """As many items from ``offset`` on as fit in one message under their heading.
+
+    ``heading(first, last)`` names the items shown (1-based; ``last`` None while the page
+    is one whole list), ``block(index, limit)`` renders item ``index`` within ``limit``
+    characters. Only the items shown are rendered, so a page of a list of 10^5 items
+    costs as much as a page of a short one. None when ``offset`` is past the end.
+    """
+    if not 0 <= offset < count:
+        return None
+    # The heading is longest with the largest numbers: measure that one.
+    room = MAX_MESSAGE - visible_length(heading(count, count)) - 2
+    blocks: list[str] = []
+    size = 0
+    index = offset
+    while index < count:
+        text = block(index, room)
+        length = visible_length(text) + 2
+        if blocks and size + length > room:
+            break
+        blocks.append(text)
+        size += length
+        index += 1
+    whole = offset == 0 and index == count
+    head = heading(offset + 1, None if whole else index)
+    return Page("\n\n".join([head, *blocks]), None if index == count else index)
+
+
+def _resolution_html(resolution: Resolution, limit: int) -> str:
+    lines = [
+        f"<b>{esc(_date(resolution.adopted))}</b> · "
+        f"{esc(resolution.reference or 'reference unknown')}",
+        title_html(resolution.title),
+    ]
+    documents = resolution.documents
+    for index, doc in enumerate(documents):
+        line = f"• {esc(cut(doc.name, DETAILS_CHARS))}: {esc(source_text(doc))}{_link_suffix(doc)}"
+        # Keep room for the closing "… and N more" line of a very long list.
+        if visible_length("\n".join([*lines, line])) > limit - 40:
+            lines.append(f"… and {len(documents) - index} more documents")
+            break
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def render_sources(resolutions: Sequence[Resolution], offset: int = 0) -> Page | None:
+    """A page of every resolution with its date and reference, and the documents behind
+    it; None when ``offset`` is past the end (the list changed since)."""
     if not resolutions:
-        return ["The corpus is empty: there is no resolution to quote from yet."]
+        return Page("The corpus is empty: there is no resolution to quote from yet.", None)
     count = len(resolutions)
     noun = "resolution" if count == 1 else "resolutions"
-    blocks = [f"<b>{count} {noun} in the corpus</b>, oldest first:"]
-    for resolution in resolutions:
-        lines = [
-            f"<b>{esc(_date(resolution.adopted))}</b> · "
-            f"{esc(resolution.reference or 'reference unknown')}",
-            f"<i>{esc(resolution.title or 'Title unknown')}</i>",
-        ]
-        documents = list(resolution.documents)
-        for index, doc in enumerate(documents):
-            line = (
-                f"• {esc(doc.name)}: {esc(doc.kind_label)}, "
-                f"{esc(doc.meta.source or 'source unknown')}"
-            )
-            if doc.meta.url:
-                line += f' (<a href="{esc_attr(doc.meta.url)}">link</a>)'
-            rest = len(documents) - index
-            # Keep room for the closing "… and N more" line of a very long list.
-            if visible_length("\n".join([*lines, line])) > MAX_MESSAGE - 40:
-                lines.append(f"… and {rest} more documents")
-                break
-            lines.append(line)
-        blocks.append("\n".join(lines))
-    return pack(blocks)
+
+    def heading(first: int, last: int | None) -> str:
+        shown = "" if last is None else f" ({first}–{last})"
+        return f"<b>{count} {noun} in the corpus</b>, oldest first{shown}:"
+
+    return list_page(count, heading, lambda i, limit: _resolution_html(resolutions[i], limit), offset)
 
 
 _TOPIC_RE = re.compile(r"\bresolution\b.*?\bon\s+(.+?)\s*\.?$", re.IGNORECASE)
@@ -469,7 +546,7 @@ def inline_articles(answer: Answer) -> list[Article]:
     terms = query_terms(answer.query)
     articles = []
     for hit in answer.hits:
-        title, details, _where = hit.document.citation(hit.passage.position)
+        title, details, _place = hit.document.citation(hit.passage.position)
         articles.append(
             Article(
                 id=f"p{hit.rank}",
@@ -481,234 +558,3 @@ def inline_articles(answer: Answer) -> list[Article]:
     return articles
 
 
-# Quote check -----------------------------------------------------------------------
-
-# A mark: [start, end) in a text and the tag that wraps it ("b" matched, "u" differs).
-Mark = tuple[int, int, str]
-MAX_DIFF_LINES = 8
-DIFF_WORDS_CHARS = 80
-_SPACE_RE = re.compile(r"\s")
-
-
-def quote_usage() -> str:
-    return (
-        "Paste the quote after the command, for example:\n"
-        "<code>/quote put an end to all forms of political repression</code>\n"
-        "In a private chat, a message wholly in quotation marks is checked too."
-    )
-
-
-def _percent(similarity: float) -> int:
-    # Rounded down, so that a near miss never reads as 100%.
-    return math.floor(similarity * 100)
-
-
-def _marked_html(text: str, marks: Sequence[Mark]) -> str:
-    """``text`` escaped, each mark's span wrapped in its tag (overlaps are clipped)."""
-    parts: list[str] = []
-    last = 0
-    for start, end, tag in sorted(marks):
-        start, end = max(start, last), min(end, len(text))
-        if end <= start:
-            continue
-        parts += [esc(text[last:start]), f"<{tag}>{esc(text[start:end])}</{tag}>"]
-        last = end
-    parts.append(esc(text[last:]))
-    return "".join(parts)
-
-
-def _excerpt(text: str, marks: Sequence[Mark], limit: int) -> tuple[str, list[Mark]]:
-    """The part of ``text`` around its marks that fits in ``limit`` UTF-16 units.
-
-    "…" stands where text was left out, at word boundaries; the marks are moved to the
-    excerpt (and clipped to it). A span longer than the limit is shown from its start.
-    """
-    if utf16_length(text) <= limit:
-        return text, list(marks)
-    if limit < 3:
-        return cut(text, limit), []
-    first = min((m[0] for m in marks), default=0)
-    last = max((m[1] for m in marks), default=0)
-    # A third of the room the marks leave goes before them: how the sentence starts.
-    spare = limit - 2 - utf16_length(text[first:last])
-    start = max(0, first - max(spare, 0) // 3)
-    if start > 0 and not text[start - 1].isspace():
-        space = _SPACE_RE.search(text, start, first)
-        start = space.end() if space else start
-    prefix = ELLIPSIS if start > 0 else ""
-    tail = cut(text[start:], limit - len(prefix))
-    kept = len(tail) - 1 if tail.endswith(ELLIPSIS) and tail != text[start:] else len(tail)
-    shift = len(prefix) - start
-    moved = [
-        (max(s + shift, len(prefix)), min(e + shift, len(prefix) + kept), tag)
-        for s, e, tag in marks
-    ]
-    return prefix + tail, [m for m in moved if m[1] > m[0]]
-
-
-def _diff_html(diff: Sequence[DiffOp]) -> str:
-    """The differences of a near miss, one per line, in plain words."""
-    changes = [op for op in diff if op.kind != "same"]
-    if not changes:
-        return ""
-
-    def words(text: str) -> str:
-        return f"“{esc(cut(' '.join(text.split()), DIFF_WORDS_CHARS))}”"
-
-    lines = ["<b>Differences</b>, the quote against the passage:"]
-    for op in changes[:MAX_DIFF_LINES]:
-        if op.kind == "add":
-            lines.append(f"➕ the quote adds {words(op.quote)}")
-        elif op.kind == "drop":
-            lines.append(f"➖ the quote leaves out {words(op.passage)}")
-        elif op.kind == "change":
-            lines.append(f"✏️ the passage says {words(op.passage)}, the quote {words(op.quote)}")
-        else:
-            lines.append(f"✂️ cut marked in the quote: {words(op.passage)}")
-    if len(changes) > MAX_DIFF_LINES:
-        lines.append(f"… and {len(changes) - MAX_DIFF_LINES} more differences")
-    return "\n".join(lines)
-
-
-def _text_marks(match: QuoteMatch, verdict: Verdict) -> list[Mark]:
-    if verdict is Verdict.near and match.diff:
-        # Matched words bold; the passage words the quote leaves out or changes underlined.
-        tags = {"same": "b", "drop": "u", "change": "u"}
-        return [(*op.span, tags[op.kind]) for op in match.diff if op.span and op.kind in tags]
-    return [(start, end, "b") for start, end in match.segments]
-
-
-def render_quote_match(
-    match: QuoteMatch, label: str, verdict: Verdict, limit: int = MAX_MESSAGE
-) -> str:
-    """One passage of a quote check: ``label``, the passage with the matched words in
-    bold, the differences of a near miss, and the citation (with its wording note).
-
-    A long passage is cut around the matched words; the citation is kept whole.
-    """
-    passage, document = match.passage, match.document
-    citation = "\n".join(_citation_html(document, Hit(0, 0.0, passage, document)))
-    diff = _diff_html(match.diff) if verdict is Verdict.near else ""
-    tail = f"{diff}\n{citation}" if diff else citation
-    lead_html: str | None = None
-    if passage.lead is not None:
-        lead_marks = [(*match.lead_span, "b")] if match.lead_span else []
-        lead_html = _marked_html(*_excerpt(passage.lead, lead_marks, max(limit // 4, 1)))
-
-    def assemble(body: str) -> str:
-        quote = body if lead_html is None else f"<i>{lead_html}</i>\n– {body}"
-        return f"{label}\n<blockquote>{quote}</blockquote>\n{tail}"
-
-    room = limit - visible_length(assemble(""))
-    rendered = assemble(_marked_html(*_excerpt(passage.text, _text_marks(match, verdict), room)))
-    if room < 1 or visible_length(rendered) > limit:
-        raise ValueError(f"the citation of {document.name} alone is over {limit} characters")
-    return rendered
-
-
-def _kinds(documents: Iterable[Document]) -> str:
-    labels = list(dict.fromkeys(f"a {d.kind_label}" for d in documents))
-    return labels[0] if len(labels) == 1 else f"{', '.join(labels[:-1])} and {labels[-1]}"
-
-
-def quote_header(result: QuoteResult) -> str:
-    """The verdict at a glance, the quote checked, and the wording warning if any."""
-    count = len(result.matches)
-    places = f"{count}{'+' if result.more else ''} passage{'' if count == 1 and not result.more else 's'}"
-    if result.verdict is Verdict.verbatim and result.omissions:
-        verdict = f"✅ <b>Verbatim with omissions</b>: each part stands, in order, in {places}."
-    elif result.verdict is Verdict.verbatim:
-        verdict = f"✅ <b>Verbatim</b>: the words stand in this order in {places}."
-    elif result.verdict is Verdict.near:
-        verdict = (
-            f"🟡 <b>Near ({_percent(result.similarity)}% similar)</b>: not word for word. "
-            f"The closest passage{'s' if count > 1 else ''} and the differences:"
-        )
-    elif result.matches:
-        verdict = "❌ <b>Not found</b>: no passage has these words in this order."
-    else:
-        verdict = "❌ <b>Not found</b>: no passage shares a word with this quote."
-    echo = esc(cut(" ".join(result.quote.split()), QUESTION_ECHO_CHARS))
-    lines = [verdict, f"<i>You checked: “{echo}”</i>"]
-    documents = {m.document.name: m.document for m in result.matches}
-    if result.verdict is not Verdict.not_found and not result.in_resolution_text:
-        kinds = esc(_kinds(documents.values()))
-        what = "these words stand" if result.verdict is Verdict.verbatim else "the closest wording stands"
-        lines.append(
-            f"⚠️ <b>Not the resolution's text</b>: {what} only in {kinds}: "
-            "that document's wording, not the resolution's."
-        )
-    if result.verdict is not Verdict.not_found and len(documents) > 1:
-        lines.append(f"They stand in {len(documents)} documents, each listed below.")
-    return "\n".join(lines)
-
-
-def render_quote(result: QuoteResult) -> list[str]:
-    """The messages for a quote check: verdict, then each passage with its citation."""
-    header = quote_header(result)
-    # Every passage must fit in a message together with the header.
-    limit = MAX_MESSAGE - visible_length(header) - 2
-    blocks = [header]
-    for number, match in enumerate(result.matches, start=1):
-        if result.verdict is Verdict.not_found:
-            label = (
-                f"<b>Closest passage, NOT a match</b> ({_percent(match.similarity)}% similar; "
-                "the closest words in bold):"
-            )
-        elif result.verdict is Verdict.near:
-            label = f"<b>{number}.</b> {_percent(match.similarity)}% similar"
-        else:
-            label = f"<b>{number}.</b>"
-        blocks.append(render_quote_match(match, label, result.verdict, limit))
-    if result.more:
-        blocks.append(f"More passages hold these words; the first {len(result.matches)} are listed.")
-    return pack(blocks)
-
-
-# Timeline --------------------------------------------------------------------------
-
-TIMELINE_PASSAGE_CHARS = 400
-TIMELINE_LEAD_CHARS = 150
-TIMELINE_TITLE_CHARS = 200
-
-
-def timeline_usage() -> str:
-    return (
-        "Type a topic after the command, for example:\n"
-        "<code>/timeline political prisoners</code>"
-    )
-
-
-def render_timeline_entry(entry: TimelineEntry, terms: frozenset[str]) -> str:
-    """One resolution: date, reference, title, its best passage (cut), where and what it is."""
-    hit = entry.hit
-    doc = hit.document
-    adopted = entry.adopted.isoformat() if entry.adopted else "adoption date unknown"
-    quote = highlight(cut(" ".join(hit.passage.text.split()), TIMELINE_PASSAGE_CHARS), terms)
-    if hit.passage.lead:
-        lead = cut(" ".join(hit.passage.lead.split()), TIMELINE_LEAD_CHARS)
-        quote = f"<i>{highlight(lead, terms)}</i> – {quote}"
-    lines = [
-        f"<b>{esc(adopted)}</b> · {esc(entry.reference or 'reference unknown')}",
-        f"<i>{esc(cut(entry.title or 'Title unknown', TIMELINE_TITLE_CHARS))}</i>",
-        f"<blockquote>{quote}</blockquote>",
-        _where(hit, True),
-    ]
-    if doc.wording_note:
-        lines.append(f"⚠️ {esc(doc.wording_note)}")
-    return "\n".join(lines)
-
-
-def render_timeline(timeline: Timeline) -> list[str]:
-    """A topic across resolutions, oldest first: one block per resolution."""
-    filters = searched(timeline.understood)
-    if not timeline.entries:
-        return [f"{no_match(timeline.topic)}\n{filters}" if filters else no_match(timeline.topic)]
-    count = len(timeline.entries)
-    echo = esc(cut(" ".join(timeline.topic.split()), QUESTION_ECHO_CHARS))
-    noun = "resolution" if count == 1 else "resolutions, oldest first"
-    header = f"<b>Timeline</b> of “{echo}”: {count} {noun}"
-    if filters:
-        header += f"\n{filters}"
-    terms = frozenset(timeline.understood.search_tokens)
-    return pack([header, *(render_timeline_entry(e, terms) for e in timeline.entries)])

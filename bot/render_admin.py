@@ -7,10 +7,10 @@ anyone with admin rights may have written.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 from bot.models import Document, Problem
-from bot.render import ELLIPSIS, MAX_MESSAGE, cut, pack, visible_length
+from bot.render import ELLIPSIS, MAX_MESSAGE, Page, cut, list_page, source_text, visible_length
 from bot.render import esc as escape
 from bot.service import ReloadReport, ServiceStats, UploadResult
 
@@ -117,25 +117,41 @@ def remove_usage() -> str:
     )
 
 
+def _file_html(doc: Document) -> str:
+    meta = doc.meta
+    return (
+        f"{_name(doc.name)}: {len(doc.passages)} passages\n"
+        f"  {escape(meta.reference or 'reference unknown')} · "
+        f"{escape(meta.adopted.isoformat() if meta.adopted else 'date unknown')} · "
+        f"{escape(source_text(doc))}"
+    )
+
+
 def corpus_listing(
-    documents: Iterable[Document], problems: Sequence[Problem] = ()
-) -> list[str]:
-    """One entry per file, then the files skipped, split into messages at entry boundaries."""
-    entries = []
-    for doc in documents:
-        meta = doc.meta
-        entries.append(
-            f"{_name(doc.name)}: {len(doc.passages)} passages\n"
-            f"  {escape(meta.reference or 'reference unknown')} · "
-            f"{escape(meta.adopted.isoformat() if meta.adopted else 'date unknown')} · "
-            f"{escape(doc.kind_label)}, {escape(meta.source or 'source unknown')}"
-        )
+    documents: Sequence[Document], problems: Sequence[Problem] = (), offset: int = 0
+) -> Page | None:
+    """A page of the corpus files, one entry each, then the files skipped and why.
+
+    None when ``offset`` is past the end (the corpus changed since the first page).
+    """
     errors = [p for p in problems if p.severity == "error"]
-    if errors:
-        entries.append(f"<b>Skipped files ({len(errors)}):</b>\n" + "\n".join(problems_block(errors)))
-    if not entries:
-        return ["The corpus is empty."]
-    return pack(entries)
+    count = len(documents) + (1 if errors else 0)
+    if count == 0:
+        return Page("The corpus is empty.", None)
+    files = len(documents)
+
+    def heading(first: int, last: int | None) -> str:
+        noun = "file" if files == 1 else "files"
+        shown = "" if last is None else f" (entries {first}–{last} of {count})"
+        return f"<b>{files} {noun} in the corpus</b>{shown}:"
+
+    def block(index: int, limit: int) -> str:
+        if index < files:
+            return _file_html(documents[index])
+        # Skipped files quote their errors: cut at a line so they fit one message.
+        return fit(f"<b>Skipped files ({len(errors)}):</b>\n" + "\n".join(problems_block(errors)), limit)
+
+    return list_page(count, heading, block, offset)
 
 
 def stats(report: ServiceStats) -> str:
@@ -169,3 +185,13 @@ def fit(text: str, limit: int = MAX_MESSAGE) -> str:
     while len(lines) > 1 and visible_length("\n".join(lines)) > limit - 2:
         lines.pop()
     return "\n".join(lines).rstrip() + "\n" + ELLIPSIS
+
+
+def not_writable(directory: str, reason: str) -> str:
+    """An upload or removal the corpus directory refused: name it, and what to do."""
+    return fit(
+        f"<b>CORPUS_DIR is not writable:</b> {_name(directory)} "
+        f"({escape(cut(reason, MAX_PROBLEM_CHARS))}).\n"
+        "Make the directory writable by the bot's user "
+        "(in Docker, mount a writable volume over it), then try again."
+    )

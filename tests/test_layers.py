@@ -16,7 +16,7 @@ LAYERS: dict[str, int] = {
     "tokens": 2, "index": 2, "index_store": 2,
     "service": 3, "quote": 3, "query": 3, "evaluate": 3, "ratelimit": 3,
     "search": 3, "grouping": 3, "timeline": 3, "pages": 3, "stats": 3,
-    "render": 4, "render_admin": 4,
+    "render": 4, "render_admin": 4, "render_quote": 4, "render_timeline": 4,
     "cli": 5, "handlers": 5,
     "app": 6,
     "__main__": 7,

@@ -162,22 +162,54 @@ def test_sources_list_dates_references_and_documents() -> None:
         Resolution("2016/2607(RSP)", FULL.meta.title, dt.date(2016, 3, 10), (FULL,)),
         Resolution(None, None, None, (unknown,)),
     ]
-    [message] = render.render_sources(resolutions)
-    shown = plain(message)
-    assert shown.startswith("2 resolutions in the corpus")
+    page = render.render_sources(resolutions)
+    assert page is not None and page.next_offset is None  # one page: no More button
+    shown = plain(page.text)
+    assert shown.startswith("2 resolutions in the corpus, oldest first:")
     assert "2016-03-10 · 2016/2607(RSP)" in shown
     assert "• 2016-2607.md: text adopted, Official Journal (link)" in shown
     assert "adoption date unknown · reference unknown\nTitle unknown" in shown
     assert "• undated.txt: document of unknown kind, source unknown" in shown
 
 
-def test_many_sources_are_split_and_a_huge_one_is_shortened() -> None:
+def sources_pages(resolutions: list[Resolution]) -> list[str]:
+    """Every page of /sources, following the More offsets as the button does."""
+    texts: list[str] = []
+    offset: int | None = 0
+    while offset is not None:
+        page = render.render_sources(resolutions, offset)
+        assert page is not None
+        texts.append(plain(page.text))
+        offset = page.next_offset
+    return texts
+
+
+def test_many_sources_come_in_pages_and_a_huge_one_is_shortened() -> None:
     many = [Resolution(f"2016/{i:04d}(RSP)", "T" * 100, dt.date(2016, 1, 1), (FULL,)) for i in range(100)]
-    messages = render.render_sources(many)
-    assert len(messages) > 1 and all(utf16_len(plain(m)) <= render.MAX_MESSAGE for m in messages)
+    pages = sources_pages(many)
+    assert len(pages) > 1 and all(utf16_len(p) <= render.MAX_MESSAGE for p in pages)
+    # Each page says which resolutions it shows; together they show each one once.
+    assert pages[0].startswith("100 resolutions in the corpus, oldest first (1–")
+    assert pages[-1].split(":")[0].endswith("–100)")
+    joined = "\n".join(pages)
+    assert all(joined.count(f"2016/{i:04d}(RSP)") == 1 for i in range(100))
+    assert render.render_sources(many, 100) is None  # past the end: the button has expired
     huge = [Resolution("2016/2607(RSP)", "T", None, tuple(document(f"d{i}.md") for i in range(500)))]
-    [message] = render.render_sources(huge)
-    assert "more documents" in plain(message) and utf16_len(plain(message)) <= render.MAX_MESSAGE
+    [text] = sources_pages(huge)
+    assert "more documents" in text and utf16_len(text) <= render.MAX_MESSAGE
+
+
+def test_a_page_of_a_huge_list_renders_only_its_own_items() -> None:
+    rendered: list[int] = []
+
+    def block(index: int, limit: int) -> str:
+        rendered.append(index)
+        return f"item {index}"
+
+    page = render.list_page(100_000, lambda first, last: f"{first}–{last}", block, 50_000)
+    assert page is not None and page.next_offset is not None
+    assert page.text.startswith("50001–") and rendered[0] == 50_000
+    assert len(rendered) < 1000  # one message's worth, not the whole list
 
 
 def test_examples_come_from_the_latest_titles() -> None:

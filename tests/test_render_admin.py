@@ -6,8 +6,8 @@ from pathlib import Path
 
 from bot import render_admin
 from bot.corpus import load_corpus
-from bot.models import Problem
-from bot.render import visible_length
+from bot.models import Document, Problem
+from bot.render import Page, visible_length
 from bot.service import ReloadReport, ServiceStats
 from bot.stats import StatsReport
 from tests.conftest import CORPUS
@@ -40,19 +40,33 @@ def test_reload_report_lists_skipped_files_and_a_kept_old_corpus() -> None:
     assert len(text) <= 4096
 
 
-def test_corpus_listing_packs_entries_without_splitting_them() -> None:
-    docs = load_corpus(CORPUS).documents * 60
-    messages = render_admin.corpus_listing(docs)
-    assert len(messages) > 1
-    # Telegram's limit is on the text after entity parsing, as render.pack counts it.
-    assert all(visible_length(m) <= 4096 for m in messages)
-    joined = "\n\n".join(messages)
+def corpus_pages(docs: list[Document], problems: list[Problem] | None = None) -> list[str]:
+    """Every page of /corpus, following the More offsets as the button does."""
+    texts: list[str] = []
+    offset: int | None = 0
+    while offset is not None:
+        page = render_admin.corpus_listing(docs, problems or [], offset)
+        assert page is not None
+        texts.append(page.text)
+        offset = page.next_offset
+    return texts
+
+
+def test_corpus_listing_comes_in_pages_without_splitting_entries() -> None:
+    docs = list(load_corpus(CORPUS).documents) * 60
+    pages = corpus_pages(docs)
+    assert len(pages) > 1
+    # Telegram's limit is on the text after entity parsing, as render.visible_length counts it.
+    assert all(visible_length(m) <= 4096 for m in pages)
+    assert pages[0].startswith("<b>120 files in the corpus</b> (entries 1–")
+    joined = "\n\n".join(pages)
     assert joined.count("<code>2016-2607-kazakhstan-freedom-of-expression-oeil.md</code>: 13 passages") == 60
     assert "2019/2610(RSP) · 2019-03-14 · news report, Times of Central Asia" in joined
+    assert render_admin.corpus_listing(docs, [], 120) is None  # past the end: expired
 
 
 def test_empty_corpus_listing(tmp_path: Path) -> None:
-    assert render_admin.corpus_listing([]) == ["The corpus is empty."]
+    assert render_admin.corpus_listing([]) == Page("The corpus is empty.", None)
 
 
 def test_stats_message() -> None:
@@ -84,7 +98,7 @@ def test_an_over_long_report_is_cut_at_a_line_boundary() -> None:
 
 def test_corpus_listing_ends_with_the_skipped_files() -> None:
     docs = load_corpus(CORPUS).documents
-    messages = render_admin.corpus_listing(docs, [Problem("broken.md", 2, "broken YAML front matter")])
+    messages = corpus_pages(list(docs), [Problem("broken.md", 2, "broken YAML front matter")])
     assert messages[-1].endswith("<b>Skipped files (1):</b>\n• broken.md:2: error: broken YAML front matter")
 
 

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot import render
+from bot import render, render_quote, render_timeline
 from bot.models import Document, DocumentMeta, Hit, Kind, Passage, Position
 from bot.query import parse_query
 from bot.quote import DiffOp, QuoteMatch, QuoteResult, Verdict
@@ -87,7 +87,7 @@ def test_verbatim_in_a_news_report_only_says_so_plainly_and_bolds_the_span() -> 
     text = "They urged Kazakhstan to “put an end to all forms of political repression”."
     start = text.index("put")
     end = text.index("”.")
-    [message] = render.render_quote(result(Verdict.verbatim, match(text, [(start, end)])))
+    [message] = render_quote.render_quote(result(Verdict.verbatim, match(text, [(start, end)])))
     lines = shown([message]).splitlines()
     assert lines[0] == "✅ Verbatim: the words stand in this order in 1 passage."
     assert lines[1] == "You checked: “the quote”"
@@ -106,7 +106,7 @@ def test_verbatim_in_a_news_report_only_says_so_plainly_and_bolds_the_span() -> 
 def test_the_same_words_in_the_resolution_text_and_a_report_list_both_without_the_warning() -> None:
     words = "put an end to all forms of political repression"
     matches = (match(words, [(0, len(words))], ADOPTED), match(f"“{words}”", [(1, len(words) + 1)]))
-    text = shown(render.render_quote(result(Verdict.verbatim, *matches, more=True)))
+    text = shown(render_quote.render_quote(result(Verdict.verbatim, *matches, more=True)))
     assert text.startswith("✅ Verbatim: the words stand in this order in 2+ passages.")
     assert "Not the resolution's text" not in text
     assert "They stand in 2 documents, each listed below." in text
@@ -120,7 +120,7 @@ def test_omissions_bold_each_part_and_the_lead_span() -> None:
     text = "quash the convictions of bloggers and to ensure access"
     spans = [(0, 5), (text.index("ensure"), text.index(" access"))]
     quote_match = match(text, spans, ADOPTED, lead=lead, lead_span=(lead.index("authorities"), len(lead) - 1))
-    [message] = render.render_quote(result(Verdict.verbatim, quote_match, omissions=True))
+    [message] = render_quote.render_quote(result(Verdict.verbatim, quote_match, omissions=True))
     assert shown([message]).startswith("✅ Verbatim with omissions: each part stands, in order, in 1 passage.")
     assert f"{lead}\n– {text}" in shown([message])
     assert entities(message, "bold")[-3:] == ["authorities to", "quash", "ensure"]
@@ -138,7 +138,7 @@ def test_near_miss_lists_each_kind_of_difference_and_marks_the_passage() -> None
         DiffOp("cut", "", "now", (48, 51)),
     )
     near = match(text, [(0, 51)], similarity=0.8571, diff=diff)
-    [message] = render.render_quote(result(Verdict.near, near, similarity=0.8571))
+    [message] = render_quote.render_quote(result(Verdict.near, near, similarity=0.8571))
     out = shown([message])
     assert out.startswith("🟡 Near (85% similar): not word for word. The closest passage and the differences:")
     assert "the closest wording stands only in a news report" in out
@@ -158,23 +158,23 @@ def test_near_miss_lists_each_kind_of_difference_and_marks_the_passage() -> None
 def test_a_near_miss_never_reads_100_percent_and_long_diffs_are_capped() -> None:
     diff = tuple(DiffOp("add", f"word{i} " * 50, "", None) for i in range(30))
     near = match("some passage text here", [(0, 4)], ADOPTED, similarity=0.999, diff=diff)
-    [message] = render.render_quote(result(Verdict.near, near, similarity=0.999))
+    [message] = render_quote.render_quote(result(Verdict.near, near, similarity=0.999))
     out = shown([message])
     assert "Near (99% similar)" in out
-    assert out.count("➕") == render.MAX_DIFF_LINES
+    assert out.count("➕") == render_quote.MAX_DIFF_LINES
     assert "… and 22 more differences" in out
     assert "Not the resolution's text" not in out  # the text adopted is the closest
 
 
 def test_not_found_labels_the_closest_passage_as_not_a_match() -> None:
     closest = match("The Parliament adopted a resolution.", [(4, 14)], similarity=0.4712)
-    out = shown(render.render_quote(result(Verdict.not_found, closest, similarity=0.4712)))
+    out = shown(render_quote.render_quote(result(Verdict.not_found, closest, similarity=0.4712)))
     assert out.startswith("❌ Not found: no passage has these words in this order.")
     assert "Closest passage, NOT a match (47% similar; the closest words in bold):" in out
     assert "Not the resolution's text" not in out  # that warning is about matches
     assert "This is the news report's wording" in out  # but the citation keeps its note
     assert "\n1.\n" not in out
-    nothing = shown(render.render_quote(result(Verdict.not_found, similarity=0.0)))
+    nothing = shown(render_quote.render_quote(result(Verdict.not_found, similarity=0.0)))
     assert nothing.startswith("❌ Not found: no passage shares a word with this quote.")
 
 
@@ -182,7 +182,7 @@ def test_html_hostile_passages_quotes_and_metadata_are_escaped() -> None:
     hostile = document("<b>&amp;.txt", None, title="<script>x</script>", source="A & B <C>")
     text = "a < b && <i>c</i> > d"
     quote_match = match(text, [(text.index("<i>"), text.index(" > d"))], hostile, lead="If <x> & y:")
-    messages = render.render_quote(result(Verdict.verbatim, quote_match, quote="<i>c</i> & </b>"))
+    messages = render_quote.render_quote(result(Verdict.verbatim, quote_match, quote="<i>c</i> & </b>"))
     out = shown(messages)
     assert "You checked: “<i>c</i> & </b>”" in out
     assert f"If <x> & y:\n– {text}" in out
@@ -198,7 +198,7 @@ def test_a_long_passage_is_cut_around_the_span_keeping_the_citation() -> None:
     target = "put an end to all forms of political repression"
     text = f"{before} {target} {after}"
     start = len(before) + 1
-    [message] = render.render_quote(result(Verdict.verbatim, match(text, [(start, start + len(target))])))
+    [message] = render_quote.render_quote(result(Verdict.verbatim, match(text, [(start, start + len(target))])))
     out = shown([message])
     quoted = out.splitlines()[5]
     assert quoted.startswith("…before") and quoted.endswith("…")
@@ -210,7 +210,7 @@ def test_a_long_passage_is_cut_around_the_span_keeping_the_citation() -> None:
 def test_a_span_longer_than_a_message_is_shown_from_its_start() -> None:
     text = "intro words " + "repression " * 600
     quote_match = match(text, [(len("intro words "), len(text) - 1)])
-    [message] = render.render_quote(result(Verdict.verbatim, quote_match, quote="repression " * 400))
+    [message] = render_quote.render_quote(result(Verdict.verbatim, quote_match, quote="repression " * 400))
     out = shown([message])
     assert "\n…repression repression" in out or "\nrepression repression" in out
     assert entities(message, "bold")[-1].startswith("repression")
@@ -220,7 +220,7 @@ def test_a_span_longer_than_a_message_is_shown_from_its_start() -> None:
 def test_many_long_matches_are_split_between_passages() -> None:
     long = " ".join(["freedom"] * 700)
     matches = [match(long, [(0, 7)], document(f"d{i}.txt", Kind.news_report)) for i in range(4)]
-    messages = render.render_quote(result(Verdict.verbatim, *matches))
+    messages = render_quote.render_quote(result(Verdict.verbatim, *matches))
     assert len(messages) == 4
     for number, message in enumerate(messages, start=1):
         out = shown([message])
@@ -229,7 +229,7 @@ def test_many_long_matches_are_split_between_passages() -> None:
 
 def test_real_near_miss_from_the_shipped_corpus() -> None:
     service = Service(CORPUS)
-    [message] = render.render_quote(service.quote("put an end to all forms of repression"))
+    [message] = render_quote.render_quote(service.quote("put an end to all forms of repression"))
     out = shown([message])
     assert out.startswith("🟡 Near (94% similar)")
     assert "➖ the quote leaves out “political”" in out
@@ -249,7 +249,7 @@ def test_any_passage_and_span_render_to_html_telegram_accepts(text: str, data: s
     verdict = data.draw(st.sampled_from(list(Verdict)))
     diff = (DiffOp("drop", "", text[start:end], (start, end)),) if verdict is Verdict.near else ()
     quote_match = match(text, [(start, end)], lead=lead, diff=diff, similarity=0.9)
-    shown(render.render_quote(result(verdict, quote_match, quote=quote)))
+    shown(render_quote.render_quote(result(verdict, quote_match, quote=quote)))
 
 
 # Timeline --------------------------------------------------------------------------
@@ -268,7 +268,7 @@ def test_timeline_shows_date_reference_best_passage_and_wording_note() -> None:
         ),
         parse_query("political <prisoners>"),
     )
-    [message] = render.render_timeline(timeline)
+    [message] = render_timeline.render_timeline(timeline)
     out = shown([message])
     assert out.startswith("Timeline of “political <prisoners>”: 2 resolutions, oldest first")
     first, second = out.split("\n\n")[1:]
@@ -280,13 +280,13 @@ def test_timeline_shows_date_reference_best_passage_and_wording_note() -> None:
     ]
     assert second.startswith("adoption date unknown · reference unknown\nTitle unknown\n")
     cut_passage = second.splitlines()[2]
-    assert cut_passage.endswith("x…") and utf16_len(cut_passage) <= render.TIMELINE_PASSAGE_CHARS
+    assert cut_passage.endswith("x…") and utf16_len(cut_passage) <= render_timeline.TIMELINE_PASSAGE_CHARS
     assert second.endswith("The kind of this document is unknown: do not take it as the resolution's text.")
     assert entities(message, "bold")[1:3] == ["2016-03-10", "political"]
 
 
 def test_empty_timeline_is_no_match_with_the_filters_searched() -> None:
-    [message] = render.render_timeline(Timeline("zebra year:2016", (), parse_query("zebra year:2016")))
+    [message] = render_timeline.render_timeline(Timeline("zebra year:2016", (), parse_query("zebra year:2016")))
     out = shown([message])
     assert out.startswith("No passage matches")
     assert out.endswith("Searched: adopted in 2016")
@@ -337,11 +337,3 @@ def test_grouped_single_documents_keep_their_wording_note(kind: Kind | None) -> 
     doc = document("one.txt", kind)
     out = shown(render.render_answer(Answer("q", (Hit(1, 1.0, passage("Some words here."), doc),), 1)))
     assert doc.wording_note is not None and doc.wording_note in out
-
-
-def test_a_timeline_entry_with_huge_metadata_still_fits() -> None:
-    huge = document("h.txt", Kind.summary, title="T" * 5000, source="S" * 5000)
-    timeline = Timeline("topic", (entry(dt.date(2016, 1, 1), None, "w " * 3000, huge),) * 3, parse_query("topic"))
-    messages = render.render_timeline(timeline)
-    out = shown(messages)
-    assert out.count("reference unknown") == 3 and "S" * 199 + "…" in out

@@ -162,7 +162,10 @@ async def test_long_and_html_hostile_quotes_stay_within_telegram_limits(
     await start_bot()
     telegram.send_text(ana_chat, ana, "/quote " + ("political repression " * 200)[:4000])
     telegram.send_text(ana_chat, ana, '/quote <put an end> to & "all forms" of </political> repression')
-    checked, hostile = await replies(telegram, ana_chat["id"], 2)
+    both = await replies(telegram, ana_chat["id"], 2)
+    # Updates are handled concurrently, so the replies may come in either order.
+    [hostile] = [m for m in both if "<put an end>" in m["text"]]
+    [checked] = [m for m in both if m is not hostile]
     assert checked["text"].startswith("❌ Not found") or checked["text"].startswith("🟡 Near")
     assert "…”" in checked["text"].split("\n")[1]  # the echoed quote is cut
     # HTML's characters are shown as typed; between words they do not count.
