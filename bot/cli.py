@@ -1,7 +1,9 @@
-"""The command line: ask, check-corpus, and the bot itself (run).
+"""The command line: ask, quote, timeline, check-corpus and eval.
 
 Plain text for people, ``--json`` for tools. Exit codes: 0 answered, 1 nothing found
-(or a corpus with errors), 2 a bad question or bad usage.
+(or a corpus with errors), 2 a bad question or bad usage, 141 the reader closed the
+output early (``| head``), as for a tool stopped by SIGPIPE. The bot itself runs
+without a command, from ``bot.__main__``.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -23,7 +26,7 @@ from bot.evaluate import (
     load_eval_set,
 )
 from bot.grouping import HitGroup, group_hits
-from bot.models import META_FIELDS
+from bot.models import META_FIELDS, NO_MATCH
 from bot.quote import BadQuote, QuoteMatch, QuoteResult, Verdict
 from bot.service import DEFAULT_TOP, BadQuestion, Service
 from bot.timeline import TimelineEntry
@@ -31,7 +34,7 @@ from bot.timeline import TimelineEntry
 logger = logging.getLogger(__name__)
 
 EXIT_OK, EXIT_NOT_FOUND, EXIT_USAGE = 0, 1, 2
-NO_MATCH = "No passage matches: the corpus does not speak about that."
+EXIT_BROKEN_PIPE = 128 + 13  # what a shell reports for a tool stopped by SIGPIPE
 
 
 def _positive(value: str) -> int:
@@ -52,10 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m bot",
         description="European Parliament resolutions: cited answers from the corpus.",
+        epilog="Without a command, python -m bot runs the Telegram bot (set TELEGRAM_BOT_TOKEN).",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-
-    sub.add_parser("run", help="run the Telegram bot (the default without a command)")
 
     ask = sub.add_parser("ask", help="print the passages that answer a question")
     ask.add_argument("question")
@@ -165,16 +167,19 @@ def cmd_timeline(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def format_timeline_entry(entry: TimelineEntry) -> str:
-    """One line: date, reference, the best passage as written, and where it stands."""
+    """Date, reference, the best passage as written, and where it stands.
+
+    Only the passage's own text stands inside the quotation marks, line breaks and all;
+    a list item's lead-in sentence is quoted apart, since the two are not one sentence
+    in the file.
+    """
     hit = entry.hit
     adopted = entry.adopted.isoformat() if entry.adopted else "date unknown"
-    text = " ".join(hit.passage.text.split())
-    if hit.passage.lead:
-        text = f"{hit.passage.lead} – {text}"
+    lead = f" (a list item after “{hit.passage.lead}”)" if hit.passage.lead else ""
     doc = hit.document
     where = f"{doc.kind_label}, {doc.meta.source or 'source unknown'}, {hit.passage.position.describe()} of {doc.name}"
     wording = "" if doc.wording_note is None else f" [{doc.kind_label}'s wording, not the resolution's text]"
-    return f"{adopted} · {entry.reference or 'reference unknown'} · “{text}” — {where}{wording}"
+    return f"{adopted} · {entry.reference or 'reference unknown'} · “{hit.passage.text}”{lead} — {where}{wording}"
 
 
 def _indent(text: str) -> str:
@@ -322,6 +327,22 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, TextIO], int]] = {
 
 
 def run_cli(argv: Sequence[str], out: TextIO | None = None) -> int:
-    """Run one CLI command; ``run`` (the bot) is handled by ``bot.__main__``."""
-    args = build_parser().parse_args(argv)
-    return COMMANDS[args.command](args, out or sys.stdout)
+    """Run one CLI command; without one (the bot) ``bot.__main__`` does not come here."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_usage(sys.stderr)
+        return EXIT_USAGE
+    stream = out or sys.stdout
+    try:
+        code = COMMANDS[args.command](args, stream)
+        # Flushed here, not at exit, so that a closed pipe is caught below.
+        stream.flush()
+    except BrokenPipeError:
+        if stream is sys.stdout:
+            # The interpreter flushes stdout again at exit; point it at /dev/null so
+            # that this does not print a second error.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
+    return code

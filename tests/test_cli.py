@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import run_cli
+from bot.models import NO_MATCH
 from tests.conftest import CORPUS, FIXTURES, ROOT
 
 HIT_KEYS = {
@@ -112,3 +114,69 @@ def test_python_dash_m_bot_runs_as_a_process() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "Article 174" in json.loads(result.stdout)["hits"][0]["text"]
+
+
+def test_help_lists_the_commands_and_says_no_command_runs_the_bot() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "--help"], capture_output=True, text=True, cwd=ROOT, timeout=60, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    for command in ("ask", "quote", "timeline", "check-corpus", "eval"):
+        assert command in result.stdout
+    assert "{run," not in result.stdout and " run " not in result.stdout
+    assert "Without a command, python -m bot runs the Telegram bot" in " ".join(result.stdout.split())
+
+
+def test_run_is_not_a_command_line_command(capsys: pytest.CaptureFixture[str]) -> None:
+    # The bot runs without a command, from bot.__main__; "run" here once raised KeyError.
+    with pytest.raises(SystemExit) as info:
+        run_cli(["run"])
+    assert info.value.code == 2
+    assert "invalid choice: 'run'" in capsys.readouterr().err
+    assert run_cli([]) == 2
+    assert capsys.readouterr().err.startswith("usage: python -m bot")
+
+
+def test_a_reader_closing_the_pipe_gets_no_traceback() -> None:
+    # `python -m bot ask ... | head`: head exits first. Closing the read end before the
+    # command writes makes every write fail, as it does once head has gone.
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "bot", "ask", "political prisoners", "--corpus", str(CORPUS)],
+            stdout=write_end, stderr=subprocess.PIPE, text=True, cwd=ROOT, timeout=60, check=False,
+        )
+    finally:
+        os.close(write_end)
+    assert result.stderr == ""
+    assert result.returncode == 141
+
+
+def test_no_match_wording_is_the_shared_one() -> None:
+    code, out = _run("ask", "cryptocurrency", "--corpus", str(CORPUS))
+    assert code == 1 and out == f"{NO_MATCH}\n"
+    code, out = _run("timeline", "cryptocurrency", "--corpus", str(CORPUS))
+    assert code == 1 and out == f"{NO_MATCH}\n"
+
+
+def test_timeline_quotes_the_passage_as_written(tmp_path: Path) -> None:
+    (tmp_path / "text.md").write_text(
+        "---\nreference: 2019/2610(RSP)\nadopted: 2019-03-14\nkind: text_adopted\n---\n"
+        "Parliament notes the trials of the labour union leaders\nheld in Shymkent last winter.\n\n"
+        "It calls on the authorities to:\n\n- free the jailed labour union leaders without delay;\n",
+        encoding="utf-8",
+    )
+    code, out = _run("timeline", "labour union leaders trials Shymkent", "--corpus", str(tmp_path))
+    assert code == 0
+    # The line break stays; nothing is inserted inside the quotation marks.
+    assert out.startswith(
+        "2019-03-14 · 2019/2610(RSP) · “Parliament notes the trials of the labour union leaders\n"
+        "held in Shymkent last winter.” — text adopted"
+    )
+    code, out = _run("timeline", "free jailed labour union leaders delay", "--corpus", str(tmp_path))
+    assert code == 0
+    assert (
+        "· “free the jailed labour union leaders without delay;” "
+        "(a list item after “It calls on the authorities to:”) — text adopted" in out
+    )
