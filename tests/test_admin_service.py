@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot import store
-from bot.corpus import MAX_FILE_BYTES, CorpusError
+from bot.corpus import MAX_FILE_BYTES, CorpusError, corpus_files
 from bot.service import BadQuestion, NeedsConfirmation, Service, Snapshot, UploadResult
 from tests.conftest import CORPUS
 
@@ -139,7 +139,7 @@ def test_reload_reports_bad_files_and_keeps_serving(corpus: Path) -> None:
 
 def test_nothing_loadable_keeps_the_old_index(corpus: Path) -> None:
     service = Service(corpus)
-    for path in corpus.glob("*.*"):
+    for path in corpus_files(corpus):
         path.write_bytes(b"\xff\xfe broken")
     report = service.reload()
     assert report.kept_old and report.passages_after == 20
