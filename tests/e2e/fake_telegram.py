@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import math
 import re
 import socket
 import time
@@ -257,6 +258,10 @@ class FakeTelegram:
         self.rejections: list[Call] = []
         self.faults: dict[str, list[Fault]] = {}
         self.faults_served: list[tuple[str, str]] = []
+        # As Telegram does, a method answered 429 refuses again until retry_after is over;
+        # each call that came too early is recorded, so a test sees the bot did not wait.
+        self.flood_until: dict[str, float] = {}
+        self.too_early: list[Call] = []
         self.updates: list[dict[str, Any]] = []
         self.chats: dict[int, dict[str, Any]] = {}
         self.messages: dict[tuple[int, int], dict[str, Any]] = {}
@@ -318,6 +323,14 @@ class FakeTelegram:
         params = await _params(request)
         call = Call(method, params)
         self.calls.append(call)
+        wait = self.flood_until.get(method, 0.0) - time.monotonic()
+        if wait > 0:
+            self.too_early.append(call)
+            call.ok, call.description = False, "Too Many Requests"
+            seconds = math.ceil(wait)
+            return self._error(
+                ApiError(f"Too Many Requests: retry after {seconds}", 429, {"retry_after": seconds})
+            )
         faults = self.faults.get(method)
         if faults:
             fault = faults.pop(0)
@@ -328,6 +341,7 @@ class FakeTelegram:
                     request.transport.abort()
                 raise asyncio.CancelledError
             call.ok, call.description = False, "Too Many Requests"
+            self.flood_until[method] = time.monotonic() + fault.retry_after
             return self._error(
                 ApiError(
                     f"Too Many Requests: retry after {fault.retry_after}", 429,
@@ -491,6 +505,16 @@ class FakeTelegram:
             if time.monotonic() > deadline:
                 raise AssertionError(f"timed out after {timeout}s; calls: {self._summary()}")
             await asyncio.sleep(0.01)
+
+    async def edited(self, message: dict[str, Any], query_id: str) -> dict[str, Any]:
+        """``message`` once the press ``query_id`` was answered and the message edited to a
+        new text (a list's next page, an admin's outcome)."""
+        old, key = message["text"], (message["chat"]["id"], message["message_id"])
+        await self.wait_for(lambda: self.callback_queries[query_id] is not None)
+        edited: dict[str, Any] = await self.wait_for(
+            lambda: self.messages[key]["text"] != old and self.messages[key]
+        )
+        return edited
 
     def _summary(self) -> list[str]:
         return [f"{c.method}{'' if c.ok else ' FAILED ' + c.description}" for c in self.calls[-20:]]

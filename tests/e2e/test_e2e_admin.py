@@ -407,3 +407,57 @@ async def test_a_failing_admin_action_gets_the_apology_and_no_second_answer(
     assert "Vladimir Kozlov" in answer["text"]
     assert len(telegram.bot_messages_in(olga_chat["id"])) == 2
     assert "disk gone" in caplog.text and logging.ERROR in {r.levelno for r in caplog.records}
+
+
+async def test_corpus_comes_one_page_at_a_time_with_more_for_admins_only(
+    telegram: FakeTelegram, start_bot: BotStarter, corpus: Path, olga: dict[str, Any],
+    olga_chat: dict[str, Any], ana: dict[str, Any],
+) -> None:
+    for n in range(120):
+        (corpus / f"r{n:03d}-{'long-name-' * 8}.md").write_bytes(
+            GOOD.replace(b"2021/2001", f"2021/{n + 3000:04d}".encode())
+        )
+    await start_bot(corpus, admin_ids=frozenset({ADMIN_ID}))
+    [message] = await say(telegram, olga_chat, olga, "/corpus")
+    assert message["text"].startswith("122 files in the corpus (entries 1–")
+    [more] = buttons(message)
+    # Anyone else pressing it gets the neutral line, and the listing stays as it was.
+    refused = telegram.press_stale(message, ana, more["callback_data"])
+    assert (await telegram.wait_for(lambda: telegram.callback_queries[refused]))["text"] == NOT_ALLOWED
+    seen = [message["text"]]
+    while buttons(message):
+        [more] = buttons(message)
+        message = await telegram.edited(message, telegram.press(message, olga, more["callback_data"]))
+        seen.append(message["text"])
+    assert len(seen) > 2 and len(telegram.bot_messages_in(olga_chat["id"])) == 1
+    joined = "\n".join(seen)
+    assert all(joined.count(f"2021/{n + 3000:04d}(RSP) · 2021-05-20") == 1 for n in range(120))
+    assert seen[-1].split(":")[0].endswith("of 122)")
+    stale = telegram.press_stale(message, olga, "adm:page:0:5")
+    answer = await telegram.wait_for(lambda: telegram.callback_queries[stale])
+    assert answer["text"] == "This list has changed or expired. Send /corpus again."
+
+
+async def test_a_corpus_dir_that_is_not_writable_is_named_to_the_admin(
+    telegram: FakeTelegram, start_bot: BotStarter, corpus: Path, olga: dict[str, Any],
+    olga_chat: dict[str, Any], monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
+) -> None:
+    # The tests run as root, which writes anywhere: the refusal is the operating system's
+    # error as a root-owned /app/corpus gives it to the bot's user.
+    def refused(name: str, *args: Any) -> Any:
+        raise PermissionError(13, "Permission denied", str(corpus / name))
+
+    bot = await start_bot(corpus, admin_ids=frozenset({ADMIN_ID}))
+    monkeypatch.setattr(bot.service, "add_document", refused)
+    monkeypatch.setattr(bot.service, "remove_document", refused)
+    with caplog.at_level(logging.ERROR, logger="bot.handlers"):
+        reply = await upload(telegram, olga_chat, olga, "reservoirs.md", GOOD)
+        [ask] = await say(telegram, olga_chat, olga, f"/remove {TCA}")
+        [remove, _] = buttons(ask)
+        edited = await press(telegram, ask, olga, remove["callback_data"])
+    for text in [reply["text"], edited["text"]]:
+        assert text.startswith(f"CORPUS_DIR is not writable: {corpus} (Permission denied).")
+        assert "Traceback" not in text and "Sorry" not in text
+    logged = [r for r in caplog.records if r.name == "bot.handlers"]
+    assert len(logged) == 2 and all(str(corpus) in r.getMessage() and r.exc_info for r in logged)
+    assert not any(m["text"].startswith("Sorry") for m in telegram.bot_messages_in(olga_chat["id"]))

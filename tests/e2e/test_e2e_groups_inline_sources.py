@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -114,3 +115,68 @@ async def test_corpus_text_full_of_html_characters_is_quoted_as_written(
     query_id = telegram.inline_query(ana, "fair trials")
     results = (await telegram.wait_for(lambda: telegram.inline_queries[query_id]))["results"]
     assert "3 < 4 && 5 > 2" in results[0]["text"]
+
+
+def many_resolutions(directory: Path, count: int) -> None:
+    """``count`` one-passage resolutions with long titles: /sources needs several pages."""
+    for n in range(count):
+        (directory / f"r{n:03d}.md").write_text(
+            f"---\ntitle: European Parliament resolution on the {'long ' * 30}topic number {n}\n"
+            f"reference: 2020/{n + 1000:04d}(RSP)\nadopted: 2020-01-01\nkind: text_adopted\n"
+            f"source: European Parliament\n---\nParliament adopts resolution number {n}.\n",
+            encoding="utf-8",
+        )
+
+
+async def test_sources_come_one_page_at_a_time_with_more(
+    telegram: FakeTelegram, start_bot: Any, ana: dict[str, Any], ana_chat: dict[str, Any],
+    tmp_path: Path,
+) -> None:
+    many_resolutions(tmp_path, 150)
+    bot = await start_bot(corpus_dir=tmp_path)
+    telegram.send_text(ana_chat, ana, "/sources")
+    [message] = await telegram.wait_for(lambda: telegram.bot_messages_in(ana_chat["id"]))
+    seen = [message["text"]]
+    while "reply_markup" in message:  # More ▸ edits the message into the next page
+        [[more]] = message["reply_markup"]["inline_keyboard"]
+        assert more["text"] == "More ▸"
+        message = await telegram.edited(message, telegram.press(message, ana, more["callback_data"]))
+        seen.append(message["text"])
+    # One message, not one per 4 KB: the stand-in has it edited page by page.
+    assert len(telegram.calls_to("sendMessage")) == 1 and len(seen) > 2
+    assert seen[0].startswith("150 resolutions in the corpus, oldest first (1–")
+    assert seen[-1].split(":")[0].endswith("–150)")
+    joined = "\n".join(seen)
+    assert all(joined.count(f"· 2020/{n + 1000:04d}(RSP)") == 1 for n in range(150))
+
+    # A button from before a reload names another corpus: it has expired, and says so.
+    telegram.send_text(ana_chat, ana, "/sources")
+    fresh = await telegram.wait_for(
+        lambda: len(telegram.bot_messages_in(ana_chat["id"])) == 2
+        and telegram.bot_messages_in(ana_chat["id"])[1]
+    )
+    (tmp_path / "r000.md").unlink()
+    await asyncio.to_thread(bot.service.reload)
+    [[more]] = fresh["reply_markup"]["inline_keyboard"]
+    query_id = telegram.press(fresh, ana, more["callback_data"])
+    answer = await telegram.wait_for(lambda: telegram.callback_queries[query_id])
+    assert answer["text"] == "This list has changed or expired. Send /sources again."
+    assert telegram.bot_messages_in(ana_chat["id"])[1]["text"] == fresh["text"]  # unchanged
+    stale = telegram.press_stale(fresh, ana, "src:garbage")
+    assert (await telegram.wait_for(lambda: telegram.callback_queries[stale]))["text"].startswith(
+        "This list has changed or expired"
+    )
+
+
+async def test_sources_and_start_count_against_the_per_user_limit(
+    telegram: FakeTelegram, start_bot: Any, ana: dict[str, Any], ana_chat: dict[str, Any]
+) -> None:
+    await start_bot(questions_per_minute=2)
+    for command in ["/sources", "/start", "/sources", "/start"]:
+        count = len(telegram.bot_messages_in(ana_chat["id"])) + 1
+        telegram.send_text(ana_chat, ana, command)
+        await telegram.wait_for(lambda n=count: len(telegram.bot_messages_in(ana_chat["id"])) >= n)
+    texts = [m["text"] for m in telegram.bot_messages_in(ana_chat["id"])]
+    assert texts[0].startswith("2 resolutions in the corpus")
+    assert texts[1].startswith("European Parliament resolutions")
+    assert all(t.startswith("You are asking quickly. Please wait") for t in texts[2:]), texts

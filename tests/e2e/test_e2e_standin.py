@@ -107,6 +107,10 @@ async def test_wrong_token_and_faults(telegram: FakeTelegram, chat: dict[str, An
     telegram.fail_next("getMe", "429", retry_after=3)
     status, body = await call(telegram, "getMe")
     assert status == 429 and body["parameters"] == {"retry_after": 3}
+    # Asking again before retry_after is over is refused again, and recorded.
+    status, body = await call(telegram, "getMe")
+    assert status == 429 and [c.method for c in telegram.too_early] == ["getMe"]
+    telegram.flood_until.clear()  # as if the wait were over
     telegram.fail_next("getMe", "drop")
     with pytest.raises(aiohttp.ClientError):
         await call(telegram, "getMe")
