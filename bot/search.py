@@ -348,9 +348,10 @@ def _ranked(p: Plan, index: Bm25Index, k: int) -> tuple[list[int], list[float], 
         ids, scores, total = index.top(p.tokens, k, p.allowed)
         return ids.tolist(), scores.tolist(), total
     first_ids, first_scores, first_total = index.top(p.tokens, k, _and(p.allowed, p.preferred))
-    rest_ids, rest_scores, rest_total = index.top(p.tokens, k, _and(p.allowed, ~p.preferred))
-    ids = (first_ids.tolist() + rest_ids.tolist())[:k]
-    scores = (first_scores.tolist() + rest_scores.tolist())[:k]
+    # When the preferred passages fill the page, the others are only counted (k = 0).
+    rest_ids, rest_scores, rest_total = index.top(p.tokens, k - len(first_ids), _and(p.allowed, ~p.preferred))
+    ids = first_ids.tolist() + rest_ids.tolist()
+    scores = first_scores.tolist() + rest_scores.tolist()
     return ids, scores, first_total + rest_total
 
 
