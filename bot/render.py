@@ -20,10 +20,10 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from bot.grouping import HitGroup, SharedWording, group_hits
-from bot.models import Document, Hit
+from bot.models import NO_MATCH, Document, Hit
 from bot.query import Query
 from bot.service import Answer, Resolution
-from bot.tokens import tokenize
+from bot.tokens import tokenize, word_spans
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +35,6 @@ BUTTON_LABEL_CHARS = 60
 INLINE_TITLE_CHARS = 80
 INLINE_DESCRIPTION_CHARS = 160
 MORE_LABEL = "More ▸"
-NO_MATCH = "No passage matches: the corpus does not speak about that."
 SEARCHED_CHARS = 300
 # Metadata comes from files people write: a title is a sentence and a source an outlet's
 # name, but one absurdly long field must never make a message too long for everyone.
@@ -47,13 +46,6 @@ URL_CHARS = 200
 # Telegram refuses overlong links; a longer URL is shown (cut) but not linked.
 MAX_HREF_CHARS = 2048
 
-# Surface words as tokens.py sees them, matched on the original text so that bold tags
-# wrap exactly what the user reads (folding could change lengths, e.g. "ß" -> "ss").
-_WORD_RE = re.compile(
-    r"\d{4}/\d{4}\([A-Za-z]{3}\)"
-    r"|\d+(?:[./]\d+)*"
-    r"|[^\W\d_]+(?:['’][^\W\d_]+)*"
-)
 _TAG_RE = re.compile(r"<[^>]*>")
 
 
@@ -122,18 +114,21 @@ def query_terms(question: str) -> frozenset[str]:
 
 
 def highlight(text: str, terms: frozenset[str]) -> str:
-    """``text`` escaped, with every word whose search token is in ``terms`` in bold."""
+    """``text`` escaped, with every word whose search token is in ``terms`` in bold.
+
+    The words are those search sees (tokens.word_spans), so what is bold is what
+    matched; their spans are in ``text`` as written, so the bold wraps the written word.
+    """
     if not terms:
         return esc(text)
     parts: list[str] = []
     last = 0
-    for match in _WORD_RE.finditer(text):
-        word = match.group()
-        if not terms.intersection(tokenize(word)):
+    for span in word_spans(text):
+        if span.start < last or not terms.intersection(tokenize(span.word)):
             continue
-        parts.append(esc(text[last : match.start()]))
-        parts.append(f"<b>{esc(word)}</b>")
-        last = match.end()
+        parts.append(esc(text[last : span.start]))
+        parts.append(f"<b>{esc(text[span.start : span.end])}</b>")
+        last = span.end
     parts.append(esc(text[last:]))
     return "".join(parts)
 

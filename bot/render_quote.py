@@ -177,13 +177,22 @@ def quote_header(result: QuoteResult) -> str:
         verdict = "❌ <b>Not found</b>: no passage shares a word with this quote."
     lines = [verdict, f"<i>You checked: “{echo(result.quote)}”</i>"]
     documents = {m.document.name: m.document for m in result.matches}
-    if result.verdict is not Verdict.not_found and not result.in_resolution_text:
+    in_text = result.in_resolution_text
+    if result.verdict is not Verdict.not_found and in_text is not True:
         kinds = esc(_kinds(documents.values()))
         what = "these words stand" if result.verdict is Verdict.verbatim else "the closest wording stands"
-        lines.append(
-            f"⚠️ <b>Not the resolution's text</b>: {what} only in {kinds}: "
-            "that document's wording, not the resolution's."
-        )
+        if in_text is False:  # proven: every passage of a resolution's text was checked
+            lines.append(
+                f"⚠️ <b>Not the resolution's text</b>: {what} only in {kinds}: "
+                "that document's wording, not the resolution's."
+            )
+        else:
+            # The check stopped early: "only" would be a claim nobody verified.
+            lines.append(
+                f"⚠️ <b>Not the resolution's text</b>: the passages listed are in {kinds}: "
+                "that document's wording. Not every passage of the resolutions' own text "
+                "could be checked, so the words may stand there too."
+            )
     if result.verdict is not Verdict.not_found and len(documents) > 1:
         lines.append(f"They stand in {len(documents)} documents, each listed below.")
     return "\n".join(lines)

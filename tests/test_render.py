@@ -156,6 +156,14 @@ def test_no_hits_is_no_match_and_has_more_follows_the_total() -> None:
     assert not render.has_more(answer(["a b c d e"], total=1))
 
 
+def test_bold_marks_the_words_search_matched_as_written() -> None:
+    # Search folds a soft hyphen and a prime used as an apostrophe away; so must bold.
+    text = "Free every pris\u00adoner and protect the journalist\u2032s sources."
+    html_text = render.highlight(text, render.query_terms("prisoner journalist"))
+    assert bold(html_text) == ["pris\u00adoner", "journalist\u2032s"]
+    assert plain(html_text) == text  # quoted as written
+
+
 def test_sources_list_dates_references_and_documents() -> None:
     unknown = document("undated.txt")
     resolutions = [

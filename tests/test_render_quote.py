@@ -59,9 +59,9 @@ def match(
 
 def result(
     verdict: Verdict, *matches: QuoteMatch, quote: str = "the quote", omissions: bool = False,
-    similarity: float = 1.0, more: bool = False,
+    similarity: float = 1.0, more: bool = False, unchecked: bool = False,
 ) -> QuoteResult:
-    return QuoteResult(quote, verdict, omissions, similarity, matches, more)
+    return QuoteResult(quote, verdict, omissions, similarity, matches, more, unchecked)
 
 
 def shown(messages: list[str]) -> str:
@@ -250,6 +250,20 @@ def test_any_passage_and_span_render_to_html_telegram_accepts(text: str, data: s
     diff = (DiffOp("drop", "", text[start:end], (start, end)),) if verdict is Verdict.near else ()
     quote_match = match(text, [(start, end)], lead=lead, diff=diff, similarity=0.9)
     shown(render_quote.render_quote(result(verdict, quote_match, quote=quote)))
+
+
+@pytest.mark.parametrize("verdict", [Verdict.verbatim, Verdict.near])
+def test_only_in_a_report_is_never_said_when_the_check_stopped_early(verdict: Verdict) -> None:
+    words = "put an end to all forms of political repression"
+    found = match(words, [(0, len(words))])
+    # Verification stopped before every passage of a resolution's text was read.
+    unproven = shown(render_quote.render_quote(result(verdict, found, more=True, unchecked=True)))
+    assert " only " not in unproven.split("\n\n")[0]
+    assert "the passages listed are in a news report: that document's wording." in unproven
+    assert "the words may stand there too" in unproven
+    # Every one was read and none holds the words: now "only" is proven, and said.
+    proven = shown(render_quote.render_quote(result(verdict, found, more=True)))
+    assert " only in a news report: that document's wording" in proven.split("\n\n")[0]
 
 
 # Timeline --------------------------------------------------------------------------
