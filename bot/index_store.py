@@ -1,12 +1,21 @@
 """A built index persisted next to its corpus, so a start does not re-tokenize it.
 
 The cache lives in ``CORPUS_DIR/.index/<key>/``: one ``.npy`` file per array (loaded
-with ``mmap_mode="r"``, so 10^6 passages load in well under a second) and a JSON file
-with the vocabulary and the parameters. The key is a digest of the corpus content (each
-document's name and sha256), the BM25 parameters, and the code that turns files into
-tokens and tokens into arrays, so any change to one of them means a rebuild, never a
-stale answer. A cache that cannot be read or written (read-only directory, truncated or
-corrupt file) is logged and the index is built in memory instead.
+with ``mmap_mode="r"``, so 10^6 passages load in well under a second) and a JSON
+manifest with the vocabulary, the parameters and the byte size of every array file,
+written last. The key is a digest of the corpus content (each document's name and
+sha256), the BM25 parameters, the source of the code that turns files into indexed
+text, tokens and arrays, the versions of the libraries that shape them (PyStemmer,
+numpy, rank-bm25) and the tokens of a fixed probe text, so any change to one of them
+means a rebuild, never a stale answer. A cache that cannot be read or written
+(read-only directory, truncated, half-written or corrupt file) is logged and the index
+is built in memory instead.
+
+A large corpus is tokenized and indexed in a child process started with the
+"forkserver" method (else "spawn"), never by forking the bot: the bot runs an event
+loop and worker threads, and a forked child can deadlock on a lock one of them held.
+The child gets the passage texts through a file and the tokenizer by reference; the
+parent waits with a timeout, kills a child that overruns it and builds in-process.
 """
 
 from __future__ import annotations
@@ -16,24 +25,32 @@ import json
 import logging
 import multiprocessing as mp
 import os
+import pickle
 import shutil
 import tempfile
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import fields
+from importlib import metadata
+from multiprocessing.context import ForkServerContext, SpawnContext
 from pathlib import Path
+from typing import overload
 
 import numpy as np
-import Stemmer
 
 from bot import corpus as corpus_module
 from bot import index as index_module
+from bot import models as models_module
 from bot import tokens as tokens_module
 from bot.index import Bm25Index, IndexArrays, build_arrays
+from bot.tokens import tokenize
 
 logger = logging.getLogger(__name__)
 
-# Bump when the layout of the saved files changes.
-FORMAT = 1
+Tokenizer = Callable[[str], Sequence[str]]
+
+# Bump when the layout of the saved files changes (2: the manifest records file sizes).
+FORMAT = 2
 _ARRAYS = ("indptr", "postings", "tf", "norm", "idf", "max_weight", "big_row",
            "block_offsets", "block_max", "bitmaps")
 _META = "meta.json"
@@ -41,40 +58,124 @@ _META = "meta.json"
 PERSIST_MIN_PASSAGES = 5000
 # From this many passages a build takes over a second of GIL-holding work: do it aside.
 ISOLATE_MIN_PASSAGES = 50_000
+# The child's time limit: generous, since a slow disk or a busy machine is no failure.
+MIN_CHILD_SECONDS = 120.0
+PASSAGES_PER_CHILD_SECOND = 10_000
+# A ".tmp-" directory this old belongs to no running save (a killed process left it).
+_STALE_SECONDS = 6 * 3600
+# Texts encoded per write when handing them to the child: each step holds the GIL briefly.
+_WRITE_STEP = 4096
+# Code whose source defines the indexed text (Passage.searchable), the passages, the
+# tokens and the arrays; and the libraries whose behaviour shapes tokens and scores.
+_CODE = (models_module, corpus_module, tokens_module, index_module)
+_PACKAGES = ("PyStemmer", "numpy", "rank-bm25")
+# Run through the tokenizer for the key: a stemmer or folding change shows in its tokens
+# even when no version number or source file here changes.
+PROBE = ("The European Parliament's resolution of 10/03/2016 on 2016/2607(RSP) condemns the "
+         "arbitrary detentions and calls for releasing journalists, human-rights defenders "
+         "and opposition leaders; Œuvre, naïve, STRASSE straße — 174 articles’ «running» ran.")
 
 
-def cache_key(digests: Iterable[str], k1: float = 1.5, b: float = 0.75, epsilon: float = 0.25) -> str:
+def cache_key(
+    digests: Iterable[str], k1: float = 1.5, b: float = 0.75, epsilon: float = 0.25,
+    tokenizer: Tokenizer = tokenize,
+) -> str:
     """Digest of the corpus content and of everything that shapes its index."""
     h = hashlib.sha256(f"format {FORMAT} k1 {k1!r} b {b!r} epsilon {epsilon!r}\n".encode())
-    # The passage splitter, the tokenizer (and its stemmer) and the index builder.
-    for module in (corpus_module, tokens_module, index_module):
+    for module in _CODE:
         source = module.__file__
-        h.update(Path(source).read_bytes() if source else module.__name__.encode())
-    h.update(str(getattr(Stemmer, "__version__", "")).encode())
+        h.update(f"\n{module.__name__}\n".encode())
+        h.update(Path(source).read_bytes() if source else b"")
+    for package in _PACKAGES:
+        h.update(f"\n{package} {_version(package)}".encode())
+    h.update(json.dumps(list(tokenizer(PROBE)), ensure_ascii=False).encode())
     for digest in digests:
         h.update(f"\n{digest}".encode())
     return h.hexdigest()[:32]
 
 
+def _version(package: str) -> str:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+class _Tokenized(Sequence[list[str]]):
+    """The tokens of ``texts``, made a slice at a time as build_arrays asks for them.
+
+    A build then holds the tokens of one chunk, not of the whole corpus.
+    """
+
+    def __init__(self, texts: Sequence[str], tokenizer: Tokenizer) -> None:
+        self._texts = texts
+        self._tokenizer = tokenizer
+
+    def __len__(self) -> int:
+        return len(self._texts)
+
+    @overload
+    def __getitem__(self, item: int) -> list[str]: ...
+
+    @overload
+    def __getitem__(self, item: slice) -> list[list[str]]: ...
+
+    def __getitem__(self, item: int | slice) -> list[str] | list[list[str]]:
+        if isinstance(item, slice):
+            return [list(self._tokenizer(t)) for t in self._texts[item]]
+        return list(self._tokenizer(self._texts[item]))
+
+
+class _EncodedTexts(Sequence[str]):
+    """Texts stored as one UTF-8 blob and their byte lengths, decoded on demand."""
+
+    def __init__(self, blob: bytes, lengths: np.ndarray) -> None:
+        self._blob = blob
+        self._ends = np.cumsum(lengths, dtype=np.int64).tolist()
+
+    def __len__(self) -> int:
+        return len(self._ends)
+
+    @overload
+    def __getitem__(self, item: int) -> str: ...
+
+    @overload
+    def __getitem__(self, item: slice) -> list[str]: ...
+
+    def __getitem__(self, item: int | slice) -> str | list[str]:
+        if isinstance(item, slice):
+            return [self[i] for i in range(*item.indices(len(self)))]
+        end = self._ends[item]
+        start = self._ends[item - 1] if item > 0 else 0
+        return self._blob[start:end].decode("utf-8", "surrogatepass")
+
+
 def load_or_build(
     cache_dir: Path | None,
     key: str,
-    tokens: Callable[[], Sequence[Sequence[str]]],
-    size: int,
+    texts: Sequence[str],
+    tokenizer: Tokenizer = tokenize,
+    *,
     k1: float = 1.5,
     b: float = 0.75,
     epsilon: float = 0.25,
     min_passages: int = PERSIST_MIN_PASSAGES,
     isolate_from: int = ISOLATE_MIN_PASSAGES,
+    timeout: float | None = None,
 ) -> Bm25Index:
-    """The index saved under ``cache_dir/key``, else one built from ``tokens()`` and saved.
+    """The index saved under ``cache_dir/key``, else one built from ``texts`` and saved.
 
-    ``size`` is the number of passages the caller expects; a saved index of another
-    size is not used. Corpora under ``min_passages`` are built in memory only. From
-    ``isolate_from`` passages, tokenizing and building run in a forked child process
-    that saves the index, which is then loaded here: a reload of a large corpus then
-    does not hold the GIL for seconds while other threads answer questions.
+    Each text is one passage as indexed; ``tokenizer`` makes its tokens. A saved index
+    of another size than ``len(texts)`` is not used. Corpora under ``min_passages`` are
+    built in memory only. From ``isolate_from`` passages, tokenizing and building run
+    in a child process (forkserver or spawn, see the module docstring) that saves the
+    index, which is then loaded here: a reload of a large corpus then does not hold the
+    GIL for seconds while other threads answer. The child gets ``timeout`` seconds
+    (default: max(120, one per 10,000 passages)); a child that fails or overruns it is
+    logged and the index is built here instead. ``tokenizer`` goes to the child by
+    reference, so a module-level function isolates and a lambda is built here.
     """
+    size = len(texts)
     if size == 0 or size < min_passages:
         cache_dir = None
     if cache_dir is not None:
@@ -89,12 +190,14 @@ def load_or_build(
                 return Bm25Index(arrays)
             logger.warning("saved index %s has %d passages, expected %d: rebuilding it",
                            cache_dir / key, arrays.size, size)
-    if cache_dir is not None and size >= isolate_from and _build_in_child(cache_dir, key, tokens, k1, b, epsilon):
-        try:
-            return Bm25Index(load(cache_dir / key))
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            logger.warning("index built aside in %s is unusable (%s): building it here", cache_dir / key, exc)
-    arrays = build_arrays(tokens(), k1, b, epsilon)
+    if cache_dir is not None and size >= isolate_from:
+        limit = child_timeout(size) if timeout is None else timeout
+        if _build_in_child(cache_dir, key, texts, tokenizer, k1, b, epsilon, limit):
+            try:
+                return Bm25Index(load(cache_dir / key))
+            except (OSError, ValueError, KeyError, TypeError) as exc:
+                logger.warning("index built aside in %s is unusable (%s): building it here", cache_dir / key, exc)
+    arrays = build_arrays(_Tokenized(texts, tokenizer), k1, b, epsilon)
     if cache_dir is not None:
         try:
             save(arrays, cache_dir, key)
@@ -103,58 +206,135 @@ def load_or_build(
     return Bm25Index(arrays)
 
 
+def child_timeout(passages: int) -> float:
+    """Seconds a child gets to build the index of ``passages``: max(120, 1 per 10,000)."""
+    return max(MIN_CHILD_SECONDS, passages / PASSAGES_PER_CHILD_SECOND)
+
+
+def _context() -> ForkServerContext | SpawnContext:
+    """A start method that does not fork this (threaded) process: forkserver, else spawn."""
+    if "forkserver" in mp.get_all_start_methods():
+        context: ForkServerContext = mp.get_context("forkserver")
+        # The server imports numpy, the stemmer and the index code once; each child is
+        # then a fork of that single-threaded server. Takes effect when it starts.
+        context.set_forkserver_preload([__name__])
+        return context
+    return mp.get_context("spawn")
+
+
 def _build_in_child(
-    cache_dir: Path, key: str, tokens: Callable[[], Sequence[Sequence[str]]],
-    k1: float, b: float, epsilon: float,
+    cache_dir: Path, key: str, texts: Sequence[str], tokenizer: Tokenizer,
+    k1: float, b: float, epsilon: float, timeout: float,
 ) -> bool:
-    """Tokenize, build and save in a forked child; True when the child saved the index."""
-    if "fork" not in mp.get_all_start_methods():
-        return False
-
-    def child() -> None:
-        # Fork, not spawn: the child inherits the passages (and ``tokens``) as they are.
-        save(build_arrays(tokens(), k1, b, epsilon), cache_dir, key)
-
+    """Tokenize, build and save in a child process; True when the child saved the index."""
     try:
-        process = mp.get_context("fork").Process(target=child, name=f"index-build-{key[:8]}", daemon=True)
-        process.start()
-        process.join()  # waits without the GIL: the answering threads run meanwhile
+        # Not parents=True: a missing corpus directory is not to be created here.
+        cache_dir.mkdir(exist_ok=True)
+        scratch = Path(tempfile.mkdtemp(prefix=f".tmp-{key}-build-", dir=cache_dir))
     except OSError as exc:
-        logger.warning("cannot fork to build the index (%s): building it here", exc)
+        logger.warning("cannot prepare a child build in %s (%s): building the index here", cache_dir, exc)
         return False
+    try:
+        started = time.perf_counter()
+        _write_texts(texts, scratch)
+        process = _context().Process(
+            target=_child_build,
+            args=(str(scratch), str(cache_dir), key, tokenizer, k1, b, epsilon),
+            name=f"index-build-{key[:8]}", daemon=True,
+        )
+        process.start()
+        process.join(timeout)  # waits without the GIL: the answering threads run meanwhile
+        if process.is_alive():
+            process.kill()
+            process.join(5)
+            logger.warning("building the index of %d passages in a child process did not finish within "
+                           "%.0f s: killed it, building it here", len(texts), timeout)
+            return False
+    except (OSError, pickle.PicklingError, AttributeError, TypeError) as exc:
+        # AttributeError/PicklingError: a tokenizer that cannot go to another process.
+        logger.warning("cannot build the index in a child process (%s): building it here", exc)
+        return False
+    finally:
+        # The texts, and whatever a killed child left half-written.
+        shutil.rmtree(scratch, ignore_errors=True)
     if process.exitcode != 0:
         logger.warning("building the index in a child process failed (exit code %s): building it here",
                        process.exitcode)
         return False
+    logger.info("built the index of %d passages in a child process in %.1f s",
+                len(texts), time.perf_counter() - started)
     return True
 
 
-def save(arrays: IndexArrays, cache_dir: Path, key: str) -> Path:
-    """Write ``arrays`` to ``cache_dir/key`` atomically; drop the other saved indexes."""
+def _write_texts(texts: Sequence[str], scratch: Path) -> None:
+    """``texts`` as one UTF-8 file and their byte lengths, for the child to read."""
+    lengths = np.zeros(len(texts), dtype=np.int64)
+    with open(scratch / "texts.bin", "wb") as out:
+        for first in range(0, len(texts), _WRITE_STEP):
+            encoded = [t.encode("utf-8", "surrogatepass") for t in texts[first : first + _WRITE_STEP]]
+            lengths[first : first + len(encoded)] = [len(e) for e in encoded]
+            out.write(b"".join(encoded))
+    np.save(scratch / "lengths.npy", lengths, allow_pickle=False)
+
+
+def _child_build(
+    scratch: str, cache_dir: str, key: str, tokenizer: Tokenizer, k1: float, b: float, epsilon: float,
+) -> None:
+    """In the child process: read the texts, tokenize, build and save the index."""
+    work = Path(scratch)
+    texts = _EncodedTexts((work / "texts.bin").read_bytes(), np.load(work / "lengths.npy", allow_pickle=False))
+    arrays = build_arrays(_Tokenized(texts, tokenizer), k1, b, epsilon)
+    del texts
+    # Written inside the parent's scratch directory, which it removes if this is killed.
+    save(arrays, Path(cache_dir), key, scratch=work)
+
+
+def save(arrays: IndexArrays, cache_dir: Path, key: str, scratch: Path | None = None) -> Path:
+    """Write ``arrays`` to ``cache_dir/key`` atomically; drop the other saved indexes.
+
+    The files are written in a temporary directory (in ``scratch`` when given), flushed
+    to disk, the manifest last, then renamed into place.
+    """
     # Not parents=True: a missing corpus directory is not to be created here.
     cache_dir.mkdir(exist_ok=True)
     target = cache_dir / key
-    work = Path(tempfile.mkdtemp(prefix=f".tmp-{key}-", dir=cache_dir))
+    work = Path(tempfile.mkdtemp(prefix=f".tmp-{key}-", dir=scratch or cache_dir))
     try:
+        files: dict[str, int] = {}
         for name in _ARRAYS:
-            np.save(work / f"{name}.npy", getattr(arrays, name), allow_pickle=False)
-        meta = {f.name: getattr(arrays, f.name) for f in fields(IndexArrays) if f.name not in _ARRAYS}
+            path = work / f"{name}.npy"
+            with open(path, "wb") as out:
+                np.save(out, getattr(arrays, name), allow_pickle=False)
+                out.flush()
+                os.fsync(out.fileno())
+            files[name] = path.stat().st_size
+        meta: dict[str, object] = {f.name: getattr(arrays, f.name)
+                                   for f in fields(IndexArrays) if f.name not in _ARRAYS}
         meta["format"] = FORMAT
-        # Written last: a directory without it is an interrupted save.
-        (work / _META).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+        meta["files"] = files
+        # Written last, once the arrays are on disk: a directory without it, or whose
+        # files differ from it, is an interrupted or damaged save.
+        with open(work / _META, "w", encoding="utf-8") as out:
+            # ASCII escapes: a word with a lone surrogate (a text decoded with
+            # surrogateescape) still round-trips.
+            out.write(json.dumps(meta))
+            out.flush()
+            os.fsync(out.fileno())
         if target.exists():
             shutil.rmtree(target)
         os.replace(work, target)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
+    now = time.time()
     for other in cache_dir.iterdir():
-        if other.name != key and other.is_dir():
-            # Indexes of earlier corpus versions; another process may be writing a
-            # temporary one, which is young and left alone.
-            if other.name.startswith(".tmp-"):
-                continue
-            shutil.rmtree(other, ignore_errors=True)
+        if other.name == key or not other.is_dir():
+            continue
+        # Indexes of earlier corpus versions go. A temporary directory may be another
+        # process's save in progress: left alone unless it is too old to be one.
+        if other.name.startswith(".tmp-") and now - other.stat().st_mtime < _STALE_SECONDS:
+            continue
+        shutil.rmtree(other, ignore_errors=True)
     logger.info("saved the index of %d passages in %s", arrays.size, target)
     return target
 
@@ -165,8 +345,20 @@ def load(directory: Path) -> IndexArrays:
     meta = json.loads(meta_path.read_text(encoding="utf-8"))
     if meta.get("format") != FORMAT:
         raise ValueError(f"{meta_path}: format {meta.get('format')!r}, expected {FORMAT}")
-    loaded = {name: np.load(directory / f"{name}.npy", mmap_mode="r", allow_pickle=False) for name in _ARRAYS}
+    files = meta.pop("files")
     del meta["format"]
+    for name in _ARRAYS:
+        # Sizes, not checksums: reading 400 MB to load an index would defeat the mmap.
+        path = directory / f"{name}.npy"
+        try:
+            actual = path.stat().st_size
+        except FileNotFoundError:
+            # The manifest is there, so the save finished: this file went missing since.
+            raise ValueError(f"{path} is missing") from None
+        if actual != files[name]:
+            raise ValueError(f"{path} is {actual} bytes, the manifest says {files[name]}: "
+                             "a damaged or half-written save")
+    loaded = {name: np.load(directory / f"{name}.npy", mmap_mode="r", allow_pickle=False) for name in _ARRAYS}
     arrays = IndexArrays(**meta, **loaded)
     _check(arrays, directory)
     return arrays

@@ -60,9 +60,9 @@ class Snapshot:
         # Saved next to the corpus, keyed by its content: a start does not re-tokenize it.
         index = load_or_build(
             corpus.directory / ".index",
-            cache_key(d.digest for d in corpus.documents),
-            lambda: [tokenize(p.searchable) for p in passages],
-            len(passages),
+            cache_key((d.digest for d in corpus.documents), tokenizer=tokenize),
+            [p.searchable for p in passages],  # tokenized by load_or_build, aside if large
+            tokenize,
         )
         documents = {d.name: d for d in corpus.documents}
         layout = Layout.build(passages, documents)

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import functools
+import importlib.metadata
 import json
 import logging
+import multiprocessing as mp
 import os
 import shutil
+import threading
+from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 import pytest
@@ -14,6 +20,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rank_bm25 import BM25Okapi
 
+from bot import corpus as corpus_module
+from bot import index as index_module
+from bot import index_store
+from bot import models as models_module
+from bot import tokens as tokens_module
 from bot.corpus import load_corpus
 from bot.index import Bm25Index
 from bot.index_store import cache_key, load, load_or_build, save
@@ -112,7 +123,8 @@ def test_repeated_and_unknown_terms_count_as_rank_bm25_counts_them() -> None:
 
 def test_empty_corpus_and_empty_vocabulary() -> None:
     # rank-bm25 raises ZeroDivisionError on both; the index simply matches nothing.
-    for corpus in ([], [[], []]):
+    empties: list[list[list[str]]] = [[], [[], []]]
+    for corpus in empties:
         index = Bm25Index.build(corpus)
         assert index.size == len(corpus)
         assert index.scores(["a"]).tolist() == [0.0] * len(corpus)
@@ -148,18 +160,55 @@ def test_shipped_corpus_scores_equal_rank_bm25() -> None:
 # ----------------------------------------------------------------- persistence
 
 CORPUS = [["kozlov", "release"], ["media", "law", "release"], ["court"], ["kozlov", "court", "court"]]
+TEXTS = [" ".join(p) for p in CORPUS]
+# Set while a test holds it; a child that shared this process's memory would see it held.
+_HELD = threading.Lock()
 
 
-def _build_counting(calls: list[int]) -> list[list[str]]:
-    calls.append(1)
-    return CORPUS
+def _counting(calls: list[int]) -> Callable[[str], list[str]]:
+    """str.split that counts the passages it tokenized (in this process only)."""
+
+    def split(text: str) -> list[str]:
+        calls.append(1)
+        return text.split()
+
+    return split
+
+
+# Tokenizers for the child process: module level (they go by reference), told the
+# test's own pid so that they behave differently in the child.
+
+def _split_in_child_only(parent: int, text: str) -> list[str]:
+    if os.getpid() == parent:
+        raise AssertionError("the parent tokenized")
+    return text.split()
+
+
+def _fail_in_child(parent: int, text: str) -> list[str]:
+    if os.getpid() != parent:
+        raise RuntimeError("the child cannot tokenize")
+    return text.split()
+
+
+def _hang_in_child(parent: int, text: str) -> list[str]:
+    if os.getpid() != parent:
+        threading.Event().wait()  # forever: only the parent's time limit ends it
+    return text.split()
+
+
+def _split_under_lock(parent: int, text: str) -> list[str]:
+    if os.getpid() != parent:
+        # A forked child inherits _HELD as held (by a thread it does not have): stuck.
+        with _HELD:
+            return text.split()
+    return text.split()
 
 
 def test_saved_index_round_trip(tmp_path: Path) -> None:
     calls: list[int] = []
-    first = load_or_build(tmp_path, "k1", lambda: _build_counting(calls), len(CORPUS), min_passages=0)
-    second = load_or_build(tmp_path, "k1", lambda: _build_counting(calls), len(CORPUS), min_passages=0)
-    assert calls == [1]  # the second start read the saved index
+    first = load_or_build(tmp_path, "k1", TEXTS, _counting(calls), min_passages=0)
+    second = load_or_build(tmp_path, "k1", TEXTS, _counting(calls), min_passages=0)
+    assert len(calls) == len(TEXTS)  # the second start read the saved index
     assert isinstance(second.postings, np.memmap)
     for query in (["kozlov"], ["court", "release", "court"]):
         np.testing.assert_array_equal(first.scores(query), second.scores(query))
@@ -178,64 +227,125 @@ def test_a_changed_corpus_gets_a_new_key_and_the_old_index_goes(tmp_path: Path) 
     assert before != after
     cache = corpus_dir / ".index"
     calls: list[int] = []
-    load_or_build(cache, before, lambda: _build_counting(calls), len(CORPUS), min_passages=0)
-    load_or_build(cache, after, lambda: _build_counting(calls), len(CORPUS), min_passages=0)
-    assert calls == [1, 1]
+    load_or_build(cache, before, TEXTS, _counting(calls), min_passages=0)
+    load_or_build(cache, after, TEXTS, _counting(calls), min_passages=0)
+    assert len(calls) == 2 * len(TEXTS)
     assert [p.name for p in cache.iterdir()] == [after]
+
+
+def test_the_key_follows_the_stemmer_and_library_versions(monkeypatch: pytest.MonkeyPatch) -> None:
+    digests = ["a.txt deadbeef"]
+    before = cache_key(digests)
+    assert cache_key(digests) == before  # deterministic
+    real = importlib.metadata.version
+    for package in ("PyStemmer", "numpy", "rank-bm25"):
+        with monkeypatch.context() as patch:
+            patch.setattr(importlib.metadata, "version",
+                          lambda name, p=package: "0.0-other" if name == p else real(name))
+            assert cache_key(digests) != before, package
+
+
+def test_the_key_follows_the_tokenizer_output(monkeypatch: pytest.MonkeyPatch) -> None:
+    digests = ["a.txt deadbeef"]
+    before = cache_key(digests)
+    assert cache_key(digests, tokenizer=str.split) != before
+    # Same code, same versions, but tokens that differ on the probe (a stemmer's data).
+    assert cache_key(digests, tokenizer=lambda t: [w.upper() for w in tokenize(t)]) != before
+    monkeypatch.setattr(index_store, "PROBE", index_store.PROBE + " détente")
+    assert cache_key(digests) != before
+
+
+@pytest.mark.parametrize("module", [models_module, corpus_module, tokens_module, index_module])
+def test_the_key_follows_the_source_of_the_indexed_text_and_tokens(
+    module: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    digests = ["a.txt deadbeef"]
+    before = cache_key(digests)
+    assert module.__file__ is not None
+    edited = tmp_path / "edited.py"
+    edited.write_bytes(Path(module.__file__).read_bytes() + b"\n# edited\n")
+    monkeypatch.setattr(module, "__file__", str(edited))
+    assert cache_key(digests) != before
 
 
 def test_a_saved_index_of_another_size_is_rebuilt(tmp_path: Path) -> None:
     save(Bm25Index.build(CORPUS[:2]).arrays, tmp_path, "k")
     calls: list[int] = []
-    index = load_or_build(tmp_path, "k", lambda: _build_counting(calls), len(CORPUS), min_passages=0)
-    assert calls == [1] and index.size == len(CORPUS)
+    index = load_or_build(tmp_path, "k", TEXTS, _counting(calls), min_passages=0)
+    assert len(calls) == len(TEXTS) and index.size == len(CORPUS)
 
 
-@pytest.mark.parametrize("damage", ["truncate", "garbage meta", "missing array", "wrong shape"])
+@pytest.mark.parametrize(
+    "damage", ["truncate", "truncate by one byte", "extend", "garbage meta", "no manifest", "missing array",
+               "wrong shape"])
 def test_a_corrupt_saved_index_is_rebuilt(tmp_path: Path, damage: str, caplog: pytest.LogCaptureFixture) -> None:
     directory = save(Bm25Index.build(CORPUS).arrays, tmp_path, "k")
+    path = directory / "postings.npy"
     if damage == "truncate":
-        path = directory / "postings.npy"
         path.write_bytes(path.read_bytes()[:-3])
+    elif damage == "truncate by one byte":
+        path.write_bytes(path.read_bytes()[:-1])
+    elif damage == "extend":
+        # An array file longer than written: np.load maps it without complaint.
+        path.write_bytes(path.read_bytes() + b"\0" * 64)
     elif damage == "garbage meta":
         (directory / "meta.json").write_text("{not json", encoding="utf-8")
+    elif damage == "no manifest":
+        (directory / "meta.json").unlink()  # a save interrupted before its last file
     elif damage == "missing array":
         (directory / "tf.npy").unlink()
     else:
         np.save(directory / "norm.npy", np.zeros(1))
     calls: list[int] = []
-    with caplog.at_level(logging.WARNING):
-        index = load_or_build(tmp_path, "k", lambda: _build_counting(calls), len(CORPUS), min_passages=0)
-    assert calls == [1]
+    with caplog.at_level(logging.INFO):
+        index = load_or_build(tmp_path, "k", TEXTS, _counting(calls), min_passages=0)
+    assert len(calls) == len(TEXTS)
     assert index.top(["kozlov"], 5)[0].tolist() == _full_sort(CORPUS, ["kozlov"], 5, None)
-    assert damage == "missing array" or "unusable" in caplog.text
+    if damage in ("truncate", "truncate by one byte", "extend", "wrong shape"):
+        assert "half-written" in caplog.text
+    if damage == "no manifest":
+        assert "no saved index" in caplog.text
+    else:
+        assert "unusable" in caplog.text
     load(tmp_path / "k")  # and the rebuilt one was saved again
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root writes to read-only directories")
-def test_a_read_only_corpus_directory_serves_from_memory(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    tmp_path.chmod(0o555)
-    try:
-        with caplog.at_level(logging.WARNING):
-            index = load_or_build(tmp_path / ".index", "k", lambda: CORPUS, len(CORPUS), min_passages=0)
-    finally:
-        tmp_path.chmod(0o755)
-    assert index.top(["court"], 1)[0].tolist() == _full_sort(CORPUS, ["court"], 1, None)
-    assert "cannot save" in caplog.text
+def test_the_manifest_records_every_array_file_size(tmp_path: Path) -> None:
+    directory = save(Bm25Index.build(CORPUS).arrays, tmp_path, "k")
+    meta = json.loads((directory / "meta.json").read_text(encoding="utf-8"))
+    assert meta["files"] == {p.stem: p.stat().st_size for p in directory.glob("*.npy")}
+    assert len(meta["files"]) == 10
 
 
-def test_an_unwritable_cache_path_serves_from_memory(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    # Works as root too: the cache directory's place is taken by a file.
+def test_an_unwritable_corpus_directory_serves_from_memory(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    # Root ignores permission bits, not file types: a FILE named .index makes every
+    # write into the cache fail, for root too.
+    corpus_dir = tmp_path / "corpus"
+    corpus_dir.mkdir()
+    (corpus_dir / ".index").write_text("not a directory", encoding="utf-8")
+    with caplog.at_level(logging.WARNING):
+        index = load_or_build(corpus_dir / ".index", "k", TEXTS, str.split, min_passages=0)
+    for query in (["court"], ["kozlov", "release"]):
+        assert index.top(query, 2)[0].tolist() == _full_sort(CORPUS, query, 2, None)
+    assert "cannot save the index in " + str(corpus_dir / ".index") in caplog.text
+    assert (corpus_dir / ".index").read_text(encoding="utf-8") == "not a directory"
+
+
+def test_an_unwritable_cache_also_serves_large_corpora_from_memory(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The child build cannot even get its scratch directory: built here, said so.
     blocker = tmp_path / ".index"
     blocker.write_text("not a directory", encoding="utf-8")
     with caplog.at_level(logging.WARNING):
-        index = load_or_build(blocker, "k", lambda: CORPUS, len(CORPUS), min_passages=0)
+        index = load_or_build(blocker, "k", TEXTS, str.split, min_passages=0, isolate_from=0)
     assert index.top(["court"], 1)[0].tolist() == _full_sort(CORPUS, ["court"], 1, None)
-    assert "cannot save" in caplog.text
+    assert "cannot prepare a child build in " + str(blocker) in caplog.text
+    assert "cannot save the index in " + str(blocker) in caplog.text
 
 
 def test_small_corpora_are_not_saved(tmp_path: Path) -> None:
-    load_or_build(tmp_path / ".index", "k", lambda: CORPUS, len(CORPUS))
+    load_or_build(tmp_path / ".index", "k", TEXTS, str.split)
     assert not (tmp_path / ".index").exists()
 
 
@@ -245,35 +355,63 @@ def test_meta_file_names_the_parameters(tmp_path: Path) -> None:
     assert (meta["k1"], meta["b"], meta["size"]) == (1.2, 0.5, len(CORPUS))
     calls: list[int] = []
     # Asked for other parameters than the saved ones: rebuilt, not served wrong.
-    load_or_build(tmp_path, "k", lambda: _build_counting(calls), len(CORPUS), min_passages=0)
-    assert calls == [1]
+    load_or_build(tmp_path, "k", TEXTS, _counting(calls), min_passages=0)
+    assert len(calls) == len(TEXTS)
 
 
 def test_a_large_corpus_is_built_in_a_child_process(tmp_path: Path) -> None:
-    tokenized_here: list[int] = []
-
-    def tokens() -> list[list[str]]:
-        tokenized_here.append(os.getpid())  # in a child, this list is the child's copy
-        return CORPUS
-
-    index = load_or_build(tmp_path, "k", tokens, len(CORPUS), min_passages=0, isolate_from=0)
-    assert tokenized_here == []  # the parent neither tokenized nor built
-    assert isinstance(index.postings, np.memmap)
-    expected = Bm25Index.build(CORPUS)
+    texts = TEXTS + ["naïve “quotes” — and \udcff a lone surrogate"]
+    tokenizer = functools.partial(_split_in_child_only, os.getpid())
+    index = load_or_build(tmp_path, "k", texts, tokenizer, min_passages=0, isolate_from=0)
+    assert isinstance(index.postings, np.memmap)  # loaded from what the child saved
+    expected = Bm25Index.build([t.split() for t in texts])
+    assert index.vocab == expected.vocab
     np.testing.assert_array_equal(index.scores(["court", "kozlov"]), expected.scores(["court", "kozlov"]))
+    # Nothing left behind but the index: the texts file went with the scratch directory.
+    assert [p.name for p in tmp_path.iterdir()] == ["k"]
+
+
+def test_the_child_does_not_inherit_locks_held_by_the_parents_threads(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A forked child would wait forever for _HELD; a child that did not fork this
+    # process has a lock of its own.
+    tokenizer = functools.partial(_split_under_lock, os.getpid())
+    with _HELD, caplog.at_level(logging.WARNING):
+        index = load_or_build(tmp_path, "k", TEXTS, tokenizer, min_passages=0, isolate_from=0, timeout=60)
+    assert caplog.text == ""
+    assert isinstance(index.postings, np.memmap)
 
 
 def test_a_failing_child_build_falls_back_to_building_here(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    parent = os.getpid()
-
-    def tokens() -> list[list[str]]:
-        if os.getpid() != parent:
-            raise RuntimeError("the child cannot tokenize")
-        return CORPUS
-
+    tokenizer = functools.partial(_fail_in_child, os.getpid())
     with caplog.at_level(logging.WARNING):
-        index = load_or_build(tmp_path, "k", tokens, len(CORPUS), min_passages=0, isolate_from=0)
+        index = load_or_build(tmp_path, "k", TEXTS, tokenizer, min_passages=0, isolate_from=0)
     assert "child process failed" in caplog.text
     assert index.top(["kozlov"], 5)[0].tolist() == _full_sort(CORPUS, ["kozlov"], 5, None)
+
+
+def test_a_hung_child_build_is_killed_and_built_here(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    tokenizer = functools.partial(_hang_in_child, os.getpid())
+    with caplog.at_level(logging.WARNING):
+        index = load_or_build(tmp_path, "k", TEXTS, tokenizer, min_passages=0, isolate_from=0, timeout=2)
+    assert "did not finish within 2 s: killed it" in caplog.text
+    assert not [p for p in mp.active_children() if p.name.startswith("index-build-")]
+    assert index.top(["kozlov"], 5)[0].tolist() == _full_sort(CORPUS, ["kozlov"], 5, None)
+    assert [p.name for p in tmp_path.iterdir()] == ["k"]  # its scratch went, the index here was saved
+
+
+def test_a_tokenizer_that_cannot_go_to_a_child_is_used_here(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    calls: list[int] = []
+    with caplog.at_level(logging.WARNING):
+        index = load_or_build(tmp_path, "k", TEXTS, _counting(calls), min_passages=0, isolate_from=0)
+    assert len(calls) == len(TEXTS)
+    assert "cannot build the index in a child process" in caplog.text
+    assert index.top(["court"], 1)[0].tolist() == _full_sort(CORPUS, ["court"], 1, None)
+
+
+def test_the_default_child_time_limit_grows_with_the_corpus() -> None:
+    assert index_store.child_timeout(1000) == 120
+    assert index_store.child_timeout(5_000_000) == 500
