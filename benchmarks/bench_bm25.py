@@ -9,7 +9,8 @@ For each corpus size it prints, per engine: build time, memory per passage (resi
 memory added by the build, measured in a forked child so engines do not share a heap),
 and the median and p95 latency of a top-10 query, plus the ratio to rank-bm25. Then,
 for the bot: the time to load the saved index, the p99 answer latency while a reload of
-the same corpus builds in another thread, and the whole answer path (``Service.ask``,
+the same corpus is tokenized and built (in a thread, then in a child process as the
+bot does it), and the whole answer path (``Service.ask``,
 from question text to citations) on a corpus written to a temporary directory.
 
 The corpora are synthetic (see synthetic.py): a Zipf vocabulary of 50k words, 40 to 120
@@ -193,12 +194,14 @@ def _available(name: str) -> bool:
 def _reload_stall(corpus: Corpus, queries: Queries, aside: bool) -> dict[str, float]:
     """p99 answer latency on a live index while the same corpus is rebuilt.
 
-    ``aside=False``: Bm25Index.build in a thread of this process. ``aside=True``: what
-    Snapshot.build does for a large corpus, load_or_build building in a forked child
-    that saves the index, then loading it.
+    Both tokenize the passage texts and build, as a reload does. ``aside=False``:
+    load_or_build in a thread of this process, in memory. ``aside=True``: what
+    Snapshot.build does for a large corpus, load_or_build handing the texts to a
+    forkserver child that tokenizes, builds and saves the index, then loading it.
     """
     index = Bm25Index.build(corpus)
     texts = [" ".join(q) for q in queries]
+    passages = [" ".join(p) for p in corpus]
 
     def answer(i: int) -> float:
         start = time.perf_counter()
@@ -213,9 +216,9 @@ def _reload_stall(corpus: Corpus, queries: Queries, aside: bool) -> dict[str, fl
         start = time.perf_counter()
         if aside:
             with tempfile.TemporaryDirectory() as tmp:
-                load_or_build(Path(tmp), "reload", lambda: corpus, len(corpus), min_passages=0, isolate_from=0)
+                load_or_build(Path(tmp), "reload", passages, tokenize, min_passages=0, isolate_from=0)
         else:
-            Bm25Index.build(corpus)
+            load_or_build(None, "reload", passages, tokenize)
         built.append(time.perf_counter() - start)
         done.set()
 
@@ -328,6 +331,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--reload-size", type=int, default=1_000_000,
                         help="corpus for the reload and load measurements (must be in --sizes); 0 to skip")
     args = parser.parse_args(argv)
+    # load_or_build says how long the child build and the hand-over of the texts took.
+    logging.basicConfig(level=logging.WARNING, format="  %(name)s: %(message)s")
+    logging.getLogger("bot.index_store").setLevel(logging.INFO)
     sizes = [int(s) for s in args.sizes.split(",") if s]
     engines = [e for e in args.engines.split(",") if e]
     global _CORPUS, _QUERIES
@@ -371,7 +377,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         if base and base["queries"] < args.queries:
             print(f"(rank-bm25 timed on the first {base['queries']} queries only)")
         if size == args.reload_size:
-            for aside, how in ((False, "built in a thread"), (True, "built in a child process, then loaded")):
+            for aside, how in ((False, "built in a thread"), (True, "built in a forkserver child, then loaded")):
                 stall = _reload_stall(_CORPUS, _QUERIES, aside)
                 print(f"reload ({how}) while answering: p99 {stall['reload_p99']:.2f} ms, "
                       f"p50 {stall['reload_p50']:.2f} ms, max {stall['reload_max']:.1f} ms over "
