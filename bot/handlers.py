@@ -75,6 +75,9 @@ INLINE_LIMIT_FACTOR = 3
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 
+# Shared by both classes ------------------------------------------------------------
+
+
 def keyboard(rows: Sequence[Sequence[render.Button]]) -> InlineKeyboardMarkup | None:
     """Telegram's keyboard for render's plain button descriptions (None for no buttons)."""
     if not rows:
@@ -127,6 +130,9 @@ async def edit_into(query: CallbackQuery, text: str, rows: list[list[render.Butt
             raise
         return False
     return True
+
+
+# Everyone ---------------------------------------------------------------------------
 
 
 class Handlers:
@@ -445,42 +451,6 @@ class Handlers:
         )
 
 
-def register(application: Application[Any, Any, Any, Any, Any, Any], service: Service,
-             questions_per_minute: int, admin_ids: frozenset[int] = frozenset()) -> Handlers:
-    """Add every handler to ``application``; returns them for callers that need the state."""
-    h = Handlers(service, questions_per_minute)
-    # Admin handlers come first (group -1) and stop there: a document must not also get
-    # the "send text" hint, nor an admin button the "expired" answer of unknown_button.
-    AdminHandlers(service, admin_ids, h).register(application, group=-1)
-    new_messages = filters.UpdateType.MESSAGE
-    application.add_handlers(
-        [
-            CommandHandler("start", h.start, filters=new_messages),
-            CommandHandler("help", h.help, filters=new_messages),
-            CommandHandler("sources", h.sources, filters=new_messages),
-            CommandHandler("ask", h.ask_command, filters=new_messages),
-            CommandHandler("quote", h.quote_command, filters=new_messages),
-            CommandHandler("timeline", h.timeline_command, filters=new_messages),
-            # Plain text is a question only in private chats: groups talk among themselves.
-            MessageHandler(
-                filters.ChatType.PRIVATE & new_messages & filters.TEXT & ~filters.COMMAND,
-                h.private_text,
-            ),
-            MessageHandler(
-                filters.ChatType.PRIVATE & new_messages & ~filters.TEXT & ~filters.StatusUpdate.ALL,
-                h.not_text,
-            ),
-            CallbackQueryHandler(h.example, pattern=r"^q:"),
-            CallbackQueryHandler(h.more, pattern=r"^more:"),
-            CallbackQueryHandler(h.sources_page, pattern=r"^src:"),
-            CallbackQueryHandler(h.unknown_button),
-            InlineQueryHandler(h.inline),
-        ]
-    )
-    application.add_error_handler(h.error)
-    return h
-
-
 # Admins -----------------------------------------------------------------------------
 
 # Shown, with COMMANDS, in each admin's own command menu (setMyCommands, chat scope).
@@ -745,3 +715,42 @@ class AdminHandlers:
             raise ApplicationHandlerStop
 
         return handle
+
+
+# Registration -------------------------------------------------------------------------
+
+
+def register(application: Application[Any, Any, Any, Any, Any, Any], service: Service,
+             questions_per_minute: int, admin_ids: frozenset[int] = frozenset()) -> Handlers:
+    """Add every handler to ``application``; returns them for callers that need the state."""
+    h = Handlers(service, questions_per_minute)
+    # Admin handlers come first (group -1) and stop there: a document must not also get
+    # the "send text" hint, nor an admin button the "expired" answer of unknown_button.
+    AdminHandlers(service, admin_ids, h).register(application, group=-1)
+    new_messages = filters.UpdateType.MESSAGE
+    application.add_handlers(
+        [
+            CommandHandler("start", h.start, filters=new_messages),
+            CommandHandler("help", h.help, filters=new_messages),
+            CommandHandler("sources", h.sources, filters=new_messages),
+            CommandHandler("ask", h.ask_command, filters=new_messages),
+            CommandHandler("quote", h.quote_command, filters=new_messages),
+            CommandHandler("timeline", h.timeline_command, filters=new_messages),
+            # Plain text is a question only in private chats: groups talk among themselves.
+            MessageHandler(
+                filters.ChatType.PRIVATE & new_messages & filters.TEXT & ~filters.COMMAND,
+                h.private_text,
+            ),
+            MessageHandler(
+                filters.ChatType.PRIVATE & new_messages & ~filters.TEXT & ~filters.StatusUpdate.ALL,
+                h.not_text,
+            ),
+            CallbackQueryHandler(h.example, pattern=r"^q:"),
+            CallbackQueryHandler(h.more, pattern=r"^more:"),
+            CallbackQueryHandler(h.sources_page, pattern=r"^src:"),
+            CallbackQueryHandler(h.unknown_button),
+            InlineQueryHandler(h.inline),
+        ]
+    )
+    application.add_error_handler(h.error)
+    return h
