@@ -327,19 +327,6 @@ def rank_passages(
     return Ranking([pid for pid, _ in kept[:k]], [s for _, s in kept[:k]], len(kept), exhausted)
 
 
-def rank(
-    query: Query, index: Bm25Index, passages: Sequence[Passage], layout: Layout, k: int
-) -> tuple[list[int], list[float], int]:
-    """``rank_passages`` as (ids, scores, total).
-
-    When the count is incomplete (see ``Ranking.complete``) the total is one more than
-    the matches found, so that a reader is still offered the next page; callers that
-    show the count should use ``rank_passages`` and say "at least".
-    """
-    ranking = rank_passages(query, index, passages, layout, k)
-    return ranking.ids, ranking.scores, ranking.total + (0 if ranking.complete else 1)
-
-
 def _ranked(p: Plan, index: Bm25Index, k: int) -> tuple[list[int], list[float], int]:
     """The ``k`` best passages the plan's masks allow (preferred ones first), and their count."""
     if p.browse:

@@ -24,7 +24,7 @@ from bot.index_store import cache_key, load_or_build
 from bot.models import Document, Hit, Passage, Problem
 from bot.query import Query, QueryError, parse_query
 from bot.quote import QuoteResult, check_quote
-from bot.search import Layout, rank
+from bot.search import Layout, rank_passages
 from bot.stats import AnswerStats, StatsReport
 from bot.timeline import Timeline, build_timeline
 from bot.tokens import tokenize
@@ -78,6 +78,9 @@ class Answer:
     total: int
     offset: int = 0
     understood: Query | None = None  # the filters read from the question, for the reply
+    # False when a phrase had too many candidates to check them all: ``total`` is then
+    # a lower bound ("at least"), and more pages may exist.
+    total_complete: bool = True
 
     @property
     def found(self) -> bool:
@@ -201,15 +204,15 @@ class Service:
         query = understand(question)
         snap = self._snapshot
         try:
-            ids, scores, total = rank(query, snap.index, snap.passages, snap.layout, offset + top)
+            ranking = rank_passages(query, snap.index, snap.passages, snap.layout, offset + top)
         except QueryError as exc:
             raise BadQuestion(str(exc)) from None
         hits = tuple(
             Hit(n, float(score), snap.passages[pid], snap.documents[snap.passages[pid].document])
-            for n, (pid, score) in enumerate(zip(ids, scores, strict=True), start=1)
+            for n, (pid, score) in enumerate(zip(ranking.ids, ranking.scores, strict=True), start=1)
             if n > offset
         )
-        return Answer(question.strip(), hits, total, offset, query)
+        return Answer(question.strip(), hits, ranking.total, offset, query, ranking.complete)
 
     @_timed
     def timeline(self, topic: str) -> Timeline:
@@ -237,21 +240,11 @@ class Service:
 
     def sources(self) -> list[Resolution]:
         """Every resolution in the corpus, oldest first, with the documents behind it."""
-        groups: dict[str, list[Document]] = {}
-        for doc in self._snapshot.corpus.documents:
-            key = doc.meta.reference or doc.meta.title or doc.name
-            groups.setdefault(key, []).append(doc)
-        resolutions = []
-        for docs in groups.values():
-            meta = [d.meta for d in docs]
-            resolutions.append(
-                Resolution(
-                    reference=next((m.reference for m in meta if m.reference), None),
-                    title=next((m.title for m in meta if m.title), None),
-                    adopted=next((m.adopted for m in meta if m.adopted), None),
-                    documents=tuple(docs),
-                )
-            )
+        layout = self._snapshot.layout
+        resolutions = [
+            Resolution(info.reference, info.title, info.adopted, docs)
+            for info, docs in zip(layout.resolutions, layout.resolution_documents, strict=True)
+        ]
         return sorted(resolutions, key=lambda r: (r.adopted or dt.date.max, r.reference or ""))
 
     @property

@@ -72,7 +72,8 @@ def test_a_common_phrase_is_checked_only_among_the_best_passages(
     assert len(counted_checks) <= 8  # not the 36 passages holding the words
     assert [h.passage for h in answer.hits] == [h.passage for h in everything.hits[:3]]
     assert all(PHRASE in h.passage.text for h in answer.hits)
-    assert answer.total > 3  # More ▸ is still offered
+    # Not every candidate was checked: the count is a lower bound, so More ▸ stays offered.
+    assert not answer.total_complete and answer.total >= 3
 
 
 def test_the_count_is_marked_incomplete_when_not_every_candidate_was_checked(
