@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from bot.grouping import HitGroup, SharedWording, group_hits
 from bot.models import NO_MATCH, Document, Hit
 from bot.query import Query
-from bot.service import Answer, Resolution
+from bot.service import DEFAULT_TOP, Answer, Resolution
 from bot.tokens import tokenize, word_spans
 
 logger = logging.getLogger(__name__)
@@ -219,7 +219,9 @@ def answer_header(answer: Answer) -> str:
     last = answer.offset + len(answer.hits)
     shown = f"{first}" if first == last else f"{first}–{last}"
     noun = "Passage" if first == last else "Passages"
-    return f"<b>{noun} {shown} of {answer.total}</b> for “{echo(answer.query)}”"
+    # An incomplete count (a phrase with more candidates than were checked) is a floor.
+    total = f"{answer.total}" if answer.total_complete else f"at least {answer.total}"
+    return f"<b>{noun} {shown} of {total}</b> for “{echo(answer.query)}”"
 
 
 def searched(understood: Query | None) -> str:
@@ -326,7 +328,10 @@ def pack(blocks: Iterable[str], separator: str = "\n\n") -> list[str]:
 
 
 def has_more(answer: Answer) -> bool:
-    return answer.offset + len(answer.hits) < answer.total
+    """Whether a next page may exist: fewer shown than counted, or a full page from a
+    count that is only a lower bound."""
+    shown = answer.offset + len(answer.hits)
+    return shown < answer.total or (not answer.total_complete and len(answer.hits) >= DEFAULT_TOP)
 
 
 def no_match(question: str) -> str:

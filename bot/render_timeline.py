@@ -55,5 +55,10 @@ def render_timeline(timeline: Timeline) -> list[str]:
     header = f"<b>Timeline</b> of “{echo(timeline.topic)}”: {count} {noun}"
     if filters:
         header += f"\n{filters}"
+    if not timeline.complete:
+        header += (
+            "\n<i>Only the best-ranked passages holding the phrase were checked; other "
+            "resolutions may use it too. Add a word to narrow it.</i>"
+        )
     terms = frozenset(timeline.understood.search_tokens)
     return pack([header, *(render_timeline_entry(e, terms) for e in timeline.entries)])

@@ -6,6 +6,7 @@ what Telegram refuses, so these tests cannot pass on HTML that Telegram would re
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import sys
 from pathlib import Path
@@ -154,6 +155,15 @@ def test_no_hits_is_no_match_and_has_more_follows_the_total() -> None:
     assert "zebra <unicorn>" in plain(message)
     assert render.has_more(answer(["a b c d e"], total=5))
     assert not render.has_more(answer(["a b c d e"], total=1))
+
+
+def test_an_incomplete_count_is_at_least_and_keeps_more() -> None:
+    full_page = dataclasses.replace(answer(["One.", "Two.", "Three."], total=3), total_complete=False)
+    [message] = render.render_answer(full_page)
+    assert plain(message).startswith("Passages 1–3 of at least 3 for “the question”")
+    assert render.has_more(full_page)  # more may exist beyond the checked candidates
+    short_page = dataclasses.replace(answer(["One."], total=1), total_complete=False)
+    assert not render.has_more(short_page)  # the checked candidates ran out first
 
 
 def test_bold_marks_the_words_search_matched_as_written() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 import json
@@ -100,3 +101,13 @@ def test_shared_wording_is_shown_once_with_each_source(tmp_path: Path) -> None:
     assert text.count(RESOLUTION) == 1
     assert "paragraph 2, item 1 of a-text.md (text adopted, European Parliament)" in text
     assert "paragraph 1 of b-news.md (news report, Daily Example)" in text
+
+
+def test_an_incomplete_timeline_says_other_resolutions_may_use_the_phrase(service: Service) -> None:
+    from bot.render_timeline import render_timeline
+
+    timeline = service.timeline("political prisoners")
+    complete = "\n\n".join(render_timeline(timeline))
+    assert "Only the best-ranked passages" not in complete
+    partial = "\n\n".join(render_timeline(dataclasses.replace(timeline, complete=False)))
+    assert "Only the best-ranked passages holding the phrase were checked" in partial
