@@ -439,30 +439,35 @@ def _long_enough(text: str) -> bool:
     return len(_WORD_RE.findall(text)) >= MIN_PASSAGE_WORDS
 
 
-def _drop_conflicting_dates(documents: list[Document]) -> tuple[list[Document], list[Problem]]:
-    """Keep one adoption date per reference: a later file that contradicts it is skipped.
+def date_conflict(document: Document, others: Iterable[Document]) -> str | None:
+    """Why ``document`` cannot be served beside ``others``: another document gives the
+    same reference a different adoption date. None when nothing contradicts it.
 
     Two dates for one resolution mean one file is wrong and the files cannot say which;
     serving both would show a reader a date that may be false.
     """
-    first: dict[str, Document] = {}
+    ref, adopted = document.meta.reference, document.meta.adopted
+    if not (ref and adopted):
+        return None
+    for other in others:
+        theirs = other.meta.adopted
+        if other.name != document.name and other.meta.reference == ref and theirs and theirs != adopted:
+            return f"{ref} adopted {adopted.isoformat()} here but {theirs.isoformat()} in {other.name}"
+    return None
+
+
+def _drop_conflicting_dates(documents: list[Document]) -> tuple[list[Document], list[Problem]]:
+    """Keep one adoption date per reference: a later file that contradicts it is skipped."""
+    dated: dict[str, Document] = {}  # the first dated document of each reference
     kept: list[Document] = []
     problems: list[Problem] = []
     for doc in documents:
-        ref, adopted = doc.meta.reference, doc.meta.adopted
-        earlier = first.get(ref) if ref else None
-        if ref and adopted and earlier is not None and earlier.meta.adopted not in (None, adopted):
-            problems.append(
-                Problem(
-                    doc.name,
-                    None,
-                    f"{ref} adopted {adopted.isoformat()} here but "
-                    f"{earlier.meta.adopted.isoformat() if earlier.meta.adopted else '?'} in {earlier.name}; "
-                    "file skipped until the dates agree",
-                )
-            )
+        ref = doc.meta.reference
+        conflict = date_conflict(doc, [dated[ref]] if ref in dated else [])
+        if conflict:
+            problems.append(Problem(doc.name, None, f"{conflict}; file skipped until the dates agree"))
             continue
-        if ref and adopted and (earlier is None or earlier.meta.adopted is None):
-            first[ref] = doc
         kept.append(doc)
+        if ref and doc.meta.adopted and ref not in dated:
+            dated[ref] = doc
     return kept, problems

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, TypeVar, cast
 
 from bot import store
-from bot.corpus import Corpus, CorpusError, load_corpus, parse_document
+from bot.corpus import Corpus, CorpusError, date_conflict, load_corpus, parse_document
 from bot.index import Bm25Index
 from bot.index_store import cache_key, load_or_build
 from bot.models import Document, Hit, Passage, Problem
@@ -27,11 +27,21 @@ from bot.quote import QuoteResult, check_quote
 from bot.search import Layout, rank_passages
 from bot.stats import AnswerStats, StatsReport
 from bot.timeline import Timeline, build_timeline
-from bot.tokens import tokenize
+from bot.tokens import MAX_TEXT_CHARS, TextMessages, check_text, tokenize
 
 logger = logging.getLogger(__name__)
 
-MAX_QUESTION_CHARS = 4096
+MAX_QUESTION_CHARS = MAX_TEXT_CHARS
+_COMMON_ONLY = (
+    "That question has only common words. Add the words that matter, "
+    "for example: “political prisoners in Kazakhstan”."
+)
+_QUESTION_MESSAGES = TextMessages(
+    empty="Please type a question: the message is empty.",
+    too_long="That question is {length:,} characters long; please keep it under {limit:,}.",
+    no_words=_COMMON_ONLY,
+    common_words=_COMMON_ONLY,
+)
 DEFAULT_TOP = 3
 
 
@@ -53,6 +63,7 @@ class Snapshot:
     documents: dict[str, Document]
     built_at: float
     layout: Layout  # passage -> document -> resolution, for filters and the timeline
+    resolutions: tuple[Resolution, ...]  # oldest first, for /sources and its pages
 
     @classmethod
     def build(cls, corpus: Corpus) -> Snapshot:
@@ -66,7 +77,14 @@ class Snapshot:
         )
         documents = {d.name: d for d in corpus.documents}
         layout = Layout.build(passages, documents)
-        return cls(corpus, index, passages, documents, time.time(), layout)
+        resolutions = sorted(
+            (
+                Resolution(info.reference, info.title, info.adopted, docs)
+                for info, docs in zip(layout.resolutions, layout.resolution_documents, strict=True)
+            ),
+            key=lambda r: (r.adopted or dt.date.max, r.reference or ""),
+        )
+        return cls(corpus, index, passages, documents, time.time(), layout, tuple(resolutions))
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,12 +258,7 @@ class Service:
 
     def sources(self) -> list[Resolution]:
         """Every resolution in the corpus, oldest first, with the documents behind it."""
-        layout = self._snapshot.layout
-        resolutions = [
-            Resolution(info.reference, info.title, info.adopted, docs)
-            for info, docs in zip(layout.resolutions, layout.resolution_documents, strict=True)
-        ]
-        return sorted(resolutions, key=lambda r: (r.adopted or dt.date.max, r.reference or ""))
+        return list(self._snapshot.resolutions)
 
     @property
     def problems(self) -> tuple[Problem, ...]:
@@ -358,21 +371,9 @@ class Service:
         return ServiceStats(answers.uptime_s, len(snap.corpus.documents), len(snap.passages), answers)
 
     def _check_dates_agree(self, document: Document) -> None:
-        meta = document.meta
-        if not (meta.reference and meta.adopted):
-            return
-        for other in self._snapshot.corpus.documents:
-            if other.name == document.name or other.meta.reference != meta.reference:
-                continue
-            if other.meta.adopted and other.meta.adopted != meta.adopted:
-                raise CorpusError(
-                    Problem(
-                        document.name, None,
-                        f"{meta.reference} adopted {meta.adopted.isoformat()} here but "
-                        f"{other.meta.adopted.isoformat()} in {other.name}",
-                    )
-                )
-
+        conflict = date_conflict(document, self._snapshot.corpus.documents)
+        if conflict:
+            raise CorpusError(Problem(document.name, None, conflict))
 
 def understand(question: str) -> Query:
     """The question's filters and words, or BadQuestion with a message for the user."""
@@ -385,19 +386,5 @@ def understand(question: str) -> Query:
 
 def validate_question(question: str) -> list[str]:
     """Search tokens of a question, or BadQuestion with a message for the user."""
-    text = question.strip()
-    if not text:
-        raise BadQuestion("Please type a question: the message is empty.")
-    if len(text) > MAX_QUESTION_CHARS:
-        raise BadQuestion(
-            f"That question is {len(text):,} characters long; "
-            f"please keep it under {MAX_QUESTION_CHARS:,}."
-        )
-    tokens = tokenize(text)
-    if not tokens:
-        raise BadQuestion(
-            "That question has only common words. Add the words that matter, "
-            "for example: “political prisoners in Kazakhstan”."
-        )
+    _, tokens = check_text(question, _QUESTION_MESSAGES, BadQuestion)
     return tokens
-
