@@ -97,20 +97,28 @@ def default_corpus_dir() -> Path:
     return Settings().corpus_dir
 
 
+def _dump(data: object, out: TextIO) -> None:
+    json.dump(data, out, ensure_ascii=False, indent=2)
+    out.write("\n")
+
+
+def _refused(args: argparse.Namespace, out: TextIO, message: str, echo: dict[str, object]) -> int:
+    """A question, topic or quote the service refused: its message on stderr, or in the JSON."""
+    if args.json:
+        _dump({**echo, "error": message}, out)
+    else:
+        print(message, file=sys.stderr)
+    return EXIT_USAGE
+
+
 def cmd_ask(args: argparse.Namespace, out: TextIO) -> int:
     service = Service(args.corpus or default_corpus_dir())
     try:
         answer = service.ask(args.question, top=args.top)
     except BadQuestion as exc:
-        if args.json:
-            json.dump({"query": args.question, "error": str(exc), "hits": []}, out, ensure_ascii=False)
-            out.write("\n")
-        else:
-            print(str(exc), file=sys.stderr)
-        return EXIT_USAGE
+        return _refused(args, out, str(exc), {"query": args.question, "hits": []})
     if args.json:
-        json.dump(answer.as_json(), out, ensure_ascii=False, indent=2)
-        out.write("\n")
+        _dump(answer.as_json(), out)
     else:
         if answer.understood is not None and answer.understood.describe():
             print(f"Searched: {'; '.join(answer.understood.describe())}\n", file=out)
@@ -149,15 +157,9 @@ def cmd_timeline(args: argparse.Namespace, out: TextIO) -> int:
     try:
         timeline = service.timeline(args.topic)
     except BadQuestion as exc:
-        if args.json:
-            json.dump({"topic": args.topic, "error": str(exc), "entries": []}, out, ensure_ascii=False)
-            out.write("\n")
-        else:
-            print(str(exc), file=sys.stderr)
-        return EXIT_USAGE
+        return _refused(args, out, str(exc), {"topic": args.topic, "entries": []})
     if args.json:
-        json.dump(timeline.as_json(), out, ensure_ascii=False, indent=2)
-        out.write("\n")
+        _dump(timeline.as_json(), out)
     elif not timeline.found:
         print(NO_MATCH, file=out)
     else:
@@ -233,15 +235,9 @@ def cmd_quote(args: argparse.Namespace, out: TextIO) -> int:
     try:
         result = service.quote(args.text)
     except BadQuote as exc:
-        if args.json:
-            json.dump({"quote": args.text, "error": str(exc), "matches": []}, out, ensure_ascii=False)
-            out.write("\n")
-        else:
-            print(str(exc), file=sys.stderr)
-        return EXIT_USAGE
+        return _refused(args, out, str(exc), {"quote": args.text, "matches": []})
     if args.json:
-        json.dump(result.as_json(), out, ensure_ascii=False, indent=2)
-        out.write("\n")
+        _dump(result.as_json(), out)
     else:
         print(format_quote(result), file=out)
     return EXIT_OK if result.found else EXIT_NOT_FOUND

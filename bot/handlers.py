@@ -22,7 +22,7 @@ import logging
 from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from telegram import (
     CallbackQuery,
@@ -56,6 +56,8 @@ from bot.service import DEFAULT_TOP, Answer, BadQuestion, NeedsConfirmation, Rel
 from bot.store import StoreError, safe_name
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 Context = ContextTypes.DEFAULT_TYPE
 
@@ -219,30 +221,32 @@ class Handlers:
 
     async def check_quote(self, update: Update, context: Context, quote: str) -> None:
         """Whether ``quote`` stands in the corpus; checked off the event loop."""
-        message, chat = update.effective_message, update.effective_chat
-        if message is None or chat is None or not await self._allowed(update, message):
-            return
-        await context.bot.send_chat_action(chat.id, ChatAction.TYPING)
-        try:
-            result = await asyncio.to_thread(self.service.quote, quote)
-        except BadQuote as exc:
-            texts = [render.bad_question(str(exc))]
-        else:
-            texts = render_quote.render_quote(result)
-        await self._send(context, chat.id, texts, [], message)
+        await self._reply_with(update, context, self.service.quote, quote, render_quote.render_quote)
 
     async def show_timeline(self, update: Update, context: Context, topic: str) -> None:
         """What the Parliament said on ``topic``, oldest first; searched off the event loop."""
+        await self._reply_with(update, context, self.service.timeline, topic, render_timeline.render_timeline)
+
+    async def _reply_with(
+        self,
+        update: Update,
+        context: Context,
+        call: Callable[[str], T],
+        text: str,
+        show: Callable[[T], list[str]],
+    ) -> None:
+        """Rate-limit, run ``call(text)`` off the event loop, and reply with ``show`` of it;
+        a refusal (BadQuestion, BadQuote) is told in its own words."""
         message, chat = update.effective_message, update.effective_chat
         if message is None or chat is None or not await self._allowed(update, message):
             return
         await context.bot.send_chat_action(chat.id, ChatAction.TYPING)
         try:
-            timeline = await asyncio.to_thread(self.service.timeline, topic)
-        except BadQuestion as exc:
+            result = await asyncio.to_thread(call, text)
+        except (BadQuestion, BadQuote) as exc:
             texts = [render.bad_question(str(exc))]
         else:
-            texts = render_timeline.render_timeline(timeline)
+            texts = show(result)
         await self._send(context, chat.id, texts, [], message)
 
     # Buttons ---------------------------------------------------------------------
