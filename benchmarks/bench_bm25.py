@@ -330,6 +330,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--service-size", type=int, default=100_000, help="0 to skip the Service.ask run")
     parser.add_argument("--reload-size", type=int, default=1_000_000,
                         help="corpus for the reload and load measurements (must be in --sizes); 0 to skip")
+    parser.add_argument("--reload-ways", default="thread,child",
+                        help="reload measurements to run: thread (in-process), child (what the bot does)")
     args = parser.parse_args(argv)
     # load_or_build says how long the child build and the hand-over of the texts took.
     logging.basicConfig(level=logging.WARNING, format="  %(name)s: %(message)s")
@@ -377,7 +379,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         if base and base["queries"] < args.queries:
             print(f"(rank-bm25 timed on the first {base['queries']} queries only)")
         if size == args.reload_size:
+            ways = [w for w in args.reload_ways.split(",") if w]
             for aside, how in ((False, "built in a thread"), (True, "built in a forkserver child, then loaded")):
+                if ("child" if aside else "thread") not in ways:
+                    continue
                 stall = _reload_stall(_CORPUS, _QUERIES, aside)
                 print(f"reload ({how}) while answering: p99 {stall['reload_p99']:.2f} ms, "
                       f"p50 {stall['reload_p50']:.2f} ms, max {stall['reload_max']:.1f} ms over "
