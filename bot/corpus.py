@@ -73,6 +73,21 @@ _ADOPTED_ON_RE = re.compile(
 )
 
 
+# A necessary part of every wording read by _stated_reference_and_date: "adopted" in the
+# dateline and "adopted on", "resolution of" in a title, a reference on a reference line.
+# Same flags as those patterns, so case folding (even "ſ" for "s") agrees.
+_STATEMENT_HINT_RE = re.compile(r"adopted|resolution of|\d{4}/\d{4}\(", re.IGNORECASE)
+# The same hints, found fast (see _hint_positions): the words in lower-cased text, and
+# the part of a reference after its year (a line holding a reference holds this).
+_HINT_WORDS = ("adopted", "resolution of")
+_REFERENCE_HINT_RE = re.compile(r"/\d{4}\(")
+# The characters that a case-insensitive regex matches to a letter of _HINT_WORDS but
+# that str.lower() does not turn into it ("ſ" is an "s" to re, not to lower()).
+_FOLD_EXCEPTIONS = ("\u0130", "\u0131", "\u017f")
+# Line breaks of str.splitlines other than "\n" (looked for with ``in``: faster than a regex).
+_OTHER_BREAKS = ("\r", "\v", "\f", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029")
+
+
 class _FrontMatterLoader(yaml.SafeLoader):
     """SafeLoader that leaves dates as text, so DocumentMeta validates them with a clear error."""
 
@@ -295,8 +310,7 @@ def _stated_reference_and_date(body: str) -> tuple[set[str], set[dt.date]]:
     """References and adoption dates the text states as its own, in the explicit wordings only."""
     refs: set[str] = set()
     dates: set[dt.date] = set()
-    for raw in body.splitlines():
-        line = clean(raw)  # "**Procedure:** 2016/2607(RSP)" reads as "Procedure: ..."
+    for line in _hinted_lines(clean(body)):  # "**Procedure:** 2016/2607(RSP)" reads as "Procedure: ..."
         if match := _DATELINE_RE.match(line):
             refs.add(match.group(1))
             dates.update(_dates_in(match.group(2), at_start=True))
@@ -309,6 +323,50 @@ def _stated_reference_and_date(body: str) -> tuple[set[str], set[dt.date]]:
         for match in _ADOPTED_ON_RE.finditer(line):
             dates.update(_dates_in(match.group(1), at_start=True))
     return refs, dates
+
+
+def _hinted_lines(text: str) -> Iterable[str]:
+    r"""The lines of ``text`` (as ``str.splitlines`` cuts them) that may hold a stated reference or date.
+
+    Every wording _stated_reference_and_date looks for holds a _STATEMENT_HINT_RE match,
+    so the other lines, nearly all of a long text, are skipped without running four
+    regexes on each. Cleaning the whole text before cutting it gives the same non-empty
+    lines as cleaning each line: removing "**" joins no line, except that "\r**\n"
+    becomes one break, which drops an empty line only.
+    """
+    if any(c in text for c in _OTHER_BREAKS):
+        # A rare break character (\r, \x85, \u2028...): cut as splitlines does, line by line.
+        yield from (line for line in text.splitlines() if _STATEMENT_HINT_RE.search(line))
+        return
+    end = -1  # where the last line yielded ends: later hints before it are on that line
+    for at in _hint_positions(text):
+        if at < end:
+            continue
+        start = text.rfind("\n", 0, at) + 1
+        end = text.find("\n", at)
+        if end < 0:
+            end = len(text)
+        yield text[start:end]
+
+
+def _hint_positions(text: str) -> list[int]:
+    """Ascending positions in ``text`` that cover every _STATEMENT_HINT_RE match (maybe more).
+
+    A case-insensitive regex scans text about a hundred times slower than ``str.find``
+    in the lower-cased text, which finds the same words when lowering keeps every
+    character one character and the text has none of _FOLD_EXCEPTIONS.
+    """
+    low = text.lower()
+    if len(low) != len(text) or any(c in text for c in _FOLD_EXCEPTIONS):
+        return [m.start() for m in _STATEMENT_HINT_RE.finditer(text)]
+    found = [m.start() for m in _REFERENCE_HINT_RE.finditer(text)]
+    for word in _HINT_WORDS:
+        at = low.find(word)
+        while at >= 0:
+            found.append(at)
+            at = low.find(word, at + 1)
+    found.sort()
+    return found
 
 
 def _adoption_candidates(body: str) -> set[dt.date]:
@@ -368,9 +426,8 @@ def _is_heading(line: str) -> bool:
     stripped = line.strip()
     if stripped.startswith("#"):
         return True
-    words = _WORD_RE.findall(stripped)
     ends_sentence = stripped.rstrip("*_ ").endswith((".", "!", "?", ":", ";", '"', "\u201d", "\u2019", ")", "\u2026"))
-    return not ends_sentence and len(words) <= MAX_HEADING_WORDS
+    return not ends_sentence and not _has_words(stripped, MAX_HEADING_WORDS + 1)
 
 
 def clean(text: str) -> str:
@@ -436,7 +493,21 @@ def _list_items(
 
 
 def _long_enough(text: str) -> bool:
-    return len(_WORD_RE.findall(text)) >= MIN_PASSAGE_WORDS
+    return _has_words(text, MIN_PASSAGE_WORDS)
+
+
+def _has_words(text: str, count: int) -> bool:
+    """Whether ``text`` has at least ``count`` words (as _WORD_RE finds them).
+
+    Stops at the ``count``-th word: finding every word of every paragraph was most of
+    the time spent loading a large corpus.
+    """
+    found = 0
+    for _ in _WORD_RE.finditer(text):
+        found += 1
+        if found >= count:
+            return True
+    return False
 
 
 def date_conflict(document: Document, others: Iterable[Document]) -> str | None:
