@@ -5,10 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import re
+import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from bot import corpus
 from bot.cli import run_cli
 from bot.corpus import load_corpus, parse_document
 from bot.models import Kind
@@ -275,3 +280,58 @@ def test_missing_corpus_directory(tmp_path: Path) -> None:
     corpus = load_corpus(tmp_path / "nope")
     assert corpus.documents == ()
     assert "does not exist" in corpus.problems[0].message
+
+
+# The parser's fast paths against the straightforward code they replace.
+
+_FRAGMENTS = (
+    "European Parliament resolution of 14 March 2019 on x (2019/2610(RSP))", "RESOLUTION OF 1 May 2001",
+    "reſolution of 2 May 2002", "the text ADOPTED on 10 March 2016", "resolution was adopted on 3 June 2004",
+    "2016/2607(RSP) - 10/03/2016 - Text adopted by Parliament, single reading", "Procedure: 2016/2607(rsp)",
+    "**Procedure:** 2017/2001(RSP)", "Reference: 2018/2002(RSP).", "adop**ted on 4 July 2005", "İ", "ı",
+    "ſ", "\u0130resolution of 5 May 2005", " ", "\n", "\n\n", "\r", "\r\n", "**", "\u2028", "\x85", "\x0c",
+    "word", "Words, more words and other words here.", "- ", "1. ", "# ", ":", "’", "Section 2",
+)
+_texts = st.lists(st.sampled_from(_FRAGMENTS), max_size=30).map("".join)
+
+
+def _reference_stated(body: str) -> tuple[set[str], set[dt.date]]:
+    """corpus._stated_reference_and_date as first written: every line, every pattern."""
+    refs: set[str] = set()
+    dates: set[dt.date] = set()
+    for raw in body.splitlines():
+        line = corpus.clean(raw)
+        if match := corpus._DATELINE_RE.match(line):
+            refs.add(match.group(1))
+            dates.update(corpus._dates_in(match.group(2), at_start=True))
+        elif match := corpus._REFERENCE_LINE_RE.match(line):
+            refs.add(match.group(1))
+        elif match := corpus._TITLE_DATE_RE.match(line):
+            dates.update(corpus._dates_in(match.group(1), at_start=True))
+            if ref := corpus._TITLE_REFERENCE_RE.search(line):
+                refs.add(ref.group(1))
+        for match in corpus._ADOPTED_ON_RE.finditer(line):
+            dates.update(corpus._dates_in(match.group(1), at_start=True))
+    return refs, dates
+
+
+@settings(max_examples=400, deadline=None)
+@given(_texts)
+def test_stated_reference_and_date_reads_every_line(body: str) -> None:
+    assert corpus._stated_reference_and_date(body) == _reference_stated(body)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_texts, st.integers(min_value=1, max_value=25))
+def test_word_threshold_counts_as_findall(text: str, count: int) -> None:
+    assert corpus._has_words(text, count) == (len(corpus._WORD_RE.findall(text)) >= count)
+
+
+def test_fold_exceptions_are_every_character_re_folds_otherwise() -> None:
+    """_FOLD_EXCEPTIONS holds every character a case-insensitive regex reads as a hint letter
+    while str.lower() does not (the fast hint search in lower-cased text relies on it)."""
+    letters = sorted(set("".join(corpus._HINT_WORDS)) - {" "})
+    everything = "".join(chr(c) for c in range(sys.maxunicode + 1) if not 0xD800 <= c <= 0xDFFF)
+    pattern = re.compile(f"[{''.join(letters)}]", re.IGNORECASE)
+    folded = {m.group() for m in pattern.finditer(everything) if m.group().lower() not in letters}
+    assert folded == set(corpus._FOLD_EXCEPTIONS)
