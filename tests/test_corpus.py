@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from bot import corpus
@@ -335,3 +335,46 @@ def test_fold_exceptions_are_every_character_re_folds_otherwise() -> None:
     pattern = re.compile(f"[{''.join(letters)}]", re.IGNORECASE)
     folded = {m.group() for m in pattern.finditer(everything) if m.group().lower() not in letters}
     assert folded == set(corpus._FOLD_EXCEPTIONS)
+
+
+_CHARS = list("aZ09 :#-'\"[]{}!&*|>%@`,?.~/()_\t\u00a0\u2028é’")
+_VALUES = st.text(alphabet=st.sampled_from(_CHARS), min_size=0, max_size=12)
+_SCALARS = st.one_of(
+    _VALUES, st.sampled_from(["yes", "No", "null", "~", "1e3", "0x1F", "2016-03-10", ".inf", "12:30", "=", "<<"]),
+)
+_FRONT_LINES = st.lists(
+    st.tuples(st.sampled_from([*corpus.META_FIELDS, "extra", "Title"]), st.sampled_from([": ", ":  ", ":"]), _SCALARS),
+    max_size=6,
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_FRONT_LINES)
+@example([("title", ": ", "a: b")])
+@example([("title", ": ", "a #b")])
+@example([("source", ": ", "a:")])
+@example([("title", ": ", "- a")])
+@example([("title", ": ", "yes")])
+@example([("title", ": ", "T"), ("title", ": ", "U")])
+def test_simple_front_matter_reads_as_yaml(lines: list[tuple[str, str, str]]) -> None:
+    """Front matter read without the parser is what the parser reads; the rest is left to it."""
+    yaml_text = "".join(f"{key}{sep}{value}\n" for key, sep, value in lines)
+    simple = corpus._simple_front_matter(yaml_text)
+    if simple is None:
+        return
+    text = f"---\n{yaml_text}---\nSome body text long enough to be a passage here.\n"
+    loader = corpus._FrontMatterLoader(yaml_text)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node)
+    finally:
+        loader.dispose()
+    key_lines = {str(k.value): k.start_mark.line + 2 for k, _ in node.value}
+    assert simple == (data, key_lines)
+    assert corpus._split_front_matter("f.md", text)[:2] == simple
+
+
+def test_simple_front_matter_is_used_for_the_shipped_corpus() -> None:
+    for path in CORPUS.iterdir():
+        yaml_text = path.read_text(encoding="utf-8").split("---\n")[1]
+        assert corpus._simple_front_matter(yaml_text) is not None
