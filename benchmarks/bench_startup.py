@@ -156,6 +156,7 @@ def _measure(mode: str, directory: Path) -> dict[str, float]:
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="100000,1000000", help="passages, comma separated")
+    parser.add_argument("--modes", default=",".join(MODES), help=f"comma separated, of {', '.join(MODES)}")
     parser.add_argument("--repeat", type=int, default=1, help="runs of each warm measurement (median shown)")
     parser.add_argument("--child", nargs=2, metavar=("MODE", "DIR"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -166,7 +167,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     rows = []
     for size in (int(s) for s in args.sizes.split(",")):
         directory = corpus_dir(size)
-        for mode in MODES:
+        for mode in args.modes.split(","):
             runs = [_measure(mode, directory) for _ in range(1 if mode == "build_cold" else args.repeat)]
             seconds = statistics.median(r["seconds"] for r in runs)
             rss = max(r["rss_mb"] for r in runs)
