@@ -414,4 +414,4 @@ def test_a_tokenizer_that_cannot_go_to_a_child_is_used_here(tmp_path: Path, capl
 
 def test_the_default_child_time_limit_grows_with_the_corpus() -> None:
     assert index_store.child_timeout(1000) == 120
-    assert index_store.child_timeout(1_000_000) == 500
+    assert index_store.child_timeout(1_000_000) == 1000
