@@ -12,7 +12,8 @@ Buttons carry short callback data (at most 64 bytes):
 ``q:<id>`` asks a stored question (the examples of /start) in a new message;
 ``more:<id>:<offset>`` edits the message into the next page of that question's answer;
 ``src:<corpus>:<offset>`` edits /sources into its next page (``adm:page:…`` for
-/corpus), while the corpus it listed, named by its snapshot, is still the one served.
+/corpus), while the corpus it listed, named by its snapshot, is still the one served;
+``tl:<id>:<corpus>:<offset>`` does the same for /timeline, the topic stored under ``id``.
 """
 
 from __future__ import annotations
@@ -221,11 +222,28 @@ class Handlers:
 
     async def check_quote(self, update: Update, context: Context, quote: str) -> None:
         """Whether ``quote`` stands in the corpus; checked off the event loop."""
-        await self._reply_with(update, context, self.service.quote, quote, render_quote.render_quote)
+        await self._reply_with(
+            update, context, self.service.quote, quote, lambda result: (render_quote.render_quote(result), [])
+        )
 
     async def show_timeline(self, update: Update, context: Context, topic: str) -> None:
-        """What the Parliament said on ``topic``, oldest first; searched off the event loop."""
-        await self._reply_with(update, context, self.service.timeline, topic, render_timeline.render_timeline)
+        """The first page of what the Parliament said on ``topic``, oldest first, in one
+        message with More ▸ when the timeline goes on; searched off the event loop."""
+        stamp = corpus_stamp(self.service)  # before the search: a reload meanwhile expires the button
+
+        def first_page(text: str) -> render.Page:
+            # Searched and rendered off the event loop; the button is made back on it,
+            # where the query store lives.
+            page = render_timeline.render_timeline(
+                self.service.timeline(text, 0, render_timeline.TIMELINE_PAGE)
+            )
+            assert page is not None  # offset 0 is always a page
+            return page
+
+        await self._reply_with(
+            update, context, first_page, topic,
+            lambda page: ([page.text], self._timeline_buttons(None, topic, stamp, page)),
+        )
 
     async def _reply_with(
         self,
@@ -233,21 +251,23 @@ class Handlers:
         context: Context,
         call: Callable[[str], T],
         text: str,
-        show: Callable[[T], list[str]],
+        show: Callable[[T], tuple[list[str], list[list[render.Button]]]],
     ) -> None:
-        """Rate-limit, run ``call(text)`` off the event loop, and reply with ``show`` of it;
-        a refusal (BadQuestion, BadQuote) is told in its own words."""
+        """Rate-limit, run ``call(text)`` off the event loop, and reply with ``show`` of it
+        (the messages, and the buttons under the last); a refusal (BadQuestion, BadQuote)
+        is told in its own words."""
         message, chat = update.effective_message, update.effective_chat
         if message is None or chat is None or not await self._allowed(update, message):
             return
         await context.bot.send_chat_action(chat.id, ChatAction.TYPING)
+        rows: list[list[render.Button]] = []
         try:
             result = await asyncio.to_thread(call, text)
         except (BadQuestion, BadQuote) as exc:
             texts = [render.bad_question(str(exc))]
         else:
-            texts = show(result)
-        await self._send(context, chat.id, texts, [], message)
+            texts, rows = show(result)
+        await self._send(context, chat.id, texts, rows, message)
 
     # Buttons ---------------------------------------------------------------------
 
@@ -306,6 +326,34 @@ class Handlers:
             return
         await self.answer_callback(query)
         await edit_into(query, page.text, page_buttons("src", stamp, page))
+
+    async def timeline_page(self, update: Update, context: Context) -> None:
+        """More ▸ under /timeline: edit the message into the timeline's next page."""
+        query = update.callback_query
+        if query is None:
+            return
+        stamp = corpus_stamp(self.service)
+        parts = (query.data or "").split(":")
+        key = parts[1] if len(parts) == 4 else ""
+        topic = self.queries.get(key)
+        offset = page_request(query.data, f"tl:{key}", stamp)
+        if topic is None or offset is None or not isinstance(query.message, Message):
+            await self.answer_callback(query, render.expired_list("/timeline"))
+            return
+        if not await self._button_allowed(update, query):
+            return
+        try:
+            timeline = await asyncio.to_thread(
+                self.service.timeline, topic, offset, render_timeline.TIMELINE_PAGE
+            )
+        except BadQuestion:  # the topic was searchable when the first page was sent
+            timeline = None
+        page = None if timeline is None else render_timeline.render_timeline(timeline)
+        if page is None:
+            await self.answer_callback(query, render.expired_list("/timeline"))
+            return
+        await self.answer_callback(query)
+        await edit_into(query, page.text, self._timeline_buttons(key, topic, stamp, page))
 
     async def unknown_button(self, update: Update, context: Context) -> None:
         if update.callback_query:
@@ -413,6 +461,15 @@ class Handlers:
             return user
         chat = update.effective_chat
         return chat.id if chat is not None else 0
+
+    def _timeline_buttons(
+        self, key: str | None, topic: str, stamp: str, page: render.Page
+    ) -> list[list[render.Button]]:
+        """More ▸ under a timeline page that goes on; the topic is stored (under a new
+        ``key`` when None) only then, so a short timeline takes no room in the store."""
+        if page.next_offset is None:
+            return []
+        return page_buttons(f"tl:{key or self.queries.put(topic)}", stamp, page)
 
     def _more_buttons(
         self, question: str, answer: Answer, key: str | None = None
@@ -752,6 +809,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any], service: Se
             CallbackQueryHandler(h.example, pattern=r"^q:"),
             CallbackQueryHandler(h.more, pattern=r"^more:"),
             CallbackQueryHandler(h.sources_page, pattern=r"^src:"),
+            CallbackQueryHandler(h.timeline_page, pattern=r"^tl:"),
             CallbackQueryHandler(h.unknown_button),
             InlineQueryHandler(h.inline),
         ]

@@ -233,16 +233,20 @@ class Service:
         return Answer(question.strip(), hits, ranking.total, offset, query, ranking.complete)
 
     @_timed
-    def timeline(self, topic: str) -> Timeline:
+    def timeline(self, topic: str, offset: int = 0, limit: int | None = None) -> Timeline:
         """What the Parliament said on ``topic`` across its resolutions, oldest first.
 
-        One entry per resolution with its best passage; filters in ``topic`` apply.
-        Raises BadQuestion (a message for the user) for an empty or too vague topic.
+        One entry per resolution with its best passage; filters in ``topic`` apply. Only
+        the entries from ``offset`` on, at most ``limit`` (default: all), are built; the
+        timeline's ``count`` is the total. Raises BadQuestion (a message for the user)
+        for an empty or too vague topic.
         """
         query = understand(topic)
         snap = self._snapshot
         try:
-            return build_timeline(query, snap.index, snap.passages, snap.documents, snap.layout)
+            return build_timeline(
+                query, snap.index, snap.passages, snap.documents, snap.layout, offset, limit
+            )
         except QueryError as exc:
             raise BadQuestion(str(exc)) from None
 

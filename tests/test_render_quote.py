@@ -282,7 +282,9 @@ def test_timeline_shows_date_reference_best_passage_and_wording_note() -> None:
         ),
         parse_query("political <prisoners>"),
     )
-    [message] = render_timeline.render_timeline(timeline)
+    page = render_timeline.render_timeline(timeline)
+    assert page is not None and page.next_offset is None
+    message = page.text
     out = shown([message])
     assert out.startswith("Timeline of “political <prisoners>”: 2 resolutions, oldest first")
     first, second = out.split("\n\n")[1:]
@@ -300,7 +302,9 @@ def test_timeline_shows_date_reference_best_passage_and_wording_note() -> None:
 
 
 def test_empty_timeline_is_no_match_with_the_filters_searched() -> None:
-    [message] = render_timeline.render_timeline(Timeline("zebra year:2016", (), parse_query("zebra year:2016")))
+    page = render_timeline.render_timeline(Timeline("zebra year:2016", (), parse_query("zebra year:2016")))
+    assert page is not None and page.next_offset is None
+    message = page.text
     out = shown([message])
     assert out.startswith("No passage matches")
     assert out.endswith("Searched: adopted in 2016")

@@ -12,6 +12,7 @@ import pytest
 
 from bot.cli import run_cli
 from bot.grouping import group_hits
+from bot.render import Page
 from bot.service import BadQuestion, Service
 from tests.conftest import CORPUS
 
@@ -107,7 +108,12 @@ def test_an_incomplete_timeline_says_other_resolutions_may_use_the_phrase(servic
     from bot.render_timeline import render_timeline
 
     timeline = service.timeline("political prisoners")
-    complete = "\n\n".join(render_timeline(timeline))
+    complete = _text(render_timeline(timeline))
     assert "Only the best-ranked passages" not in complete
-    partial = "\n\n".join(render_timeline(dataclasses.replace(timeline, complete=False)))
+    partial = _text(render_timeline(dataclasses.replace(timeline, complete=False)))
     assert "Only the best-ranked passages holding the phrase were checked" in partial
+
+
+def _text(page: Page | None) -> str:
+    assert page is not None
+    return page.text
