@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 from bisect import bisect_right
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
@@ -24,7 +26,7 @@ import numpy.typing as npt
 
 from bot.index import Bm25Index
 from bot.models import Document, Hit, Passage
-from bot.tokens import MAX_TEXT_CHARS, TextMessages, check_text, fold_map, word_spans
+from bot.tokens import MAX_TEXT_CHARS, TOKEN_RE, TextMessages, check_text, fold_map
 
 logger = logging.getLogger(__name__)
 
@@ -188,6 +190,7 @@ class _Words:
     """Folded words of a text with their [start, end) offsets in the original text."""
 
     text: str
+    folded: str  # the text as tokens.fold_map folds it; folded_starts index into it
     words: tuple[str, ...]
     starts: tuple[int, ...]
     ends: tuple[int, ...]
@@ -196,12 +199,59 @@ class _Words:
     offsets: tuple[int, ...]  # index in ``joined`` of the separator before each word
 
 
+# Runs of ASCII characters: fold_map lower-cases them one for one.
+_ASCII_RUN = re.compile(r"[\x00-\x7f]+")
+
+
+def _fold_map(text: str) -> tuple[str, list[int], list[int]]:
+    """What ``tokens.fold_map`` gives, with its per-character Python loop run only off ASCII.
+
+    fold_map costs some 6 ms on a 4,000-character quote; an ASCII character folds to its
+    lower case, one for one (it is never a combining mark, so it always starts a
+    cluster), so ASCII runs are folded at C speed and only the other stretches go
+    through fold_map. A stretch starts at a cluster start (an ASCII base followed by
+    combining marks goes with them) and ends before an ASCII character, which starts
+    the next cluster, so fold_map of the stretch folds it as fold_map of the whole does.
+    """
+    if text.isascii():
+        return text.lower(), list(range(len(text))), list(range(1, len(text) + 1))
+    out: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    pos = 0  # everything before pos is folded
+    for run in _ASCII_RUN.finditer(text):
+        begin, end = run.span()
+        if end < len(text) and text[end] >= "\u0300" and unicodedata.combining(text[end]):
+            end -= 1  # the run's last character is the base of the marks that follow
+        if begin > pos:
+            _fold_stretch(text, pos, begin, out, starts, ends)
+        if end > begin:
+            out.append(text[begin:end].lower())
+            starts.extend(range(begin, end))
+            ends.extend(range(begin + 1, end + 1))
+        pos = max(pos, end)
+    if pos < len(text):
+        _fold_stretch(text, pos, len(text), out, starts, ends)
+    return "".join(out), starts, ends
+
+
+def _fold_stretch(
+    text: str, begin: int, end: int, out: list[str], starts: list[int], ends: list[int]
+) -> None:
+    folded, piece_starts, piece_ends = fold_map(text[begin:end])
+    out.append(folded)
+    starts.extend(s + begin for s in piece_starts)
+    ends.extend(e + begin for e in piece_ends)
+
+
 @lru_cache(maxsize=8192)
 def _words(text: str) -> _Words:
-    # bot.tokens' own words, so that a verbatim quote's tokens are always among its
-    # passage's tokens and the candidates from the index never miss it.
-    found = word_spans(text)
-    words = tuple(w.word for w in found)
+    # bot.tokens' own words (TOKEN_RE on the folded text, as tokens.word_spans finds
+    # them), so that a verbatim quote's tokens are always among its passage's tokens
+    # and the candidates from the index never miss it.
+    folded, fold_starts, fold_ends = _fold_map(text)
+    found = [(m.group(), m.start(), m.end()) for m in TOKEN_RE.finditer(folded)]
+    words = tuple(w for w, _, _ in found)
     offsets: list[int] = []
     pos = 0
     for word in words:
@@ -209,10 +259,11 @@ def _words(text: str) -> _Words:
         pos += len(word) + 1
     return _Words(
         text,
+        folded,
         words,
-        tuple(w.start for w in found),
-        tuple(w.end for w in found),
-        tuple(w.folded_start for w in found),
+        tuple(fold_starts[a] for _, a, _ in found),
+        tuple(fold_ends[b - 1] for _, _, b in found),
+        tuple(a for _, a, _ in found),
         _SEP + _SEP.join(words) + _SEP,
         tuple(offsets),
     )
@@ -241,7 +292,7 @@ def check_quote(
     """Check ``quote`` against one consistent snapshot (passages, documents, index)."""
     text, tokens = validate_quote(quote)
     q = _words(text)
-    segments = _segments(text, q)
+    segments = _segments(q)
     omissions = len(segments) > 1
     rare = _rarest(index, tokens)
 
@@ -264,10 +315,9 @@ def check_quote(
     return QuoteResult(text, Verdict.not_found, omissions, 0.0, ())
 
 
-def _segments(text: str, q: _Words) -> list[tuple[int, int]]:
+def _segments(q: _Words) -> list[tuple[int, int]]:
     """Word index ranges [i, j) of the quote's parts between marked cuts (empty parts dropped)."""
-    folded, _, _ = fold_map(text)
-    cuts = [m.start() for m in _CUT_RE.finditer(folded)]
+    cuts = [m.start() for m in _CUT_RE.finditer(q.folded)]
     bounds: list[tuple[int, int]] = []
     start = 0
     for cut in cuts:
@@ -393,17 +443,49 @@ def _closest(
     documents: Mapping[str, Document],
     index: Bm25Index,
 ) -> list[QuoteMatch]:
-    """The BM25 candidates aligned word by word with the quote, most similar first."""
+    """The BM25 candidates aligned word by word with the quote, most similar first.
+
+    Only candidates that may matter are aligned (the alignment of a long quote is the
+    cost of a check): one whose similarity cannot reach NEAR_THRESHOLD is still needed
+    if it may be the closest passage, so it is skipped only when its upper bound is
+    below both the threshold and a similarity already found. Candidates are aligned
+    highest bound first, so that the best is found early. The list holds every
+    candidate at or above the threshold and, below it, at least the most similar one,
+    which is all a verdict reads.
+    """
     ids, _, _ = index.top(rare, NEAR_CANDIDATES)
     cut_starts = {i for i, _ in segments[1:]}
+    quote_counts = Counter(q.words)
+    bounded = sorted(
+        ((_similarity_bound(q, quote_counts, passages[pid]), pid) for pid in ids.tolist()),
+        key=lambda item: -item[0],
+    )
+    best = 0.0
     aligned: list[tuple[float, int, QuoteMatch]] = []
-    for pid in ids.tolist():
+    for bound, pid in bounded:
+        if bound < NEAR_THRESHOLD and bound < best:
+            continue  # neither near nor the closest: its alignment would change nothing
         passage = passages[pid]
         match = _align(q, cut_starts, passage, documents[passage.document])
         if match is not None:
             aligned.append((match.similarity, pid, match))
+            best = max(best, match.similarity)
     aligned.sort(key=lambda item: (-item[0], not item[2].document.is_resolution_text, item[1]))
     return [m for _, _, m in aligned]
+
+
+def _similarity_bound(q: _Words, quote_counts: Counter[str], passage: Passage) -> float:
+    """An upper bound of the similarity ``_align`` gives this passage, from word counts.
+
+    The similarity is 2 * same / (len(quote) + width - cut), where ``same`` words are
+    matched one to one in order and the window of ``width`` passage words holds the
+    ``same`` and ``cut`` words apart: the denominator is at least len(quote) + same.
+    ``same`` is at most the words quote and passage share, counted with multiplicity,
+    and 2x / (n + x) grows with x.
+    """
+    p = _words(passage.searchable)
+    shared = sum((Counter(p.words) & quote_counts).values())
+    return 2 * shared / (len(q.words) + shared)
 
 
 def _align(q: _Words, cut_starts: set[int], passage: Passage, document: Document) -> QuoteMatch | None:
@@ -428,7 +510,10 @@ def _align(q: _Words, cut_starts: set[int], passage: Passage, document: Document
     _, lo, hi = best
     if hi <= _lead_word_count(passage, p):
         return None  # wholly in the lead-in sentence, a passage of its own
-    window = SequenceMatcher(None, q.words, p.words[lo:hi], autojunk=False)
+    # A window of the whole passage is the sequence already aligned: same opcodes,
+    # without aligning it again.
+    whole = lo == 0 and hi == len(p.words)
+    window = matcher if whole else SequenceMatcher(None, q.words, p.words[lo:hi], autojunk=False)
     shift = len(passage.lead) + 1 if passage.lead else 0
     diff: list[DiffOp] = []
     same = cut = 0
