@@ -117,3 +117,86 @@ def test_an_incomplete_timeline_says_other_resolutions_may_use_the_phrase(servic
 def _text(page: Page | None) -> str:
     assert page is not None
     return page.text
+
+
+# Pages -------------------------------------------------------------------------------
+
+
+OTHER = (
+    "The fisheries budget of the coastal regions grows again this year, as the Commission asked.\n\n"
+    "Railway safety needs more inspectors at every border crossing and in every depot.\n\n"
+    "Farmers in the southern regions receive drought aid for the third season in a row.\n\n"
+    "Vaccines reach rural clinics faster when the roads to them are kept open in winter.\n"
+)
+
+
+def _many(directory: Path, count: int) -> Path:
+    """``count`` resolutions on press freedom, one a year from 1990, written newest first,
+    plus one whose adoption date is unknown; each also speaks of other things, so that
+    the topic is not in nearly every passage."""
+    for n in reversed(range(count)):
+        (directory / f"r{n:02d}.md").write_text(
+            f"---\ntitle: Resolution number {n} of the Parliament\nreference: {1990 + n}/{n + 2000}(RSP)\n"
+            f"adopted: {1990 + n}-06-01\nkind: text_adopted\nsource: European Parliament\n---\n"
+            f"Parliament defends press freedom and journalists, resolution {n}.\n\n{OTHER}",
+            encoding="utf-8",
+        )
+    (directory / "undated.md").write_text(
+        "---\ntitle: An undated resolution\nkind: text_adopted\n---\n"
+        f"Parliament defends press freedom and journalists, undated.\n\n{OTHER}",
+        encoding="utf-8",
+    )
+    return directory
+
+
+def test_timeline_pages_are_slices_of_the_whole_with_the_total(tmp_path: Path) -> None:
+    service = Service(_many(tmp_path, 24))
+    whole = service.timeline("press freedom")
+    assert whole.count == 25 and len(whole.entries) == 25
+    assert whole.entries[0].adopted == dt.date(1990, 6, 1) and whole.entries[-1].adopted is None
+    pages = [service.timeline("press freedom", offset, 10) for offset in (0, 10, 20)]
+    assert [len(p.entries) for p in pages] == [10, 10, 5]
+    assert all(p.count == 25 for p in pages)
+    assert [e for p in pages for e in p.entries] == list(whole.entries)
+    past = service.timeline("press freedom", 25, 10)
+    assert past.entries == () and past.count == 25 and past.found
+    assert not service.timeline("cryptocurrency", 0, 10).found
+    assert whole.as_json()["entries"] == [e.as_json() for e in whole.entries]
+
+
+def test_a_timeline_page_says_which_resolutions_of_how_many(tmp_path: Path) -> None:
+    from bot.render_timeline import render_timeline
+
+    service = Service(_many(tmp_path, 24))
+    first = render_timeline(service.timeline("press freedom", 0, 10))
+    assert first is not None and first.next_offset == 10
+    assert first.text.startswith("<b>Timeline</b> of “press freedom”: 1–10 of 25 resolutions, oldest first\n\n")
+    assert first.text.index("<b>1990-06-01</b>") < first.text.index("<b>1999-06-01</b>")
+    last = render_timeline(service.timeline("press freedom", 20, 10))
+    assert last is not None and last.next_offset is None
+    assert "21–25 of 25 resolutions" in last.text
+    assert last.text.rstrip().endswith("paragraph 1 of undated.md — text adopted, source unknown")
+    assert "<b>adoption date unknown</b> · reference unknown" in last.text
+    single = render_timeline(service.timeline("press freedom", 24, 10))
+    assert single is not None and "25 of 25 resolutions" in single.text
+    assert render_timeline(service.timeline("press freedom", 25, 10)) is None  # past the end
+    whole = render_timeline(service.timeline("press freedom year:1990"))
+    assert whole is not None and whole.next_offset is None
+    assert "“press freedom year:1990”: 1 resolution\n" in whole.text
+
+
+def test_a_page_that_does_not_fit_one_message_stops_early_and_goes_on_from_there(tmp_path: Path) -> None:
+    from bot.render import MAX_MESSAGE, visible_length
+    from bot.render_timeline import render_timeline
+
+    for n in range(12):
+        (tmp_path / f"r{n:02d}.md").write_text(
+            f"---\ntitle: {'A very long title ' * 27}\nreference: {2000 + n}/{n + 1000}(RSP)\n"
+            f"adopted: {2000 + n}-01-01\n---\n"
+            f"Parliament defends press freedom. {'More words about the matter. ' * 20}\n\n{OTHER}",
+            encoding="utf-8",
+        )
+    page = render_timeline(Service(tmp_path).timeline("press freedom", 0, 10))
+    assert page is not None and page.next_offset is not None and page.next_offset < 10
+    assert visible_length(page.text) <= MAX_MESSAGE
+    assert f"1–{page.next_offset} of 12 resolutions" in page.text
