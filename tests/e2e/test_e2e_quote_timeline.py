@@ -6,6 +6,7 @@ malformed HTML and over-long messages: each test also proves the output is accep
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 from pathlib import Path
 from typing import Any
@@ -303,3 +304,93 @@ async def test_timeline_bad_topics_filters_and_groups(
     assert filtered.startswith("Timeline of “political prisoners year:2019”: 1 resolution")
     assert "Searched: adopted in 2019" in filtered
     assert "2019-03-14 · 2019/2610(RSP)" in filtered and "2016/2607" not in filtered
+
+
+# A long timeline, one page at a time -------------------------------------------------
+
+OTHER_MATTERS = (
+    "The fisheries budget of the coastal regions grows again this year, as the Commission asked.\n\n"
+    "Railway safety needs more inspectors at every border crossing and in every depot.\n\n"
+    "Farmers in the southern regions receive drought aid for the third season in a row.\n"
+)
+
+
+def press_freedom_corpus(directory: Path, count: int = 30) -> Path:
+    """``count`` resolutions on press freedom, one a year from 1990, written in no
+    particular order; each also speaks of other matters, so the topic is not everywhere."""
+    for n in sorted(range(count), key=lambda n: (n * 7) % count):
+        (directory / f"r{(n * 7) % count:02d}.md").write_text(
+            f"---\ntitle: European Parliament resolution number {n}\n"
+            f"reference: {1990 + n}/{n + 2000}(RSP)\nadopted: {1990 + n}-06-01\n"
+            "kind: text_adopted\nsource: European Parliament\n---\n"
+            f"Parliament defends press freedom and the journalists held in year {1990 + n}.\n\n"
+            f"{OTHER_MATTERS}",
+            encoding="utf-8",
+        )
+    return directory
+
+
+def years(text: str) -> list[int]:
+    """The adoption years of the entries shown, in the order shown."""
+    return [int(line[:4]) for line in text.splitlines() if line[:4].isdigit() and line[4:5] == "-"]
+
+
+async def test_a_long_timeline_is_one_message_paged_with_more(
+    telegram: FakeTelegram, start_bot: Any, ana: dict[str, Any], ana_chat: dict[str, Any],
+    tmp_path: Path,
+) -> None:
+    bot = await start_bot(corpus_dir=press_freedom_corpus(tmp_path))
+    telegram.send_text(ana_chat, ana, "/timeline press freedom")
+    [message] = await replies(telegram, ana_chat["id"], 1)
+    assert message["text"].startswith("Timeline of “press freedom”: 1–10 of 30 resolutions, oldest first\n")
+    assert years(message["text"]) == list(range(1990, 2000))
+    seen = [message["text"]]
+    while "reply_markup" in message:  # More ▸ edits the message into the next page
+        [[more]] = message["reply_markup"]["inline_keyboard"]
+        assert more["text"] == "More ▸" and len(more["callback_data"].encode()) <= 64
+        message = await telegram.edited(message, telegram.press(message, ana, more["callback_data"]))
+        seen.append(message["text"])
+    assert [s.split("\n")[0] for s in seen] == [
+        f"Timeline of “press freedom”: {first}–{first + 9} of 30 resolutions, oldest first"
+        for first in (1, 11, 21)
+    ]
+    assert [y for s in seen for y in years(s)] == list(range(1990, 2020))
+    # One message, edited page by page; the last page has no button.
+    assert len(telegram.calls_to("sendMessage")) == 1
+    assert len(telegram.calls_to("editMessageText")) == 2
+
+    # A button from before a reload names another corpus: it has expired, and says so.
+    telegram.send_text(ana_chat, ana, "/timeline press freedom")
+    _, fresh = await replies(telegram, ana_chat["id"], 2)
+    (tmp_path / "r00.md").unlink()
+    await asyncio.to_thread(bot.service.reload)
+    [[more]] = fresh["reply_markup"]["inline_keyboard"]
+    query_id = telegram.press(fresh, ana, more["callback_data"])
+    answer = await telegram.wait_for(lambda: telegram.callback_queries[query_id])
+    assert answer["text"] == "This list has changed or expired. Send /timeline again."
+    assert telegram.bot_messages_in(ana_chat["id"])[1]["text"] == fresh["text"]  # unchanged
+    stale = telegram.press_stale(fresh, ana, "tl:nosuchid:1:10")
+    assert (await telegram.wait_for(lambda: telegram.callback_queries[stale]))["text"] == (
+        "This list has changed or expired. Send /timeline again."
+    )
+    # After the reload, a new /timeline counts what is served now.
+    telegram.send_text(ana_chat, ana, "/timeline press freedom")
+    *_, after = await replies(telegram, ana_chat["id"], 3)
+    assert after["text"].startswith("Timeline of “press freedom”: 1–10 of 29 resolutions")
+
+
+async def test_timeline_pages_count_against_the_per_user_limit(
+    telegram: FakeTelegram, start_bot: Any, ana: dict[str, Any], ana_chat: dict[str, Any],
+    tmp_path: Path,
+) -> None:
+    await start_bot(corpus_dir=press_freedom_corpus(tmp_path), questions_per_minute=2)
+    telegram.send_text(ana_chat, ana, "/timeline press freedom")
+    [message] = await replies(telegram, ana_chat["id"], 1)
+    [[more]] = message["reply_markup"]["inline_keyboard"]
+    message = await telegram.edited(message, telegram.press(message, ana, more["callback_data"]))
+    assert message["text"].startswith("Timeline of “press freedom”: 11–20 of 30")
+    [[more]] = message["reply_markup"]["inline_keyboard"]
+    query_id = telegram.press(message, ana, more["callback_data"])
+    answer = await telegram.wait_for(lambda: telegram.callback_queries[query_id])
+    assert answer["text"].startswith("You are asking quickly. Please wait")
+    assert telegram.bot_messages_in(ana_chat["id"])[0]["text"] == message["text"]  # not edited
