@@ -13,9 +13,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.cli import run_cli
+from bot.models import Document, DocumentMeta, Kind, Passage, Position
 from bot.quote import MAX_MATCHES, MAX_QUOTE_CHARS, BadQuote, QuoteResult, Verdict, quoted_text
 from bot.service import Service
-from bot.tokens import words
+from bot.tokens import fold_map, word_spans, words
 from tests.conftest import CORPUS
 
 TCA = "2019-2610-kazakhstan-human-rights-tca.txt"
@@ -270,6 +271,85 @@ def test_any_run_of_words_from_a_passage_is_verbatim_there(service: Service, dat
         m.passage == passage and m.passage.text[m.span[0] : m.span[1]] == quote for m in result.matches
     )
     _spans_hold_the_words(result)
+
+
+# Fast paths give what the plain computation gives ------------------------------------
+
+# Few distinct words, so that random quotes and passages share many, in and out of order;
+# with typographic, accented and combining characters, and ASCII before combining marks.
+_WORDS = st.sampled_from(
+    ["the", "of", "rights", "press", "Kazakh", "l\u2019État", "cafe\u0301", "Straße", "ﬁnancial", "2019", "…"]
+)
+_TEXTS = st.lists(_WORDS, min_size=1, max_size=40).map(" ".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(alphabet=st.characters(codec="utf-8"), max_size=60) | _TEXTS)
+def test_fast_fold_map_is_tokens_fold_map(text: str) -> None:
+    # The quote check folds ASCII runs at C speed; every offset must stay what
+    # tokens.fold_map (and so word_spans) gives, or spans would point at the wrong words.
+    from bot.quote import _fold_map, _words
+
+    assert _fold_map(text) == fold_map(text)
+    found = word_spans(text)
+    q = _words(text)
+    assert list(q.words) == [w.word for w in found]
+    assert list(q.starts) == [w.start for w in found]
+    assert list(q.ends) == [w.end for w in found]
+    assert list(q.folded_starts) == [w.folded_start for w in found]
+
+
+def _passage(n: int, text: str, lead: str | None = None) -> Passage:
+    return Passage(f"doc-{n}.txt", Position(n + 1, None, n + 1), text, lead)
+
+
+@settings(max_examples=300, deadline=None)
+@given(quote=_TEXTS, text=_TEXTS, lead=st.none() | _TEXTS)
+def test_similarity_bound_is_never_below_the_alignment(quote: str, text: str, lead: str | None) -> None:
+    from collections import Counter
+
+    from bot.quote import _align, _segments, _similarity_bound, _words
+
+    q = _words(quote)
+    passage = _passage(0, text, lead)
+    document = Document(passage.document, DocumentMeta(kind=Kind.text_adopted), {}, (passage,), "")
+    match = _align(q, {i for i, _ in _segments(q)[1:]}, passage, document)
+    if match is not None:
+        assert match.similarity <= _similarity_bound(q, Counter(q.words), passage)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    quote=_TEXTS,
+    texts=st.lists(_TEXTS, min_size=1, max_size=15),
+    kinds=st.lists(st.booleans(), min_size=15, max_size=15),
+)
+def test_skipping_candidates_by_their_bound_changes_no_verdict(
+    quote: str, texts: list[str], kinds: list[bool]
+) -> None:
+    # The pre-filter against the plain computation, which aligns every candidate: the
+    # same verdict, similarity, matches and diffs (a skipped candidate could neither be
+    # near nor the closest passage).
+    from unittest import mock
+
+    from bot.index import Bm25Index
+    from bot.quote import check_quote
+    from bot.tokens import tokenize
+
+    passages = [_passage(n, text) for n, text in enumerate(texts)]
+    documents = {
+        p.document: Document(p.document, DocumentMeta(kind=Kind.text_adopted if own else Kind.news_report),
+                             {}, (p,), "")
+        for p, own in zip(passages, kinds, strict=False)
+    }
+    index = Bm25Index.build([tokenize(p.searchable) for p in passages])
+    try:
+        pruned = check_quote(quote, passages, documents, index)
+    except BadQuote:
+        return  # only common words: nothing is aligned
+    with mock.patch("bot.quote._similarity_bound", return_value=1.0):
+        everything = check_quote(quote, passages, documents, index)
+    assert pruned.as_json() == everything.as_json()
 
 
 # Tiny corpora --------------------------------------------------------------------------
