@@ -34,9 +34,12 @@ MAX_QUOTE_CHARS = MAX_TEXT_CHARS
 # "Most words in order": a journalist's slip of a word or two in a sentence stays near.
 NEAR_THRESHOLD = 0.8
 MAX_MATCHES = 10
-# Verbatim candidates hold every token of the quote; verifying more than this many is
-# wasted work once MAX_MATCHES are listed, and bounds the time of a one-word quote.
-MAX_VERIFIED = 200
+# Verbatim candidates hold every token of the quote; reading more than this many is
+# wasted work once MAX_MATCHES are listed, and bounds the time of a quote of frequent
+# words. Each candidate is first screened at C speed (some 10 us for an ASCII passage),
+# so the bound is set high: a quote standing word for word in a late candidate must
+# not be reported as a near miss only because the check stopped before it.
+MAX_VERIFIED = 2000
 # Candidates for a near miss: the BM25 best passages for the quote's rarest tokens.
 NEAR_CANDIDATES = 12
 RAREST_TOKENS = 12
@@ -369,10 +372,29 @@ def _verbatim(
         if len(matches) >= MAX_MATCHES or checked >= MAX_VERIFIED:
             return matches, True, checked < len(first)
         passage = passages[pid]
+        if not _may_hold(needles, passage.searchable):
+            continue
         found = _find_in_order(needles, passage)
         if found is not None:
             matches.append(_match(passage, documents[passage.document], found, 1.0, ()))
     return matches, False, False
+
+
+def _may_hold(needles: list[str], text: str) -> bool:
+    """Whether the needles stand in order among the words of ``text``, lead included.
+
+    The first, leftmost search of ``_find_in_order``, so False means it finds nothing.
+    An ASCII text is folded by lower-casing it (see ``_fold_map``), so its words are
+    found at C speed without building (and caching) a ``_Words`` for every candidate.
+    """
+    joined = _SEP + _SEP.join(TOKEN_RE.findall(text.lower())) + _SEP if text.isascii() else _words(text).joined
+    pos = 0
+    for needle in needles:
+        at = joined.find(needle, pos)
+        if at < 0:
+            return False
+        pos = at + len(needle) - 1  # the separator after the needle starts the next search
+    return True
 
 
 def _find_in_order(needles: list[str], passage: Passage) -> list[tuple[int, int]] | None:

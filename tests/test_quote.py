@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from bot.cli import run_cli
@@ -350,6 +350,41 @@ def test_skipping_candidates_by_their_bound_changes_no_verdict(
     with mock.patch("bot.quote._similarity_bound", return_value=1.0):
         everything = check_quote(quote, passages, documents, index)
     assert pruned.as_json() == everything.as_json()
+
+
+@settings(max_examples=300, deadline=None)
+@given(quote=_TEXTS, text=_TEXTS, lead=st.none() | _TEXTS)
+def test_screening_never_drops_a_passage_that_holds_the_quote(quote: str, text: str, lead: str | None) -> None:
+    # Verbatim candidates are screened at C speed before being read word by word: the
+    # screen may let through a passage that does not hold the words, never the reverse.
+    from bot.quote import _SEP, _find_in_order, _may_hold, _segments, _words
+
+    q = _words(quote)
+    needles = [_SEP + _SEP.join(q.words[i:j]) + _SEP for i, j in _segments(q)]
+    assume(needles)  # a quote without words never gets this far (validate_quote)
+    passage = _passage(0, text, lead)
+    if _find_in_order(needles, passage) is not None:
+        assert _may_hold(needles, passage.searchable)
+
+
+def test_words_in_a_late_candidate_are_verbatim_not_near() -> None:
+    # Hundreds of passages hold every word of the quote, out of order; the one holding
+    # them in order comes last. Stopping before it would call the quote a near miss.
+    from bot.index import Bm25Index
+    from bot.quote import check_quote
+    from bot.tokens import tokenize
+
+    decoy = "Prisoners political release immediately, the delegation said on day {}."
+    passages = [_passage(n, decoy.format(n)) for n in range(300)]
+    passages.append(_passage(300, "The delegation asked to release political prisoners immediately."))
+    documents = {
+        p.document: Document(p.document, DocumentMeta(kind=Kind.news_report), {}, (p,), "") for p in passages
+    }
+    index = Bm25Index.build([tokenize(p.searchable) for p in passages])
+    result = check_quote("release political prisoners immediately", passages, documents, index)
+    assert result.verdict is Verdict.verbatim and not result.more
+    assert [m.passage for m in result.matches] == [passages[300]]
+    assert result.in_resolution_text is False  # every candidate was read
 
 
 # Tiny corpora --------------------------------------------------------------------------
