@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -78,11 +79,12 @@ class Timeline:
         return {"topic": self.topic, "entries": [e.as_json() for e in self.entries], "complete": self.complete}
 
 
-# Chronological rank of every resolution, per layout (one per snapshot). Keyed by id()
-# since a Layout holds arrays and cannot be hashed; the layout itself is kept with its
-# ranks so that its id is not reused while the entry lives. Two entries: the snapshot
-# being served and the one a reload is swapping in.
-_RANKS: dict[int, tuple[Layout, npt.NDArray[np.int64]]] = {}
+# Chronological rank of every resolution, per layout (one per snapshot). A Layout holds
+# arrays and cannot be hashed nor weakly referenced, so the entry is keyed by the id of
+# its resolution_of_doc array and holds only a weak reference to that array: a reload's
+# old snapshot is never kept alive by this cache. Two entries: the snapshot being
+# served and the one a reload is swapping in.
+_RANKS: dict[int, tuple[weakref.ref[npt.NDArray[np.int64]], npt.NDArray[np.int64]]] = {}
 _RANKS_LOCK = threading.Lock()
 _RANKS_KEPT = 2
 
@@ -90,9 +92,10 @@ _RANKS_KEPT = 2
 def chronological_ranks(layout: Layout) -> npt.NDArray[np.int64]:
     """Each resolution's place on a timeline: by adoption date (unknown last), then
     reference, then corpus order. Computed once per layout, then reused by every page."""
+    marker = layout.resolution_of_doc
     with _RANKS_LOCK:
-        cached = _RANKS.get(id(layout))
-        if cached is not None and cached[0] is layout:
+        cached = _RANKS.get(id(marker))
+        if cached is not None and cached[0]() is marker:
             return cached[1]
     infos = layout.resolutions
     order = sorted(
@@ -102,7 +105,7 @@ def chronological_ranks(layout: Layout) -> npt.NDArray[np.int64]:
     ranks = np.empty(len(infos), dtype=np.int64)
     ranks[np.asarray(order, dtype=np.int64)] = np.arange(len(infos), dtype=np.int64)
     with _RANKS_LOCK:
-        _RANKS[id(layout)] = (layout, ranks)
+        _RANKS[id(marker)] = (weakref.ref(marker), ranks)
         while len(_RANKS) > _RANKS_KEPT:
             del _RANKS[next(iter(_RANKS))]  # the oldest: dicts keep insertion order
     return ranks

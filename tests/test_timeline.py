@@ -200,3 +200,16 @@ def test_a_page_that_does_not_fit_one_message_stops_early_and_goes_on_from_there
     assert page is not None and page.next_offset is not None and page.next_offset < 10
     assert visible_length(page.text) <= MAX_MESSAGE
     assert f"1–{page.next_offset} of 12 resolutions" in page.text
+
+
+def test_a_reload_orders_the_timeline_by_the_new_dates(tmp_path: Path) -> None:
+    service = Service(_many(tmp_path, 3))
+    assert [e.reference for e in service.timeline("press freedom", 0, 2).entries] == [
+        "1990/2000(RSP)", "1991/2001(RSP)",
+    ]
+    oldest = tmp_path / "r00.md"
+    oldest.write_text(oldest.read_text(encoding="utf-8").replace("1990-06-01", "2030-06-01"), encoding="utf-8")
+    service.reload()
+    page = service.timeline("press freedom", 0, 3)
+    assert [e.reference for e in page.entries] == ["1991/2001(RSP)", "1992/2002(RSP)", "1990/2000(RSP)"]
+    assert page.count == 4  # the undated one is on the next page
