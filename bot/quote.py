@@ -304,18 +304,24 @@ def check_quote(
         ordered = sorted(verbatim, key=lambda m: not m.document.is_resolution_text)
         return QuoteResult(text, Verdict.verbatim, omissions, 1.0, tuple(ordered), more, unchecked)
 
+    # When the verbatim check stopped at its bound, candidates of a resolution's own
+    # text may hold the words unread: the answer must not say "only in a report" then.
     near = _closest(q, segments, rare[:RAREST_TOKENS], passages, documents, index)
     if near and near[0].similarity >= NEAR_THRESHOLD:
         listed = tuple(m for m in near if m.similarity >= NEAR_THRESHOLD)[:MAX_MATCHES]
-        return QuoteResult(text, Verdict.near, omissions, listed[0].similarity, listed)
+        return QuoteResult(
+            text, Verdict.near, omissions, listed[0].similarity, listed, resolution_text_unchecked=unchecked
+        )
     if near:
         # Shown as the closest passage, not as a match: no diff to suggest it nearly is one.
         best = near[0]
         closest = QuoteMatch(
             best.passage, best.document, best.span, best.segments, best.lead_span, best.similarity
         )
-        return QuoteResult(text, Verdict.not_found, omissions, best.similarity, (closest,))
-    return QuoteResult(text, Verdict.not_found, omissions, 0.0, ())
+        return QuoteResult(
+            text, Verdict.not_found, omissions, best.similarity, (closest,), resolution_text_unchecked=unchecked
+        )
+    return QuoteResult(text, Verdict.not_found, omissions, 0.0, (), resolution_text_unchecked=unchecked)
 
 
 def _segments(q: _Words) -> list[tuple[int, int]]:

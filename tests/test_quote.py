@@ -387,6 +387,30 @@ def test_words_in_a_late_candidate_are_verbatim_not_near() -> None:
     assert result.in_resolution_text is False  # every candidate was read
 
 
+def test_a_check_stopped_at_its_bound_never_says_only_in_a_report() -> None:
+    # Passages of resolution text hold the quote's words out of order, more than the
+    # check reads; whatever the verdict, "only in a report" would be an unproven claim.
+    from unittest import mock
+
+    from bot.index import Bm25Index
+    from bot.quote import check_quote
+    from bot.tokens import tokenize
+
+    decoy = "Prisoners political release immediately, the delegation said on day {}."
+    passages = [_passage(n, decoy.format(n)) for n in range(20)]
+    passages.append(_passage(20, "The delegation asked to release political prisoners immediately."))
+    documents = {
+        p.document: Document(p.document, DocumentMeta(kind=Kind.text_adopted if p is not passages[20]
+                                                      else Kind.news_report), {}, (p,), "")
+        for p in passages
+    }
+    index = Bm25Index.build([tokenize(p.searchable) for p in passages])
+    with mock.patch("bot.quote.MAX_VERIFIED", 5):
+        result = check_quote("release political prisoners immediately", passages, documents, index)
+    assert result.verdict is not Verdict.verbatim
+    assert result.in_resolution_text is None
+
+
 # Tiny corpora --------------------------------------------------------------------------
 
 SENTENCE = "Parliament calls for the immediate release of all political prisoners in the country."
