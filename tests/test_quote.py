@@ -288,9 +288,10 @@ _TEXTS = st.lists(_WORDS, min_size=1, max_size=40).map(" ".join)
 def test_fast_fold_map_is_tokens_fold_map(text: str) -> None:
     # The quote check folds ASCII runs at C speed; every offset must stay what
     # tokens.fold_map (and so word_spans) gives, or spans would point at the wrong words.
-    from bot.quote import _fold_map, _words
+    from bot.quote import _fold_map, _folded, _words
 
     assert _fold_map(text) == fold_map(text)
+    assert _folded(text) == fold_map(text)[0]
     found = word_spans(text)
     q = _words(text)
     assert list(q.words) == [w.word for w in found]
@@ -352,19 +353,31 @@ def test_skipping_candidates_by_their_bound_changes_no_verdict(
     assert pruned.as_json() == everything.as_json()
 
 
-@settings(max_examples=300, deadline=None)
-@given(quote=_TEXTS, text=_TEXTS, lead=st.none() | _TEXTS)
+# Words run together or apart by any punctuation, as an ASCII passage may write them.
+_GLUED = st.lists(
+    st.tuples(
+        st.sampled_from(["the", "of", "rights", "press", "s", "2019", "10.5", "2016/2607(RSP)", "o"]),
+        st.sampled_from([" ", "", ", ", "'", "_", "-", "\n", " ... ", "/", "."]),
+    ),
+    min_size=1,
+    max_size=30,
+).map(lambda pairs: "".join(word + sep for word, sep in pairs))
+
+
+@settings(max_examples=500, deadline=None)
+@given(quote=_TEXTS | _GLUED, text=_TEXTS | _GLUED, lead=st.none() | _TEXTS | _GLUED)
 def test_screening_never_drops_a_passage_that_holds_the_quote(quote: str, text: str, lead: str | None) -> None:
     # Verbatim candidates are screened at C speed before being read word by word: the
     # screen may let through a passage that does not hold the words, never the reverse.
-    from bot.quote import _SEP, _find_in_order, _may_hold, _segments, _words
+    from bot.quote import _SEP, _find_in_order, _may_hold, _screen, _segments, _words
 
     q = _words(quote)
-    needles = [_SEP + _SEP.join(q.words[i:j]) + _SEP for i, j in _segments(q)]
+    segments = _segments(q)
+    needles = [_SEP + _SEP.join(q.words[i:j]) + _SEP for i, j in segments]
     assume(needles)  # a quote without words never gets this far (validate_quote)
     passage = _passage(0, text, lead)
     if _find_in_order(needles, passage) is not None:
-        assert _may_hold(needles, passage.searchable)
+        assert _may_hold(_screen(q, segments), passage.searchable)
 
 
 def test_words_in_a_late_candidate_are_verbatim_not_near() -> None:
