@@ -40,6 +40,11 @@ MAX_MATCHES = 10
 # so the bound is set high: a quote standing word for word in a late candidate must
 # not be reported as a near miss only because the check stopped before it.
 MAX_VERIFIED = 5000
+# Compiling the screen costs some 30 us a word, as much as reading a dozen candidates
+# word by word: fewer candidates than this are read without it.
+SCREEN_FROM = 16
+SCREEN_PARTS = 4
+SCREEN_WORDS = 8
 # Candidates for a near miss: the BM25 best passages for the quote's rarest tokens.
 NEAR_CANDIDATES = 12
 RAREST_TOKENS = 12
@@ -389,13 +394,13 @@ def _verbatim(
     for pid in candidates.tolist():
         (first if passages[pid].document in own_text else then).append(pid)
     needles = [_SEP + _SEP.join(q.words[i:j]) + _SEP for i, j in segments]
-    screen = _screen(q, segments)
+    screen = _screen(q, segments) if len(candidates) >= SCREEN_FROM else None
     matches: list[QuoteMatch] = []
     for checked, pid in enumerate(first + then):
         if len(matches) >= MAX_MATCHES or checked >= MAX_VERIFIED:
             return matches, True, checked < len(first)
         passage = passages[pid]
-        if not _may_hold(screen, passage.searchable):
+        if screen is not None and not _may_hold(screen, passage.searchable):
             continue
         found = _find_in_order(needles, passage)
         if found is not None:
@@ -410,9 +415,14 @@ def _screen(q: _Words, segments: list[tuple[int, int]]) -> re.Pattern[str]:
     substrings, and every letter and digit belongs to a word, so between two words
     stands no [a-z0-9]; parts are searched in order, anywhere after each other. It is
     found at C speed with a literal prefix, without tokenizing the passage (TOKEN_RE
-    costs some 30 us on a passage of 400 characters, the screen some 3 us).
+    costs some 30 us on a passage of 400 characters, the screen some 3 us). Only the
+    first words of the first parts are in it, which is still a necessary condition:
+    compiling a pattern of a 600-word quote would take 20 ms.
     """
-    parts = ["[^a-z0-9]*".join(re.escape(w) for w in q.words[i:j]) for i, j in segments]
+    parts = [
+        "[^a-z0-9]*".join(re.escape(w) for w in q.words[i : min(j, i + SCREEN_WORDS)])
+        for i, j in segments[:SCREEN_PARTS]
+    ]
     return re.compile("(?s:.*?)".join(parts))
 
 
