@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import logging
 import re
-import unicodedata
 from bisect import bisect_right
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from enum import StrEnum
@@ -26,7 +25,7 @@ import numpy.typing as npt
 
 from bot.index import Bm25Index
 from bot.models import Document, Hit, Passage
-from bot.tokens import MAX_TEXT_CHARS, TOKEN_RE, TextMessages, check_text, fold_map
+from bot.tokens import MAX_TEXT_CHARS, TOKEN_RE, TextMessages, check_text, fold_map, folded_text
 
 logger = logging.getLogger(__name__)
 
@@ -207,73 +206,12 @@ class _Words:
     offsets: tuple[int, ...]  # index in ``joined`` of the separator before each word
 
 
-# Runs of ASCII characters: fold_map lower-cases them one for one.
-_ASCII_RUN = re.compile(r"[\x00-\x7f]+")
-
-
-def _fold_map(text: str) -> tuple[str, list[int], list[int]]:
-    """What ``tokens.fold_map`` gives, with its per-character Python loop run only off ASCII.
-
-    fold_map costs some 6 ms on a 4,000-character quote; an ASCII character folds to its
-    lower case, one for one, so ASCII runs are folded at C speed (see ``_stretches``).
-    """
-    if text.isascii():
-        return text.lower(), list(range(len(text))), list(range(1, len(text) + 1))
-    out: list[str] = []
-    starts: list[int] = []
-    ends: list[int] = []
-    for begin, end, ascii_run in _stretches(text):
-        if ascii_run:
-            out.append(text[begin:end].lower())
-            starts.extend(range(begin, end))
-            ends.extend(range(begin + 1, end + 1))
-        else:
-            folded, piece_starts, piece_ends = fold_map(text[begin:end])
-            out.append(folded)
-            starts.extend(s + begin for s in piece_starts)
-            ends.extend(e + begin for e in piece_ends)
-    return "".join(out), starts, ends
-
-
-def _folded(text: str) -> str:
-    """``_fold_map(text)[0]``, without the offsets."""
-    if text.isascii():
-        return text.lower()
-    return "".join(
-        text[begin:end].lower() if ascii_run else fold_map(text[begin:end])[0]
-        for begin, end, ascii_run in _stretches(text)
-    )
-
-
-def _stretches(text: str) -> Iterator[tuple[int, int, bool]]:
-    """[begin, end) stretches covering ``text`` in order, and whether fold_map lower-cases each.
-
-    An ASCII character is never a combining mark, so it starts a cluster of fold_map's
-    and folds to its lower case alone, unless combining marks follow it. A stretch of
-    other characters starts at a cluster start (an ASCII base followed by marks goes
-    with them) and ends before an ASCII character, which starts the next cluster, so
-    fold_map of the stretch folds it as fold_map of the whole text does.
-    """
-    pos = 0  # everything before pos is yielded
-    for run in _ASCII_RUN.finditer(text):
-        begin, end = run.span()
-        if end < len(text) and text[end] >= "\u0300" and unicodedata.combining(text[end]):
-            end -= 1  # the run's last character is the base of the marks that follow
-        if begin > pos:
-            yield pos, begin, False
-        if end > begin:
-            yield begin, end, True
-        pos = max(pos, end)
-    if pos < len(text):
-        yield pos, len(text), False
-
-
 @lru_cache(maxsize=8192)
 def _words(text: str) -> _Words:
     # bot.tokens' own words (TOKEN_RE on the folded text, as tokens.word_spans finds
     # them), so that a verbatim quote's tokens are always among its passage's tokens
     # and the candidates from the index never miss it.
-    folded, fold_starts, fold_ends = _fold_map(text)
+    folded, fold_starts, fold_ends = fold_map(text)
     found = [(m.group(), m.start(), m.end()) for m in TOKEN_RE.finditer(folded)]
     words = tuple(w for w, _, _ in found)
     offsets: list[int] = []
@@ -428,7 +366,7 @@ def _screen(q: _Words, segments: list[tuple[int, int]]) -> re.Pattern[str]:
 
 def _may_hold(screen: re.Pattern[str], text: str) -> bool:
     """Whether ``text`` (lead included) may hold the quote's parts in order: False is a proof it does not."""
-    return screen.search(_folded(text)) is not None
+    return screen.search(folded_text(text)) is not None
 
 
 def _find_in_order(needles: list[str], passage: Passage) -> list[tuple[int, int]] | None:

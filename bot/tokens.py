@@ -12,7 +12,7 @@ import logging
 import re
 import threading
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -75,12 +75,13 @@ def fold(text: str) -> str:
     return unicodedata.normalize("NFKC", text).translate(_FOLD).casefold()
 
 
-def fold_map(text: str) -> tuple[str, list[int], list[int]]:
+def _fold_clusters(text: str) -> tuple[str, list[int], list[int]]:
     """Folded text and, per folded character, the original [start, end) it came from.
 
     Folding one base character with its combining marks at a time keeps every folded
     character traceable to the original, even when folding changes the length
-    (ß → ss, ligatures, a soft hyphen that vanishes).
+    (ß → ss, ligatures, a soft hyphen that vanishes). A loop in Python: ``fold_map``
+    calls it only for the stretches that are not plain ASCII.
     """
     out: list[str] = []
     starts: list[int] = []
@@ -98,6 +99,67 @@ def fold_map(text: str) -> tuple[str, list[int], list[int]]:
         ends.extend([j] * len(piece))
         i = j
     return "".join(out), starts, ends
+
+
+# Runs of ASCII characters: folding lower-cases them one for one, at C speed.
+_ASCII_RUN = re.compile(r"[\x00-\x7f]+")
+
+
+def _stretches(text: str) -> Iterator[tuple[int, int, bool]]:
+    """[begin, end) stretches covering ``text`` in order, and whether each is plain ASCII.
+
+    An ASCII character is never a combining mark, so it starts a cluster and folds to
+    its lower case alone, unless combining marks follow it. A stretch of other
+    characters starts at a cluster start (an ASCII base followed by marks goes with
+    them) and ends before an ASCII character, which starts the next cluster, so folding
+    the stretch alone folds it as folding the whole text does.
+    """
+    pos = 0  # everything before pos is yielded
+    for run in _ASCII_RUN.finditer(text):
+        begin, end = run.span()
+        if end < len(text) and text[end] >= "\u0300" and unicodedata.combining(text[end]):
+            end -= 1  # the run's last character is the base of the marks that follow
+        if begin > pos:
+            yield pos, begin, False
+        if end > begin:
+            yield begin, end, True
+        pos = max(pos, end)
+    if pos < len(text):
+        yield pos, len(text), False
+
+
+def fold_map(text: str) -> tuple[str, list[int], list[int]]:
+    """Folded text and, per folded character, the original [start, end) it came from.
+
+    ASCII stretches are lower-cased at C speed (a 4,000-character quote folds in well
+    under a millisecond instead of some 6 ms); the rest is folded cluster by cluster.
+    """
+    if text.isascii():
+        return text.lower(), list(range(len(text))), list(range(1, len(text) + 1))
+    out: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    for begin, end, ascii_run in _stretches(text):
+        if ascii_run:
+            out.append(text[begin:end].lower())
+            starts.extend(range(begin, end))
+            ends.extend(range(begin + 1, end + 1))
+        else:
+            folded, piece_starts, piece_ends = _fold_clusters(text[begin:end])
+            out.append(folded)
+            starts.extend(st + begin for st in piece_starts)
+            ends.extend(e + begin for e in piece_ends)
+    return "".join(out), starts, ends
+
+
+def folded_text(text: str) -> str:
+    """``fold_map(text)[0]``, without building the offsets."""
+    if text.isascii():
+        return text.lower()
+    return "".join(
+        text[begin:end].lower() if ascii_run else _fold_clusters(text[begin:end])[0]
+        for begin, end, ascii_run in _stretches(text)
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -285,13 +285,14 @@ _TEXTS = st.lists(_WORDS, min_size=1, max_size=40).map(" ".join)
 
 @settings(max_examples=300, deadline=None)
 @given(text=st.text(alphabet=st.characters(codec="utf-8"), max_size=60) | _TEXTS)
-def test_fast_fold_map_is_tokens_fold_map(text: str) -> None:
-    # The quote check folds ASCII runs at C speed; every offset must stay what
-    # tokens.fold_map (and so word_spans) gives, or spans would point at the wrong words.
-    from bot.quote import _fold_map, _folded, _words
+def test_fast_fold_map_is_the_cluster_by_cluster_fold(text: str) -> None:
+    # fold_map folds ASCII runs at C speed; every offset must stay what folding cluster
+    # by cluster gives, or spans would point at the wrong words.
+    from bot.quote import _words
+    from bot.tokens import _fold_clusters, folded_text
 
-    assert _fold_map(text) == fold_map(text)
-    assert _folded(text) == fold_map(text)[0]
+    assert fold_map(text) == _fold_clusters(text)
+    assert folded_text(text) == _fold_clusters(text)[0]
     found = word_spans(text)
     q = _words(text)
     assert list(q.words) == [w.word for w in found]
