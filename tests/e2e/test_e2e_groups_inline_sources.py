@@ -39,12 +39,15 @@ async def test_ask_in_a_group_and_chatter_ignored(
 async def test_inline_query_offers_cited_passages(
     telegram: FakeTelegram, start_bot: Any, ana: dict[str, Any]
 ) -> None:
-    await start_bot()
+    bot = await start_bot()
     query_id = telegram.inline_query(ana, KOZLOV)
     answer = await telegram.wait_for(lambda: telegram.inline_queries[query_id])
     results = answer["results"]
-    assert 1 <= len(results) <= 10
+    # One article per passage the service finds (up to 10), best first.
+    expected = bot.service.ask(KOZLOV, top=10).hits
+    assert len(results) == len(expected) >= 2
     best = results[0]
+    assert "release the opposition leader Vladimir Kozlov" in best["text"]
     assert "Kozlov" in best["title"]
     assert "2016/2607(RSP)" in best["description"] or "2019/2610(RSP)" in best["description"]
     # Choosing it posts the passage and its citation (the stand-in parsed the HTML).
