@@ -232,14 +232,24 @@ def parse_query(question: str) -> Query:
     )
 
 
+ECHO_CHARS = 60
+
+
+def echo_value(value: str) -> str:
+    """A user's value as repeated in a refusal: short, so the message always fits."""
+    return value if len(value) <= ECHO_CHARS else value[: ECHO_CHARS - 1] + "…"
+
+
 def _year_filter(value: str) -> Period:
     match = _YEAR_VALUE_RE.match(value)
     if not match:
-        raise QueryError(f"year:{value} is not a year: write it like year:2016 or year:2016-2019.")
+        raise QueryError(f"year:{echo_value(value)} is not a year: write it like year:2016 or year:2016-2019.")
     first = int(match[1])
     last = int(match[2]) if match[2] else first
     if not FIRST_YEAR <= first <= last <= LAST_YEAR:
-        raise QueryError(f"year:{value} is not a span of years between {FIRST_YEAR} and {LAST_YEAR}.")
+        raise QueryError(
+            f"year:{echo_value(value)} is not a span of years between {FIRST_YEAR} and {LAST_YEAR}."
+        )
     label = f"in {first}" if first == last else f"in {first}–{last}"
     return Period(dt.date(first, 1, 1), dt.date(last, 12, 31), label)
 
@@ -248,7 +258,7 @@ def _reference_filter(value: str, key: str) -> str:
     match = _REF_VALUE_RE.match(value)
     if not match:
         raise QueryError(
-            f"{key}:{value} is not a procedure reference: write it like ref:2016/2607(RSP)."
+            f"{key}:{echo_value(value)} is not a procedure reference: write it like ref:2016/2607(RSP)."
         )
     return match[1] + (match[2] or "").upper()
 

@@ -339,7 +339,9 @@ def no_match(question: str) -> str:
 
 
 def bad_question(message: str) -> str:
-    return esc(message)
+    # Refusals may repeat what the user typed; a message must still fit (a safety net:
+    # the service already shortens what it echoes).
+    return esc(cut(message, MAX_MESSAGE // 2))
 
 
 def rate_limited(wait: float) -> str:

@@ -25,7 +25,7 @@ import numpy.typing as npt
 
 from bot.index import Bm25Index
 from bot.models import Document, Passage
-from bot.query import Period, Query, QueryError, contains_phrase, informative, is_common
+from bot.query import Period, Query, QueryError, contains_phrase, echo_value, informative, is_common
 from bot.tokens import tokenize, words
 
 logger = logging.getLogger(__name__)
@@ -183,7 +183,7 @@ def _phrase_candidates(phrase: str, index: Bm25Index) -> IntArray:
     if not tokens:
         # "of the" has nothing to narrow by: checking it would mean reading every passage.
         raise QueryError(
-            f"The phrase “{phrase}” has only common words such as “of” or “the”, so it "
+            f"The phrase “{echo_value(phrase)}” has only common words such as “of” or “the”, so it "
             "cannot be searched for. Put a word that matters in the quotation marks, for "
             "example: “freedom of association”."
         )

@@ -80,3 +80,19 @@ def test_summary_and_news_wording_is_flagged(service: Service) -> None:
     notes = {h.document.meta.kind: h.document.wording_note for h in hits}
     for note in notes.values():
         assert note is not None and "not the resolution's text" in note
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Kozlov year:" + "9" * 4080, "Kozlov ref:" + "x" * 4080, 'Kozlov "' + "of the " * 580 + '"'],
+    ids=["huge-year", "huge-ref", "huge-common-phrase"],
+)
+def test_refusals_repeat_only_a_short_part_of_what_was_typed(service: Service, question: str) -> None:
+    from bot import render
+
+    with pytest.raises(BadQuestion) as info:
+        service.ask(question)
+    message = str(info.value)
+    assert len(message) < 400, message
+    assert "…" in message  # the echoed value was shortened, and says so
+    assert len(render.bad_question("x " * 5000)) <= render.MAX_MESSAGE
