@@ -290,20 +290,23 @@ class Handlers:
         query, chat = update.callback_query, update.effective_chat
         if query is None or chat is None:
             return
+        # more:<question id>:<corpus stamp>:<offset>; after a reload the ranking differs,
+        # so a page of it could repeat or skip passages: the button expires instead.
         parts = (query.data or "").split(":")
-        question = self.queries.get(parts[1]) if len(parts) == 3 else None
-        if question is None or not parts[2].isdigit() or not isinstance(query.message, Message):
+        stamp = corpus_stamp(self.service)
+        question = self.queries.get(parts[1]) if len(parts) == 4 and parts[2] == stamp else None
+        if question is None or not parts[3].isdigit() or not isinstance(query.message, Message):
             await self.answer_callback(query, render.expired_button())
             return
         if not await self._button_allowed(update, query):
             return
         await self.answer_callback(query)
         try:
-            answer = await asyncio.to_thread(self.service.ask, question, DEFAULT_TOP, int(parts[2]))
-        except BadQuestion as exc:  # the corpus changed since the first page
+            answer = await asyncio.to_thread(self.service.ask, question, DEFAULT_TOP, int(parts[3]))
+        except BadQuestion as exc:
             await context.bot.send_message(chat.id, render.bad_question(str(exc)))
             return
-        rows = self._more_buttons(question, answer, parts[1])
+        rows = self._more_buttons(question, answer, stamp, parts[1])
         texts = render.render_answer(answer)
         if await edit_into(query, texts[0], rows if len(texts) == 1 else []):
             await self._send(context, chat.id, texts[1:], rows)
@@ -413,12 +416,13 @@ class Handlers:
     ) -> None:
         """Show typing, search off the event loop, send the answer with its More button."""
         await context.bot.send_chat_action(chat_id, ChatAction.TYPING)
+        stamp = corpus_stamp(self.service)  # read before the search, as for lists
         try:
             answer = await asyncio.to_thread(self.service.ask, question)
         except BadQuestion as exc:
             await self._send(context, chat_id, [render.bad_question(str(exc))], [], reply_to)
             return
-        rows = self._more_buttons(question, answer)
+        rows = self._more_buttons(question, answer, stamp)
         await self._send(context, chat_id, render.render_answer(answer), rows, reply_to)
 
     @staticmethod
@@ -472,13 +476,13 @@ class Handlers:
         return page_buttons(f"tl:{key or self.queries.put(topic)}", stamp, page)
 
     def _more_buttons(
-        self, question: str, answer: Answer, key: str | None = None
+        self, question: str, answer: Answer, stamp: str, key: str | None = None
     ) -> list[list[render.Button]]:
         if not render.has_more(answer):
             return []
         key = key or self.queries.put(question)
         offset = answer.offset + len(answer.hits)
-        return [[render.Button(render.MORE_LABEL, f"more:{key}:{offset}")]]
+        return [[render.Button(render.MORE_LABEL, f"more:{key}:{stamp}:{offset}")]]
 
     @staticmethod
     async def _send(

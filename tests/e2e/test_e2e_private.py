@@ -118,6 +118,20 @@ async def test_expired_and_unknown_buttons_get_a_notice_not_an_error(
     assert telegram.messages[(ana_chat["id"], message["message_id"])]["text"] == message["text"]
 
 
+async def test_a_more_button_from_before_a_reload_expires(
+    telegram: FakeTelegram, start_bot: Any, ana: dict[str, Any], ana_chat: dict[str, Any]
+) -> None:
+    bot = await start_bot()
+    telegram.send_text(ana_chat, ana, MANY)
+    [message] = await telegram.wait_for(lambda: telegram.bot_messages_in(ana_chat["id"]))
+    [more] = buttons(message)
+    bot.service.reload()  # a new ranking: page 2 of the old one no longer exists
+    query_id = telegram.press(message, ana, more["callback_data"])
+    answer = await telegram.wait_for(lambda: telegram.callback_queries[query_id])
+    assert "expired" in answer["text"]
+    assert telegram.messages[(ana_chat["id"], message["message_id"])]["text"] == message["text"]
+
+
 async def test_over_long_question_gets_a_clear_message(
     telegram: FakeTelegram, start_bot: Any, ana: dict[str, Any], ana_chat: dict[str, Any]
 ) -> None:
