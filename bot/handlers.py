@@ -661,14 +661,22 @@ class AdminHandlers:
 
     # Buttons ---------------------------------------------------------------------
 
-    async def corpus_page(self, update: Update, context: Context) -> None:
-        """More ▸ under /corpus: edit the message into the next page of the listing."""
+    async def _admin_button(self, update: Update) -> CallbackQuery | None:
+        """The pressed button's query when an admin pressed it; anyone else gets the
+        neutral line (logged) and None."""
         query = update.callback_query
         if query is None:
-            return
+            return None
         if not self._is_admin(update):
             logger.warning("admin button refused: user %s, %r", user_id(update), query.data)
             await self.public.answer_callback(query, render_admin.NOT_ALLOWED)
+            return None
+        return query
+
+    async def corpus_page(self, update: Update, context: Context) -> None:
+        """More ▸ under /corpus: edit the message into the next page of the listing."""
+        query = await self._admin_button(update)
+        if query is None:
             return
         stamp = corpus_stamp(self.service)
         offset = page_request(query.data, "adm:page", stamp)
@@ -681,12 +689,8 @@ class AdminHandlers:
 
     async def confirm(self, update: Update, context: Context) -> None:
         """Replace, Remove or Cancel under a confirmation: edit it into the outcome."""
-        query = update.callback_query
+        query = await self._admin_button(update)
         if query is None:
-            return
-        if not self._is_admin(update):
-            logger.warning("admin button refused: user %s, %r", user_id(update), query.data)
-            await self.public.answer_callback(query, render_admin.NOT_ALLOWED)
             return
         parts = (query.data or "").split(":")
         pending = self.pending.pop(parts[2]) if len(parts) == 3 else None
