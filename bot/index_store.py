@@ -50,9 +50,9 @@ logger = logging.getLogger(__name__)
 Tokenizer = Callable[[str], Sequence[str]]
 
 # Bump when the layout of the saved files changes (2: the manifest records file sizes).
-FORMAT = 2
+FORMAT = 3
 _ARRAYS = ("indptr", "postings", "tf", "norm", "idf", "max_weight", "big_row",
-           "block_offsets", "block_max", "bitmaps")
+           "block_offsets", "block_max", "bitmaps", "bitmap_rank")
 _META = "meta.json"
 # Below this many passages a build takes milliseconds: not worth files in the corpus.
 PERSIST_MIN_PASSAGES = 5000
@@ -361,7 +361,10 @@ def load(directory: Path) -> IndexArrays:
         if actual != files[name]:
             raise ValueError(f"{path} is {actual} bytes, the manifest says {files[name]}: "
                              "a damaged or half-written save")
-    loaded = {name: np.load(directory / f"{name}.npy", mmap_mode="r", allow_pickle=False) for name in _ARRAYS}
+    # Plain ndarray views of the maps: np.memmap's Python-level __getitem__ and
+    # __array_finalize__ cost more than the work of a query's small slices.
+    loaded = {name: np.asarray(np.load(directory / f"{name}.npy", mmap_mode="r", allow_pickle=False))
+              for name in _ARRAYS}
     arrays = IndexArrays(**meta, **loaded)
     _check(arrays, directory)
     return arrays
@@ -379,7 +382,8 @@ def _check(a: IndexArrays, directory: Path) -> None:
         (a.norm.shape == (n,), "norm"),
         (a.idf.shape == (vocab,) and a.max_weight.shape == (vocab,) and a.big_row.shape == (vocab,), "idf"),
         (a.block_offsets.shape == (big, nblocks + 1) and a.block_max.shape == (big, nblocks), "blocks"),
-        (a.bitmaps.shape == (big, -(-n // 8)), "bitmaps"),
+        (a.bitmaps.shape == (big, -(-n // 64)) and a.bitmaps.dtype == np.dtype("<u8"), "bitmaps"),
+        (a.bitmap_rank.shape == a.bitmaps.shape, "bitmap_rank"),
         (a.postings.shape[0] == 0 or 0 <= int(a.postings.min(initial=0)) and int(a.postings.max(initial=0)) < n,
          "postings"),
     ]
