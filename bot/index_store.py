@@ -34,7 +34,7 @@ from dataclasses import fields
 from importlib import metadata
 from multiprocessing.context import ForkServerContext, SpawnContext
 from pathlib import Path
-from typing import overload
+from typing import Any, overload
 
 import numpy as np
 
@@ -363,7 +363,7 @@ def load(directory: Path) -> IndexArrays:
                              "a damaged or half-written save")
     # Plain ndarray views of the maps: np.memmap's Python-level __getitem__ and
     # __array_finalize__ cost more than the work of a query's small slices.
-    loaded = {name: np.asarray(np.load(directory / f"{name}.npy", mmap_mode="r", allow_pickle=False))
+    loaded: dict[str, Any] = {name: np.asarray(np.load(directory / f"{name}.npy", mmap_mode="r", allow_pickle=False))
               for name in _ARRAYS}
     arrays = IndexArrays(**meta, **loaded)
     _check(arrays, directory)
