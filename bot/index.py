@@ -20,6 +20,9 @@ rank-bm25 stays the definition of the score (k1, b, epsilon and its IDF floor; i
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import functools
 import logging
 import math
 import threading
@@ -35,17 +38,22 @@ from rank_bm25 import BM25Okapi
 
 logger = logging.getLogger(__name__)
 
+
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 Int32Array = npt.NDArray[np.int32]
 BoolArray = npt.NDArray[np.bool_]
 UInt64Array = npt.NDArray[np.uint64]
 TfArray = npt.NDArray[np.unsignedinteger[Any]]
+# (terms, postings per term, local passage ids, term frequencies) of a chunk of passages
+_Piece = tuple[Int32Array, IntArray, npt.NDArray[np.uint16], TfArray]
 
 DEFAULT_BLOCK = 128
 # Passages indexed per step of a build: keeps the temporaries small, and local passage
 # ids fit in uint16.
 _CHUNK = 32768
+# Ranges of term ids a build merges one at a time (see build_arrays).
+_RANGES = 16
 # Passages mapped to term ids per call into C: the mapping holds the GIL, and a reload
 # must not stall the threads that answer.
 _MAP_STEP = 512
@@ -513,32 +521,46 @@ def build_arrays(
     big = max(1024, n // 32) if big_df is None else max(1, big_df)
     ids_of: defaultdict[str, int] = defaultdict(count().__next__)
     lengths = np.zeros(n, dtype=np.int64)
-    chunks: list[tuple[Int32Array, IntArray, npt.NDArray[np.uint16], TfArray]] = []
+    # chunks[c][r]: chunk c's postings of the terms in range r, or None once merged.
+    chunks: list[list[_Piece | None]] = []
+    bounds: IntArray | None = None
     for first in range(0, n, _CHUNK):
         part = corpus[first : first + _CHUNK]
-        chunks.append(_index_chunk(part, ids_of, lengths[first : first + len(part)]))
+        terms, runs, local, freq = _index_chunk(part, ids_of, lengths[first : first + len(part)])
+        if bounds is None:
+            bounds = _term_ranges(terms, runs)
+        chunks.append(_split(terms, runs, local, freq, bounds))
+        del terms, runs, local, freq
     words = list(ids_of)
     del ids_of
     vocab_size = len(words)
+    pieces = [p for c in chunks for p in c if p is not None]
     df = np.zeros(vocab_size, dtype=np.int64)
-    for terms, runs, _, _ in chunks:
+    for terms, runs, _, _ in pieces:
         df[terms] += runs
     indptr = np.zeros(vocab_size + 1, dtype=np.int64)
     np.cumsum(df, out=indptr[1:])
     total = int(indptr[-1])
-    wide = any(c[3].dtype == np.uint16 for c in chunks)
+    wide = any(p[3].dtype == np.uint16 for p in pieces)
+    del pieces
+    # np.empty commits no memory until written, and a range of terms fills one stretch
+    # of these arrays: merged range by range, the finished stretches grow as the chunks
+    # are freed, so the build peaks near the index's own size, not at twice its postings.
     postings = np.empty(total, dtype=np.int32)
     tf: TfArray = np.empty(total, dtype=np.uint16) if wide else np.empty(total, dtype=np.uint8)
     cursor = indptr[:-1].copy()
-    for number in range(len(chunks)):
-        terms, runs, local, freq = chunks[number]
-        # Drop the chunk as it is merged (new empty arrays: a view would keep it alive).
-        chunks[number] = (np.zeros(0, np.int32), np.zeros(0, np.int64), np.zeros(0, np.uint16), freq[:0].copy())
-        where = _ranges(cursor[terms], cursor[terms] + runs)
-        postings[where] = local.astype(np.int32) + number * _CHUNK
-        tf[where] = freq
-        cursor[terms] += runs
-        del terms, runs, local, freq, where
+    for r in range(_RANGES):
+        for number, chunk in enumerate(chunks):
+            piece, chunk[r] = chunk[r], None
+            if piece is None:
+                continue
+            terms, runs, local, freq = piece
+            where = _ranges(cursor[terms], cursor[terms] + runs)
+            postings[where] = local.astype(np.int32) + number * _CHUNK
+            tf[where] = freq
+            cursor[terms] += runs
+            del piece, terms, runs, local, freq, where
+        _release_freed_memory()
 
     if n == 0 or vocab_size == 0:
         # rank-bm25 divides by zero here; an index with no terms simply matches nothing.
@@ -550,6 +572,7 @@ def build_arrays(
         avgdl = int(lengths.sum()) / n  # Python division, as rank-bm25 does it
         norm = k1 * (1 - b + b * lengths / avgdl)
     max_weight = _max_weights(indptr, postings, tf, idf, norm, k1)
+    _release_freed_memory()
 
     big_terms = np.flatnonzero(df >= big).astype(np.int32)
     big_row = np.full(vocab_size, -1, dtype=np.int32)
@@ -574,12 +597,58 @@ def build_arrays(
         member[docs] = True
         bitmaps[row] = _words(member)
         bitmap_rank[row] = np.searchsorted(docs, word_starts)
+    _release_freed_memory()
     return IndexArrays(
         k1=k1, b=b, epsilon=epsilon, size=n, block=block, big_df=big, words=words,
         indptr=indptr, postings=postings, tf=tf, norm=norm, idf=idf, max_weight=max_weight,
         big_row=big_row, block_offsets=block_offsets, block_max=block_max, bitmaps=bitmaps,
         bitmap_rank=bitmap_rank,
     )
+
+
+def _release_freed_memory() -> None:
+    """Hand the heap's free pages back to the system (glibc), so merged pieces stop counting.
+
+    The pieces are small enough for malloc to carve them out of its heap, where freeing
+    them leaves the pages resident; malloc_trim releases them. Elsewhere a no-op.
+    """
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+@functools.cache
+def _malloc_trim() -> Any:
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+    except (OSError, AttributeError):  # not glibc
+        return None
+
+
+def _term_ranges(terms: Int32Array, runs: IntArray) -> IntArray:
+    """First term ids of ranges 2.._RANGES, splitting one chunk's postings about evenly.
+
+    Term ids are given in order of first occurrence, so the terms a later chunk brings
+    are rare ones, and they all fall in the last range.
+    """
+    if not len(terms):
+        return np.zeros(0, dtype=np.int64)
+    cumulative = np.cumsum(runs)
+    targets = cumulative[-1] * np.arange(1, _RANGES) // _RANGES
+    return np.unique(terms[np.minimum(np.searchsorted(cumulative, targets), len(terms) - 1)]).astype(np.int64)
+
+
+def _split(terms: Int32Array, runs: IntArray, local: npt.NDArray[np.uint16], freq: TfArray,
+           bounds: IntArray) -> list[_Piece | None]:
+    """A chunk cut into one piece per range of term ids (copies: a view would keep it whole)."""
+    edges = np.concatenate([[0], np.searchsorted(terms, bounds), [len(terms)]]).tolist()
+    ends = np.concatenate([[0], np.cumsum(runs)])
+    out: list[_Piece | None] = [None] * _RANGES
+    for r in range(len(edges) - 1):
+        a, b = edges[r], edges[r + 1]
+        pa, pb = int(ends[a]), int(ends[b])
+        out[r] = (terms[a:b].copy(), runs[a:b].copy(), local[pa:pb].copy(), freq[pa:pb].copy())
+    return out
 
 
 def _index_chunk(
@@ -629,7 +698,7 @@ def _max_weights(
     """The largest weight of each term, computed in slices to bound the temporaries."""
     vocab_size = len(indptr) - 1
     out = np.zeros(vocab_size)
-    step = 1 << 22
+    step = 1 << 18  # postings a slice: 2 MB per temporary
     first = 0
     while first < vocab_size:
         # Whole terms, about ``step`` postings at a time (a longer single term alone).

@@ -108,6 +108,28 @@ def test_pruned_path_on_a_larger_zipf_corpus() -> None:
         assert ids.tolist() == [] and total == 0
 
 
+def test_a_build_in_many_chunks_and_term_ranges_equals_rank_bm25(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Tiny chunks and many term ranges: the merge that keeps a large build's memory low
+    # (terms first met in a later chunk, ranges some chunks have nothing in).
+    monkeypatch.setattr(index_module, "_CHUNK", 7)
+    monkeypatch.setattr(index_module, "_MAP_STEP", 3)
+    monkeypatch.setattr(index_module, "_RANGES", 5)
+    rng = np.random.default_rng(5)
+    vocab = [f"t{i}" for i in range(80)]
+    weights = 1 / np.arange(1, 81)
+    weights /= weights.sum()
+    corpus = [list(rng.choice(vocab[: 10 + 2 * i], size=int(rng.integers(0, 12)), p=None)) for i in range(35)]
+    corpus += [list(rng.choice(vocab, size=int(rng.integers(0, 12)), p=weights)) for _ in range(30)]
+    reference = BM25Okapi(corpus)
+    index = Bm25Index.build(corpus, block=4, big_df=8)
+    for query in (["t0"], ["t79", "t3", "t3"], list(rng.choice(vocab, 6)), ["t40", "t1", "t70"]):
+        expected = reference.get_scores(query)
+        np.testing.assert_allclose(index.scores(query), expected, rtol=1e-6, atol=0)
+        matching = [i for i, doc in enumerate(corpus) if set(query) & set(doc)]
+        ids, _, total = index.top(query, 5)
+        assert ids.tolist() == sorted(matching, key=lambda i: (-expected[i], i))[:5] and total == len(matching)
+
+
 def test_ties_are_broken_by_passage_order() -> None:
     corpus = [["a", "b"], ["c"], ["a", "b"], ["b", "a"], ["a", "b"]]
     for big_df in (1, 10**9):
