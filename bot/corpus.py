@@ -8,9 +8,11 @@ unambiguously, and anything else stays unknown.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import logging
 import re
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +21,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from bot.corpus_cache import CACHE_DIR, ParseCache, Parsed, file_key, parser_version, paused_gc
 from bot.models import META_FIELDS, Document, DocumentMeta, Origin, Passage, Position, Problem
 
 logger = logging.getLogger(__name__)
@@ -26,6 +29,8 @@ logger = logging.getLogger(__name__)
 SUFFIXES = (".txt", ".md")
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MIN_PASSAGE_WORDS = 5
+# Below this many passages a parse takes a fraction of a second: no cache files in the corpus.
+CACHE_MIN_PASSAGES = 5000
 # A single line this short without closing punctuation is a title, a dateline or a byline.
 MAX_HEADING_WORDS = 20
 
@@ -142,25 +147,79 @@ def corpus_files(directory: Path) -> list[Path]:
     )
 
 
-def load_corpus(directory: Path) -> Corpus:
-    """Load every document in ``directory``; bad files become problems, not exceptions."""
+def load_corpus(directory: Path, *, cache: bool = True) -> Corpus:
+    """Load every document in ``directory``; bad files become problems, not exceptions.
+
+    With ``cache`` (the default), the parse results of files unchanged since the last
+    load are taken from ``directory/.cache/`` (see bot.corpus_cache) and the cache is
+    brought up to date once the corpus has ``CACHE_MIN_PASSAGES`` passages; the result
+    is the same as parsing every file. Without it every file is parsed and nothing is
+    written.
+    """
     if not directory.is_dir():
         problem = Problem(str(directory), None, "corpus directory does not exist")
         return Corpus(directory, (), (problem,))
+    started = time.perf_counter()
     documents: list[Document] = []
     problems: list[Problem] = []
-    for path in corpus_files(directory):
-        try:
-            document, warnings = load_document(path)
-        except CorpusError as exc:
-            logger.debug("skipping %s", exc.problem)
-            problems.append(exc.problem)
-            continue
-        documents.append(document)
-        problems.extend(warnings)
-    kept, conflicts = _drop_conflicting_dates(documents)
-    problems.extend(conflicts)
+    parse_cache = ParseCache.open(directory / CACHE_DIR, _parser_version()) if cache else None
+    paths = corpus_files(directory)
+    with paused_gc():
+        for path in paths:
+            parsed = _load_cached(path, parse_cache) if parse_cache is not None else _load(path)
+            if isinstance(parsed, Problem):
+                logger.debug("skipping %s", parsed)
+                problems.append(parsed)
+                continue
+            document, warnings = parsed
+            documents.append(document)
+            problems.extend(warnings)
+        kept, conflicts = _drop_conflicting_dates(documents)
+        problems.extend(conflicts)
+        if parse_cache is not None:
+            logger.info("loaded %d corpus files in %.2f s, %d unchanged from the parse cache",
+                        len(paths), time.perf_counter() - started, parse_cache.hits)
+            if sum(len(d.passages) for d in documents) >= CACHE_MIN_PASSAGES:
+                parse_cache.save()
     return Corpus(directory, tuple(kept), tuple(problems))
+
+
+def _load(path: Path) -> Parsed:
+    try:
+        document, warnings = load_document(path)
+    except CorpusError as exc:
+        return exc.problem
+    return document, tuple(warnings)
+
+
+def _load_cached(path: Path, parse_cache: ParseCache) -> Parsed:
+    """The parse of ``path``, from ``parse_cache`` when the file has not changed since."""
+    try:
+        key = file_key(path.stat())
+    except OSError:
+        return _load(path)  # reported by the read, which fails the same way
+    parsed = parse_cache.get(path.name, key)
+    if parsed is not None:
+        return parsed
+    try:
+        raw = _read_bytes(path)
+    except CorpusError as exc:
+        return exc.problem  # not stored: an unreadable or oversized file is not parsed anyway
+    try:
+        document, warnings = parse_document(path.name, raw)
+    except CorpusError as exc:
+        parsed = exc.problem
+    else:
+        parsed = (document, tuple(warnings))
+    # Stat'ed before the read: a change made since has another stat, or is racy.
+    parse_cache.put(path.name, key, parsed)
+    return parsed
+
+
+@functools.cache
+def _parser_version() -> str:
+    """The version of this parser for the parse cache (computed once: the code loaded is the code run)."""
+    return parser_version((Path(__file__),))
 
 
 def load_document(path: Path) -> tuple[Document, list[Problem]]:

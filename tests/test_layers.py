@@ -12,7 +12,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "bot"
 # Lower numbers are lower layers; a module may import its own layer and those below.
 LAYERS: dict[str, int] = {
     "models": 0, "config": 0,
-    "corpus": 1, "store": 1,
+    "corpus": 1, "corpus_cache": 1, "store": 1,
     "tokens": 2, "index": 2, "index_store": 2,
     "service": 3, "quote": 3, "query": 3, "evaluate": 3, "ratelimit": 3,
     "search": 3, "grouping": 3, "timeline": 3, "pages": 3, "stats": 3,
