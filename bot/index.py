@@ -21,7 +21,6 @@ rank-bm25 stays the definition of the score (k1, b, epsilon and its IDF floor; i
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import functools
 import logging
 import math
@@ -37,7 +36,6 @@ import numpy.typing as npt
 from rank_bm25 import BM25Okapi
 
 logger = logging.getLogger(__name__)
-
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -620,7 +618,8 @@ def _release_freed_memory() -> None:
 @functools.cache
 def _malloc_trim() -> Any:
     try:
-        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+        # The symbols of the running process, libc's among them.
+        return ctypes.CDLL(None).malloc_trim
     except (OSError, AttributeError):  # not glibc
         return None
 
@@ -653,7 +652,7 @@ def _split(terms: Int32Array, runs: IntArray, local: npt.NDArray[np.uint16], fre
 
 def _index_chunk(
     part: Sequence[Sequence[str]], ids_of: defaultdict[str, int], lengths: IntArray
-) -> tuple[Int32Array, IntArray, npt.NDArray[np.uint16], TfArray]:
+) -> _Piece:
     """(terms, postings per term, local passage ids, term frequencies), sorted by term."""
     lengths[:] = np.fromiter(map(len, part), dtype=np.int64, count=len(part))
     flat = np.empty(int(lengths.sum()), dtype=np.int64)

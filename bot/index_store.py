@@ -49,7 +49,8 @@ logger = logging.getLogger(__name__)
 
 Tokenizer = Callable[[str], Sequence[str]]
 
-# Bump when the layout of the saved files changes (2: the manifest records file sizes).
+# Bump when the layout of the saved files changes (2: the manifest records file sizes;
+# 3: bitmaps in 64-bit words, with a rank table).
 FORMAT = 3
 _ARRAYS = ("indptr", "postings", "tf", "norm", "idf", "max_weight", "big_row",
            "block_offsets", "block_max", "bitmaps", "bitmap_rank")
