@@ -110,6 +110,17 @@ class Layout:
         docs = tuple(documents.values())
         position = {d.name: i for i, d in enumerate(docs)}
         doc_of = np.fromiter((position[p.document] for p in passages), dtype=np.int64, count=len(passages))
+        return cls._build(docs, doc_of)
+
+    @classmethod
+    def of_documents(cls, documents: dict[str, Document]) -> Layout:
+        """``build`` for the passages of ``documents`` in their order, without a lookup per passage."""
+        docs = tuple(documents.values())
+        counts = np.fromiter((len(d.passages) for d in docs), dtype=np.int64, count=len(docs))
+        return cls._build(docs, np.repeat(np.arange(len(docs), dtype=np.int64), counts))
+
+    @classmethod
+    def _build(cls, docs: tuple[Document, ...], doc_of: IntArray) -> Layout:
         groups = by_resolution(docs)
         keys = tuple(groups)
         key_index = {k: i for i, k in enumerate(keys)}

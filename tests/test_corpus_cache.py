@@ -7,12 +7,14 @@ import os
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from bot import corpus, corpus_cache
 from bot.corpus import load_corpus
 from bot.corpus_cache import CACHE_DIR, SHARDS, parser_version, shard_of
-from bot.service import Service
+from bot.search import Layout
+from bot.service import Service, Snapshot, _SearchableTexts
 from tests.conftest import CORPUS, FIXTURES
 
 GOOD = """---
@@ -335,3 +337,25 @@ def test_a_reload_after_one_change_parses_that_file_only(cached: None, three: Pa
     hit = service.ask("persecution of civil society activists").hits[0]
     assert hit.passage.text.startswith("an end to the persecution of civil society activists")
     assert hit.passage.lead == "It stresses that independent media are essential to any democratic society:"
+
+
+def test_a_snapshot_from_the_cache_is_the_fresh_one(cached: None, three: Path) -> None:
+    fresh = Snapshot.build(load_corpus(three, cache=False))
+    load_corpus(three)
+    warm = Snapshot.build(load_corpus(three))
+    assert warm.passages == fresh.passages
+    assert warm.documents == fresh.documents
+    assert warm.resolutions == fresh.resolutions
+    assert warm.index.size == len(fresh.passages)
+    # The layout Snapshot.build makes from the documents is the one made passage by passage.
+    by_passage = Layout.build(fresh.passages, fresh.documents)
+    for name in Layout.__slots__:
+        a, b = getattr(warm.layout, name), getattr(by_passage, name)
+        assert np.array_equal(a, b) if isinstance(a, np.ndarray) else a == b, name
+    assert warm.layout.doc_of.tolist() == [0, 0, 0, 0, 1, 1]
+    texts = _SearchableTexts(warm.passages)
+    assert len(texts) == len(warm.passages)
+    assert list(texts) == [p.searchable for p in fresh.passages] == texts[:]
+    assert texts[3] == fresh.passages[3].searchable
+    assert texts[3].startswith("It stresses that independent media are essential to any democratic society:\n")
+    assert texts[1:3] == [p.searchable for p in fresh.passages[1:3]]
