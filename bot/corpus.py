@@ -11,11 +11,13 @@ import datetime as dt
 import functools
 import hashlib
 import logging
+import os
 import re
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from stat import S_ISREG
 from typing import Any
 
 import yaml
@@ -140,11 +142,32 @@ class Corpus:
 
 def corpus_files(directory: Path) -> list[Path]:
     """The files of a corpus directory that are documents, in a stable order."""
-    return sorted(
-        p
-        for p in directory.iterdir()
-        if p.suffix.lower() in SUFFIXES and p.is_file() and not p.name.startswith(".")
-    )
+    return [directory / name for name, _ in _corpus_entries(directory)]
+
+
+def _corpus_entries(directory: Path) -> list[tuple[str, os.stat_result]]:
+    """The name and stat of each document file in ``directory``, by name (``corpus_files``).
+
+    Not hidden, a document suffix (as ``Path.suffix`` reads it), and a regular file once
+    links are followed; a file that cannot be stat'ed is left out, as ``Path.is_file``
+    leaves it. One ``scandir`` and one stat a file: a third of the time of ``iterdir``
+    and ``is_file`` then another stat for the parse cache.
+    """
+    found: list[tuple[str, os.stat_result]] = []
+    with os.scandir(directory) as entries:
+        for entry in entries:
+            name = entry.name
+            dot = name.rfind(".")
+            if name.startswith(".") or not 0 < dot < len(name) - 1 or name[dot:].lower() not in SUFFIXES:
+                continue
+            try:
+                stat = entry.stat()
+            except OSError:
+                continue
+            if S_ISREG(stat.st_mode):
+                found.append((name, stat))
+    found.sort(key=lambda e: os.path.normcase(e[0]))  # PurePath's order within one directory
+    return found
 
 
 def load_corpus(directory: Path, *, cache: bool = True) -> Corpus:
@@ -163,10 +186,13 @@ def load_corpus(directory: Path, *, cache: bool = True) -> Corpus:
     documents: list[Document] = []
     problems: list[Problem] = []
     parse_cache = ParseCache.open(directory / CACHE_DIR, _parser_version()) if cache else None
-    paths = corpus_files(directory)
+    entries = _corpus_entries(directory)
     with paused_gc():
-        for path in paths:
-            parsed = _load_cached(path, parse_cache) if parse_cache is not None else _load(path)
+        for name, stat in entries:
+            if parse_cache is not None:
+                parsed = _load_cached(directory, name, stat, parse_cache)
+            else:
+                parsed = _load(directory / name)
             if isinstance(parsed, Problem):
                 logger.debug("skipping %s", parsed)
                 problems.append(parsed)
@@ -178,7 +204,7 @@ def load_corpus(directory: Path, *, cache: bool = True) -> Corpus:
         problems.extend(conflicts)
         if parse_cache is not None:
             logger.info("loaded %d corpus files in %.2f s, %d unchanged from the parse cache",
-                        len(paths), time.perf_counter() - started, parse_cache.hits)
+                        len(entries), time.perf_counter() - started, parse_cache.hits)
             if sum(len(d.passages) for d in documents) >= CACHE_MIN_PASSAGES:
                 parse_cache.save()
     return Corpus(directory, tuple(kept), tuple(problems))
@@ -192,15 +218,13 @@ def _load(path: Path) -> Parsed:
     return document, tuple(warnings)
 
 
-def _load_cached(path: Path, parse_cache: ParseCache) -> Parsed:
-    """The parse of ``path``, from ``parse_cache`` when the file has not changed since."""
-    try:
-        key = file_key(path.stat())
-    except OSError:
-        return _load(path)  # reported by the read, which fails the same way
-    parsed = parse_cache.get(path.name, key)
+def _load_cached(directory: Path, name: str, stat: os.stat_result, parse_cache: ParseCache) -> Parsed:
+    """The parse of the file ``name``, from ``parse_cache`` when the file has not changed since ``stat``."""
+    key = file_key(stat)
+    parsed = parse_cache.get(name, key)
     if parsed is not None:
         return parsed
+    path = directory / name
     try:
         raw = _read_bytes(path)
     except CorpusError as exc:

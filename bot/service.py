@@ -20,6 +20,7 @@ from typing import Any, TypeVar, cast, overload
 
 from bot import store
 from bot.corpus import Corpus, CorpusError, date_conflict, load_corpus, parse_document
+from bot.corpus_cache import paused_gc
 from bot.index import Bm25Index
 from bot.index_store import cache_key, load_or_build
 from bot.models import Document, Hit, Passage, Problem
@@ -210,7 +211,8 @@ class Service:
 
     def __init__(self, corpus_dir: Path) -> None:
         self.corpus_dir = corpus_dir
-        corpus = load_corpus(corpus_dir)
+        with paused_gc(freeze=True):  # the corpus lives as long as the service: out of the collector's way
+            corpus = load_corpus(corpus_dir)
         if not corpus.documents:
             # Serving nothing would answer "no passage matches" to every question.
             first = f": {corpus.problems[0]}" if corpus.problems else ""
@@ -334,7 +336,8 @@ class Service:
     def _rebuild(self) -> ReloadReport:
         started = time.perf_counter()
         old = self._snapshot
-        corpus = load_corpus(self.corpus_dir)
+        with paused_gc(freeze=True):
+            corpus = load_corpus(self.corpus_dir)
         for problem in corpus.problems:
             logger.warning("corpus: %s", problem)
         kept_old = not corpus.documents

@@ -359,3 +359,27 @@ def test_a_snapshot_from_the_cache_is_the_fresh_one(cached: None, three: Path) -
     assert texts[3] == fresh.passages[3].searchable
     assert texts[3].startswith("It stresses that independent media are essential to any democratic society:\n")
     assert texts[1:3] == [p.searchable for p in fresh.passages[1:3]]
+
+
+def test_the_collector_is_paused_then_back_and_frozen_only_on_success() -> None:
+    import gc
+
+    assert gc.isenabled()
+    frozen = gc.get_freeze_count()
+    with corpus_cache.paused_gc():
+        assert not gc.isenabled()
+        kept = [[] for _ in range(10)]
+    assert gc.isenabled() and gc.get_freeze_count() == frozen
+    with pytest.raises(RuntimeError), corpus_cache.paused_gc(freeze=True):
+        raise RuntimeError
+    assert gc.isenabled() and gc.get_freeze_count() == frozen
+    with corpus_cache.paused_gc(freeze=True):
+        kept.append([])
+    assert gc.isenabled() and gc.get_freeze_count() > frozen
+    gc.disable()
+    try:
+        with corpus_cache.paused_gc():
+            pass
+        assert not gc.isenabled()  # left as it was found
+    finally:
+        gc.enable()
