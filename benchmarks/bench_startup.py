@@ -1,4 +1,4 @@
-"""Start-up time of a large corpus: parsing the files, building the snapshot, the whole Service.
+"""Start-up time of a large corpus: parsing the files, the parse cache, building the snapshot, the whole Service.
 
 Run from the repository root (not part of the test suite; nothing here is asserted):
 
@@ -13,11 +13,18 @@ text. The directory is cached in the temporary directory, keyed by size and by t
 generator's version, so a rerun does not write it again. Each measurement runs in a
 fresh interpreter (so no import, page or allocator state carries over) and prints:
 
-- ``load_corpus``: reading and parsing every file into documents and passages;
+- ``parse``: ``load_corpus(cache=False)``, reading and parsing every file (a start
+  before the parse cache);
+- ``load_cold``: ``load_corpus`` with ``.cache`` removed first: every file parsed and
+  the parse cache written;
+- ``load_warm``: ``load_corpus`` from the parse cache (nothing changed since);
 - ``Snapshot.build`` with a cold saved index (``.index`` removed first: tokenizing and
   building the BM25 index, in a child process from 50,000 passages) and warm (the
   index saved by the cold run is memory-mapped);
-- ``Service(dir)``: the bot's start, load and warm build, as ``python -m bot`` does it;
+- ``service``: ``Service(dir)``, the bot's start with the parse cache and the saved
+  index, as ``python -m bot`` does it;
+- ``reload_one``: ``Service.reload()`` after one file was rewritten with the same bytes
+  (a new mtime: parsed again, the others from the cache, the saved index still valid);
 - the peak resident memory of each of those interpreters.
 """
 
@@ -49,7 +56,9 @@ logger = logging.getLogger(__name__)
 GENERATOR_VERSION = 2
 PER_FILE = 100
 _MONTHS = "January February March April May June July August September October November December".split()
-MODES = ("load_corpus", "build_cold", "build_warm", "service")
+MODES = ("parse", "load_cold", "load_warm", "build_cold", "build_warm", "service", "reload_one")
+# Run once whatever --repeat says: each removes what the next run would reuse.
+ONCE = ("load_cold", "build_cold")
 
 
 def corpus_dir(size: int) -> Path:
@@ -119,22 +128,31 @@ def _child(mode: str, directory: Path) -> dict[str, float]:
     """One measurement, in this (fresh) interpreter; seconds and peak RSS in MB."""
     started = time.perf_counter()
     from bot.corpus import load_corpus
+    from bot.corpus_cache import CACHE_DIR
     from bot.service import Service, Snapshot
 
     out: dict[str, float] = {"import": time.perf_counter() - started}
-    if mode == "service":
+    if mode in ("service", "reload_one"):
         started = time.perf_counter()
         service = Service(directory)
         out["seconds"] = time.perf_counter() - started
+        if mode == "reload_one":
+            first = min(p for p in directory.iterdir() if p.suffix == ".md")
+            first.write_bytes(first.read_bytes())  # same bytes, a new mtime: parsed again
+            started = time.perf_counter()
+            service.reload()
+            out["seconds"] = time.perf_counter() - started
         out["passages"] = len(service.snapshot.passages)
     else:
+        if mode == "load_cold":
+            shutil.rmtree(directory / CACHE_DIR, ignore_errors=True)
         started = time.perf_counter()
-        corpus = load_corpus(directory)
+        corpus = load_corpus(directory, cache=mode != "parse")
         out["load"] = time.perf_counter() - started
         out["passages"] = corpus.passage_count
         if mode == "build_cold":
             shutil.rmtree(directory / ".index", ignore_errors=True)
-        if mode != "load_corpus":
+        if mode.startswith("build"):
             started = time.perf_counter()
             Snapshot.build(corpus)
             out["seconds"] = time.perf_counter() - started
@@ -168,17 +186,20 @@ def main(argv: Sequence[str] | None = None) -> None:
     for size in (int(s) for s in args.sizes.split(",")):
         directory = corpus_dir(size)
         for mode in args.modes.split(","):
-            runs = [_measure(mode, directory) for _ in range(1 if mode == "build_cold" else args.repeat)]
+            runs = [_measure(mode, directory) for _ in range(1 if mode in ONCE else args.repeat)]
             seconds = statistics.median(r["seconds"] for r in runs)
             rss = max(r["rss_mb"] for r in runs)
             rows.append((size, mode, int(runs[0]["passages"]), seconds, rss, runs[0]["import"]))
             print(f"{size:>9,} {mode:<12} {seconds:8.2f} s  peak RSS {rss:7.0f} MB", file=sys.stderr, flush=True)
     print(f"\n{'corpus':>10} | {'measure':<24} | {'passages':>9} | {'time':>8} | {'peak RSS':>9} | {'imports':>7}")
     names = {
-        "load_corpus": "load_corpus",
+        "parse": "parse every file",
+        "load_cold": "load_corpus, cold cache",
+        "load_warm": "load_corpus, warm cache",
         "build_cold": "Snapshot.build, cold",
         "build_warm": "Snapshot.build, warm",
         "service": "Service(dir), warm",
+        "reload_one": "reload, 1 file touched",
     }
     for size, mode, passages, seconds, rss, imported in rows:
         print(f"{size:>10,} | {names[mode]:<24} | {passages:>9,} | {seconds:>6.2f} s | {rss:>6.0f} MB | "

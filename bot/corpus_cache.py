@@ -42,6 +42,7 @@ import mmap
 import os
 import sys
 import tempfile
+import threading
 import time
 import zlib
 from collections import deque
@@ -279,7 +280,11 @@ def _read_shard(path: Path, version: str, checker: Executor) -> _Shard | None:
             memoryview(mapped) as view,
             view[offset:] as payload,
         ):
-            checksum = checker.submit(zlib.crc32, payload)
+            started = threading.Event()
+            checksum = checker.submit(_checksum, payload, started)
+            # Until the checker holds the GIL-free part, marshal (one long C call that
+            # keeps the GIL) would leave it waiting to even start.
+            started.wait()
             try:
                 positions, rows = marshal.loads(payload)
             finally:
@@ -289,6 +294,11 @@ def _read_shard(path: Path, version: str, checker: Executor) -> _Shard | None:
     if not isinstance(positions, list) or not isinstance(rows, list):
         raise ValueError("unexpected content")
     return _Shard(int(stamp), positions, {row[0]: row for row in rows})
+
+
+def _checksum(payload: memoryview, started: threading.Event) -> int:
+    started.set()
+    return zlib.crc32(payload)  # without the GIL: beside the caller's marshal.loads
 
 
 def _write_shard(path: Path, version: str, stamp_ns: int, entries: list[tuple[str, FileKey, Parsed]]) -> None:
@@ -371,7 +381,7 @@ def _decode(row: tuple[Any, ...], positions: list[Position]) -> Parsed:
     meta_values["adopted"] = None if adopted is None else dt.date.fromordinal(adopted)
     meta_values["kind"] = None if kind is None else Kind(kind)
     meta = DocumentMeta.model_construct(_fields_set=set(fields_set), **meta_values)
-    passages = _passages(name, [positions[i] for i in position_ids], texts, leads)
+    passages = _passages(name, map(positions.__getitem__, position_ids), texts, leads)
     document = Document(name, meta, origins, passages, digest)
     return document, tuple(Problem(*w) for w in warnings)
 
@@ -391,7 +401,9 @@ _FAST_PASSAGES = _plain_slots(Passage, ("document", "position", "text", "lead"))
 _new = object.__new__
 
 
-def _passages(name: str, positions: list[Position], texts: list[str], leads: list[str | None]) -> tuple[Passage, ...]:
+def _passages(
+    name: str, positions: Iterator[Position], texts: list[str], leads: list[str | None]
+) -> tuple[Passage, ...]:
     n = len(texts)
     if not _FAST_PASSAGES:
         return tuple(map(Passage, repeat(name, n), positions, texts, leads))

@@ -120,7 +120,12 @@ def test_an_unchanged_restart_serves_a_fresh_parse_without_parsing(
     assert restored.documents == load_corpus(three, cache=False).documents
 
 
-def test_the_shipped_and_fixture_corpora_come_back_identical(cached: None, tmp_path: Path, parsed: list[str]) -> None:
+@pytest.mark.parametrize("fast", [True, False], ids=["slots-set-from-c", "constructor"])
+def test_the_shipped_and_fixture_corpora_come_back_identical(
+    cached: None, tmp_path: Path, parsed: list[str], monkeypatch: pytest.MonkeyPatch, fast: bool
+) -> None:
+    monkeypatch.setattr(corpus_cache, "_FAST_PASSAGES", fast and corpus_cache._FAST_PASSAGES)
+    assert corpus_cache._FAST_PASSAGES is fast  # models.Passage is what the fast path expects
     for source in (CORPUS, FIXTURES / "mixed_corpus"):
         directory = tmp_path / source.name
         shutil.copytree(source, directory, ignore=shutil.ignore_patterns(".*"))
