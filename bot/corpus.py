@@ -203,9 +203,11 @@ def load_corpus(directory: Path, *, cache: bool = True) -> Corpus:
         kept, conflicts = _drop_conflicting_dates(documents)
         problems.extend(conflicts)
         if parse_cache is not None:
-            logger.info("loaded %d corpus files in %.2f s, %d unchanged from the parse cache",
-                        len(entries), time.perf_counter() - started, parse_cache.hits)
-            if sum(len(d.passages) for d in documents) >= CACHE_MIN_PASSAGES:
+            large = sum(len(d.passages) for d in documents) >= CACHE_MIN_PASSAGES
+            logger.log(logging.INFO if large else logging.DEBUG,
+                       "loaded %d corpus files in %.2f s, %d unchanged from the parse cache",
+                       len(entries), time.perf_counter() - started, parse_cache.hits)
+            if large:
                 parse_cache.save()
     return Corpus(directory, tuple(kept), tuple(problems))
 
