@@ -68,8 +68,9 @@ SHARDS = 32
 # An entry whose file changed less than this before the parse that stored it started
 # is not trusted (2 s also covers filesystems with a 2-second mtime).
 RACY_NS = 2_000_000_000
-# A ".tmp-" file this old belongs to no running save (a killed process left it).
+# A temporary shard this old belongs to no running save (a killed process left it).
 _STALE_SECONDS = 3600
+_TEMPORARY = ".tmp-parse-"
 _MAGIC = b"ep-resolutions-bot-parse-cache"
 _HEADER_MAX = 512
 # Libraries whose behaviour shapes a parse: YAML reads the front matter, pydantic checks it.
@@ -197,9 +198,9 @@ class ParseCache:
         row = shard.rows.get(name) if shard is not None else None
         if shard is None or row is None:
             return None
-        if (row[1], row[2], row[3]) != key or max(key[1], key[2]) >= shard.stamp_ns - RACY_NS:
-            return None
         try:
+            if tuple(row[1:4]) != key or max(key[1], key[2]) >= shard.stamp_ns - RACY_NS:
+                return None
             if shard.built is None:
                 shard.built = [Position(p, i, line) for p, i, line in shard.positions]
             parsed = _decode(row, shard.built)
@@ -311,7 +312,7 @@ def _write_shard(path: Path, version: str, stamp_ns: int, entries: list[tuple[st
          str(len(payload)).encode(), str(zlib.crc32(payload)).encode())
     ) + b"\n"
     # No fsync: a file that a crash leaves short or empty fails the length or checksum check.
-    fd, temporary = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+    fd, temporary = tempfile.mkstemp(prefix=_TEMPORARY, dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as out:
             os.fchmod(out.fileno(), 0o644)  # mkstemp's 0600 would lock out a bot run as another user
@@ -326,7 +327,7 @@ def _write_shard(path: Path, version: str, stamp_ns: int, entries: list[tuple[st
 def _remove_stale(directory: Path) -> None:
     """Temporary files a killed process left behind (not those of a save in progress)."""
     now = time.time()
-    for other in directory.glob(".tmp-*"):
+    for other in directory.glob(f"{_TEMPORARY}*"):
         try:
             if now - other.stat().st_mtime > _STALE_SECONDS:
                 other.unlink()
@@ -377,10 +378,12 @@ def _decode(row: tuple[Any, ...], positions: list[Position]) -> Parsed:
     digest, meta_values, fields_set, origins, warnings, position_ids, texts, leads = row[5:]
     if not len(position_ids) == len(texts) == len(leads) or not texts:
         raise ValueError("passage columns of different lengths")
-    adopted, kind = meta_values["adopted"], meta_values["kind"]
-    meta_values["adopted"] = None if adopted is None else dt.date.fromordinal(adopted)
-    meta_values["kind"] = None if kind is None else Kind(kind)
-    meta = DocumentMeta.model_construct(_fields_set=set(fields_set), **meta_values)
+    values = dict(meta_values)  # the shard's own row stays as read
+    adopted, kind = values["adopted"], values["kind"]
+    values["adopted"] = None if adopted is None else dt.date.fromordinal(adopted)
+    values["kind"] = None if kind is None else Kind(kind)
+    # Checked when the file was parsed; only a parser of the same version reads this.
+    meta = DocumentMeta.model_construct(_fields_set=set(fields_set), **values)
     passages = _passages(name, map(positions.__getitem__, position_ids), texts, leads)
     document = Document(name, meta, origins, passages, digest)
     return document, tuple(Problem(*w) for w in warnings)

@@ -388,3 +388,27 @@ def test_the_collector_is_paused_then_back_and_frozen_only_on_success() -> None:
         assert not gc.isenabled()  # left as it was found
     finally:
         gc.enable()
+
+
+def test_a_well_formed_shard_with_a_wrong_entry_is_ignored_with_one_warning(
+    cached: None, three: Path, parsed: list[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    import marshal
+    import time
+    import zlib
+
+    fresh = _seen(three, cache=False)
+    load_corpus(three)
+    shard = _shard_file(three, "good.md")
+    key = corpus_cache.file_key((three / "good.md").stat())
+    payload = marshal.dumps(([], [("good.md", *key, 7, "what is this")]))
+    header = b" ".join([b"ep-resolutions-bot-parse-cache", corpus._parser_version().encode(),
+                        str(time.time_ns()).encode(),
+                        str(len(payload)).encode(), str(zlib.crc32(payload)).encode()])
+    shard.write_bytes(header + b"\n" + payload)  # whole and checksummed, but no parse result
+    parsed.clear()
+    with caplog.at_level(logging.WARNING, logger="bot.corpus_cache"):
+        assert _seen(three) == fresh
+    assert "good.md" in parsed
+    warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(warnings) == 1 and "unknown entry status 7" in warnings[0]
