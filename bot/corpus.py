@@ -16,6 +16,7 @@ import re
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from pathlib import Path
 from stat import S_ISREG
 from typing import Any
@@ -23,7 +24,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from bot.corpus_cache import CACHE_DIR, ParseCache, Parsed, file_key, parser_version, paused_gc
+from bot.corpus_cache import CACHE_DIR, ParseCache, Parsed, Parses, file_key, parser_version, paused_gc
 from bot.models import META_FIELDS, Document, DocumentMeta, Origin, Passage, Position, Problem
 
 logger = logging.getLogger(__name__)
@@ -134,6 +135,8 @@ class Corpus:
     directory: Path
     documents: tuple[Document, ...]
     problems: tuple[Problem, ...]
+    # What the load found in each file, so that a reload takes unchanged ones from memory.
+    parses: Parses | None = dataclass_field(default=None, compare=False, repr=False)
 
     @property
     def passage_count(self) -> int:
@@ -170,22 +173,33 @@ def _corpus_entries(directory: Path) -> list[tuple[str, os.stat_result]]:
     return found
 
 
-def load_corpus(directory: Path, *, cache: bool = True) -> Corpus:
+def load_corpus(directory: Path, *, cache: bool = True, reuse: Corpus | None = None) -> Corpus:
     """Load every document in ``directory``; bad files become problems, not exceptions.
 
     With ``cache`` (the default), the parse results of files unchanged since the last
-    load are taken from ``directory/.cache/`` (see bot.corpus_cache) and the cache is
-    brought up to date once the corpus has ``CACHE_MIN_PASSAGES`` passages; the result
-    is the same as parsing every file. Without it every file is parsed and nothing is
-    written.
+    load are taken from ``reuse`` (an earlier load of the same directory, in memory) or
+    from ``directory/.cache/`` (see bot.corpus_cache), and the cache is brought up to
+    date once the corpus has ``CACHE_MIN_PASSAGES`` passages; the result is the same as
+    parsing every file. Without it every file is parsed and nothing is written.
     """
     if not directory.is_dir():
         problem = Problem(str(directory), None, "corpus directory does not exist")
         return Corpus(directory, (), (problem,))
     started = time.perf_counter()
+    parse_cache = None
+    if cache:
+        previous = reuse.parses if reuse is not None and reuse.directory == directory else None
+        parse_cache = ParseCache.open(directory / CACHE_DIR, _parser_version(), previous)
+    try:
+        return _load_entries(directory, parse_cache, started)
+    finally:
+        if parse_cache is not None:
+            parse_cache.close()
+
+
+def _load_entries(directory: Path, parse_cache: ParseCache | None, started: float) -> Corpus:
     documents: list[Document] = []
     problems: list[Problem] = []
-    parse_cache = ParseCache.open(directory / CACHE_DIR, _parser_version()) if cache else None
     entries = _corpus_entries(directory)
     with paused_gc():
         for name, stat in entries:
@@ -209,7 +223,8 @@ def load_corpus(directory: Path, *, cache: bool = True) -> Corpus:
                        len(entries), time.perf_counter() - started, parse_cache.hits)
             if large:
                 parse_cache.save()
-    return Corpus(directory, tuple(kept), tuple(problems))
+    parses = parse_cache.parses() if parse_cache is not None else None
+    return Corpus(directory, tuple(kept), tuple(problems), parses)
 
 
 def _load(path: Path) -> Parsed:

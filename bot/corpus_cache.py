@@ -20,6 +20,10 @@ An entry is used only when all of these hold, and the file is parsed otherwise:
 - the shard is whole: its header names its payload's length and CRC-32, so a
   truncated, extended or damaged file is detected before it is used.
 
+A reload in the same process first looks in memory: the previous load's results
+(``Parses``, kept on its Corpus) are trusted under the same stat and racy rules, so an
+unchanged file keeps its very Document objects and no shard is read for it.
+
 A shard is written to a temporary file and renamed into place, so a reader sees the
 old or the new one, never half of one. Anything wrong with a shard is logged once per
 load, at WARNING, and the files behind it are parsed: the cache can only ever cost a
@@ -150,64 +154,74 @@ class _Shard:
     built: list[Position] | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Parses:
+    """What one load found in each file, for the next load in the same process (a reload).
+
+    Kept on the Corpus: an unchanged file's document is then taken from memory, as the
+    same objects, without reading the cache files.
+    """
+
+    version: str
+    stamp_ns: int  # when that load started: an entry is trusted only for files older than this
+    entries: dict[str, tuple[FileKey, Parsed]]
+
+
 @dataclass(slots=True)
 class ParseCache:
     """The parse results saved in one corpus directory, and those made during one load.
 
-    ``open`` reads it; ``get`` hands out an entry that can be trusted, ``put`` records a
-    fresh parse, ``save`` writes the shards that changed.
+    ``open`` starts a load; ``get`` hands out an entry that can be trusted (from
+    ``previous`` in memory, else from the shard files, each read when first needed),
+    ``put`` records a fresh parse, ``save`` writes the shards that changed and
+    ``close`` reports what was damaged, in one line.
     """
 
     directory: Path
     version: str
+    previous: Parses | None = None
     stamp_ns: int = field(default_factory=time.time_ns)
     hits: int = 0
-    _shards: dict[int, _Shard] = field(default_factory=dict)
+    _shards: dict[int, _Shard | None] = field(default_factory=dict)  # None: none usable
     _results: dict[str, tuple[FileKey, Parsed]] = field(default_factory=dict)
     _dirty: set[int] = field(default_factory=set)
     _damaged: list[str] = field(default_factory=list)
+    _checker: ThreadPoolExecutor | None = None
 
     @classmethod
-    def open(cls, directory: Path, version: str) -> ParseCache:
-        """The cache in ``directory`` (made by a parser of ``version``); empty when there is none.
+    def open(cls, directory: Path, version: str, previous: Parses | None = None) -> ParseCache:
+        """A load of the cache in ``directory`` by a parser of ``version``, stamped now.
 
-        Shards that cannot be read or are damaged are logged (one line) and left out.
+        ``previous`` (the last load of the same directory, in this process) is used only
+        when it was made by the same parser.
         """
-        cache = cls(directory, version)  # stamped now: before any corpus file is read
-        if not directory.is_dir():
-            return cache  # none yet; something else in its place is reported by ``save``
-        # zlib releases the GIL: each shard's checksum runs beside its unmarshalling.
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="parse-cache-crc") as checker:
-            for shard in range(SHARDS):
-                try:
-                    loaded = _read_shard(_shard_path(directory, shard), version, checker)
-                except FileNotFoundError:
-                    continue
-                except (OSError, ValueError, EOFError, TypeError, IndexError, KeyError) as exc:
-                    cache._damaged.append(f"{_shard_path(directory, shard).name}: {exc}")
-                    continue
-                if loaded is not None:
-                    cache._shards[shard] = loaded
-        cache._report_damage()
-        return cache
+        if previous is not None and previous.version != version:
+            previous = None
+        return cls(directory, version, previous)  # stamped now: before any corpus file is read
 
     def get(self, name: str, key: FileKey) -> Parsed | None:
         """The stored parse of ``name`` when it is of this very version of the file, else None."""
+        changed = max(key[1], key[2])
+        if self.previous is not None:
+            known = self.previous.entries.get(name)
+            if known is not None and known[0] == key and changed < self.previous.stamp_ns - RACY_NS:
+                self._results[name] = known
+                self.hits += 1
+                return known[1]
         shard_id = shard_of(name)
-        shard = self._shards.get(shard_id)
+        shard = self._shard(shard_id)
         row = shard.rows.get(name) if shard is not None else None
         if shard is None or row is None:
             return None
         try:
-            if tuple(row[1:4]) != key or max(key[1], key[2]) >= shard.stamp_ns - RACY_NS:
+            if tuple(row[1:4]) != key or changed >= shard.stamp_ns - RACY_NS:
                 return None
             if shard.built is None:
                 shard.built = [Position(p, i, line) for p, i, line in shard.positions]
             parsed = _decode(row, shard.built)
         except (ValueError, TypeError, IndexError, KeyError) as exc:
             self._damaged.append(f"{_shard_path(self.directory, shard_id).name}: entry {name!r}: {exc}")
-            self._report_damage()
-            del self._shards[shard_id]  # none of it is trusted any more; rewritten by save
+            self._shards[shard_id] = None  # none of it is trusted any more; rewritten by save
             return None
         self._results[name] = (key, parsed)
         self.hits += 1
@@ -218,6 +232,10 @@ class ParseCache:
         self._results[name] = (key, parsed)
         self._dirty.add(shard_of(name))
 
+    def parses(self) -> Parses:
+        """This load's results, for the next one (see ``Parses``)."""
+        return Parses(self.version, self.stamp_ns, dict(self._results))
+
     def save(self) -> None:
         """Write the shards whose entries changed: the files given to ``get`` or ``put`` are kept, others dropped.
 
@@ -226,17 +244,24 @@ class ParseCache:
         by_shard: dict[int, list[str]] = {}
         for name in self._results:
             by_shard.setdefault(shard_of(name), []).append(name)
+        dirty = set(self._dirty)
+        if self.previous is not None:
+            # Files gone since the previous load: their entries go, in shards maybe never read.
+            dirty.update(shard_of(n) for n in self.previous.entries if n not in self._results)
         written = 0
         try:
             for shard_id in range(SHARDS):
                 names = by_shard.get(shard_id, [])
-                old = self._shards.get(shard_id)
-                if shard_id not in self._dirty and old is not None and old.rows.keys() == set(names):
-                    continue
                 path = _shard_path(self.directory, shard_id)
+                if shard_id not in dirty:
+                    if shard_id in self._shards:
+                        old = self._shards[shard_id]
+                        if old is not None and old.rows.keys() == set(names):
+                            continue  # read, and holds exactly these entries
+                    elif names and path.exists():
+                        continue  # never read: every entry came from memory, already saved
                 if not names:
-                    if old is not None or path.exists():
-                        path.unlink(missing_ok=True)
+                    path.unlink(missing_ok=True)
                     continue
                 if written == 0:
                     self.directory.mkdir(exist_ok=True)  # not parents: never a missing corpus directory
@@ -250,11 +275,33 @@ class ParseCache:
         if written:
             logger.info("parse cache: wrote %d of %d shards in %s", written, SHARDS, self.directory)
 
-    def _report_damage(self) -> None:
+    def close(self) -> None:
+        """Stop the checksum thread and log what was damaged, if anything, in one line."""
+        if self._checker is not None:
+            self._checker.shutdown()
+            self._checker = None
         if self._damaged:
             logger.warning("parse cache in %s: %d damaged part(s) ignored, their files are parsed (%s)",
                            self.directory, len(self._damaged), self._damaged[0])
             self._damaged.clear()
+
+    def _shard(self, shard_id: int) -> _Shard | None:
+        """Shard ``shard_id`` as read from its file (on first use); None when it has nothing usable."""
+        if shard_id in self._shards:
+            return self._shards[shard_id]
+        loaded = None
+        path = _shard_path(self.directory, shard_id)
+        if self._checker is None:
+            # zlib releases the GIL: each shard's checksum runs beside its unmarshalling.
+            self._checker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parse-cache-crc")
+        try:
+            loaded = _read_shard(path, self.version, self._checker)
+        except (FileNotFoundError, NotADirectoryError):
+            pass  # none yet; something else in the directory's place is reported by ``save``
+        except (OSError, ValueError, EOFError, TypeError, IndexError, KeyError) as exc:
+            self._damaged.append(f"{path.name}: {exc}")
+        self._shards[shard_id] = loaded
+        return loaded
 
 
 def _read_shard(path: Path, version: str, checker: Executor) -> _Shard | None:

@@ -337,7 +337,7 @@ class Service:
         started = time.perf_counter()
         old = self._snapshot
         with paused_gc(freeze=True):
-            corpus = load_corpus(self.corpus_dir)
+            corpus = load_corpus(self.corpus_dir, reuse=old.corpus)  # unchanged files from memory
         for problem in corpus.problems:
             logger.warning("corpus: %s", problem)
         kept_old = not corpus.documents

@@ -412,3 +412,78 @@ def test_a_well_formed_shard_with_a_wrong_entry_is_ignored_with_one_warning(
     assert "good.md" in parsed
     warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
     assert len(warnings) == 1 and "unknown entry status 7" in warnings[0]
+
+
+def test_a_reload_takes_unchanged_files_from_memory(cached: None, three: Path, parsed: list[str]) -> None:
+    service = Service(three)
+    before = {d.name: d for d in service.documents()}
+    shutil.rmtree(three / CACHE_DIR)  # only memory can spare the parse now
+    (three / "good.md").write_text(GOOD.replace("harassment", "persecution"), encoding="utf-8")
+    parsed.clear()
+    report = service.reload()
+    assert parsed == ["good.md"]
+    assert report.changed == ("good.md",)
+    after = {d.name: d for d in service.documents()}
+    assert after["inferred.txt"] is before["inferred.txt"]  # the very objects, not a copy
+    assert _seen(three, cache=False)[0] == [
+        (d.name, d.citation(), d.meta, d.origins, d.digest,
+         [(d.citation(p.position), p.position, p.text, p.lead, p.searchable) for p in d.passages])
+        for d in service.documents()
+    ]
+    assert [str(p) for p in service.problems] == _seen(three, cache=False)[1]
+    assert service.ask("persecution of civil society activists").found
+
+
+def test_a_racy_edit_is_seen_by_a_reload(three: Path, parsed: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(corpus, "CACHE_MIN_PASSAGES", 0)
+    monkeypatch.setattr(corpus, "file_key", lambda st: (st.st_size, st.st_mtime_ns, 0))
+    service = Service(three)  # read well within 2 s of the files' last change
+    path = three / "good.md"
+    before = path.stat()
+    path.write_text(GOOD.replace("release journalists", "free the newsmakers"), encoding="utf-8")
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))  # the stat held in memory
+    parsed.clear()
+    service.reload()
+    assert "good.md" in parsed
+    assert service.ask("free the newsmakers Kazakhstan").hits[0].passage.text.endswith("to free the newsmakers.")
+
+
+def test_a_reload_by_another_parser_parses_everything(
+    cached: None, three: Path, parsed: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    service = Service(three)
+    monkeypatch.setattr(corpus, "clean", lambda text: text)  # keeps the ** markers
+    monkeypatch.setattr(corpus, "_parser_version", lambda: "another parser")
+    parsed.clear()
+    service.reload()
+    assert sorted(parsed) == ["bad.md", "good.md", "inferred.txt"]
+    assert any("**independent media**" in p.text for d in service.documents() for p in d.passages)
+
+
+def test_after_a_reload_a_restart_parses_nothing_and_misses_nothing(
+    cached: None, three: Path, parsed: list[str]
+) -> None:
+    service = Service(three)
+    (three / "inferred.txt").unlink()
+    (three / "new.md").write_text(GOOD.replace("Kazakhstan", "Belarus"), encoding="utf-8")
+    service.reload()
+    fresh = _seen(three, cache=False)
+    parsed.clear()
+    assert _seen(three) == fresh  # a new process: nothing in memory, all from the files on disk
+    assert parsed == []
+    assert [d[0] for d in fresh[0]] == ["good.md", "new.md"]
+    assert not any(b"inferred.txt" in p.read_bytes() for p in (three / CACHE_DIR).glob("parse-*.bin"))
+
+
+def test_a_file_removed_before_a_reload_leaves_its_shard(cached: None, three: Path) -> None:
+    # A file sharing good.md's shard: that shard is never read by the reload (good.md
+    # comes from memory), yet it must lose the removed file's entry.
+    twin = next(n for n in (f"twin-{i}.md" for i in range(1000)) if shard_of(n) == shard_of("good.md"))
+    (three / twin).write_text(GOOD.replace("Kazakhstan", "Azerbaijan"), encoding="utf-8")
+    service = Service(three)
+    shard = _shard_file(three, "good.md")
+    assert twin.encode() in shard.read_bytes()
+    (three / twin).unlink()
+    service.reload()
+    assert twin.encode() not in shard.read_bytes()
+    assert b"good.md" in shard.read_bytes()
