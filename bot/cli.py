@@ -190,7 +190,8 @@ def _indent(text: str) -> str:
 
 def cmd_check_corpus(args: argparse.Namespace, out: TextIO) -> int:
     directory = args.directory or default_corpus_dir()
-    corpus = load_corpus(directory)
+    # A check reads the files themselves, never the bot's parse cache of them.
+    corpus = load_corpus(directory, cache=False)
     errors = [p for p in corpus.problems if p.severity == "error"]
     print(
         f"{directory}: {len(corpus.documents)} documents, {corpus.passage_count} passages, "

@@ -99,6 +99,22 @@ def test_check_corpus_clean_exit_0() -> None:
     assert "url: unknown" in out
 
 
+def test_check_corpus_reads_the_files_and_leaves_no_parse_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot import corpus as corpus_module
+
+    monkeypatch.setattr(corpus_module, "CACHE_MIN_PASSAGES", 0)  # the bot would cache this corpus
+    directory = tmp_path / "corpus"
+    directory.mkdir()
+    for path in CORPUS.iterdir():
+        if path.is_file():
+            (directory / path.name).write_bytes(path.read_bytes())
+    code, out = _run("check-corpus", str(directory))
+    assert code == 0 and "2 documents, 20 passages, 0 errors" in out
+    assert not (directory / ".cache").exists()
+
+
 def test_check_corpus_with_errors_exit_1() -> None:
     code, out = _run("check-corpus", str(FIXTURES / "mixed_corpus"))
     assert code == 1
