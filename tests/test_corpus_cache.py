@@ -269,20 +269,6 @@ def test_a_cache_that_cannot_be_written_still_serves_with_one_line(
     assert (three / CACHE_DIR).read_text(encoding="utf-8") == "in the way"
 
 
-@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root ignores permission bits")
-def test_a_read_only_corpus_directory_still_serves(
-    cached: None, three: Path, caplog: pytest.LogCaptureFixture
-) -> None:
-    fresh = _seen(three, cache=False)
-    three.chmod(0o555)
-    try:
-        with caplog.at_level(logging.WARNING, logger="bot.corpus_cache"):
-            assert _seen(three) == fresh
-    finally:
-        three.chmod(0o755)
-    assert len([r for r in caplog.records if r.levelno >= logging.WARNING]) == 1
-
-
 def test_a_new_parser_invalidates_the_cache(
     cached: None, three: Path, parsed: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
