@@ -24,6 +24,7 @@ import gc
 import logging
 import multiprocessing as mp
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -307,12 +308,29 @@ def _service_ask(size: int, questions: int) -> dict[str, float]:
     }
 
 
-def _shipped_start() -> float:
-    from bot.service import Service
+_SHIPPED = """
+import sys, time
+started = time.perf_counter()
+from pathlib import Path
+from bot.service import Service
+imported = time.perf_counter()
+Service(Path("corpus")).ask("Vladimir Kozlov release")
+print(time.perf_counter() - started, time.perf_counter() - imported)
+"""
 
-    start = time.perf_counter()
-    Service(Path(__file__).resolve().parent.parent / "corpus").ask("Vladimir Kozlov release")
-    return time.perf_counter() - start
+
+def _shipped_start() -> tuple[float, float, float]:
+    """Launch to first answer on the shipped corpus, in a fresh interpreter (as a start is).
+
+    Returns (launch to answer, interpreter start plus imports plus answer measured
+    inside, service start plus answer alone), in seconds.
+    """
+    root = Path(__file__).resolve().parent.parent
+    launched = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", _SHIPPED], cwd=root, capture_output=True, text=True, check=True)
+    total = time.perf_counter() - launched
+    inside, service = (float(x) for x in done.stdout.split())
+    return total, inside, service
 
 
 # ----------------------------------------------------------------- main
@@ -398,7 +416,9 @@ def main(argv: Sequence[str] | None = None) -> None:
               f"median {result['median_ms']:.3f} ms, p95 {result['p95_ms']:.3f} ms "
               f"({result['rejected']:.0f} questions rejected); start {result['cold_start_s']:.1f} s cold, "
               f"{result['warm_start_s']:.2f} s with the saved index")
-    print(f"shipped corpus: first answer {_shipped_start() * 1000:.0f} ms after start")
+    total, _, service = _shipped_start()
+    print(f"shipped corpus: first answer {total * 1000:.0f} ms after launching a fresh interpreter "
+          f"({service * 1000:.0f} ms of it starting the service and answering, the rest imports)")
 
 
 if __name__ == "__main__":
