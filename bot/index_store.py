@@ -29,12 +29,12 @@ import pickle
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import fields
 from importlib import metadata
 from multiprocessing.context import ForkServerContext, SpawnContext
 from pathlib import Path
-from typing import Any, overload
+from typing import Any, TypeVar, overload
 
 import numpy as np
 
@@ -48,6 +48,8 @@ from bot.tokens import tokenize
 logger = logging.getLogger(__name__)
 
 Tokenizer = Callable[[str], Sequence[str]]
+_S = TypeVar("_S")
+_T = TypeVar("_T")
 
 # Bump when the layout of the saved files changes (2: the manifest records file sizes;
 # 3: bitmaps in 64-bit words, with a rank table).
@@ -104,29 +106,38 @@ def _version(package: str) -> str:
         return "not installed"
 
 
-class _Tokenized(Sequence[list[str]]):
-    """The tokens of ``texts``, made a slice at a time as build_arrays asks for them.
+class Mapped(Sequence[_T]):
+    """``function`` of each item of ``items``, made when asked for (a slice at a time).
 
-    A build then holds the tokens of one chunk, not of the whole corpus.
+    The texts to index (``Passage.searchable``) and their tokens are made this way:
+    a start with a saved index never makes them, and a build holds the tokens of one
+    chunk, not of the whole corpus.
     """
 
-    def __init__(self, texts: Sequence[str], tokenizer: Tokenizer) -> None:
-        self._texts = texts
-        self._tokenizer = tokenizer
+    def __init__(self, items: Sequence[_S], function: Callable[[_S], _T]) -> None:
+        self._items = items
+        self._function = function
 
     def __len__(self) -> int:
-        return len(self._texts)
+        return len(self._items)
 
     @overload
-    def __getitem__(self, item: int) -> list[str]: ...
+    def __getitem__(self, item: int) -> _T: ...
 
     @overload
-    def __getitem__(self, item: slice) -> list[list[str]]: ...
+    def __getitem__(self, item: slice) -> list[_T]: ...
 
-    def __getitem__(self, item: int | slice) -> list[str] | list[list[str]]:
+    def __getitem__(self, item: int | slice) -> _T | list[_T]:
         if isinstance(item, slice):
-            return [list(self._tokenizer(t)) for t in self._texts[item]]
-        return list(self._tokenizer(self._texts[item]))
+            return [self._function(x) for x in self._items[item]]
+        return self._function(self._items[item])
+
+    def __iter__(self) -> Iterator[_T]:
+        return map(self._function, self._items)
+
+
+def _tokens(texts: Sequence[str], tokenizer: Tokenizer) -> Mapped[list[str]]:
+    return Mapped(texts, lambda text: list(tokenizer(text)))
 
 
 class _EncodedTexts(Sequence[str]):
@@ -200,7 +211,7 @@ def load_or_build(
                 return Bm25Index(load(cache_dir / key))
             except (OSError, ValueError, KeyError, TypeError) as exc:
                 logger.warning("index built aside in %s is unusable (%s): building it here", cache_dir / key, exc)
-    arrays = build_arrays(_Tokenized(texts, tokenizer), k1, b, epsilon)
+    arrays = build_arrays(_tokens(texts, tokenizer), k1, b, epsilon)
     if cache_dir is not None:
         try:
             save(arrays, cache_dir, key)
@@ -287,7 +298,7 @@ def _child_build(
     """In the child process: read the texts, tokenize, build and save the index."""
     work = Path(scratch)
     texts = _EncodedTexts((work / "texts.bin").read_bytes(), np.load(work / "lengths.npy", allow_pickle=False))
-    arrays = build_arrays(_Tokenized(texts, tokenizer), k1, b, epsilon)
+    arrays = build_arrays(_tokens(texts, tokenizer), k1, b, epsilon)
     del texts
     # Written inside the parent's scratch directory, which it removes if this is killed.
     save(arrays, Path(cache_dir), key, scratch=work)

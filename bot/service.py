@@ -13,16 +13,16 @@ import itertools
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar, cast, overload
+from typing import Any, TypeVar, cast
 
 from bot import store
 from bot.corpus import Corpus, CorpusError, date_conflict, load_corpus, parse_document
 from bot.corpus_cache import paused_gc
 from bot.index import Bm25Index
-from bot.index_store import cache_key, load_or_build
+from bot.index_store import Mapped, cache_key, load_or_build
 from bot.models import Document, Hit, Passage, Problem
 from bot.query import Query, QueryError, parse_query
 from bot.quote import QuoteResult, check_quote
@@ -74,7 +74,9 @@ class Snapshot:
         index = load_or_build(
             corpus.directory / ".index",
             cache_key((d.digest for d in corpus.documents), tokenizer=tokenize),
-            _SearchableTexts(passages),  # tokenized by load_or_build, aside if large
+            # Made only if the index must be built (10^6 up front: a tenth of a warm start);
+            # tokenized by load_or_build, aside if large.
+            Mapped(passages, _searchable),
             tokenize,
         )
         documents = {d.name: d for d in corpus.documents}
@@ -89,32 +91,8 @@ class Snapshot:
         return cls(corpus, index, passages, documents, time.time(), layout, tuple(resolutions))
 
 
-class _SearchableTexts(Sequence[str]):
-    """The indexed text of each passage (``Passage.searchable``), made only when asked for.
-
-    A start with a saved index needs only their number: making 10^6 of them up front
-    took a tenth of a warm start.
-    """
-
-    def __init__(self, passages: tuple[Passage, ...]) -> None:
-        self._passages = passages
-
-    def __len__(self) -> int:
-        return len(self._passages)
-
-    @overload
-    def __getitem__(self, item: int) -> str: ...
-
-    @overload
-    def __getitem__(self, item: slice) -> list[str]: ...
-
-    def __getitem__(self, item: int | slice) -> str | list[str]:
-        if isinstance(item, slice):
-            return [p.searchable for p in self._passages[item]]
-        return self._passages[item].searchable
-
-    def __iter__(self) -> Iterator[str]:
-        return (p.searchable for p in self._passages)
+def _searchable(passage: Passage) -> str:
+    return passage.searchable
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,8 +13,9 @@ import pytest
 from bot import corpus, corpus_cache
 from bot.corpus import load_corpus
 from bot.corpus_cache import CACHE_DIR, SHARDS, parser_version, shard_of
+from bot.index_store import Mapped
 from bot.search import Layout
-from bot.service import Service, Snapshot, _SearchableTexts
+from bot.service import Service, Snapshot, _searchable
 from tests.conftest import CORPUS, FIXTURES
 
 GOOD = """---
@@ -344,7 +345,7 @@ def test_a_snapshot_from_the_cache_is_the_fresh_one(cached: None, three: Path) -
         a, b = getattr(warm.layout, name), getattr(by_passage, name)
         assert np.array_equal(a, b) if isinstance(a, np.ndarray) else a == b, name
     assert warm.layout.doc_of.tolist() == [0, 0, 0, 0, 1, 1]
-    texts = _SearchableTexts(warm.passages)
+    texts = Mapped(warm.passages, _searchable)  # what Snapshot.build hands the index
     assert len(texts) == len(warm.passages)
     assert list(texts) == [p.searchable for p in fresh.passages] == texts[:]
     assert texts[3] == fresh.passages[3].searchable
