@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import synthetic  # noqa: E402
 
-from bot.service import BadQuestion, Service  # noqa: E402
+from bot.answers.service import BadQuestion, Service  # noqa: E402
 
 logger = logging.getLogger(__name__)
 

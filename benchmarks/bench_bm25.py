@@ -40,9 +40,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import synthetic  # noqa: E402
 
-from bot.index import Bm25Index  # noqa: E402
-from bot.index_store import load, load_or_build, save  # noqa: E402
-from bot.tokens import tokenize  # noqa: E402
+from bot.search.index import Bm25Index  # noqa: E402
+from bot.search.index_store import load, load_or_build, save  # noqa: E402
+from bot.search.tokens import tokenize  # noqa: E402
 
 logger = logging.getLogger(__name__)
 
@@ -263,7 +263,7 @@ def _load_time(corpus: Corpus, queries: Queries) -> dict[str, float]:
 
 def _service_ask(size: int, questions: int) -> dict[str, float]:
     """Service.ask end to end on ``size`` passages written as corpus files."""
-    from bot.service import Service
+    from bot.answers.service import Service
 
     words = synthetic.vocabulary()
     corpus = synthetic.passages(size, words)
@@ -312,7 +312,7 @@ _SHIPPED = """
 import sys, time
 started = time.perf_counter()
 from pathlib import Path
-from bot.service import Service
+from bot.answers.service import Service
 imported = time.perf_counter()
 Service(Path("corpus")).ask("Vladimir Kozlov release")
 print(time.perf_counter() - started, time.perf_counter() - imported)
@@ -353,7 +353,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parser.parse_args(argv)
     # load_or_build says how long the child build and the hand-over of the texts took.
     logging.basicConfig(level=logging.WARNING, format="  %(name)s: %(message)s")
-    logging.getLogger("bot.index_store").setLevel(logging.INFO)
+    logging.getLogger("bot.search.index_store").setLevel(logging.INFO)
     sizes = [int(s) for s in args.sizes.split(",") if s]
     engines = [e for e in args.engines.split(",") if e]
     global _CORPUS, _QUERIES

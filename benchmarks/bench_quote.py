@@ -23,10 +23,10 @@ import time
 from collections.abc import Callable
 from itertools import accumulate
 
-from bot.index import Bm25Index
-from bot.models import Document, DocumentMeta, Kind, Passage, Position
-from bot.quote import MAX_QUOTE_CHARS, Verdict, check_quote
-from bot.tokens import tokenize
+from bot.answers.quote import MAX_QUOTE_CHARS, Verdict, check_quote
+from bot.corpus.models import Document, DocumentMeta, Kind, Passage, Position
+from bot.search.index import Bm25Index
+from bot.search.tokens import tokenize
 
 logger = logging.getLogger(__name__)
 

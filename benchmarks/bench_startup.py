@@ -127,9 +127,9 @@ def _document(number: int, texts: list[str]) -> str:
 def _child(mode: str, directory: Path) -> dict[str, float]:
     """One measurement, in this (fresh) interpreter; seconds and peak RSS in MB."""
     started = time.perf_counter()
-    from bot.corpus import load_corpus
-    from bot.corpus_cache import CACHE_DIR
-    from bot.service import Service, Snapshot
+    from bot.answers.service import Service, Snapshot
+    from bot.corpus.cache import CACHE_DIR
+    from bot.corpus.load import load_corpus
 
     out: dict[str, float] = {"import": time.perf_counter() - started}
     if mode in ("service", "reload_one"):

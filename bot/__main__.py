@@ -38,8 +38,8 @@ def _settings_error(exc: ValidationError) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if args:
+        from bot.answers.service import EmptyCorpus
         from bot.cli import run_cli
-        from bot.service import EmptyCorpus
 
         configure_logging("WARNING")
         try:
@@ -59,7 +59,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(_settings_error(exc), file=sys.stderr)
         return 2
     configure_logging(settings.log_level)
-    from bot.app import run
+    from bot.telegram.app import run
 
     return run(settings)
 

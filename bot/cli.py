@@ -17,19 +17,19 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TextIO
 
-from bot.corpus import load_corpus
-from bot.evaluate import (
+from bot.answers.evaluate import (
     DEFAULT_QUESTIONS,
     EvalSetError,
     check_against_corpus,
     evaluate,
     load_eval_set,
 )
-from bot.grouping import HitGroup, group_hits
-from bot.models import META_FIELDS, NO_MATCH
-from bot.quote import BadQuote, QuoteMatch, QuoteResult, Verdict
-from bot.service import DEFAULT_TOP, BadQuestion, Service
-from bot.timeline import TimelineEntry
+from bot.answers.grouping import HitGroup, group_hits
+from bot.answers.quote import BadQuote, QuoteMatch, QuoteResult, Verdict
+from bot.answers.service import DEFAULT_TOP, BadQuestion, Service
+from bot.answers.timeline import TimelineEntry
+from bot.corpus.load import load_corpus
+from bot.corpus.models import META_FIELDS, NO_MATCH
 
 logger = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.service import Service
+from bot.answers.service import Service
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"

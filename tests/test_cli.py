@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import run_cli
-from bot.models import NO_MATCH
+from bot.corpus.models import NO_MATCH
 from tests.conftest import CORPUS, FIXTURES, ROOT
 
 HIT_KEYS = {
@@ -102,7 +102,7 @@ def test_check_corpus_clean_exit_0() -> None:
 def test_check_corpus_reads_the_files_and_leaves_no_parse_cache(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from bot import corpus as corpus_module
+    from bot.corpus import load as corpus_module
 
     monkeypatch.setattr(corpus_module, "CACHE_MIN_PASSAGES", 0)  # the bot would cache this corpus
     directory = tmp_path / "corpus"

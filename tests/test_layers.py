@@ -1,4 +1,4 @@
-"""The package's layers import one way only, and only the Telegram layers import telegram."""
+"""The package's rooms import one way only, only bot/telegram imports telegram, and nothing imports in a circle."""
 
 from __future__ import annotations
 
@@ -9,52 +9,96 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "bot"
 
-# Lower numbers are lower layers; a module may import its own layer and those below.
-LAYERS: dict[str, int] = {
-    "models": 0, "config": 0,
-    "corpus": 1, "corpus_cache": 1, "store": 1,
-    "tokens": 2, "index": 2, "index_store": 2,
-    "service": 3, "quote": 3, "query": 3, "evaluate": 3, "ratelimit": 3,
-    "search": 3, "grouping": 3, "timeline": 3, "pages": 3, "stats": 3,
-    "render": 4, "render_admin": 4, "render_quote": 4, "render_timeline": 4,
-    "cli": 5, "handlers": 5,
-    "app": 6,
-    "__main__": 7,
+# What each room of the package may import from bot: files -> documents -> passages
+# (corpus), then the index (search), then the service (answers), then the front ends.
+ALLOWED: dict[str, set[str]] = {
+    "config": set(),
+    "corpus": {"corpus"},
+    "search": {"corpus", "search"},
+    "answers": {"corpus", "search", "answers"},
+    "telegram": {"config", "corpus", "search", "answers", "telegram"},
+    "cli": {"config", "corpus", "search", "answers"},
+    "__main__": {"config", "corpus", "search", "answers", "telegram", "cli"},
 }
-TELEGRAM_ALLOWED = {"handlers", "app", "__main__"}
+TELEGRAM_ALLOWED = {"telegram", "__main__"}
+MODULES = sorted(p for p in PACKAGE.rglob("*.py") if "__pycache__" not in p.parts)
 
 
-def _imports(path: Path) -> set[str]:
+def _room(path: Path) -> str:
+    parts = path.relative_to(PACKAGE).parts
+    return parts[0] if len(parts) > 1 else path.stem
+
+
+def _name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _imports(path: Path, top_level_only: bool = False) -> set[str]:
+    """Names imported by ``path``; with ``top_level_only``, those run at import time only."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    nodes = tree.body if top_level_only else list(ast.walk(tree))
     names: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for node in nodes:
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module:
             names.add(node.module)
+            # "from bot.corpus import load" imports the module bot.corpus.load.
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
     return names
 
 
-MODULES = sorted(p for p in PACKAGE.glob("*.py") if p.stem != "__init__")
+def _ids(path: Path) -> str:
+    return str(path.relative_to(PACKAGE))
 
 
-@pytest.mark.parametrize("path", MODULES, ids=lambda p: p.stem)
-def test_module_has_a_layer(path: Path) -> None:
-    assert path.stem in LAYERS, f"bot/{path.name} is new: give it a layer in tests/test_layers.py"
+def test_every_module_is_in_a_room() -> None:
+    for path in MODULES:
+        if path.name != "__init__.py" or path.parent != PACKAGE:
+            assert _room(path) in ALLOWED, f"bot/{_ids(path)} is in no room: give it one in tests/test_layers.py"
 
 
-@pytest.mark.parametrize("path", MODULES, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", MODULES, ids=_ids)
 def test_imports_go_downwards(path: Path) -> None:
-    layer = LAYERS.get(path.stem, -1)
+    room = _room(path)
     for name in _imports(path):
         if name.startswith("bot."):
             target = name.split(".")[1]
-            assert LAYERS.get(target, 99) <= layer, f"bot/{path.name} imports {name}, a higher layer"
+            allowed = ALLOWED.get(room, set())
+            assert target in allowed, f"bot/{_ids(path)} imports {name}: {room} may not import {target}"
         if name == "telegram" or name.startswith("telegram."):
-            assert path.stem in TELEGRAM_ALLOWED, f"bot/{path.name} imports telegram"
+            assert room in TELEGRAM_ALLOWED, f"bot/{_ids(path)} imports telegram"
 
 
-@pytest.mark.parametrize("path", MODULES, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", MODULES, ids=_ids)
 def test_every_module_has_a_docstring_and_a_logger(path: Path) -> None:
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    assert ast.get_docstring(tree), f"bot/{path.name} has no docstring"
-    assert "logging.getLogger(__name__)" in path.read_text(encoding="utf-8")
+    assert ast.get_docstring(tree), f"bot/{_ids(path)} has no docstring"
+    if path.name != "__init__.py":
+        assert "logging.getLogger(__name__)" in path.read_text(encoding="utf-8")
+
+
+def test_no_import_cycles() -> None:
+    """No chain of import-time imports leads a module back to itself."""
+    modules = {_name(p): p for p in MODULES}
+    graph = {
+        name: {i for i in _imports(path, top_level_only=True) if i in modules and i != name}
+        for name, path in modules.items()
+    }
+    # A package's __init__ is imported before its modules: that edge is no cycle.
+    done: set[str] = set()
+
+    def visit(name: str, trail: list[str]) -> None:
+        if name in trail:
+            cycle = trail[trail.index(name):] + [name]
+            raise AssertionError("import cycle: " + " -> ".join(cycle))
+        if name in done:
+            return
+        for target in sorted(graph[name]):
+            if not name.startswith(target + "."):
+                visit(target, [*trail, name])
+        done.add(name)
+
+    for name in sorted(graph):
+        visit(name, [])

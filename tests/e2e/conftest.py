@@ -1,7 +1,7 @@
 """End-to-end fixtures: the Bot API stand-in, and the real application polling it.
 
-The application comes from ``bot.app.build_application`` and runs through
-``bot.app.serve`` (run_polling) in a thread with its own event loop, exactly as in
+The application comes from ``bot.telegram.app.build_application`` and runs through
+``bot.telegram.app.serve`` (run_polling) in a thread with its own event loop, exactly as in
 production but without signal handlers; the stand-in runs in the test's loop. Every
 test ends by checking that Telegram would have accepted everything the bot sent and
 that every button press was answered.
@@ -18,9 +18,9 @@ from typing import Any
 import pytest
 from fake_telegram import FakeTelegram
 
-from bot.app import build_application, serve
+from bot.answers.service import Service
 from bot.config import Settings
-from bot.service import Service
+from bot.telegram.app import build_application, serve
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "corpus"

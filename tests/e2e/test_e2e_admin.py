@@ -13,8 +13,8 @@ import pytest
 from conftest import CORPUS, BotStarter
 from fake_telegram import FakeTelegram
 
-from bot.corpus import MAX_FILE_BYTES
-from bot.render_admin import EXPIRED, NOT_ALLOWED
+from bot.corpus.load import MAX_FILE_BYTES
+from bot.telegram.render_admin import EXPIRED, NOT_ALLOWED
 
 ADMIN_ID = 4242
 TCA = "2019-2610-kazakhstan-human-rights-tca.txt"
@@ -450,7 +450,7 @@ async def test_a_corpus_dir_that_is_not_writable_is_named_to_the_admin(
     bot = await start_bot(corpus, admin_ids=frozenset({ADMIN_ID}))
     monkeypatch.setattr(bot.service, "add_document", refused)
     monkeypatch.setattr(bot.service, "remove_document", refused)
-    with caplog.at_level(logging.ERROR, logger="bot.handlers"):
+    with caplog.at_level(logging.ERROR, logger="bot.telegram.handlers"):
         reply = await upload(telegram, olga_chat, olga, "reservoirs.md", GOOD)
         [ask] = await say(telegram, olga_chat, olga, f"/remove {TCA}")
         [remove, _] = buttons(ask)
@@ -458,6 +458,6 @@ async def test_a_corpus_dir_that_is_not_writable_is_named_to_the_admin(
     for text in [reply["text"], edited["text"]]:
         assert text.startswith(f"CORPUS_DIR is not writable: {corpus} (Permission denied).")
         assert "Traceback" not in text and "Sorry" not in text
-    logged = [r for r in caplog.records if r.name == "bot.handlers"]
+    logged = [r for r in caplog.records if r.name == "bot.telegram.handlers"]
     assert len(logged) == 2 and all(str(corpus) in r.getMessage() and r.exc_info for r in logged)
     assert not any(m["text"].startswith("Sorry") for m in telegram.bot_messages_in(olga_chat["id"]))

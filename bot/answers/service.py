@@ -1,0 +1,404 @@
+"""What the bot can do, without Telegram: ask, sources, reload, corpus edits, stats.
+
+The service holds one immutable snapshot (corpus + index). Answers read whichever
+snapshot is current when they start; a reload builds a new one aside and swaps the
+reference in one assignment, so no answer ever sees a half-built index.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import itertools
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar, cast
+
+from bot.answers.quote import QuoteResult, check_quote
+from bot.answers.stats import AnswerStats, StatsReport
+from bot.answers.timeline import Timeline, build_timeline
+from bot.corpus import store
+from bot.corpus.cache import paused_gc
+from bot.corpus.load import Corpus, CorpusError, date_conflict, load_corpus, parse_document
+from bot.corpus.models import Document, Hit, Passage, Problem
+from bot.search.index import Bm25Index
+from bot.search.index_store import Mapped, cache_key, load_or_build
+from bot.search.query import Query, QueryError, parse_query
+from bot.search.ranking import Layout, rank_passages
+from bot.search.tokens import MAX_TEXT_CHARS, TextMessages, check_text, tokenize
+
+logger = logging.getLogger(__name__)
+
+MAX_QUESTION_CHARS = MAX_TEXT_CHARS
+_COMMON_ONLY = (
+    "That question has only common words. Add the words that matter, "
+    "for example: “political prisoners in Kazakhstan”."
+)
+_QUESTION_MESSAGES = TextMessages(
+    empty="Please type a question: the message is empty.",
+    too_long="That question is {length:,} characters long; please keep it under {limit:,}.",
+    no_words=_COMMON_ONLY,
+    common_words=_COMMON_ONLY,
+)
+DEFAULT_TOP = 3
+
+
+class EmptyCorpus(Exception):
+    """The corpus directory is missing or holds no servable document (a start-up error)."""
+
+
+class BadQuestion(ValueError):
+    """A question the bot cannot search for; the message is meant for the user."""
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """One consistent state of the corpus and its index."""
+
+    corpus: Corpus
+    index: Bm25Index
+    passages: tuple[Passage, ...]
+    documents: dict[str, Document]
+    built_at: float
+    layout: Layout  # passage -> document -> resolution, for filters and the timeline
+    resolutions: tuple[Resolution, ...]  # oldest first, for /sources and its pages
+
+    @classmethod
+    def build(cls, corpus: Corpus) -> Snapshot:
+        passages = tuple(itertools.chain.from_iterable(d.passages for d in corpus.documents))
+        # Saved next to the corpus, keyed by its content: a start does not re-tokenize it.
+        index = load_or_build(
+            corpus.directory / ".index",
+            cache_key((d.digest for d in corpus.documents), tokenizer=tokenize),
+            # Made only if the index must be built (10^6 up front: a tenth of a warm start);
+            # tokenized by load_or_build, aside if large.
+            Mapped(passages, _searchable),
+            tokenize,
+        )
+        documents = {d.name: d for d in corpus.documents}
+        layout = Layout.of_documents(documents)
+        resolutions = sorted(
+            (
+                Resolution(info.reference, info.title, info.adopted, docs)
+                for info, docs in zip(layout.resolutions, layout.resolution_documents, strict=True)
+            ),
+            key=lambda r: (r.adopted or dt.date.max, r.reference or ""),
+        )
+        return cls(corpus, index, passages, documents, time.time(), layout, tuple(resolutions))
+
+
+def _searchable(passage: Passage) -> str:
+    return passage.searchable
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """The passages that answer a question, best first, or none."""
+
+    query: str
+    hits: tuple[Hit, ...]
+    total: int
+    offset: int = 0
+    understood: Query | None = None  # the filters read from the question, for the reply
+    # False when a phrase had too many candidates to check them all: ``total`` is then
+    # a lower bound ("at least"), and more pages may exist.
+    total_complete: bool = True
+
+    @property
+    def found(self) -> bool:
+        return bool(self.hits)
+
+    def as_json(self) -> dict[str, object]:
+        return {"query": self.query, "hits": [h.as_json() for h in self.hits]}
+
+
+@dataclass(frozen=True, slots=True)
+class Resolution:
+    """A resolution as the corpus knows it, with the documents about it."""
+
+    reference: str | None
+    title: str | None
+    adopted: dt.date | None
+    documents: tuple[Document, ...] = field(default=())
+
+
+@dataclass(frozen=True, slots=True)
+class ReloadReport:
+    """What a reload changed, or why the old corpus was kept."""
+
+    added: tuple[str, ...]
+    removed: tuple[str, ...]
+    changed: tuple[str, ...]
+    documents_before: int
+    documents_after: int
+    passages_before: int
+    passages_after: int
+    seconds: float
+    problems: tuple[Problem, ...]
+    kept_old: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class UploadResult:
+    """A file written into the corpus and the reload that followed."""
+
+    name: str
+    replaced: bool
+    passages: int
+    reload: ReloadReport
+
+
+class NeedsConfirmation(Exception):
+    """The upload would replace an existing file; ask the admin first."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"{name} already exists")
+        self.name = name
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceStats:
+    uptime_s: float
+    documents: int
+    passages: int
+    answers: StatsReport
+
+
+_Method = TypeVar("_Method", bound=Callable[..., Any])
+
+
+def _timed(method: _Method) -> _Method:
+    """Record how long each answered question takes, for /stats (refusals are not answers)."""
+
+    @functools.wraps(method)
+    def wrapper(self: Service, *args: Any, **kwargs: Any) -> Any:
+        started = time.perf_counter()
+        result = method(self, *args, **kwargs)
+        self._stats.record(time.perf_counter() - started)
+        return result
+
+    return cast(_Method, wrapper)
+
+
+class Service:
+    """The bot's logic; every public method is synchronous and thread-safe."""
+
+    def __init__(self, corpus_dir: Path) -> None:
+        self.corpus_dir = corpus_dir
+        with paused_gc(freeze=True):  # the corpus lives as long as the service: out of the collector's way
+            corpus = load_corpus(corpus_dir)
+        if not corpus.documents:
+            # Serving nothing would answer "no passage matches" to every question.
+            first = f": {corpus.problems[0]}" if corpus.problems else ""
+            raise EmptyCorpus(f"No servable document in the corpus directory {corpus_dir}{first}")
+        self._snapshot = Snapshot.build(corpus)
+        self._stats = AnswerStats()
+        # Reload generations: builds started and finished, and the last report. A plain
+        # reload shares a build already running, so two /reload at once build once; a
+        # reload after a write needs a build that started after the write.
+        self._reload_cond = threading.Condition()
+        self._builds_started = 0
+        self._builds_finished = 0
+        self._building = False
+        self._last_report: ReloadReport | None = None
+        # Serialises corpus edits (upload, replace, remove) with their reload, so each
+        # edit is checked against a snapshot that holds every earlier edit.
+        self._write_lock = threading.Lock()
+        for problem in self._snapshot.corpus.problems:
+            logger.warning("corpus: %s", problem)
+        logger.info(
+            "serving %d documents, %d passages from %s",
+            len(self._snapshot.corpus.documents),
+            len(self._snapshot.passages),
+            corpus_dir,
+        )
+
+    @property
+    def snapshot(self) -> Snapshot:
+        return self._snapshot
+
+    @_timed
+    def ask(self, question: str, top: int = DEFAULT_TOP, offset: int = 0) -> Answer:
+        """The best ``top`` passages for ``question`` after skipping ``offset`` of them.
+
+        ``question`` is the user's raw text: ``year:``/``ref:`` filters, procedure
+        references, dates and quoted phrases in it are understood (see bot.search.query).
+        """
+        query = understand(question)
+        snap = self._snapshot
+        try:
+            ranking = rank_passages(query, snap.index, snap.passages, snap.layout, offset + top)
+        except QueryError as exc:
+            raise BadQuestion(str(exc)) from None
+        hits = tuple(
+            Hit(n, float(score), snap.passages[pid], snap.documents[snap.passages[pid].document])
+            for n, (pid, score) in enumerate(zip(ranking.ids, ranking.scores, strict=True), start=1)
+            if n > offset
+        )
+        return Answer(question.strip(), hits, ranking.total, offset, query, ranking.complete)
+
+    @_timed
+    def timeline(self, topic: str, offset: int = 0, limit: int | None = None) -> Timeline:
+        """What the Parliament said on ``topic`` across its resolutions, oldest first.
+
+        One entry per resolution with its best passage; filters in ``topic`` apply. Only
+        the entries from ``offset`` on, at most ``limit`` (default: all), are built; the
+        timeline's ``count`` is the total. Raises BadQuestion (a message for the user)
+        for an empty or too vague topic.
+        """
+        query = understand(topic)
+        snap = self._snapshot
+        try:
+            return build_timeline(
+                query, snap.index, snap.passages, snap.documents, snap.layout, offset, limit
+            )
+        except QueryError as exc:
+            raise BadQuestion(str(exc)) from None
+
+    @_timed
+    def quote(self, text: str) -> QuoteResult:
+        """Whether ``text`` stands in the corpus verbatim, with cuts, nearly, or not at all.
+
+        Raises bot.answers.quote.BadQuote (a message for the user) for an empty, over-long or
+        wordless quote.
+        """
+        snap = self._snapshot  # one snapshot throughout, even if a reload swaps it meanwhile
+        return check_quote(text, snap.passages, snap.documents, snap.index)
+
+    def sources(self) -> list[Resolution]:
+        """Every resolution in the corpus, oldest first, with the documents behind it."""
+        return list(self._snapshot.resolutions)
+
+    @property
+    def problems(self) -> tuple[Problem, ...]:
+        return self._snapshot.corpus.problems
+
+    def reload(self) -> ReloadReport:
+        """Re-read the corpus directory and swap the new index in, atomically.
+
+        Answers keep using the old snapshot until the single assignment in ``_rebuild``.
+        When nothing loadable remains, the old snapshot stays and the report says so. A
+        reload requested while one runs shares it.
+        """
+        return self._reload(fresh=False)
+
+    def _reload(self, fresh: bool) -> ReloadReport:
+        """Reload; ``fresh`` demands a build that starts after this call (after a write)."""
+        with self._reload_cond:
+            wanted = self._builds_started + (0 if self._building and not fresh else 1)
+            while True:
+                if self._builds_finished >= wanted and self._last_report is not None:
+                    return self._last_report
+                if not self._building:
+                    break
+                self._reload_cond.wait()
+            self._building = True
+            self._builds_started += 1
+            generation = self._builds_started
+        report: ReloadReport | None = None
+        try:
+            report = self._rebuild()
+            return report
+        finally:
+            with self._reload_cond:
+                self._building = False
+                if report is not None:  # a failed build leaves waiters to build again
+                    self._builds_finished = generation
+                    self._last_report = report
+                self._reload_cond.notify_all()
+
+    def _rebuild(self) -> ReloadReport:
+        started = time.perf_counter()
+        old = self._snapshot
+        with paused_gc(freeze=True):
+            corpus = load_corpus(self.corpus_dir, reuse=old.corpus)  # unchanged files from memory
+        for problem in corpus.problems:
+            logger.warning("corpus: %s", problem)
+        kept_old = not corpus.documents
+        new = old if kept_old else Snapshot.build(corpus)
+        if not kept_old:
+            self._snapshot = new  # the atomic swap
+        before = {d.name: d.digest for d in old.corpus.documents}
+        after = {d.name: d.digest for d in corpus.documents}
+        report = ReloadReport(
+            added=tuple(sorted(after.keys() - before.keys())),
+            removed=tuple(sorted(before.keys() - after.keys())),
+            changed=tuple(sorted(n for n in before.keys() & after.keys() if before[n] != after[n])),
+            documents_before=len(before),
+            documents_after=len(new.corpus.documents),
+            passages_before=len(old.passages),
+            passages_after=len(new.passages),
+            seconds=time.perf_counter() - started,
+            problems=corpus.problems,
+            kept_old=kept_old,
+        )
+        logger.info(
+            "reload: %d -> %d passages in %.2fs%s",
+            report.passages_before, report.passages_after, report.seconds,
+            " (nothing loadable: old corpus kept)" if kept_old else "",
+        )
+        return report
+
+    def add_document(self, requested_name: str, data: bytes, overwrite: bool = False) -> UploadResult:
+        """Validate an uploaded file, write it into the corpus, and reload.
+
+        Raises CorpusError (the file is not servable), store.StoreError (bad name) or
+        NeedsConfirmation (a file of that name exists and ``overwrite`` is false).
+        Nothing is written unless the file is valid.
+        """
+        name = store.safe_name(requested_name)
+        document, _ = parse_document(name, data)
+        with self._write_lock:
+            self._check_dates_agree(document)
+            try:
+                store.write_atomically(self.corpus_dir, name, data, overwrite)
+            except FileExistsError:
+                raise NeedsConfirmation(name) from None
+            replaced = overwrite and name in self._snapshot.documents
+            return UploadResult(name, replaced, len(document.passages), self._reload(fresh=True))
+
+    def remove_document(self, name: str) -> ReloadReport:
+        """Move a corpus file to the trash and reload."""
+        with self._write_lock:
+            store.remove(self.corpus_dir, name)
+            return self._reload(fresh=True)
+
+    def corpus_file(self, name: str) -> str:
+        """The exact name of a file in the corpus directory, served or skipped as bad.
+
+        Raises store.StoreError when there is none: the name is matched against the
+        directory's listing, never joined to a path, so it cannot reach outside.
+        """
+        return store.existing_file(self.corpus_dir, name).name
+
+    def documents(self) -> tuple[Document, ...]:
+        """The documents being served, in file-name order."""
+        return self._snapshot.corpus.documents
+
+    def stats(self) -> ServiceStats:
+        snap = self._snapshot
+        answers = self._stats.report()
+        return ServiceStats(answers.uptime_s, len(snap.corpus.documents), len(snap.passages), answers)
+
+    def _check_dates_agree(self, document: Document) -> None:
+        conflict = date_conflict(document, self._snapshot.corpus.documents)
+        if conflict:
+            raise CorpusError(Problem(document.name, None, conflict))
+
+def understand(question: str) -> Query:
+    """The question's filters and words, or BadQuestion with a message for the user."""
+    validate_question(question)
+    try:
+        return parse_query(question)
+    except QueryError as exc:
+        raise BadQuestion(str(exc)) from None
+
+
+def validate_question(question: str) -> list[str]:
+    """Search tokens of a question, or BadQuestion with a message for the user."""
+    _, tokens = check_text(question, _QUESTION_MESSAGES, BadQuestion)
+    return tokens

@@ -1,0 +1,1 @@
+"""Files to documents to passages: parsing, EP structure, the parse cache and corpus writes."""

@@ -1,0 +1,404 @@
+"""A built index persisted next to its corpus, so a start does not re-tokenize it.
+
+The cache lives in ``CORPUS_DIR/.index/<key>/``: one ``.npy`` file per array (loaded
+with ``mmap_mode="r"``, so 10^6 passages load in well under a second) and a JSON
+manifest with the vocabulary, the parameters and the byte size of every array file,
+written last. The key is a digest of the corpus content (each document's name and
+sha256), the BM25 parameters, the source of the code that turns files into indexed
+text, tokens and arrays, the versions of the libraries that shape them (PyStemmer,
+numpy, rank-bm25) and the tokens of a fixed probe text, so any change to one of them
+means a rebuild, never a stale answer. A cache that cannot be read or written
+(read-only directory, truncated, half-written or corrupt file) is logged and the index
+is built in memory instead.
+
+A large corpus is tokenized and indexed in a child process started with the
+"forkserver" method (else "spawn"), never by forking the bot: the bot runs an event
+loop and worker threads, and a forked child can deadlock on a lock one of them held.
+The child gets the passage texts through a file and the tokenizer by reference; the
+parent waits with a timeout, kills a child that overruns it and builds in-process.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import multiprocessing as mp
+import os
+import pickle
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import fields
+from importlib import metadata
+from multiprocessing.context import ForkServerContext, SpawnContext
+from pathlib import Path
+from typing import Any, TypeVar, overload
+
+import numpy as np
+
+from bot.corpus import load as corpus_module
+from bot.corpus import models as models_module
+from bot.search import index as index_module
+from bot.search import tokens as tokens_module
+from bot.search.index import Bm25Index, IndexArrays, build_arrays
+from bot.search.tokens import tokenize
+
+logger = logging.getLogger(__name__)
+
+Tokenizer = Callable[[str], Sequence[str]]
+_S = TypeVar("_S")
+_T = TypeVar("_T")
+
+# Bump when the layout of the saved files changes (2: the manifest records file sizes;
+# 3: bitmaps in 64-bit words, with a rank table).
+FORMAT = 3
+_ARRAYS = ("indptr", "postings", "tf", "norm", "idf", "max_weight", "big_row",
+           "block_offsets", "block_max", "bitmaps", "bitmap_rank")
+_META = "meta.json"
+# Below this many passages a build takes milliseconds: not worth files in the corpus.
+PERSIST_MIN_PASSAGES = 5000
+# From this many passages a build takes over a second of GIL-holding work: do it aside.
+ISOLATE_MIN_PASSAGES = 50_000
+# The child's time limit: generous, since a slow disk or a busy machine is no failure.
+# Tokenizing and building 1M passages took 201 s in a thread and 234 s in the child on a
+# busy 2-core machine, so the limit there is 1000 s; only a stuck child should reach it.
+MIN_CHILD_SECONDS = 120.0
+PASSAGES_PER_CHILD_SECOND = 1_000
+# A ".tmp-" directory this old belongs to no running save (a killed process left it).
+_STALE_SECONDS = 6 * 3600
+# Texts encoded per write when handing them to the child: each step holds the GIL briefly.
+_WRITE_STEP = 4096
+# Code whose source defines the indexed text (Passage.searchable), the passages, the
+# tokens and the arrays; and the libraries whose behaviour shapes tokens and scores.
+_CODE = (models_module, corpus_module, tokens_module, index_module)
+_PACKAGES = ("PyStemmer", "numpy", "rank-bm25")
+# Run through the tokenizer for the key: a stemmer or folding change shows in its tokens
+# even when no version number or source file here changes.
+PROBE = ("The European Parliament's resolution of 10/03/2016 on 2016/2607(RSP) condemns the "
+         "arbitrary detentions and calls for releasing journalists, human-rights defenders "
+         "and opposition leaders; Œuvre, naïve, STRASSE straße — 174 articles’ «running» ran.")
+
+
+def cache_key(
+    digests: Iterable[str], k1: float = 1.5, b: float = 0.75, epsilon: float = 0.25,
+    tokenizer: Tokenizer = tokenize,
+) -> str:
+    """Digest of the corpus content and of everything that shapes its index."""
+    h = hashlib.sha256(f"format {FORMAT} k1 {k1!r} b {b!r} epsilon {epsilon!r}\n".encode())
+    for module in _CODE:
+        source = module.__file__
+        h.update(f"\n{module.__name__}\n".encode())
+        h.update(Path(source).read_bytes() if source else b"")
+    for package in _PACKAGES:
+        h.update(f"\n{package} {_version(package)}".encode())
+    h.update(json.dumps(list(tokenizer(PROBE)), ensure_ascii=False).encode())
+    for digest in digests:
+        h.update(f"\n{digest}".encode())
+    return h.hexdigest()[:32]
+
+
+def _version(package: str) -> str:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+class Mapped(Sequence[_T]):
+    """``function`` of each item of ``items``, made when asked for (a slice at a time).
+
+    The texts to index (``Passage.searchable``) and their tokens are made this way:
+    a start with a saved index never makes them, and a build holds the tokens of one
+    chunk, not of the whole corpus.
+    """
+
+    def __init__(self, items: Sequence[_S], function: Callable[[_S], _T]) -> None:
+        self._items = items
+        self._function = function
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    @overload
+    def __getitem__(self, item: int) -> _T: ...
+
+    @overload
+    def __getitem__(self, item: slice) -> list[_T]: ...
+
+    def __getitem__(self, item: int | slice) -> _T | list[_T]:
+        if isinstance(item, slice):
+            return [self._function(x) for x in self._items[item]]
+        return self._function(self._items[item])
+
+    def __iter__(self) -> Iterator[_T]:
+        return map(self._function, self._items)
+
+
+def _tokens(texts: Sequence[str], tokenizer: Tokenizer) -> Mapped[list[str]]:
+    return Mapped(texts, lambda text: list(tokenizer(text)))
+
+
+class _EncodedTexts(Sequence[str]):
+    """Texts stored as one UTF-8 blob and their byte lengths, decoded on demand."""
+
+    def __init__(self, blob: bytes, lengths: np.ndarray) -> None:
+        self._blob = blob
+        self._ends = np.cumsum(lengths, dtype=np.int64).tolist()
+
+    def __len__(self) -> int:
+        return len(self._ends)
+
+    @overload
+    def __getitem__(self, item: int) -> str: ...
+
+    @overload
+    def __getitem__(self, item: slice) -> list[str]: ...
+
+    def __getitem__(self, item: int | slice) -> str | list[str]:
+        if isinstance(item, slice):
+            return [self[i] for i in range(*item.indices(len(self)))]
+        end = self._ends[item]
+        start = self._ends[item - 1] if item > 0 else 0
+        return self._blob[start:end].decode("utf-8", "surrogatepass")
+
+
+def load_or_build(
+    cache_dir: Path | None,
+    key: str,
+    texts: Sequence[str],
+    tokenizer: Tokenizer = tokenize,
+    *,
+    k1: float = 1.5,
+    b: float = 0.75,
+    epsilon: float = 0.25,
+    min_passages: int = PERSIST_MIN_PASSAGES,
+    isolate_from: int = ISOLATE_MIN_PASSAGES,
+    timeout: float | None = None,
+) -> Bm25Index:
+    """The index saved under ``cache_dir/key``, else one built from ``texts`` and saved.
+
+    Each text is one passage as indexed; ``tokenizer`` makes its tokens. A saved index
+    of another size than ``len(texts)`` is not used. Corpora under ``min_passages`` are
+    built in memory only. From ``isolate_from`` passages, tokenizing and building run
+    in a child process (forkserver or spawn, see the module docstring) that saves the
+    index, which is then loaded here: a reload of a large corpus then does not hold the
+    GIL for seconds while other threads answer. The child gets ``timeout`` seconds
+    (default: max(120, one per 1,000 passages)); a child that fails or overruns it is
+    logged and the index is built here instead. ``tokenizer`` goes to the child by
+    reference, so a module-level function isolates and a lambda is built here.
+    """
+    size = len(texts)
+    if size == 0 or size < min_passages:
+        cache_dir = None
+    if cache_dir is not None:
+        try:
+            arrays = load(cache_dir / key)
+        except FileNotFoundError:
+            logger.info("no saved index %s in %s: building it", key, cache_dir)
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            logger.warning("saved index %s is unusable (%s): rebuilding it", cache_dir / key, exc)
+        else:
+            if arrays.size == size and (arrays.k1, arrays.b, arrays.epsilon) == (k1, b, epsilon):
+                return Bm25Index(arrays)
+            logger.warning("saved index %s has %d passages, expected %d: rebuilding it",
+                           cache_dir / key, arrays.size, size)
+    if cache_dir is not None and size >= isolate_from:
+        limit = child_timeout(size) if timeout is None else timeout
+        if _build_in_child(cache_dir, key, texts, tokenizer, k1, b, epsilon, limit):
+            try:
+                return Bm25Index(load(cache_dir / key))
+            except (OSError, ValueError, KeyError, TypeError) as exc:
+                logger.warning("index built aside in %s is unusable (%s): building it here", cache_dir / key, exc)
+    arrays = build_arrays(_tokens(texts, tokenizer), k1, b, epsilon)
+    if cache_dir is not None:
+        try:
+            save(arrays, cache_dir, key)
+        except OSError as exc:
+            logger.warning("cannot save the index in %s (%s): serving it from memory", cache_dir, exc)
+    return Bm25Index(arrays)
+
+
+def child_timeout(passages: int) -> float:
+    """Seconds a child gets to build the index of ``passages``: max(120, 1 per 1,000)."""
+    return max(MIN_CHILD_SECONDS, passages / PASSAGES_PER_CHILD_SECOND)
+
+
+def _context() -> ForkServerContext | SpawnContext:
+    """A start method that does not fork this (threaded) process: forkserver, else spawn."""
+    if "forkserver" in mp.get_all_start_methods():
+        context: ForkServerContext = mp.get_context("forkserver")
+        # The server imports numpy, the stemmer and the index code once; each child is
+        # then a fork of that single-threaded server. Takes effect when it starts.
+        context.set_forkserver_preload([__name__])
+        return context
+    return mp.get_context("spawn")
+
+
+def _build_in_child(
+    cache_dir: Path, key: str, texts: Sequence[str], tokenizer: Tokenizer,
+    k1: float, b: float, epsilon: float, timeout: float,
+) -> bool:
+    """Tokenize, build and save in a child process; True when the child saved the index."""
+    try:
+        # Not parents=True: a missing corpus directory is not to be created here.
+        cache_dir.mkdir(exist_ok=True)
+        scratch = Path(tempfile.mkdtemp(prefix=f".tmp-{key}-build-", dir=cache_dir))
+    except OSError as exc:
+        logger.warning("cannot prepare a child build in %s (%s): building the index here", cache_dir, exc)
+        return False
+    try:
+        started = time.perf_counter()
+        _write_texts(texts, scratch)
+        written = time.perf_counter() - started
+        process = _context().Process(
+            target=_child_build,
+            args=(str(scratch), str(cache_dir), key, tokenizer, k1, b, epsilon),
+            name=f"index-build-{key[:8]}", daemon=True,
+        )
+        process.start()
+        process.join(timeout)  # waits without the GIL: the answering threads run meanwhile
+        if process.is_alive():
+            process.kill()
+            process.join(5)
+            logger.warning("building the index of %d passages in a child process did not finish within "
+                           "%.0f s: killed it, building it here", len(texts), timeout)
+            return False
+    except (OSError, pickle.PicklingError, AttributeError, TypeError) as exc:
+        # AttributeError/PicklingError: a tokenizer that cannot go to another process.
+        logger.warning("cannot build the index in a child process (%s): building it here", exc)
+        return False
+    finally:
+        # The texts, and whatever a killed child left half-written.
+        shutil.rmtree(scratch, ignore_errors=True)
+    if process.exitcode != 0:
+        logger.warning("building the index in a child process failed (exit code %s): building it here",
+                       process.exitcode)
+        return False
+    logger.info("built the index of %d passages in a child process in %.1f s (texts handed over in %.1f s)",
+                len(texts), time.perf_counter() - started, written)
+    return True
+
+
+def _write_texts(texts: Sequence[str], scratch: Path) -> None:
+    """``texts`` as one UTF-8 file and their byte lengths, for the child to read."""
+    lengths = np.zeros(len(texts), dtype=np.int64)
+    with open(scratch / "texts.bin", "wb") as out:
+        for first in range(0, len(texts), _WRITE_STEP):
+            encoded = [t.encode("utf-8", "surrogatepass") for t in texts[first : first + _WRITE_STEP]]
+            lengths[first : first + len(encoded)] = [len(e) for e in encoded]
+            out.write(b"".join(encoded))
+    np.save(scratch / "lengths.npy", lengths, allow_pickle=False)
+
+
+def _child_build(
+    scratch: str, cache_dir: str, key: str, tokenizer: Tokenizer, k1: float, b: float, epsilon: float,
+) -> None:
+    """In the child process: read the texts, tokenize, build and save the index."""
+    work = Path(scratch)
+    texts = _EncodedTexts((work / "texts.bin").read_bytes(), np.load(work / "lengths.npy", allow_pickle=False))
+    arrays = build_arrays(_tokens(texts, tokenizer), k1, b, epsilon)
+    del texts
+    # Written inside the parent's scratch directory, which it removes if this is killed.
+    save(arrays, Path(cache_dir), key, scratch=work)
+
+
+def save(arrays: IndexArrays, cache_dir: Path, key: str, scratch: Path | None = None) -> Path:
+    """Write ``arrays`` to ``cache_dir/key`` atomically; drop the other saved indexes.
+
+    The files are written in a temporary directory (in ``scratch`` when given), flushed
+    to disk, the manifest last, then renamed into place.
+    """
+    # Not parents=True: a missing corpus directory is not to be created here.
+    cache_dir.mkdir(exist_ok=True)
+    target = cache_dir / key
+    work = Path(tempfile.mkdtemp(prefix=f".tmp-{key}-", dir=scratch or cache_dir))
+    try:
+        files: dict[str, int] = {}
+        for name in _ARRAYS:
+            path = work / f"{name}.npy"
+            with open(path, "wb") as out:
+                np.save(out, getattr(arrays, name), allow_pickle=False)
+                out.flush()
+                os.fsync(out.fileno())
+            files[name] = path.stat().st_size
+        meta: dict[str, object] = {f.name: getattr(arrays, f.name)
+                                   for f in fields(IndexArrays) if f.name not in _ARRAYS}
+        meta["format"] = FORMAT
+        meta["files"] = files
+        # Written last, once the arrays are on disk: a directory without it, or whose
+        # files differ from it, is an interrupted or damaged save.
+        with open(work / _META, "w", encoding="utf-8") as out:
+            # ASCII escapes: a word with a lone surrogate (a text decoded with
+            # surrogateescape) still round-trips.
+            out.write(json.dumps(meta))
+            out.flush()
+            os.fsync(out.fileno())
+        if target.exists():
+            shutil.rmtree(target)
+        os.replace(work, target)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    now = time.time()
+    for other in cache_dir.iterdir():
+        if other.name == key or not other.is_dir():
+            continue
+        # Indexes of earlier corpus versions go. A temporary directory may be another
+        # process's save in progress: left alone unless it is too old to be one.
+        if other.name.startswith(".tmp-") and now - other.stat().st_mtime < _STALE_SECONDS:
+            continue
+        shutil.rmtree(other, ignore_errors=True)
+    logger.info("saved the index of %d passages in %s", arrays.size, target)
+    return target
+
+
+def load(directory: Path) -> IndexArrays:
+    """The arrays saved in ``directory``, memory-mapped; ValueError when inconsistent."""
+    meta_path = directory / _META
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    if meta.get("format") != FORMAT:
+        raise ValueError(f"{meta_path}: format {meta.get('format')!r}, expected {FORMAT}")
+    files = meta.pop("files")
+    del meta["format"]
+    for name in _ARRAYS:
+        # Sizes, not checksums: reading 400 MB to load an index would defeat the mmap.
+        path = directory / f"{name}.npy"
+        try:
+            actual = path.stat().st_size
+        except FileNotFoundError:
+            # The manifest is there, so the save finished: this file went missing since.
+            raise ValueError(f"{path} is missing") from None
+        if actual != files[name]:
+            raise ValueError(f"{path} is {actual} bytes, the manifest says {files[name]}: "
+                             "a damaged or half-written save")
+    # Plain ndarray views of the maps: np.memmap's Python-level __getitem__ and
+    # __array_finalize__ cost more than the work of a query's small slices.
+    loaded: dict[str, Any] = {name: np.asarray(np.load(directory / f"{name}.npy", mmap_mode="r", allow_pickle=False))
+              for name in _ARRAYS}
+    arrays = IndexArrays(**meta, **loaded)
+    _check(arrays, directory)
+    return arrays
+
+
+def _check(a: IndexArrays, directory: Path) -> None:
+    """Cheap structural checks: shapes and bounds, not every value."""
+    vocab, n = len(a.words), a.size
+    nblocks = -(-n // a.block) if a.block > 0 else -1
+    big = a.block_max.shape[0] if a.block_max.ndim == 2 else -1
+    problems = [
+        (a.indptr.shape == (vocab + 1,), "indptr"),
+        (a.indptr.shape[0] > 0 and int(a.indptr[0]) == 0 and int(a.indptr[-1]) == a.postings.shape[0], "indptr"),
+        (a.tf.shape == a.postings.shape, "tf"),
+        (a.norm.shape == (n,), "norm"),
+        (a.idf.shape == (vocab,) and a.max_weight.shape == (vocab,) and a.big_row.shape == (vocab,), "idf"),
+        (a.block_offsets.shape == (big, nblocks + 1) and a.block_max.shape == (big, nblocks), "blocks"),
+        (a.bitmaps.shape == (big, -(-n // 64)) and a.bitmaps.dtype == np.dtype("<u8"), "bitmaps"),
+        (a.bitmap_rank.shape == a.bitmaps.shape, "bitmap_rank"),
+        (a.postings.shape[0] == 0 or 0 <= int(a.postings.min(initial=0)) and int(a.postings.max(initial=0)) < n,
+         "postings"),
+    ]
+    for ok, name in problems:
+        if not ok:
+            raise ValueError(f"{directory}: {name} does not match the rest of the saved index")

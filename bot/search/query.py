@@ -1,0 +1,327 @@
+"""Question understanding: filters, dates, procedure references and quoted phrases.
+
+A user's raw text becomes a ``Query``: the words left to rank by, plus what the text
+asks for beyond words.
+
+- ``year:2016`` (or ``year:2016-2019``) and ``ref:2016/2607(RSP)`` (or ``ref:2016/2607``)
+  are explicit filters.
+- A procedure reference written in the question is a filter too: it matches a
+  document's reference exactly (``2016/2607`` matches any ``2016/2607(...)``).
+- "since 2019", "after March 2016", "before 2019", "between 2016 and 2019" filter by
+  adoption date.
+- Any other date ("in 2016", "March 2019", "14 March 2019") prefers resolutions adopted
+  then: their passages come first, others still follow, because a year in a question
+  may be the date of an event, not of the resolution.
+- A phrase in double quotes must appear word for word in the passage.
+
+Documents whose adoption date is unknown never pass a date filter: a date is not guessed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import logging
+import math
+import re
+from dataclasses import dataclass
+
+from bot.search.index import Bm25Index
+from bot.search.tokens import fold, tokenize, words
+
+logger = logging.getLogger(__name__)
+
+# The first Common Assembly sat in 1952: earlier four-digit numbers are not dates here.
+FIRST_YEAR, LAST_YEAR = 1952, 2100
+
+# A term in at least this share of passages says nothing about the topic on its own
+# ("Kazakhstan" in a corpus about Kazakhstan). The floor keeps tiny corpora, where
+# every word is in a large share of passages, searchable.
+COMMON_SHARE = 0.3
+MIN_COMMON_DF = 5
+# Words that name the institution or the document type: every passage of a corpus of
+# European Parliament resolutions is about them, however few passages spell them out.
+DOMAIN_WORDS = "Parliament parliaments European resolution resolutions EP MEP MEPs"
+# Words that frame a question rather than name its topic ("what did they say about
+# ..."): they still count in the score, but a passage does not match by them.
+FRAMING_WORDS = "say says said saying tell told mention mentioned anything something think thought want wanted"
+
+
+# Stemmed on first use, not at import: importing the module must not build a stemmer.
+@functools.cache
+def domain_stems() -> frozenset[str]:
+    """The stems of DOMAIN_WORDS."""
+    return frozenset(tokenize(DOMAIN_WORDS))
+
+
+@functools.cache
+def framing_stems() -> frozenset[str]:
+    """The stems of FRAMING_WORDS."""
+    return frozenset(tokenize(FRAMING_WORDS))
+
+_MONTHS = (
+    "january february march april may june july august september october november december"
+).split()
+_MONTH = r"(?:" + "|".join(_MONTHS) + r"|" + "|".join(m[:3] for m in _MONTHS) + r")\.?"
+# One date expression, at day, month or year precision. The text is folded (lower case).
+_DATE = (
+    r"(?:(?P<iso>\d{4}-\d{2}-\d{2})"
+    r"|(?P<dmy>\d{1,2}/\d{1,2}/\d{4})"
+    r"|(?P<day1>\d{1,2})\s+(?P<month1>" + _MONTH + r")\s+(?P<year1>\d{4})"
+    r"|(?P<month2>" + _MONTH + r")\s+(?P<day2>\d{1,2}),?\s+(?P<year2>\d{4})"
+    r"|(?P<month3>" + _MONTH + r")\s+(?P<year3>\d{4})"
+    r"|(?P<year4>\d{4}))"
+)
+_DATE_RE = re.compile(r"(?<![\w/])" + _DATE + r"(?![\w/(])")
+_BETWEEN_RE = re.compile(
+    r"\b(?:between|from)\s+(?P<a>" + _DATE.replace("?P<", "?P<a_") + r")"
+    r"\s+(?:and|to|until|till|-)\s+(?P<b>" + _DATE.replace("?P<", "?P<b_") + r")(?![\w/(])"
+)
+_RANGE_RE = re.compile(
+    r"\b(?P<word>since|from|after|before|until|till|prior to|up to)\s+(?P<d>"
+    + _DATE.replace("?P<", "?P<d_")
+    + r")(?![\w/(])"
+)
+_FILTER_RE = re.compile(r"(?<!\S)(?P<key>year|ref|reference):(?P<value>\S*)")
+_YEAR_VALUE_RE = re.compile(r"^(\d{4})(?:(?:-|\.\.)(\d{4}))?$")
+_REF_VALUE_RE = re.compile(r"^(\d{4}/\d{4})(\([a-z]{3}\))?$")
+_REFERENCE_RE = re.compile(r"(?<![\w/])(\d{4}/\d{4})(\([a-z]{3}\))?(?![\w/])")
+_PHRASE_RE = re.compile(r'"([^"]+)"')
+
+
+class QueryError(ValueError):
+    """A filter the bot cannot use; the message names the value and is meant for the user."""
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    """An inclusive span of adoption dates, with the words that asked for it."""
+
+    start: dt.date
+    end: dt.date
+    label: str
+
+    def contains(self, day: dt.date | None) -> bool:
+        return day is not None and self.start <= day <= self.end
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """What a question asks for, beyond its words.
+
+    ``terms`` is the text left to rank by once filters, references and dates are taken
+    out; ``date_terms`` are the dates as written, still searched (a passage that names
+    the year is relevant) but never enough for a match on their own.
+    """
+
+    text: str
+    terms: str
+    date_terms: str = ""
+    references: tuple[str, ...] = ()
+    periods: tuple[Period, ...] = ()
+    preferred: tuple[Period, ...] = ()
+    phrases: tuple[str, ...] = ()
+
+    @property
+    def topic_tokens(self) -> list[str]:
+        return tokenize(self.terms)
+
+    @property
+    def search_tokens(self) -> list[str]:
+        return tokenize(f"{self.terms}\n{self.date_terms}")
+
+    @property
+    def has_filter(self) -> bool:
+        return bool(self.references or self.periods or self.phrases)
+
+    def matches_reference(self, reference: str | None) -> bool:
+        """True when no reference is asked for, or ``reference`` is one of those asked for."""
+        if not self.references:
+            return True
+        if reference is None:
+            return False
+        return any(reference == r or reference.startswith(f"{r}(") for r in self.references)
+
+    def in_periods(self, adopted: dt.date | None) -> bool:
+        """True when no date filter is set, or ``adopted`` falls in one of the periods."""
+        return not self.periods or any(p.contains(adopted) for p in self.periods)
+
+    def in_preferred(self, adopted: dt.date | None) -> bool:
+        return any(p.contains(adopted) for p in self.preferred)
+
+    def describe(self) -> list[str]:
+        """The filters in words, for a reply that says what was searched."""
+        parts = [f"reference {r}" for r in self.references]
+        parts += [f"adopted {p.label}" for p in self.periods]
+        parts += [f"adopted {p.label} first" for p in self.preferred]
+        parts += [f"the phrase “{p}”" for p in self.phrases]
+        return parts
+
+
+def parse_query(question: str) -> Query:
+    """Split a question into ranking words and filters; QueryError for a malformed filter."""
+    text = fold(question.strip())
+    references: list[str] = []
+    periods: list[Period] = []
+    preferred: list[Period] = []
+    date_terms: list[str] = []
+
+    def take_filter(match: re.Match[str]) -> str:
+        key, value = match["key"], match["value"]
+        if key == "year":
+            periods.append(_year_filter(value))
+        else:
+            references.append(_reference_filter(value, key))
+        return " "
+
+    text = _FILTER_RE.sub(take_filter, text)
+    phrases = tuple(p.strip() for p in _PHRASE_RE.findall(text) if words(p))
+
+    def take_reference(match: re.Match[str]) -> str:
+        references.append(match[1] + (match[2] or "").upper())
+        return " "
+
+    text = _REFERENCE_RE.sub(take_reference, text)
+
+    def take_between(match: re.Match[str]) -> str:
+        first, last = _period(match, "a_"), _period(match, "b_")
+        if first is None or last is None:
+            return match[0]
+        periods.append(Period(first.start, last.end, f"between {first.label} and {last.label}"))
+        date_terms.append(match[0])
+        return " "
+
+    text = _BETWEEN_RE.sub(take_between, text)
+
+    def take_range(match: re.Match[str]) -> str:
+        day = _period(match, "d_")
+        if day is None:
+            return match[0]
+        word = match["word"]
+        if word in {"since", "from"}:
+            span = Period(day.start, dt.date.max, f"since {day.label}")
+        elif word == "after":
+            span = Period(day.end + dt.timedelta(days=1), dt.date.max, f"after {day.label}")
+        elif word in {"before", "prior to"}:
+            span = Period(dt.date.min, day.start - dt.timedelta(days=1), f"before {day.label}")
+        else:
+            span = Period(dt.date.min, day.end, f"until {day.label}")
+        periods.append(span)
+        date_terms.append(match[0])
+        return " "
+
+    text = _RANGE_RE.sub(take_range, text)
+
+    def take_date(match: re.Match[str]) -> str:
+        day = _period(match, "")
+        if day is None:
+            return match[0]
+        preferred.append(Period(day.start, day.end, ("on " if day.start == day.end else "in ") + day.label))
+        date_terms.append(match[0])
+        return " "
+
+    text = _DATE_RE.sub(take_date, text)
+    return Query(
+        text=question.strip(),
+        terms=" ".join(text.split()),
+        date_terms=" ".join(date_terms),
+        references=tuple(dict.fromkeys(references)),
+        periods=tuple(periods),
+        preferred=tuple(preferred),
+        phrases=phrases,
+    )
+
+
+ECHO_CHARS = 60
+
+
+def echo_value(value: str) -> str:
+    """A user's value as repeated in a refusal: short, so the message always fits."""
+    return value if len(value) <= ECHO_CHARS else value[: ECHO_CHARS - 1] + "…"
+
+
+def _year_filter(value: str) -> Period:
+    match = _YEAR_VALUE_RE.match(value)
+    if not match:
+        raise QueryError(f"year:{echo_value(value)} is not a year: write it like year:2016 or year:2016-2019.")
+    first = int(match[1])
+    last = int(match[2]) if match[2] else first
+    if not FIRST_YEAR <= first <= last <= LAST_YEAR:
+        raise QueryError(
+            f"year:{echo_value(value)} is not a span of years between {FIRST_YEAR} and {LAST_YEAR}."
+        )
+    label = f"in {first}" if first == last else f"in {first}–{last}"
+    return Period(dt.date(first, 1, 1), dt.date(last, 12, 31), label)
+
+
+def _reference_filter(value: str, key: str) -> str:
+    match = _REF_VALUE_RE.match(value)
+    if not match:
+        raise QueryError(
+            f"{key}:{echo_value(value)} is not a procedure reference: write it like ref:2016/2607(RSP)."
+        )
+    return match[1] + (match[2] or "").upper()
+
+
+def _period(match: re.Match[str], prefix: str) -> Period | None:
+    """The span a date expression covers (a day, a month or a year), or None if not a date."""
+    group = match.groupdict()
+    try:
+        if group[f"{prefix}iso"]:
+            day = dt.date.fromisoformat(group[f"{prefix}iso"])
+            return _checked(day, day, day.isoformat())
+        if group[f"{prefix}dmy"]:
+            d, m, y = (int(x) for x in group[f"{prefix}dmy"].split("/"))
+            day = dt.date(y, m, d)
+            return _checked(day, day, day.isoformat())
+        for n in ("1", "2"):
+            if group[f"{prefix}year{n}"]:
+                day = dt.date(
+                    int(group[f"{prefix}year{n}"]),
+                    _month(group[f"{prefix}month{n}"]),
+                    int(group[f"{prefix}day{n}"]),
+                )
+                return _checked(day, day, day.isoformat())
+        if group[f"{prefix}year3"]:
+            year, month = int(group[f"{prefix}year3"]), _month(group[f"{prefix}month3"])
+            start = dt.date(year, month, 1)
+            end = (start + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+            return _checked(start, end, f"{_MONTHS[month - 1].title()} {year}")
+        year = int(group[f"{prefix}year4"])
+        return _checked(dt.date(year, 1, 1), dt.date(year, 12, 31), str(year))
+    except ValueError:  # 31 February, month 13: words, not a date
+        return None
+
+
+def _checked(start: dt.date, end: dt.date, label: str) -> Period | None:
+    return Period(start, end, label) if FIRST_YEAR <= start.year <= LAST_YEAR else None
+
+
+def _month(name: str) -> int:
+    return [m[:3] for m in _MONTHS].index(name.rstrip(".")[:3]) + 1
+
+
+def common_threshold(index: Bm25Index) -> int:
+    """The document frequency from which a term is in "nearly every passage"."""
+    return max(MIN_COMMON_DF, math.ceil(COMMON_SHARE * index.size))
+
+
+def is_common(token: str, index: Bm25Index) -> bool:
+    """A term that cannot make a passage relevant on its own."""
+    return token in domain_stems() or index.document_frequency(token) >= common_threshold(index)
+
+
+def informative(tokens: list[str], index: Bm25Index) -> list[str]:
+    """The tokens a passage must share at least one of to be a match (absent ones included)."""
+    return list(dict.fromkeys(t for t in tokens if t not in framing_stems() and not is_common(t, index)))
+
+
+def contains_phrase(text: str, phrase: str) -> bool:
+    """Whether ``phrase`` stands word for word in ``text`` (case, typography, punctuation aside)."""
+    needle = words(phrase)
+    if not needle:
+        return False
+    hay = words(text)
+    n = len(needle)
+    first = needle[0]
+    return any(hay[i] == first and hay[i : i + n] == needle for i in range(len(hay) - n + 1))

@@ -1,0 +1,430 @@
+"""Ranking with understanding: a parsed Query applied to the BM25 index.
+
+Filters (references, adoption dates, quoted phrases) become the ``allowed`` mask of
+``Bm25Index.top``; a date named in passing puts the passages of resolutions adopted
+then first; and a passage must share at least one informative word with the question,
+so that "Parliament" or "Kazakhstan" alone never makes a match.
+
+Every per-document fact a filter needs (adoption date, reference, whether the words are
+the resolution's own) is an array in ``Layout``, built once per snapshot, so a filter
+costs a few vector operations per query however many documents there are. A quoted
+phrase is narrowed by the index first; when too many passages hold all its words, only
+the best-ranked of them are checked word for word (at most ``PHRASE_CHECKS``), so no
+question makes the bot read the whole corpus in Python.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from bot.corpus.models import Document, Passage
+from bot.search.index import Bm25Index
+from bot.search.query import Period, Query, QueryError, contains_phrase, echo_value, informative, is_common
+from bot.search.tokens import tokenize, words
+
+logger = logging.getLogger(__name__)
+
+BoolArray = npt.NDArray[np.bool_]
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+
+# Adoption ordinal of a document whose date is unknown: below every date, so no period
+# (not even one "before 1960", which starts at date.min) ever contains it.
+UNKNOWN_DATE = -1
+# Passages checked word for word for a quoted phrase per question. A check costs about
+# 0.1 ms of Python (holding the GIL), so this bounds the worst case at a few tens of ms.
+PHRASE_CHECKS = 256
+# Candidates looked at per step when the timeline picks each resolution's best passage.
+_TIMELINE_STEP = 256
+
+
+class TooGeneral(QueryError):
+    """Every word of the question is in nearly every passage: nothing to pick an answer by."""
+
+
+def resolution_key(document: Document) -> str:
+    """What makes documents "about the same resolution": reference, else title, else the file."""
+    return document.meta.reference or document.meta.title or document.name
+
+
+def by_resolution(documents: Iterable[Document]) -> dict[str, list[Document]]:
+    """Documents grouped by ``resolution_key``, groups and members in the order given."""
+    groups: dict[str, list[Document]] = {}
+    for document in documents:
+        groups.setdefault(resolution_key(document), []).append(document)
+    return groups
+
+
+@dataclass(frozen=True, slots=True)
+class ResolutionInfo:
+    """What the documents of one resolution say about it; None where none of them knows."""
+
+    reference: str | None
+    title: str | None
+    adopted: dt.date | None
+
+    @classmethod
+    def of(cls, documents: Iterable[Document]) -> ResolutionInfo:
+        """The first known reference, title and date among ``documents``; never guessed."""
+        metas = [d.meta for d in documents]
+        return cls(
+            reference=next((m.reference for m in metas if m.reference), None),
+            title=next((m.title for m in metas if m.title), None),
+            adopted=next((m.adopted for m in metas if m.adopted), None),
+        )
+
+
+def _reference_base(reference: str) -> str:
+    # "2016/2607(RSP)" and "2016/2607" share "2016/2607": the candidates a filter checks.
+    return reference.split("(", 1)[0]
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """Which document and resolution each passage belongs to, and per-document facts, as arrays.
+
+    Built once per snapshot so that a filter costs one vectorised lookup per query,
+    not a loop over every passage or document.
+    """
+
+    documents: tuple[Document, ...]
+    doc_of: IntArray  # passage -> document
+    resolution_of_doc: IntArray  # document -> resolution
+    resolution_keys: tuple[str, ...]
+    resolutions: tuple[ResolutionInfo, ...]  # per resolution
+    resolution_documents: tuple[tuple[Document, ...], ...]  # per resolution, corpus order
+    adopted: IntArray  # document -> adoption date ordinal, UNKNOWN_DATE when unknown
+    reference_of_doc: IntArray  # document -> index in ``references``, -1 when unknown
+    references: tuple[str, ...]
+    references_by_base: dict[str, tuple[int, ...]]
+    is_text: BoolArray  # document -> the resolution's own words (Document.is_resolution_text)
+
+    @classmethod
+    def build(cls, passages: Sequence[Passage], documents: dict[str, Document]) -> Layout:
+        docs = tuple(documents.values())
+        position = {d.name: i for i, d in enumerate(docs)}
+        doc_of = np.fromiter((position[p.document] for p in passages), dtype=np.int64, count=len(passages))
+        return cls._build(docs, doc_of)
+
+    @classmethod
+    def of_documents(cls, documents: dict[str, Document]) -> Layout:
+        """``build`` for the passages of ``documents`` in their order, without a lookup per passage."""
+        docs = tuple(documents.values())
+        counts = np.fromiter((len(d.passages) for d in docs), dtype=np.int64, count=len(docs))
+        return cls._build(docs, np.repeat(np.arange(len(docs), dtype=np.int64), counts))
+
+    @classmethod
+    def _build(cls, docs: tuple[Document, ...], doc_of: IntArray) -> Layout:
+        groups = by_resolution(docs)
+        keys = tuple(groups)
+        key_index = {k: i for i, k in enumerate(keys)}
+        resolution_of_doc = np.array([key_index[resolution_key(d)] for d in docs], dtype=np.int64)
+        references = tuple(dict.fromkeys(d.meta.reference for d in docs if d.meta.reference))
+        reference_index = {r: i for i, r in enumerate(references)}
+        by_base: dict[str, list[int]] = {}
+        for i, reference in enumerate(references):
+            by_base.setdefault(_reference_base(reference), []).append(i)
+        return cls(
+            documents=docs,
+            doc_of=doc_of,
+            resolution_of_doc=resolution_of_doc,
+            resolution_keys=keys,
+            resolutions=tuple(ResolutionInfo.of(g) for g in groups.values()),
+            resolution_documents=tuple(tuple(g) for g in groups.values()),
+            adopted=np.array(
+                [d.meta.adopted.toordinal() if d.meta.adopted else UNKNOWN_DATE for d in docs], dtype=np.int64
+            ),
+            reference_of_doc=np.array(
+                [reference_index[d.meta.reference] if d.meta.reference else -1 for d in docs], dtype=np.int64
+            ),
+            references=references,
+            references_by_base={b: tuple(ids) for b, ids in by_base.items()},
+            is_text=np.array([d.is_resolution_text for d in docs], dtype=np.bool_),
+        )
+
+    def passage_mask(self, document_ok: BoolArray) -> BoolArray:
+        """A per-document mask spread over the passages."""
+        mask: BoolArray = document_ok[self.doc_of]
+        return mask
+
+    def adopted_in(self, periods: Sequence[Period]) -> BoolArray:
+        """Per document: adopted within one of ``periods`` (the vector form of ``Period.contains``).
+
+        An unknown date is in no period: its ordinal, UNKNOWN_DATE, is below every start.
+        """
+        ok = np.zeros(len(self.documents), dtype=np.bool_)
+        for period in periods:
+            ok |= (self.adopted >= period.start.toordinal()) & (self.adopted <= period.end.toordinal())
+        return ok
+
+    def with_reference(self, query: Query) -> BoolArray:
+        """Per document: its reference is one ``query`` asks for (``Query.matches_reference``).
+
+        The rule itself is only applied to the references that share a filter's
+        number, so its cost does not grow with the corpus.
+        """
+        accepted = np.zeros(len(self.references) + 1, dtype=np.bool_)  # last slot: unknown (-1)
+        for wanted in query.references:
+            for i in self.references_by_base.get(_reference_base(wanted), ()):
+                accepted[i] = query.matches_reference(self.references[i])
+        ok: BoolArray = accepted[self.reference_of_doc]
+        return ok
+
+
+def _and(mask: BoolArray | None, other: BoolArray) -> BoolArray:
+    return other if mask is None else mask & other
+
+
+def _postings_mask(index: Bm25Index, tokens: Sequence[str]) -> BoolArray:
+    mask = np.zeros(index.size, dtype=np.bool_)
+    for token in tokens:
+        mask[index.passages_with(token)] = True
+    return mask
+
+
+def _phrase_candidates(phrase: str, index: Bm25Index) -> IntArray:
+    """Passages holding every search token of ``phrase``, ascending; QueryError if it has none."""
+    tokens = sorted(dict.fromkeys(tokenize(phrase)), key=index.document_frequency)
+    if not tokens:
+        # "of the" has nothing to narrow by: checking it would mean reading every passage.
+        raise QueryError(
+            f"The phrase “{echo_value(phrase)}” has only common words such as “of” or “the”, so it "
+            "cannot be searched for. Put a word that matters in the quotation marks, for "
+            "example: “freedom of association”."
+        )
+    candidates = index.passages_with(tokens[0]).astype(np.int64)  # the rarest first: small intersections
+    for token in tokens[1:]:
+        if not len(candidates):
+            break
+        candidates = np.intersect1d(candidates, index.passages_with(token), assume_unique=True)
+    return candidates
+
+
+def holds_phrases(passage: Passage, phrases: Sequence[str]) -> bool:
+    """Whether every phrase stands word for word in the passage's text or its lead-in."""
+    return all(
+        contains_phrase(passage.text, phrase) or (passage.lead is not None and contains_phrase(passage.lead, phrase))
+        for phrase in phrases
+    )
+
+
+def _too_general(query: Query, index: Bm25Index) -> TooGeneral:
+    common = [
+        w for w in dict.fromkeys(words(query.terms)) if any(is_common(t, index) for t in tokenize(w))
+    ]
+    if not common:
+        return TooGeneral(
+            "That question does not name a topic. Add what you want to know about, for "
+            "example: “political prisoners” or “freedom of expression in 2016”."
+        )
+    shown = ", ".join(f"“{w}”" for w in common[:4])
+    return TooGeneral(
+        f"{shown} {'is' if len(common) == 1 else 'are'} in nearly every passage, so "
+        "that alone cannot pick an answer. Add what you want to know about, for example: "
+        "“political prisoners” or “freedom of expression in 2016”."
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """The masks a query amounts to: what may match, and what comes first."""
+
+    tokens: list[str]
+    allowed: BoolArray | None
+    preferred: BoolArray | None
+    browse: bool  # no informative word: list the filtered passages rather than require a match
+    # Phrases ``allowed`` only narrows to the passages holding their words: too many to
+    # check all, so a passage is checked word for word when it ranks (see PHRASE_CHECKS).
+    unchecked: tuple[str, ...] = ()
+
+
+def plan(query: Query, index: Bm25Index, passages: Sequence[Passage], layout: Layout) -> Plan:
+    """Turn a query into masks over the index; TooGeneral when there is nothing to go on."""
+    allowed: BoolArray | None = None
+    if query.references or query.periods:
+        document_ok = np.ones(len(layout.documents), dtype=np.bool_)
+        if query.references:
+            document_ok &= layout.with_reference(query)
+        if query.periods:
+            document_ok &= layout.adopted_in(query.periods)
+        allowed = layout.passage_mask(document_ok)
+    unchecked: list[str] = []
+    for phrase in query.phrases:
+        candidates = _phrase_candidates(phrase, index)
+        if allowed is not None:
+            candidates = candidates[allowed[candidates]]
+        mask = np.zeros(index.size, dtype=np.bool_)
+        if len(candidates) <= PHRASE_CHECKS:
+            ids = candidates.tolist()
+            mask[[i for i in ids if holds_phrases(passages[i], (phrase,))]] = True
+        else:
+            mask[candidates] = True
+            unchecked.append(phrase)
+        allowed = _and(allowed, mask)
+    preferred = layout.passage_mask(layout.adopted_in(query.preferred)) if query.preferred else None
+    topic = query.topic_tokens
+    needed = informative(topic, index)
+    if needed:
+        matching = _and(allowed, _postings_mask(index, needed))
+        return Plan(query.search_tokens, matching, preferred, False, tuple(unchecked))
+    if query.has_filter:
+        return Plan(query.search_tokens, allowed, preferred, True, tuple(unchecked))
+    if preferred is not None:
+        # Only a date and common words: "what did Parliament say in 2016?" lists 2016.
+        return Plan(query.search_tokens, preferred, None, True)
+    raise _too_general(query, index)
+
+
+@dataclass(frozen=True, slots=True)
+class Ranking:
+    """The best passages for a query, and how many match.
+
+    ``complete`` is False when a quoted phrase was checked only in the best-ranked
+    passages holding its words: ``total`` then counts the matches found among them,
+    and more passages may match.
+    """
+
+    ids: list[int]
+    scores: list[float]
+    total: int
+    complete: bool = True
+
+
+class _PhraseChecker:
+    """Checks passages for the unchecked phrases, each passage once, counting the checks."""
+
+    def __init__(self, phrases: Sequence[str], passages: Sequence[Passage]) -> None:
+        self.phrases = tuple(phrases)
+        self.passages = passages
+        self.verdicts: dict[int, bool] = {}
+
+    @property
+    def checked(self) -> int:
+        return len(self.verdicts)
+
+    def __call__(self, pid: int) -> bool:
+        verdict = self.verdicts.get(pid)
+        if verdict is None:
+            verdict = self.verdicts[pid] = holds_phrases(self.passages[pid], self.phrases)
+        return verdict
+
+
+def rank_passages(
+    query: Query, index: Bm25Index, passages: Sequence[Passage], layout: Layout, k: int
+) -> Ranking:
+    """The ``k`` best passages for ``query``, with their scores and how many match."""
+    p = plan(query, index, passages, layout)
+    if not p.unchecked:
+        ids, scores, total = _ranked(p, index, k)
+        return Ranking(ids, scores, total)
+    check = _PhraseChecker(p.unchecked, passages)
+    # Rank among the candidates, check the best, and look deeper only while too few
+    # hold the phrase: top n is a prefix of top 4n, so no passage is checked twice.
+    n = max(k, 1)
+    while True:
+        ids, scores, total = _ranked(p, index, n)
+        kept = [(pid, score) for pid, score in zip(ids, scores, strict=True) if check(pid)]
+        exhausted = len(ids) >= total
+        if len(kept) >= k or exhausted or n >= max(k, PHRASE_CHECKS):
+            break
+        n = min(4 * n, max(k, PHRASE_CHECKS))
+    logger.debug("phrase checked in %d of %d candidate passages", check.checked, total)
+    return Ranking([pid for pid, _ in kept[:k]], [s for _, s in kept[:k]], len(kept), exhausted)
+
+
+def _ranked(p: Plan, index: Bm25Index, k: int) -> tuple[list[int], list[float], int]:
+    """The ``k`` best passages the plan's masks allow (preferred ones first), and their count."""
+    if p.browse:
+        return _browse(p, index, k)
+    if p.preferred is None:
+        ids, scores, total = index.top(p.tokens, k, p.allowed)
+        return ids.tolist(), scores.tolist(), total
+    first_ids, first_scores, first_total = index.top(p.tokens, k, _and(p.allowed, p.preferred))
+    # When the preferred passages fill the page, the others are only counted (k = 0).
+    rest_ids, rest_scores, rest_total = index.top(p.tokens, k - len(first_ids), _and(p.allowed, ~p.preferred))
+    ids = first_ids.tolist() + rest_ids.tolist()
+    scores = first_scores.tolist() + rest_scores.tolist()
+    return ids, scores, first_total + rest_total
+
+
+def _browse(p: Plan, index: Bm25Index, k: int) -> tuple[list[int], list[float], int]:
+    """Every allowed passage, best scoring first, then in corpus order."""
+    candidates = np.flatnonzero(p.allowed) if p.allowed is not None else np.arange(index.size)
+    scores = index.scores(p.tokens)[candidates] if p.tokens else np.zeros(len(candidates))
+    if p.preferred is not None:
+        first = p.preferred[candidates]
+        order = np.lexsort((candidates, -scores, ~first))[:k]
+    else:
+        order = np.lexsort((candidates, -scores))[:k]
+    return candidates[order].tolist(), scores[order].tolist(), len(candidates)
+
+
+@dataclass(frozen=True, slots=True)
+class ResolutionBest:
+    """Each matching resolution's best passage, and whether every resolution was looked at."""
+
+    best: list[tuple[int, float]]  # (passage id, score), in resolution order
+    complete: bool = True  # False: a quoted phrase was not checked in every candidate passage
+
+
+def best_per_resolution(
+    query: Query, index: Bm25Index, passages: Sequence[Passage], layout: Layout
+) -> ResolutionBest:
+    """For each resolution with a matching passage, its best one (own text preferred).
+
+    A passage of the text adopted beats a summary's or a news report's when both
+    match, because a timeline says what the Parliament itself said.
+    """
+    p = plan(query, index, passages, layout)
+    if p.browse or not p.tokens:
+        raise QueryError("Name a topic, for example: political prisoners.")
+    matched, scores = index.matches(p.tokens)
+    if p.allowed is not None and len(matched):
+        keep = p.allowed[matched]
+        matched, scores = matched[keep], scores[keep]
+    if not len(matched):
+        return ResolutionBest([])
+    docs = layout.doc_of[matched]
+    resolutions = layout.resolution_of_doc[docs]
+    own = layout.is_text[docs]
+    if p.unchecked:
+        order = np.lexsort((matched, -scores, ~own))
+        chosen, complete = _first_holding(order, resolutions, _PhraseChecker(p.unchecked, passages), matched)
+        chosen.sort(key=lambda i: (int(resolutions[i]), i))
+        return ResolutionBest([(int(matched[i]), float(scores[i])) for i in chosen], complete)
+    order = np.lexsort((matched, -scores, ~own, resolutions))
+    first = np.ones(len(order), dtype=np.bool_)
+    first[1:] = resolutions[order][1:] != resolutions[order][:-1]
+    best = order[first]
+    return ResolutionBest(list(zip(matched[best].tolist(), scores[best].tolist(), strict=True)))
+
+
+def _first_holding(
+    order: IntArray, resolutions: IntArray, check: _PhraseChecker, matched: IntArray
+) -> tuple[list[int], bool]:
+    """Walk ``order`` (best first over all resolutions) and keep each resolution's first passage that passes.
+
+    The walk restricted to one resolution is that resolution's own order, so the first
+    passing passage met is its best. It stops after PHRASE_CHECKS checks (then False).
+    """
+    claimed = np.zeros(int(resolutions.max()) + 1, dtype=np.bool_)
+    chosen: list[int] = []
+    for start in range(0, len(order), _TIMELINE_STEP):
+        step = order[start : start + _TIMELINE_STEP]
+        step = step[~claimed[resolutions[step]]]  # resolutions settled before this step
+        for i in step.tolist():
+            resolution = int(resolutions[i])
+            if claimed[resolution]:
+                continue
+            if check.checked >= PHRASE_CHECKS:
+                return chosen, False
+            if check(int(matched[i])):
+                claimed[resolution] = True
+                chosen.append(i)
+    return chosen, True

@@ -1,0 +1,1 @@
+"""The Telegram layer: app wiring, handlers by feature, and the HTML renderers beside them."""

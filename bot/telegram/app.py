@@ -1,0 +1,171 @@
+"""Wiring: the one place that builds the Telegram application, and the loop that runs it.
+
+``build_application`` is what production and the end-to-end tests both use. ``run``
+is the process: check the token, then long polling, or a webhook when WEBHOOK_URL is
+set, until SIGINT or SIGTERM stops it gracefully (handlers in flight are finished);
+SIGHUP reloads the corpus, as /reload does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import signal
+import sys
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import urlsplit
+
+from telegram import Bot, BotCommand, BotCommandScopeChat, LinkPreviewOptions, Update
+from telegram.constants import ParseMode
+from telegram.error import InvalidToken, NetworkError, TelegramError
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
+
+from bot.answers.service import EmptyCorpus, Service
+from bot.config import Settings
+from bot.telegram.handlers import ADMIN_COMMANDS, COMMANDS, register, reload_corpus
+
+logger = logging.getLogger(__name__)
+
+AnyApplication = Application[Any, Any, Any, Any, Any, Any]
+
+EXIT_OK, EXIT_FAILED, EXIT_SETTINGS = 0, 1, 2
+# Flood control: on a 429 the rate limiter waits retry_after seconds and tries again.
+RATE_LIMIT_RETRIES = 3
+# Updates are handled concurrently so that one slow search does not queue the others.
+CONCURRENT_UPDATES = 32
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.INLINE_QUERY]
+STOP_SIGNALS: tuple[int, ...] = (signal.SIGINT, signal.SIGTERM, signal.SIGABRT)
+
+
+def build_application(settings: Settings, service: Service) -> AnyApplication:
+    """The bot with every handler registered, ready to run; nothing is sent yet."""
+    if settings.telegram_bot_token is None:
+        raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+    application = (
+        ApplicationBuilder()
+        .token(settings.telegram_bot_token.get_secret_value().strip())
+        .base_url(settings.telegram_base_url)
+        .base_file_url(settings.telegram_base_file_url)
+        .defaults(
+            Defaults(
+                parse_mode=ParseMode.HTML,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        )
+        .rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
+        .concurrent_updates(CONCURRENT_UPDATES)
+        .post_init(functools.partial(_post_init, admin_ids=settings.admin_ids))
+        .build()
+    )
+    register(application, service, settings.questions_per_minute, settings.admin_ids)
+    return application
+
+
+async def _post_init(application: AnyApplication, admin_ids: frozenset[int] = frozenset()) -> None:
+    await application.bot.set_my_commands([BotCommand(name, text) for name, text in COMMANDS])
+    # Admin commands appear only in the admins' own chats with the bot.
+    admin_menu = [BotCommand(name, text) for name, text in (*COMMANDS, *ADMIN_COMMANDS)]
+    for admin_id in sorted(admin_ids):
+        try:
+            await application.bot.set_my_commands(admin_menu, scope=BotCommandScopeChat(admin_id))
+        except TelegramError as exc:
+            # Telegram knows no chat with someone who never wrote to the bot; the commands
+            # work all the same, and the menu comes with the next start.
+            logger.warning("no admin command menu for user %s yet: %s", admin_id, exc)
+    logger.info("running as @%s", application.bot.username)
+
+
+def serve(
+    application: AnyApplication,
+    settings: Settings,
+    stop_signals: Sequence[int] | None = STOP_SIGNALS,
+) -> None:
+    """Run until stopped: long polling, or a webhook when WEBHOOK_URL is set."""
+    if settings.webhook_url:
+        secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+        application.run_webhook(
+            listen=settings.webhook_listen,
+            port=settings.webhook_port,
+            url_path=urlsplit(settings.webhook_url).path.lstrip("/"),
+            webhook_url=settings.webhook_url,
+            secret_token=secret,
+            allowed_updates=ALLOWED_UPDATES,
+            stop_signals=stop_signals,
+        )
+    else:
+        application.run_polling(allowed_updates=ALLOWED_UPDATES, stop_signals=stop_signals)
+
+
+def run(settings: Settings) -> int:
+    """The bot's process; returns the exit code. Start-up problems are one clear line."""
+    if settings.telegram_bot_token is None:
+        print(
+            "TELEGRAM_BOT_TOKEN is not set: put the token from @BotFather in the "
+            "environment or in .env.",
+            file=sys.stderr,
+        )
+        return EXIT_SETTINGS
+    token = settings.telegram_bot_token.get_secret_value().strip()
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    # The token is checked before the corpus is indexed, so a typo in it is reported in
+    # a second, not after building the index of a large corpus.
+    failed = loop.run_until_complete(_check_token(settings, token))
+    if failed is not None:
+        loop.close()
+        return failed
+    try:
+        service = Service(settings.corpus_dir)
+    except EmptyCorpus as exc:
+        print(str(exc), file=sys.stderr)
+        loop.close()
+        return EXIT_SETTINGS
+    application = build_application(settings, service)
+    _reload_on_sighup(loop, service)
+    try:
+        serve(application, settings)
+    except InvalidToken:
+        print("Telegram rejected TELEGRAM_BOT_TOKEN: check it with @BotFather.", file=sys.stderr)
+        return EXIT_SETTINGS
+    except TelegramError as exc:
+        logger.critical("the bot stopped: %s", str(exc).replace(token, "<token>"), exc_info=exc)
+        return EXIT_FAILED
+    logger.info("stopped")
+    return EXIT_OK
+
+
+async def _check_token(settings: Settings, token: str) -> int | None:
+    """None when Telegram accepts the token (getMe), else the exit code after one line."""
+    bot = Bot(token, base_url=settings.telegram_base_url, base_file_url=settings.telegram_base_file_url)
+    try:
+        async with bot:  # initialize() calls getMe
+            return None
+    except InvalidToken:
+        print("Telegram rejected TELEGRAM_BOT_TOKEN: check it with @BotFather.", file=sys.stderr)
+        return EXIT_SETTINGS
+    except NetworkError as exc:
+        reason = str(exc).replace(token, "<token>")
+        print(f"Cannot reach the Telegram Bot API at {settings.telegram_base_url}: {reason}", file=sys.stderr)
+        return EXIT_FAILED
+
+
+def _reload_on_sighup(loop: asyncio.AbstractEventLoop, service: Service) -> None:
+    """SIGHUP reloads the corpus as /reload does, for systemd's and docker's reload."""
+    reload_signal = getattr(signal, "SIGHUP", None)
+    if reload_signal is None:  # not on Windows
+        return
+    tasks: set[asyncio.Task[Any]] = set()  # held, so a running reload is not collected
+
+    def done(task: asyncio.Task[Any]) -> None:
+        tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            logger.error("reload on SIGHUP failed", exc_info=task.exception())
+
+    def reload() -> None:
+        task = loop.create_task(reload_corpus(service, "SIGHUP"))
+        tasks.add(task)
+        task.add_done_callback(done)
+
+    loop.add_signal_handler(reload_signal, reload)

@@ -1,0 +1,477 @@
+"""The parse cache: a restart or reload serves exactly what a fresh parse would, parsing only what changed."""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bot.answers.service import Service, Snapshot, _searchable
+from bot.corpus import cache as corpus_cache
+from bot.corpus import load as corpus
+from bot.corpus.cache import CACHE_DIR, SHARDS, parser_version, shard_of
+from bot.corpus.load import load_corpus
+from bot.search.index_store import Mapped
+from bot.search.ranking import Layout
+from tests.conftest import CORPUS, FIXTURES
+
+GOOD = """---
+title: European Parliament resolution of 10 March 2016 on freedom of expression in Kazakhstan
+reference: 2016/2607(RSP)
+adopted: 2016-03-10
+kind: summary
+source: Legislative Observatory (OEIL)
+---
+# Freedom of expression
+
+The European Parliament calls on the authorities of Kazakhstan to release journalists.
+
+It stresses that **independent media** are essential to any democratic society:
+
+- an end to the harassment of civil society activists and of their families;
+- the repeal of the criminal offence of spreading false information online.
+"""
+INFERRED = """European Parliament resolution of 14 March 2019 on the human rights situation in Kazakhstan
+
+The Parliament condemns the continued detention of peaceful protesters in Nur-Sultan.
+
+A statement posted 20 March 2019 recalled the resolution of 2016/2607(RSP) in passing.
+"""
+BAD = """---
+votes: 500
+---
+The European Parliament adopted a resolution today on this matter of concern.
+"""
+
+
+@pytest.fixture
+def cached(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cache written for any corpus size, and files trusted as soon as they were read.
+
+    The racy guard is off here (a file written by a test is a few milliseconds old);
+    test_a_racy_edit_is_parsed_again puts it back.
+    """
+    monkeypatch.setattr(corpus, "CACHE_MIN_PASSAGES", 0)
+    monkeypatch.setattr(corpus_cache, "RACY_NS", 0)
+
+
+@pytest.fixture
+def parsed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the files actually parsed (not served from the cache), in order."""
+    names: list[str] = []
+    real = corpus.parse_document
+
+    def counting(name: str, raw: bytes) -> object:
+        names.append(name)
+        return real(name, raw)
+
+    monkeypatch.setattr(corpus, "parse_document", counting)
+    return names
+
+
+def _write(directory: Path, files: dict[str, str]) -> None:
+    directory.mkdir(exist_ok=True)
+    for name, text in files.items():
+        (directory / name).write_text(text, encoding="utf-8")
+
+
+def _seen(directory: Path, **kwargs: bool) -> tuple[list[object], list[str]]:
+    """What a user is shown of the corpus: every citation, passage, lead and field origin, and the problems."""
+    loaded = load_corpus(directory, **kwargs)
+    documents: list[object] = [
+        (
+            d.name, d.citation(), d.meta, d.origins, d.digest,
+            [(d.citation(p.position), p.position, p.text, p.lead, p.searchable) for p in d.passages],
+        )
+        for d in loaded.documents
+    ]
+    return documents, [str(p) for p in loaded.problems]
+
+
+@pytest.fixture
+def three(tmp_path: Path) -> Path:
+    directory = tmp_path / "corpus"
+    _write(directory, {"good.md": GOOD, "inferred.txt": INFERRED, "bad.md": BAD})
+    return directory
+
+
+def _shard_file(directory: Path, name: str) -> Path:
+    return directory / CACHE_DIR / f"parse-{shard_of(name):02d}.bin"
+
+
+def test_an_unchanged_restart_serves_a_fresh_parse_without_parsing(
+    cached: None, three: Path, parsed: list[str]
+) -> None:
+    fresh = _seen(three, cache=False)
+    assert sorted(parsed) == ["bad.md", "good.md", "inferred.txt"]
+    assert _seen(three) == fresh  # this load parses and fills the cache
+    assert (three / CACHE_DIR).is_dir()
+    parsed.clear()
+    again = _seen(three)
+    assert parsed == []
+    assert again == fresh
+    documents, problems = again
+    assert [d[0] for d in documents] == ["good.md", "inferred.txt"]
+    assert any("unknown key 'votes'" in p and p.startswith("bad.md:2") for p in problems)  # from the cache
+    assert any("inferred.txt" in p and "warning" in p for p in problems)  # warnings too
+    restored = load_corpus(three)
+    assert restored.documents == load_corpus(three, cache=False).documents
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["slots-set-from-c", "constructor"])
+def test_the_shipped_and_fixture_corpora_come_back_identical(
+    cached: None, tmp_path: Path, parsed: list[str], monkeypatch: pytest.MonkeyPatch, fast: bool
+) -> None:
+    monkeypatch.setattr(corpus_cache, "_FAST_PASSAGES", fast and corpus_cache._FAST_PASSAGES)
+    assert corpus_cache._FAST_PASSAGES is fast  # models.Passage is what the fast path expects
+    for source in (CORPUS, FIXTURES / "mixed_corpus"):
+        directory = tmp_path / source.name
+        shutil.copytree(source, directory, ignore=shutil.ignore_patterns(".*"))
+        fresh = load_corpus(directory, cache=False)
+        load_corpus(directory)
+        parsed.clear()
+        again = load_corpus(directory)
+        assert parsed == []
+        assert again.documents == fresh.documents
+        assert again.problems == fresh.problems
+        assert again.passage_count == fresh.passage_count
+
+
+def test_an_edit_that_keeps_the_size_is_seen(cached: None, three: Path, parsed: list[str]) -> None:
+    load_corpus(three)
+    path = three / "good.md"
+    before = path.stat()
+    edited = GOOD.replace("release journalists", "free the newsmakers")
+    assert len(edited) == len(GOOD)
+    path.write_text(edited, encoding="utf-8")
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns - 5_000_000_000))  # another mtime, in the past
+    parsed.clear()
+    documents, _ = _seen(three)
+    assert parsed == ["good.md"]
+    texts = [p[2] for p in documents[0][5]]  # type: ignore[index]
+    assert "The European Parliament calls on the authorities of Kazakhstan to free the newsmakers." in texts
+    assert not any("release journalists" in t for t in texts)
+    assert documents == _seen(three, cache=False)[0]
+
+
+def test_a_racy_edit_is_parsed_again(three: Path, parsed: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    # A filesystem whose timestamps do not show an edit made just after the file was
+    # read (coarse mtime, no ctime): size and mtime stay, only the racy guard can tell.
+    monkeypatch.setattr(corpus, "CACHE_MIN_PASSAGES", 0)
+    monkeypatch.setattr(corpus, "file_key", lambda st: (st.st_size, st.st_mtime_ns, 0))
+    assert corpus_cache.RACY_NS == 2_000_000_000
+    load_corpus(three)  # stores good.md, read well within 2 s of its last change
+    path = three / "good.md"
+    before = path.stat()
+    edited = GOOD.replace("release journalists", "free the newsmakers")
+    path.write_text(edited, encoding="utf-8")
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))  # the stat the cache holds
+    parsed.clear()
+    documents, _ = _seen(three)
+    assert "good.md" in parsed
+    assert any("free the newsmakers" in p[2] for p in documents[0][5])  # type: ignore[index]
+
+
+def test_a_file_old_enough_is_trusted_despite_the_guard(
+    three: Path, parsed: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(corpus, "CACHE_MIN_PASSAGES", 0)
+    monkeypatch.setattr(corpus, "file_key", lambda st: (st.st_size, st.st_mtime_ns, 0))
+    for path in three.iterdir():
+        st = path.stat()
+        os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns - 10_000_000_000))
+    load_corpus(three)
+    parsed.clear()
+    load_corpus(three)
+    assert parsed == []
+
+
+def test_a_removed_file_disappears(cached: None, three: Path, parsed: list[str]) -> None:
+    load_corpus(three)
+    (three / "good.md").unlink()
+    documents, problems = _seen(three)
+    assert [d[0] for d in documents] == ["inferred.txt"]
+    assert not any("good.md" in p for p in problems)
+    assert parsed.count("good.md") == 1  # the first load only
+    shard = _shard_file(three, "good.md")
+    assert not shard.exists() or b"good.md" not in shard.read_bytes()  # its entry went too
+
+
+def test_a_new_file_is_parsed_and_the_others_are_not(cached: None, three: Path, parsed: list[str]) -> None:
+    load_corpus(three)
+    parsed.clear()
+    (three / "new.md").write_text(GOOD.replace("Kazakhstan", "Belarus"), encoding="utf-8")
+    documents, _ = _seen(three)
+    assert parsed == ["new.md"]
+    assert [d[0] for d in documents] == ["good.md", "inferred.txt", "new.md"]
+    assert documents == _seen(three, cache=False)[0]
+
+
+def test_a_fixed_bad_file_is_served(cached: None, three: Path, parsed: list[str]) -> None:
+    load_corpus(three)
+    (three / "bad.md").write_text(BAD.replace("votes: 500\n", "kind: news_report\n"), encoding="utf-8")
+    documents, problems = _seen(three)
+    assert "bad.md" in [d[0] for d in documents]
+    assert not any("votes" in p for p in problems)
+
+
+@pytest.mark.parametrize("damage", ["truncated", "flipped-text-byte", "garbage", "empty", "extended"])
+def test_a_damaged_cache_is_ignored_with_one_warning(
+    cached: None, three: Path, parsed: list[str], caplog: pytest.LogCaptureFixture, damage: str
+) -> None:
+    fresh = _seen(three, cache=False)
+    load_corpus(three)
+    shard = _shard_file(three, "good.md")
+    data = shard.read_bytes()
+    if damage == "truncated":
+        data = data[: len(data) // 2]
+    elif damage == "flipped-text-byte":
+        at = data.index(b"release journalists")
+        data = data[:at] + b"R" + data[at + 1 :]  # the same length: only the checksum tells
+    elif damage == "garbage":
+        data = os.urandom(len(data))
+    elif damage == "empty":
+        data = b""
+    else:
+        data += b"\x00"
+    shard.write_bytes(data)
+    parsed.clear()
+    with caplog.at_level(logging.WARNING, logger="bot.corpus.cache"):
+        seen = _seen(three)
+    assert seen == fresh
+    assert "good.md" in parsed
+    warnings = [r for r in caplog.records if r.levelno >= logging.WARNING and r.name == "bot.corpus.cache"]
+    assert len(warnings) == 1, [r.getMessage() for r in warnings]
+    assert shard.name in warnings[0].getMessage()
+    # The load rewrote it: the next one parses nothing and warns of nothing.
+    caplog.clear()
+    parsed.clear()
+    with caplog.at_level(logging.WARNING, logger="bot.corpus.cache"):
+        assert _seen(three) == fresh
+    assert parsed == []
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+
+
+def test_a_cache_that_cannot_be_written_still_serves_with_one_line(
+    cached: None, three: Path, parsed: list[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    # Root ignores permission bits: a FILE named .cache makes every write fail for anyone.
+    (three / CACHE_DIR).write_text("in the way", encoding="utf-8")
+    fresh = _seen(three, cache=False)
+    with caplog.at_level(logging.INFO, logger="bot.corpus.cache"):
+        assert _seen(three) == fresh
+        assert _seen(three) == fresh
+    lines = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(lines) == 2  # one per load
+    assert all("cannot write the parse cache in " + str(three / CACHE_DIR) in line for line in lines)
+    assert (three / CACHE_DIR).read_text(encoding="utf-8") == "in the way"
+
+
+def test_a_new_parser_invalidates_the_cache(
+    cached: None, three: Path, parsed: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    load_corpus(three)
+    # Another parser: it keeps the ** markers. Under the same version the cache still
+    # answers with the old parse; under a new version the new parser is used.
+    monkeypatch.setattr(corpus, "clean", lambda text: text)
+    parsed.clear()
+    documents, _ = _seen(three)
+    assert parsed == []
+    assert not any("**" in p[2] for d in documents for p in d[5])  # type: ignore[index]
+    monkeypatch.setattr(corpus, "_parser_version", lambda: "another parser")
+    documents, _ = _seen(three)
+    assert sorted(parsed) == ["bad.md", "good.md", "inferred.txt"]
+    assert any("**independent media**" in p[2] for d in documents for p in d[5])  # type: ignore[index]
+
+
+def test_the_parser_version_follows_the_code(tmp_path: Path) -> None:
+    a, b = tmp_path / "a.py", tmp_path / "b.py"
+    a.write_text("x = 1\n", encoding="utf-8")
+    b.write_text("x = 2\n", encoding="utf-8")
+    assert parser_version([a]) == parser_version([a])
+    assert parser_version([a]) != parser_version([b])
+    assert corpus._parser_version() == parser_version([Path(corpus.__file__)])
+
+
+def test_small_corpora_leave_no_cache(three: Path, parsed: list[str]) -> None:
+    load_corpus(three)
+    load_corpus(three)
+    assert not (three / CACHE_DIR).exists()
+    assert parsed.count("good.md") == 2
+
+
+def test_the_cache_is_sharded_so_an_edit_rewrites_one_part(cached: None, tmp_path: Path) -> None:
+    directory = tmp_path / "corpus"
+    _write(directory, {f"doc-{i:03d}.md": GOOD.replace("Kazakhstan", f"country {i}") for i in range(100)})
+    load_corpus(directory)
+    shards = sorted((directory / CACHE_DIR).glob("parse-*.bin"))
+    assert len(shards) == SHARDS
+    stamps = {p.name: p.stat().st_mtime_ns for p in shards}
+    (directory / "doc-007.md").write_text(GOOD.replace("Kazakhstan", "Moldova"), encoding="utf-8")
+    loaded = load_corpus(directory)
+    changed = [p.name for p in shards if p.stat().st_mtime_ns != stamps[p.name]]
+    assert changed == [_shard_file(directory, "doc-007.md").name]
+    assert "Moldova" in next(d for d in loaded.documents if d.name == "doc-007.md").citation()[0]
+
+
+def test_a_reload_after_one_change_parses_that_file_only(cached: None, three: Path, parsed: list[str]) -> None:
+    service = Service(three)
+    assert service.ask("harassment of civil society activists").found
+    parsed.clear()
+    path = three / "good.md"
+    path.write_text(GOOD.replace("harassment", "persecution"), encoding="utf-8")
+    report = service.reload()
+    assert parsed == ["good.md"]
+    assert report.changed == ("good.md",)
+    hit = service.ask("persecution of civil society activists").hits[0]
+    assert hit.passage.text.startswith("an end to the persecution of civil society activists")
+    assert hit.passage.lead == "It stresses that independent media are essential to any democratic society:"
+
+
+def test_a_snapshot_from_the_cache_is_the_fresh_one(cached: None, three: Path) -> None:
+    fresh = Snapshot.build(load_corpus(three, cache=False))
+    load_corpus(three)
+    warm = Snapshot.build(load_corpus(three))
+    assert warm.passages == fresh.passages
+    assert warm.documents == fresh.documents
+    assert warm.resolutions == fresh.resolutions
+    assert warm.index.size == len(fresh.passages)
+    # The layout Snapshot.build makes from the documents is the one made passage by passage.
+    by_passage = Layout.build(fresh.passages, fresh.documents)
+    for name in Layout.__slots__:
+        a, b = getattr(warm.layout, name), getattr(by_passage, name)
+        assert np.array_equal(a, b) if isinstance(a, np.ndarray) else a == b, name
+    assert warm.layout.doc_of.tolist() == [0, 0, 0, 0, 1, 1]
+    texts = Mapped(warm.passages, _searchable)  # what Snapshot.build hands the index
+    assert len(texts) == len(warm.passages)
+    assert list(texts) == [p.searchable for p in fresh.passages] == texts[:]
+    assert texts[3] == fresh.passages[3].searchable
+    assert texts[3].startswith("It stresses that independent media are essential to any democratic society:\n")
+    assert texts[1:3] == [p.searchable for p in fresh.passages[1:3]]
+
+
+def test_the_collector_is_paused_then_back_and_frozen_only_on_success() -> None:
+    import gc
+
+    assert gc.isenabled()
+    frozen = gc.get_freeze_count()
+    with corpus_cache.paused_gc():
+        assert not gc.isenabled()
+        kept = [[] for _ in range(10)]
+    assert gc.isenabled() and gc.get_freeze_count() == frozen
+    with pytest.raises(RuntimeError), corpus_cache.paused_gc(freeze=True):
+        raise RuntimeError
+    assert gc.isenabled() and gc.get_freeze_count() == frozen
+    with corpus_cache.paused_gc(freeze=True):
+        kept.append([])
+    assert gc.isenabled() and gc.get_freeze_count() > frozen
+    gc.disable()
+    try:
+        with corpus_cache.paused_gc():
+            pass
+        assert not gc.isenabled()  # left as it was found
+    finally:
+        gc.enable()
+
+
+def test_a_well_formed_shard_with_a_wrong_entry_is_ignored_with_one_warning(
+    cached: None, three: Path, parsed: list[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    import marshal
+    import time
+    import zlib
+
+    fresh = _seen(three, cache=False)
+    load_corpus(three)
+    shard = _shard_file(three, "good.md")
+    key = corpus_cache.file_key((three / "good.md").stat())
+    payload = marshal.dumps(([], [("good.md", *key, 7, "what is this")]))
+    header = b" ".join([b"ep-resolutions-bot-parse-cache", corpus._parser_version().encode(),
+                        str(time.time_ns()).encode(),
+                        str(len(payload)).encode(), str(zlib.crc32(payload)).encode()])
+    shard.write_bytes(header + b"\n" + payload)  # whole and checksummed, but no parse result
+    parsed.clear()
+    with caplog.at_level(logging.WARNING, logger="bot.corpus.cache"):
+        assert _seen(three) == fresh
+    assert "good.md" in parsed
+    warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(warnings) == 1 and "unknown entry status 7" in warnings[0]
+
+
+def test_a_reload_takes_unchanged_files_from_memory(cached: None, three: Path, parsed: list[str]) -> None:
+    service = Service(three)
+    before = {d.name: d for d in service.documents()}
+    shutil.rmtree(three / CACHE_DIR)  # only memory can spare the parse now
+    (three / "good.md").write_text(GOOD.replace("harassment", "persecution"), encoding="utf-8")
+    parsed.clear()
+    report = service.reload()
+    assert parsed == ["good.md"]
+    assert report.changed == ("good.md",)
+    after = {d.name: d for d in service.documents()}
+    assert after["inferred.txt"] is before["inferred.txt"]  # the very objects, not a copy
+    assert _seen(three, cache=False)[0] == [
+        (d.name, d.citation(), d.meta, d.origins, d.digest,
+         [(d.citation(p.position), p.position, p.text, p.lead, p.searchable) for p in d.passages])
+        for d in service.documents()
+    ]
+    assert [str(p) for p in service.problems] == _seen(three, cache=False)[1]
+    assert service.ask("persecution of civil society activists").found
+
+
+def test_a_racy_edit_is_seen_by_a_reload(three: Path, parsed: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(corpus, "CACHE_MIN_PASSAGES", 0)
+    monkeypatch.setattr(corpus, "file_key", lambda st: (st.st_size, st.st_mtime_ns, 0))
+    service = Service(three)  # read well within 2 s of the files' last change
+    path = three / "good.md"
+    before = path.stat()
+    path.write_text(GOOD.replace("release journalists", "free the newsmakers"), encoding="utf-8")
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))  # the stat held in memory
+    parsed.clear()
+    service.reload()
+    assert "good.md" in parsed
+    assert service.ask("free the newsmakers Kazakhstan").hits[0].passage.text.endswith("to free the newsmakers.")
+
+
+def test_a_reload_by_another_parser_parses_everything(
+    cached: None, three: Path, parsed: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    service = Service(three)
+    monkeypatch.setattr(corpus, "clean", lambda text: text)  # keeps the ** markers
+    monkeypatch.setattr(corpus, "_parser_version", lambda: "another parser")
+    parsed.clear()
+    service.reload()
+    assert sorted(parsed) == ["bad.md", "good.md", "inferred.txt"]
+    assert any("**independent media**" in p.text for d in service.documents() for p in d.passages)
+
+
+def test_after_a_reload_a_restart_parses_nothing_and_misses_nothing(
+    cached: None, three: Path, parsed: list[str]
+) -> None:
+    service = Service(three)
+    (three / "inferred.txt").unlink()
+    (three / "new.md").write_text(GOOD.replace("Kazakhstan", "Belarus"), encoding="utf-8")
+    service.reload()
+    fresh = _seen(three, cache=False)
+    parsed.clear()
+    assert _seen(three) == fresh  # a new process: nothing in memory, all from the files on disk
+    assert parsed == []
+    assert [d[0] for d in fresh[0]] == ["good.md", "new.md"]
+    assert not any(b"inferred.txt" in p.read_bytes() for p in (three / CACHE_DIR).glob("parse-*.bin"))
+
+
+def test_a_file_removed_before_a_reload_leaves_its_shard(cached: None, three: Path) -> None:
+    # A file sharing good.md's shard: that shard is never read by the reload (good.md
+    # comes from memory), yet it must lose the removed file's entry.
+    twin = next(n for n in (f"twin-{i}.md" for i in range(1000)) if shard_of(n) == shard_of("good.md"))
+    (three / twin).write_text(GOOD.replace("Kazakhstan", "Azerbaijan"), encoding="utf-8")
+    service = Service(three)
+    shard = _shard_file(three, "good.md")
+    assert twin.encode() in shard.read_bytes()
+    (three / twin).unlink()
+    service.reload()
+    assert twin.encode() not in shard.read_bytes()
+    assert b"good.md" in shard.read_bytes()

@@ -1,0 +1,57 @@
+"""Document metadata: caps on what every citation shows, and the resolution-text rule."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from bot.corpus.load import CorpusError, parse_document
+from bot.corpus.models import (
+    MAX_SOURCE_CHARS,
+    MAX_TITLE_CHARS,
+    MAX_URL_CHARS,
+    Document,
+    DocumentMeta,
+    Kind,
+)
+
+BODY = "\nThe European Parliament adopted a resolution on this matter today.\n"
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "limit"),
+    [
+        ("title", "T" * (MAX_TITLE_CHARS + 1), "500"),
+        ("source", "S" * (MAX_SOURCE_CHARS + 1), "200"),
+        ("url", "https://example.org/" + "u" * MAX_URL_CHARS, "2,000"),
+    ],
+)
+def test_over_long_front_matter_is_refused_naming_file_key_and_limit(key: str, value: str, limit: str) -> None:
+    raw = f"---\n{key}: {value}\n---{BODY}".encode()
+    with pytest.raises(CorpusError) as info:
+        parse_document("long.md", raw)
+    message = str(info.value)
+    assert message.startswith("long.md:2: error: bad value for")
+    assert repr(key) in message and f"over the limit of {limit}" in message
+    assert value not in message  # the oversized value is not echoed back
+
+
+def test_values_at_the_limit_are_accepted() -> None:
+    meta = DocumentMeta(
+        title="T" * MAX_TITLE_CHARS,
+        source="S" * MAX_SOURCE_CHARS,
+        url="https://example.org/" + "u" * (MAX_URL_CHARS - 20),
+    )
+    assert meta.title is not None and len(meta.title) == MAX_TITLE_CHARS
+    with pytest.raises(ValidationError, match="4,500 characters long"):
+        DocumentMeta(title="T" * 4500)
+
+
+@pytest.mark.parametrize(
+    ("kind", "expected"),
+    [(Kind.text_adopted, True), (Kind.summary, False), (Kind.news_report, False), (None, False)],
+)
+def test_only_the_text_adopted_is_the_resolutions_text(kind: Kind | None, expected: bool) -> None:
+    document = Document("d.md", DocumentMeta(kind=kind), {}, (), "")
+    assert document.is_resolution_text is expected
+    assert (document.wording_note is None) is expected

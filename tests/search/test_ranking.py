@@ -1,0 +1,152 @@
+"""Filters as per-document arrays, and quoted phrases that never make the bot read every passage."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.answers.service import BadQuestion, Service
+from bot.corpus.models import Document, DocumentMeta, Passage, Position
+from bot.search import ranking as search
+from bot.search.query import Period, Query, contains_phrase, parse_query
+from bot.search.ranking import Layout, rank_passages
+
+PHRASE = "labour union leaders"
+
+
+def _document(name: str, reference: str | None, adopted: dt.date | None) -> Document:
+    meta = DocumentMeta(reference=reference, adopted=adopted, kind=None)
+    passage = Passage(name, Position(1, None, 1), "text")
+    return Document(name, meta, {}, (passage,), name)
+
+
+def test_a_phrase_of_common_words_only_is_refused_with_a_message(service: Service) -> None:
+    with pytest.raises(BadQuestion, match="The phrase “of the” has only common words"):
+        service.ask('w5 "of the"')
+    with pytest.raises(BadQuestion, match="only common words"):
+        service.timeline('political prisoners "to be or not"')
+
+
+def _phrase_corpus(tmp_path: Path, with_phrase: int, without: int) -> Path:
+    """Passages that all hold the phrase's words; only ``with_phrase`` of them hold the phrase."""
+    paragraphs = [f"Passage {i}: the {PHRASE} were jailed in Zhanaozen." for i in range(with_phrase)]
+    paragraphs += [f"Passage {i}: union members said the leaders of labour were jailed." for i in range(without)]
+    # Passages on other topics, so that "jailed" is not in nearly every passage.
+    paragraphs += [f"Passage {i}: the fisheries quota was debated." for i in range(100)]
+    for i, text in enumerate(paragraphs):
+        year = 2010 + i % 10
+        (tmp_path / f"doc-{i:03d}.md").write_text(
+            f"---\nreference: {year}/{i:04d}(RSP)\nadopted: {year}-05-10\nkind: text_adopted\n---\n{text}\n",
+            encoding="utf-8",
+        )
+    return tmp_path
+
+
+@pytest.fixture
+def counted_checks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every word-for-word check the search makes, recorded."""
+    calls: list[str] = []
+
+    def counting(text: str, phrase: str) -> bool:
+        calls.append(text)
+        return contains_phrase(text, phrase)
+
+    monkeypatch.setattr(search, "contains_phrase", counting)
+    return calls
+
+
+def test_a_common_phrase_is_checked_only_among_the_best_passages(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, counted_checks: list[str]
+) -> None:
+    service = Service(_phrase_corpus(tmp_path, with_phrase=6, without=30))
+    question = f'jailed "{PHRASE}"'
+    everything = service.ask(question, top=10)  # 36 candidates: within the budget, all checked
+    assert everything.total == 6 and all(PHRASE in h.passage.text for h in everything.hits)
+    counted_checks.clear()
+    monkeypatch.setattr(search, "PHRASE_CHECKS", 8)
+    answer = service.ask(question, top=3)
+    assert len(counted_checks) <= 8  # not the 36 passages holding the words
+    assert [h.passage for h in answer.hits] == [h.passage for h in everything.hits[:3]]
+    assert all(PHRASE in h.passage.text for h in answer.hits)
+    # Not every candidate was checked: the count is a lower bound, so More ▸ stays offered.
+    assert not answer.total_complete and answer.total >= 3
+
+
+def test_the_count_is_marked_incomplete_when_not_every_candidate_was_checked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    service = Service(_phrase_corpus(tmp_path, with_phrase=2, without=30))
+    snap = service.snapshot
+    monkeypatch.setattr(search, "PHRASE_CHECKS", 4)
+    query = parse_query(f'jailed "{PHRASE}"')
+    ranking = rank_passages(query, snap.index, snap.passages, snap.layout, 3)
+    assert not ranking.complete
+    assert all(PHRASE in snap.passages[i].text for i in ranking.ids)
+    monkeypatch.setattr(search, "PHRASE_CHECKS", 1000)
+    ranking = rank_passages(query, snap.index, snap.passages, snap.layout, 3)
+    assert ranking.complete and ranking.total == 2
+
+
+def test_a_timeline_with_a_common_phrase_checks_a_bounded_number_of_passages(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, counted_checks: list[str]
+) -> None:
+    service = Service(_phrase_corpus(tmp_path, with_phrase=3, without=30))
+    full = service.timeline(f'jailed "{PHRASE}"')
+    assert full.complete and len(full.entries) == 3
+    counted_checks.clear()
+    monkeypatch.setattr(search, "PHRASE_CHECKS", 5)
+    partial = service.timeline(f'jailed "{PHRASE}"')
+    assert len(counted_checks) <= 5
+    assert all(PHRASE in e.hit.passage.text for e in partial.entries)
+    assert not partial.complete and partial.as_json()["complete"] is False
+
+
+def test_unknown_adoption_dates_pass_no_date_filter(tmp_path: Path) -> None:
+    (tmp_path / "dated.md").write_text(
+        "---\nreference: 1958/0001(RSP)\nadopted: 1958-05-10\n---\nThe steel workers were jailed.\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "undated.md").write_text("---\nreference: 1958/0002(RSP)\n---\nThe steel workers were freed.\n")
+    service = Service(tmp_path)
+    assert [h.document.name for h in service.ask("steel workers before 1960").hits] == ["dated.md"]
+    assert [h.document.name for h in service.ask("steel workers year:1952-2100").hits] == ["dated.md"]
+    assert [h.document.name for h in service.ask("steel workers ref:1958/0002").hits] == ["undated.md"]
+    assert {h.document.name for h in service.ask("steel workers in 1958").hits} == {"dated.md", "undated.md"}
+    assert service.ask("steel workers in 1958").hits[0].document.name == "dated.md"
+
+
+DATES = st.one_of(st.none(), st.dates(dt.date(1950, 1, 1), dt.date(2030, 12, 31)))
+REFERENCES = st.one_of(
+    st.none(), st.builds(lambda n, s: f"2016/{n:04d}({s})", st.integers(2600, 2603), st.sampled_from(["RSP", "INI"]))
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    docs=st.lists(st.tuples(REFERENCES, DATES), min_size=1, max_size=12),
+    spans=st.lists(st.tuples(DATES, DATES), max_size=3),
+    wanted=st.lists(
+        st.sampled_from(["2016/2600", "2016/2601(RSP)", "2016/2602(INI)", "2016/2603", "2017/2600"]), max_size=2
+    ),
+)
+def test_the_layout_arrays_agree_with_the_query_rules(
+    docs: list[tuple[str | None, dt.date | None]],
+    spans: list[tuple[dt.date | None, dt.date | None]],
+    wanted: list[str],
+) -> None:
+    documents = {f"d{i}.md": _document(f"d{i}.md", ref, day) for i, (ref, day) in enumerate(docs)}
+    passages = [p for d in documents.values() for p in d.passages]
+    layout = Layout.build(passages, documents)
+    periods = tuple(
+        Period(a or dt.date.min, b or dt.date.max, "span") for a, b in spans
+    )
+    query = Query(text="q", terms="q", references=tuple(wanted), periods=periods, preferred=periods)
+    metas = [d.meta for d in layout.documents]
+    assert layout.adopted_in(periods).tolist() == [query.in_preferred(m.adopted) for m in metas]
+    assert layout.with_reference(query).tolist() == [
+        bool(wanted) and query.matches_reference(m.reference) for m in metas
+    ]
