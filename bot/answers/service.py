@@ -23,8 +23,8 @@ from bot.answers.stats import AnswerStats, StatsReport
 from bot.answers.timeline import Timeline, build_timeline
 from bot.corpus import store
 from bot.corpus.cache import paused_gc
-from bot.corpus.load import Corpus, CorpusError, date_conflict, load_corpus, parse_document
-from bot.corpus.models import Document, Hit, Passage, Problem
+from bot.corpus.load import Corpus, date_conflict, load_corpus, parse_document
+from bot.corpus.models import CorpusError, Document, Hit, Passage, Problem
 from bot.search.index import Bm25Index
 from bot.search.index_store import Mapped, cache_key, load_or_build
 from bot.search.query import Query, QueryError, parse_query

@@ -230,3 +230,11 @@ class Hit:
             "document": self.document.name,
             "position": self.passage.position.as_dict(),
         }
+
+
+class CorpusError(Exception):
+    """A corpus file that cannot be served; the message names the file."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(str(problem))
+        self.problem = problem

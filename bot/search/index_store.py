@@ -38,8 +38,11 @@ from typing import Any, TypeVar, overload
 
 import numpy as np
 
+from bot.corpus import frontmatter as frontmatter_module
 from bot.corpus import load as corpus_module
+from bot.corpus import metadata as metadata_module
 from bot.corpus import models as models_module
+from bot.corpus import passages as passages_module
 from bot.search import index as index_module
 from bot.search import tokens as tokens_module
 from bot.search.index import Bm25Index, IndexArrays, build_arrays
@@ -72,7 +75,9 @@ _STALE_SECONDS = 6 * 3600
 _WRITE_STEP = 4096
 # Code whose source defines the indexed text (Passage.searchable), the passages, the
 # tokens and the arrays; and the libraries whose behaviour shapes tokens and scores.
-_CODE = (models_module, corpus_module, tokens_module, index_module)
+_CODE = (
+    models_module, corpus_module, frontmatter_module, metadata_module, passages_module, tokens_module, index_module,
+)
 _PACKAGES = ("PyStemmer", "numpy", "rank-bm25")
 # Run through the tokenizer for the key: a stemmer or folding change shows in its tokens
 # even when no version number or source file here changes.

@@ -50,7 +50,8 @@ from telegram.ext import (
 
 from bot.answers.quote import BadQuote, quoted_text
 from bot.answers.service import DEFAULT_TOP, Answer, BadQuestion, NeedsConfirmation, ReloadReport, Service
-from bot.corpus.load import MAX_FILE_BYTES, CorpusError
+from bot.corpus.load import MAX_FILE_BYTES
+from bot.corpus.models import CorpusError
 from bot.corpus.store import StoreError, safe_name
 from bot.telegram import render, render_admin, render_quote, render_timeline
 from bot.telegram.pages import PendingStore, QueryStore

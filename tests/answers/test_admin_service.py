@@ -12,7 +12,8 @@ import pytest
 
 from bot.answers.service import BadQuestion, NeedsConfirmation, Service, Snapshot, UploadResult
 from bot.corpus import store
-from bot.corpus.load import MAX_FILE_BYTES, CorpusError, corpus_files
+from bot.corpus.load import MAX_FILE_BYTES, corpus_files
+from bot.corpus.models import CorpusError
 from tests.conftest import CORPUS
 
 GOOD = (

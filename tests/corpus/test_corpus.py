@@ -14,7 +14,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from bot.cli import run_cli
-from bot.corpus import load as corpus
+from bot.corpus import frontmatter, metadata, models, passages
 from bot.corpus.load import load_corpus, parse_document
 from bot.corpus.models import Kind
 from tests.conftest import CORPUS, FIXTURES, ROOT
@@ -203,7 +203,7 @@ def test_two_stated_dates_leave_the_date_unknown() -> None:
 
 
 def test_a_bad_key_after_a_folded_title_is_reported_on_its_own_line() -> None:
-    from bot.corpus.load import CorpusError
+    from bot.corpus.models import CorpusError
 
     raw = (
         "---\n"
@@ -248,7 +248,7 @@ def test_oeil_summary_without_front_matter_infers_reference_and_date() -> None:
     ],
 )
 def test_bad_front_matter_values_are_named(front: str, message: str) -> None:
-    from bot.corpus.load import CorpusError
+    from bot.corpus.models import CorpusError
 
     raw = f"---\n{front}---\nThe European Parliament adopted a resolution on this matter today.\n"
     with pytest.raises(CorpusError) as info:
@@ -258,7 +258,7 @@ def test_bad_front_matter_values_are_named(front: str, message: str) -> None:
 
 
 def test_unclosed_front_matter_and_no_passage() -> None:
-    from bot.corpus.load import CorpusError
+    from bot.corpus.models import CorpusError
 
     with pytest.raises(CorpusError, match="never closed"):
         parse_document("open.md", b"---\ntitle: x\nThe body.\n")
@@ -296,45 +296,45 @@ _texts = st.lists(st.sampled_from(_FRAGMENTS), max_size=30).map("".join)
 
 
 def _reference_stated(body: str) -> tuple[set[str], set[dt.date]]:
-    """corpus._stated_reference_and_date as first written: every line, every pattern."""
+    """metadata._stated_reference_and_date as first written: every line, every pattern."""
     refs: set[str] = set()
     dates: set[dt.date] = set()
     for raw in body.splitlines():
-        line = corpus.clean(raw)
-        if match := corpus._DATELINE_RE.match(line):
+        line = passages.clean(raw)
+        if match := metadata._DATELINE_RE.match(line):
             refs.add(match.group(1))
-            dates.update(corpus._dates_in(match.group(2), at_start=True))
-        elif match := corpus._REFERENCE_LINE_RE.match(line):
+            dates.update(metadata._dates_in(match.group(2), at_start=True))
+        elif match := metadata._REFERENCE_LINE_RE.match(line):
             refs.add(match.group(1))
-        elif match := corpus._TITLE_DATE_RE.match(line):
-            dates.update(corpus._dates_in(match.group(1), at_start=True))
-            if ref := corpus._TITLE_REFERENCE_RE.search(line):
+        elif match := metadata._TITLE_DATE_RE.match(line):
+            dates.update(metadata._dates_in(match.group(1), at_start=True))
+            if ref := metadata._TITLE_REFERENCE_RE.search(line):
                 refs.add(ref.group(1))
-        for match in corpus._ADOPTED_ON_RE.finditer(line):
-            dates.update(corpus._dates_in(match.group(1), at_start=True))
+        for match in metadata._ADOPTED_ON_RE.finditer(line):
+            dates.update(metadata._dates_in(match.group(1), at_start=True))
     return refs, dates
 
 
 @settings(max_examples=400, deadline=None)
 @given(_texts)
 def test_stated_reference_and_date_reads_every_line(body: str) -> None:
-    assert corpus._stated_reference_and_date(body) == _reference_stated(body)
+    assert metadata._stated_reference_and_date(body) == _reference_stated(body)
 
 
 @settings(max_examples=300, deadline=None)
 @given(_texts, st.integers(min_value=1, max_value=25))
 def test_word_threshold_counts_as_findall(text: str, count: int) -> None:
-    assert corpus._has_words(text, count) == (len(corpus._WORD_RE.findall(text)) >= count)
+    assert passages._has_words(text, count) == (len(passages._WORD_RE.findall(text)) >= count)
 
 
 def test_fold_exceptions_are_every_character_re_folds_otherwise() -> None:
     """_FOLD_EXCEPTIONS holds every character a case-insensitive regex reads as a hint letter
     while str.lower() does not (the fast hint search in lower-cased text relies on it)."""
-    letters = sorted(set("".join(corpus._HINT_WORDS)) - {" "})
+    letters = sorted(set("".join(metadata._HINT_WORDS)) - {" "})
     everything = "".join(chr(c) for c in range(sys.maxunicode + 1) if not 0xD800 <= c <= 0xDFFF)
     pattern = re.compile(f"[{''.join(letters)}]", re.IGNORECASE)
     folded = {m.group() for m in pattern.finditer(everything) if m.group().lower() not in letters}
-    assert folded == set(corpus._FOLD_EXCEPTIONS)
+    assert folded == set(metadata._FOLD_EXCEPTIONS)
 
 
 _CHARS = list("aZ09 :#-'\"[]{}!&*|>%@`,?.~/()_\t\u00a0\u2028é’")
@@ -343,7 +343,7 @@ _SCALARS = st.one_of(
     _VALUES, st.sampled_from(["yes", "No", "null", "~", "1e3", "0x1F", "2016-03-10", ".inf", "12:30", "=", "<<"]),
 )
 _FRONT_LINES = st.lists(
-    st.tuples(st.sampled_from([*corpus.META_FIELDS, "extra", "Title"]), st.sampled_from([": ", ":  ", ":"]), _SCALARS),
+    st.tuples(st.sampled_from([*models.META_FIELDS, "extra", "Title"]), st.sampled_from([": ", ":  ", ":"]), _SCALARS),
     max_size=6,
 )
 
@@ -359,11 +359,11 @@ _FRONT_LINES = st.lists(
 def test_simple_front_matter_reads_as_yaml(lines: list[tuple[str, str, str]]) -> None:
     """Front matter read without the parser is what the parser reads; the rest is left to it."""
     yaml_text = "".join(f"{key}{sep}{value}\n" for key, sep, value in lines)
-    simple = corpus._simple_front_matter(yaml_text)
+    simple = frontmatter._simple_front_matter(yaml_text)
     if simple is None:
         return
     text = f"---\n{yaml_text}---\nSome body text long enough to be a passage here.\n"
-    loader = corpus._FrontMatterLoader(yaml_text)
+    loader = frontmatter._FrontMatterLoader(yaml_text)
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node)
@@ -371,10 +371,10 @@ def test_simple_front_matter_reads_as_yaml(lines: list[tuple[str, str, str]]) ->
         loader.dispose()
     key_lines = {str(k.value): k.start_mark.line + 2 for k, _ in node.value}
     assert simple == (data, key_lines)
-    assert corpus._split_front_matter("f.md", text)[:2] == simple
+    assert frontmatter.split_front_matter("f.md", text)[:2] == simple
 
 
 def test_simple_front_matter_is_used_for_the_shipped_corpus() -> None:
     for path in CORPUS.iterdir():
         yaml_text = path.read_text(encoding="utf-8").split("---\n")[1]
-        assert corpus._simple_front_matter(yaml_text) is not None
+        assert frontmatter._simple_front_matter(yaml_text) is not None

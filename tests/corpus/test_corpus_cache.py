@@ -12,6 +12,7 @@ import pytest
 
 from bot.answers.service import Service, Snapshot, _searchable
 from bot.corpus import cache as corpus_cache
+from bot.corpus import frontmatter, metadata, models, passages
 from bot.corpus import load as corpus
 from bot.corpus.cache import CACHE_DIR, SHARDS, parser_version, shard_of
 from bot.corpus.load import load_corpus
@@ -277,7 +278,7 @@ def test_a_new_parser_invalidates_the_cache(
     load_corpus(three)
     # Another parser: it keeps the ** markers. Under the same version the cache still
     # answers with the old parse; under a new version the new parser is used.
-    monkeypatch.setattr(corpus, "clean", lambda text: text)
+    monkeypatch.setattr(passages, "clean", lambda text: text)
     parsed.clear()
     documents, _ = _seen(three)
     assert parsed == []
@@ -294,7 +295,13 @@ def test_the_parser_version_follows_the_code(tmp_path: Path) -> None:
     b.write_text("x = 2\n", encoding="utf-8")
     assert parser_version([a]) == parser_version([a])
     assert parser_version([a]) != parser_version([b])
-    assert corpus._parser_version() == parser_version([Path(corpus.__file__)])
+    parsing = [frontmatter, metadata, passages, models]
+    assert corpus._parser_version() == parser_version([Path(m.__file__ or "") for m in (corpus, *parsing)])
+
+
+def test_every_parsing_module_is_in_the_parser_version() -> None:
+    # An edit to any of them changes what a file parses to, so it must invalidate the cache.
+    assert {frontmatter, metadata, passages, models, corpus} <= set(corpus._PARSER)
 
 
 def test_small_corpora_leave_no_cache(three: Path, parsed: list[str]) -> None:
@@ -440,7 +447,7 @@ def test_a_reload_by_another_parser_parses_everything(
     cached: None, three: Path, parsed: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     service = Service(three)
-    monkeypatch.setattr(corpus, "clean", lambda text: text)  # keeps the ** markers
+    monkeypatch.setattr(passages, "clean", lambda text: text)  # keeps the ** markers
     monkeypatch.setattr(corpus, "_parser_version", lambda: "another parser")
     parsed.clear()
     service.reload()

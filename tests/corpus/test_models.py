@@ -5,11 +5,12 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from bot.corpus.load import CorpusError, parse_document
+from bot.corpus.load import parse_document
 from bot.corpus.models import (
     MAX_SOURCE_CHARS,
     MAX_TITLE_CHARS,
     MAX_URL_CHARS,
+    CorpusError,
     Document,
     DocumentMeta,
     Kind,

@@ -20,12 +20,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rank_bm25 import BM25Okapi
 
-from bot.corpus import load as corpus_module
-from bot.corpus import models as models_module
 from bot.corpus.load import load_corpus
 from bot.search import index as index_module
 from bot.search import index_store
-from bot.search import tokens as tokens_module
 from bot.search.index import Bm25Index
 from bot.search.index_store import cache_key, load, load_or_build, save
 from bot.search.tokens import tokenize
@@ -278,7 +275,7 @@ def test_the_key_follows_the_tokenizer_output(monkeypatch: pytest.MonkeyPatch) -
     assert cache_key(digests) != before
 
 
-@pytest.mark.parametrize("module", [models_module, corpus_module, tokens_module, index_module])
+@pytest.mark.parametrize("module", index_store._CODE, ids=lambda m: m.__name__)
 def test_the_key_follows_the_source_of_the_indexed_text_and_tokens(
     module: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -1,0 +1,130 @@
+"""A document's body cut into passages: paragraphs and list items, with headings left out."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+
+from bot.corpus.models import Passage, Position
+
+logger = logging.getLogger(__name__)
+
+MIN_PASSAGE_WORDS = 5
+# A single line this short without closing punctuation is a title, a dateline or a byline.
+MAX_HEADING_WORDS = 20
+
+_BULLET_RE = re.compile(r"^\s*(?:[-*\u2022]|\d{1,3}[.)])\s+")
+_WORD_RE = re.compile(r"[^\W_]+(?:['\u2019][^\W_]+)*")
+
+
+def first_heading(body: str) -> str | None:
+    for block, _ in _blocks(body, 1):
+        if len(block) == 1 and _is_heading(block[0]):
+            return block[0].strip().lstrip("#").strip()
+        return None
+    return None
+
+
+def _blocks(body: str, first_line: int) -> Iterable[tuple[list[str], int]]:
+    """Blank-line separated blocks of lines, each with its first line number."""
+    block: list[str] = []
+    start = first_line
+    for number, line in enumerate(body.splitlines(), start=first_line):
+        if line.strip():
+            if not block:
+                start = number
+            block.append(line.rstrip())
+        elif block:
+            yield block, start
+            block = []
+    if block:
+        yield block, start
+
+
+def _is_heading(line: str) -> bool:
+    stripped = line.strip()
+    if stripped.startswith("#"):
+        return True
+    ends_sentence = stripped.rstrip("*_ ").endswith((".", "!", "?", ":", ";", '"', "\u201d", "\u2019", ")", "\u2026"))
+    return not ends_sentence and not _has_words(stripped, MAX_HEADING_WORDS + 1)
+
+
+def clean(text: str) -> str:
+    """Passage text as quoted: markdown emphasis markers removed, nothing else changed."""
+    return text.replace("**", "")
+
+
+def _last_sentence(text: str) -> str:
+    parts = re.split(r"(?<=[.!?])\s+", text.strip())
+    return parts[-1]
+
+
+def split_passages(name: str, body: str, first_line: int = 1) -> list[Passage]:
+    """Paragraphs and list items of ``body``; headings and fragments are left out.
+
+    Paragraphs are numbered as they stand in the file, headings included, so that a
+    reader can count to the cited one.
+    """
+    passages: list[Passage] = []
+    previous_text: str | None = None
+    for paragraph, (lines, start) in enumerate(_blocks(body, first_line), start=1):
+        items = _list_items(lines, start)
+        if items is None:
+            text = clean("\n".join(lines))
+            if not (len(lines) == 1 and _is_heading(lines[0])) and _long_enough(text):
+                passages.append(Passage(name, Position(paragraph, None, start), text))
+            previous_text = text
+            continue
+        head, entries = items
+        lead = None
+        if head:
+            head_text = clean("\n".join(head))
+            if _long_enough(head_text):
+                passages.append(Passage(name, Position(paragraph, None, start), head_text))
+            lead = _last_sentence(head_text) if head_text.rstrip().endswith(":") else None
+        elif previous_text and previous_text.rstrip().endswith(":"):
+            lead = _last_sentence(previous_text)
+        for number, (item_lines, item_start) in enumerate(entries, start=1):
+            text = clean("\n".join(item_lines))
+            if _long_enough(text):
+                passages.append(Passage(name, Position(paragraph, number, item_start), text, lead))
+        previous_text = None
+    return passages
+
+
+def _list_items(
+    lines: list[str], start: int
+) -> tuple[list[str], list[tuple[list[str], int]]] | None:
+    """Split a block into (lead lines, items) when it holds a list; None otherwise."""
+    if not any(_BULLET_RE.match(line) for line in lines):
+        return None
+    head: list[str] = []
+    items: list[tuple[list[str], int]] = []
+    for offset, line in enumerate(lines):
+        match = _BULLET_RE.match(line)
+        if match:
+            items.append(([line[match.end() :]], start + offset))
+        elif items:
+            items[-1][0].append(line.strip())
+        else:
+            head.append(line)
+    return head, items
+
+
+def _long_enough(text: str) -> bool:
+    return _has_words(text, MIN_PASSAGE_WORDS)
+
+
+def _has_words(text: str, count: int) -> bool:
+    """Whether ``text`` has at least ``count`` words (as _WORD_RE finds them).
+
+    Stops at the ``count``-th word: finding every word of every paragraph was most of
+    the time spent loading a large corpus.
+    """
+    found = 0
+    for _ in _WORD_RE.finditer(text):
+        found += 1
+        if found >= count:
+            return True
+    return False
