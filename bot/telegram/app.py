@@ -24,7 +24,8 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaul
 
 from bot.answers.service import EmptyCorpus, Service
 from bot.config import Settings
-from bot.telegram.handlers import ADMIN_COMMANDS, COMMANDS, register, reload_corpus
+from bot.telegram.admin import ADMIN_COMMANDS, reload_corpus
+from bot.telegram.handlers import COMMANDS, register
 
 logger = logging.getLogger(__name__)
 

@@ -450,7 +450,7 @@ async def test_a_corpus_dir_that_is_not_writable_is_named_to_the_admin(
     bot = await start_bot(corpus, admin_ids=frozenset({ADMIN_ID}))
     monkeypatch.setattr(bot.service, "add_document", refused)
     monkeypatch.setattr(bot.service, "remove_document", refused)
-    with caplog.at_level(logging.ERROR, logger="bot.telegram.handlers"):
+    with caplog.at_level(logging.ERROR, logger="bot.telegram.admin"):
         reply = await upload(telegram, olga_chat, olga, "reservoirs.md", GOOD)
         [ask] = await say(telegram, olga_chat, olga, f"/remove {TCA}")
         [remove, _] = buttons(ask)
@@ -458,6 +458,6 @@ async def test_a_corpus_dir_that_is_not_writable_is_named_to_the_admin(
     for text in [reply["text"], edited["text"]]:
         assert text.startswith(f"CORPUS_DIR is not writable: {corpus} (Permission denied).")
         assert "Traceback" not in text and "Sorry" not in text
-    logged = [r for r in caplog.records if r.name == "bot.telegram.handlers"]
+    logged = [r for r in caplog.records if r.name == "bot.telegram.admin"]
     assert len(logged) == 2 and all(str(corpus) in r.getMessage() and r.exc_info for r in logged)
     assert not any(m["text"].startswith("Sorry") for m in telegram.bot_messages_in(olga_chat["id"]))

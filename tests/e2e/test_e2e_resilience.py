@@ -50,11 +50,11 @@ async def test_dropped_reply_becomes_an_apology_and_a_logged_traceback(
 ) -> None:
     await start_bot()
     telegram.fail_next("sendMessage", "drop")
-    with caplog.at_level(logging.ERROR, logger="bot.telegram.handlers"):
+    with caplog.at_level(logging.ERROR, logger="bot.telegram.common"):
         telegram.send_text(ana_chat, ana, KOZLOV)
         [apology] = await telegram.wait_for(lambda: telegram.bot_messages_in(ana_chat["id"]))
     assert apology["text"].startswith("Sorry, something went wrong")
-    [record] = [r for r in caplog.records if r.name == "bot.telegram.handlers"]
+    [record] = [r for r in caplog.records if r.name == "bot.telegram.common"]
     assert record.exc_info is not None
     # The next question is answered as usual.
     telegram.send_text(ana_chat, ana, KOZLOV)

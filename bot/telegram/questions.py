@@ -1,0 +1,177 @@
+"""Questions: /start, /help, /ask, plain text in private, the example and More buttons, and inline mode.
+
+A message wholly in quotation marks is a quote to check: it goes to the quote handlers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+
+from telegram import InlineQueryResultArticle, InputTextMessageContent, Message, Update
+from telegram.constants import ChatAction, ParseMode
+
+from bot.answers.quote import quoted_text
+from bot.answers.service import DEFAULT_TOP, Answer, BadQuestion
+from bot.telegram import render
+from bot.telegram.common import NO_PREVIEW, BaseHandlers, Context, Shared, corpus_stamp, edit_into, keyboard
+
+logger = logging.getLogger(__name__)
+
+INLINE_RESULTS = 10
+INLINE_CACHE_SECONDS = 60
+
+
+class QuestionHandlers(BaseHandlers):
+    """Everything that answers a question with passages."""
+
+    def __init__(self, shared: Shared, check_quote: Callable[[Update, Context, str], Awaitable[None]]) -> None:
+        super().__init__(shared)
+        self.check_quote = check_quote
+
+    async def start(self, update: Update, context: Context) -> None:
+        message = update.effective_message
+        # It walks every resolution like /sources: limited like a question.
+        if message is None or not await self.allowed(update, message):
+            return
+        # sources() walks every document: off the event loop like a search.
+        examples = render.example_questions(await asyncio.to_thread(self.service.sources))
+        rows = [[render.Button(render.button_label(q), f"q:{self.queries.put(q)}")] for q in examples]
+        await message.reply_html(
+            render.welcome(bool(examples)), reply_markup=keyboard(rows),
+            link_preview_options=NO_PREVIEW,
+        )
+
+    async def help(self, update: Update, context: Context) -> None:
+        if update.effective_message:
+            await update.effective_message.reply_html(
+                render.help_text(context.bot.username), link_preview_options=NO_PREVIEW
+            )
+
+    async def ask_command(self, update: Update, context: Context) -> None:
+        question = await self.argument(update, render.ask_usage())
+        if question is not None:
+            await self.answer_question(update, context, question)
+
+    async def private_text(self, update: Update, context: Context) -> None:
+        message = update.effective_message
+        if message is None or message.text is None:
+            return
+        # A message wholly in quotation marks is a quote to check, not a question.
+        quote = quoted_text(message.text)
+        if quote is not None:
+            await self.check_quote(update, context, quote)
+        else:
+            await self.answer_question(update, context, message.text)
+
+    async def not_text(self, update: Update, context: Context) -> None:
+        if update.effective_message:
+            await update.effective_message.reply_html(render.not_text())
+
+    async def answer_question(self, update: Update, context: Context, question: str) -> None:
+        message, chat = update.effective_message, update.effective_chat
+        if message is None or chat is None or not await self.allowed(update, message):
+            return
+        await self._ask(context, chat.id, question, reply_to=message)
+
+    async def example(self, update: Update, context: Context) -> None:
+        """A /start example button: ask its question in a new message."""
+        query, chat = update.callback_query, update.effective_chat
+        if query is None or chat is None:
+            return
+        question = self.queries.get((query.data or "").removeprefix("q:"))
+        if question is None:
+            await self.answer_callback(query, render.expired_button())
+            return
+        if not await self.button_allowed(update, query):
+            return
+        await self.answer_callback(query)
+        await self._ask(context, chat.id, question)
+
+    async def more(self, update: Update, context: Context) -> None:
+        """The More button: edit its message into the next page of the answer."""
+        query, chat = update.callback_query, update.effective_chat
+        if query is None or chat is None:
+            return
+        # more:<question id>:<corpus stamp>:<offset>; after a reload the ranking differs,
+        # so a page of it could repeat or skip passages: the button expires instead.
+        parts = (query.data or "").split(":")
+        stamp = corpus_stamp(self.service)
+        question = self.queries.get(parts[1]) if len(parts) == 4 and parts[2] == stamp else None
+        if question is None or not parts[3].isdigit() or not isinstance(query.message, Message):
+            await self.answer_callback(query, render.expired_button())
+            return
+        if not await self.button_allowed(update, query):
+            return
+        await self.answer_callback(query)
+        try:
+            answer = await asyncio.to_thread(self.service.ask, question, DEFAULT_TOP, int(parts[3]))
+        except BadQuestion as exc:
+            await context.bot.send_message(chat.id, render.bad_question(str(exc)))
+            return
+        rows = self._more_buttons(question, answer, stamp, parts[1])
+        texts = render.render_answer(answer)
+        if await edit_into(query, texts[0], rows if len(texts) == 1 else []):
+            await self.send(context, chat.id, texts[1:], rows)
+
+    async def unknown_button(self, update: Update, context: Context) -> None:
+        if update.callback_query:
+            await self.answer_callback(update.callback_query, render.expired_button())
+
+    async def inline(self, update: Update, context: Context) -> None:
+        query = update.inline_query
+        if query is None:
+            return
+        text = query.query.strip()
+        personal = False
+        if not text:
+            articles = [render.inline_hint(context.bot.username)]
+        elif wait := self.shared.inline_limiter.acquire(query.from_user.id):
+            articles = [render.inline_bad_question(render.rate_limited(wait))]
+            personal = True
+        else:
+            try:
+                answer = await asyncio.to_thread(self.service.ask, text, INLINE_RESULTS)
+                articles = render.inline_articles(answer) or [render.inline_no_match(text)]
+            except BadQuestion as exc:
+                articles = [render.inline_bad_question(str(exc))]
+        await query.answer(
+            [self._article(a) for a in articles],
+            cache_time=0 if personal else INLINE_CACHE_SECONDS,
+            is_personal=personal,
+        )
+
+    async def _ask(
+        self, context: Context, chat_id: int, question: str, reply_to: Message | None = None
+    ) -> None:
+        """Show typing, search off the event loop, send the answer with its More button."""
+        await context.bot.send_chat_action(chat_id, ChatAction.TYPING)
+        stamp = corpus_stamp(self.service)  # read before the search, as for lists
+        try:
+            answer = await asyncio.to_thread(self.service.ask, question)
+        except BadQuestion as exc:
+            await self.send(context, chat_id, [render.bad_question(str(exc))], [], reply_to)
+            return
+        rows = self._more_buttons(question, answer, stamp)
+        await self.send(context, chat_id, render.render_answer(answer), rows, reply_to)
+
+    def _more_buttons(
+        self, question: str, answer: Answer, stamp: str, key: str | None = None
+    ) -> list[list[render.Button]]:
+        if not render.has_more(answer):
+            return []
+        key = key or self.queries.put(question)
+        offset = answer.offset + len(answer.hits)
+        return [[render.Button(render.MORE_LABEL, f"more:{key}:{stamp}:{offset}")]]
+
+    @staticmethod
+    def _article(article: render.Article) -> InlineQueryResultArticle:
+        return InlineQueryResultArticle(
+            id=article.id,
+            title=article.title,
+            description=article.description,
+            input_message_content=InputTextMessageContent(
+                article.html, parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW
+            ),
+        )
