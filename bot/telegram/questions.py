@@ -14,7 +14,7 @@ from telegram.constants import ChatAction, ParseMode
 
 from bot.answers.quote import quoted_text
 from bot.answers.service import DEFAULT_TOP, Answer, BadQuestion
-from bot.telegram import render
+from bot.telegram import render, render_answer, render_sources
 from bot.telegram.common import NO_PREVIEW, BaseHandlers, Context, Shared, corpus_stamp, edit_into, keyboard
 
 logger = logging.getLogger(__name__)
@@ -36,21 +36,21 @@ class QuestionHandlers(BaseHandlers):
         if message is None or not await self.allowed(update, message):
             return
         # sources() walks every document: off the event loop like a search.
-        examples = render.example_questions(await asyncio.to_thread(self.service.sources))
-        rows = [[render.Button(render.button_label(q), f"q:{self.queries.put(q)}")] for q in examples]
+        examples = render_sources.example_questions(await asyncio.to_thread(self.service.sources))
+        rows = [[render.Button(render_sources.button_label(q), f"q:{self.queries.put(q)}")] for q in examples]
         await message.reply_html(
-            render.welcome(bool(examples)), reply_markup=keyboard(rows),
+            render_sources.welcome(bool(examples)), reply_markup=keyboard(rows),
             link_preview_options=NO_PREVIEW,
         )
 
     async def help(self, update: Update, context: Context) -> None:
         if update.effective_message:
             await update.effective_message.reply_html(
-                render.help_text(context.bot.username), link_preview_options=NO_PREVIEW
+                render_sources.help_text(context.bot.username), link_preview_options=NO_PREVIEW
             )
 
     async def ask_command(self, update: Update, context: Context) -> None:
-        question = await self.argument(update, render.ask_usage())
+        question = await self.argument(update, render_answer.ask_usage())
         if question is not None:
             await self.answer_question(update, context, question)
 
@@ -111,7 +111,7 @@ class QuestionHandlers(BaseHandlers):
             await context.bot.send_message(chat.id, render.bad_question(str(exc)))
             return
         rows = self._more_buttons(question, answer, stamp, parts[1])
-        texts = render.render_answer(answer)
+        texts = render_answer.render_answer(answer)
         if await edit_into(query, texts[0], rows if len(texts) == 1 else []):
             await self.send(context, chat.id, texts[1:], rows)
 
@@ -126,16 +126,16 @@ class QuestionHandlers(BaseHandlers):
         text = query.query.strip()
         personal = False
         if not text:
-            articles = [render.inline_hint(context.bot.username)]
+            articles = [render_answer.inline_hint(context.bot.username)]
         elif wait := self.shared.inline_limiter.acquire(query.from_user.id):
-            articles = [render.inline_bad_question(render.rate_limited(wait))]
+            articles = [render_answer.inline_bad_question(render.rate_limited(wait))]
             personal = True
         else:
             try:
                 answer = await asyncio.to_thread(self.service.ask, text, INLINE_RESULTS)
-                articles = render.inline_articles(answer) or [render.inline_no_match(text)]
+                articles = render_answer.inline_articles(answer) or [render_answer.inline_no_match(text)]
             except BadQuestion as exc:
-                articles = [render.inline_bad_question(str(exc))]
+                articles = [render_answer.inline_bad_question(str(exc))]
         await query.answer(
             [self._article(a) for a in articles],
             cache_time=0 if personal else INLINE_CACHE_SECONDS,
@@ -154,12 +154,12 @@ class QuestionHandlers(BaseHandlers):
             await self.send(context, chat_id, [render.bad_question(str(exc))], [], reply_to)
             return
         rows = self._more_buttons(question, answer, stamp)
-        await self.send(context, chat_id, render.render_answer(answer), rows, reply_to)
+        await self.send(context, chat_id, render_answer.render_answer(answer), rows, reply_to)
 
     def _more_buttons(
         self, question: str, answer: Answer, stamp: str, key: str | None = None
     ) -> list[list[render.Button]]:
-        if not render.has_more(answer):
+        if not render_answer.has_more(answer):
             return []
         key = key or self.queries.put(question)
         offset = answer.offset + len(answer.hits)

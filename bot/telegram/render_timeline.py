@@ -22,11 +22,9 @@ from bot.telegram.render import (
     esc,
     highlight,
     list_page,
-    no_match,
-    place_html,
-    searched,
     title_html,
 )
+from bot.telegram.render_answer import no_match, place_html, searched
 
 logger = logging.getLogger(__name__)
 

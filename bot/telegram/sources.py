@@ -7,7 +7,7 @@ import logging
 
 from telegram import Message, Update
 
-from bot.telegram import render
+from bot.telegram import render, render_sources
 from bot.telegram.common import (
     NO_PREVIEW,
     BaseHandlers,
@@ -32,7 +32,7 @@ class SourceHandlers(BaseHandlers):
             return
         stamp = corpus_stamp(self.service)
         resolutions = await asyncio.to_thread(self.service.sources)
-        page = render.render_sources(resolutions)
+        page = render_sources.render_sources(resolutions)
         assert page is not None  # offset 0 is always a page
         await message.reply_html(
             page.text, reply_markup=keyboard(page_buttons("src", stamp, page)),
@@ -51,7 +51,7 @@ class SourceHandlers(BaseHandlers):
             return
         if not await self.button_allowed(update, query):
             return
-        page = render.render_sources(await asyncio.to_thread(self.service.sources), offset)
+        page = render_sources.render_sources(await asyncio.to_thread(self.service.sources), offset)
         if page is None:
             await self.answer_callback(query, render.expired_list("/sources"))
             return

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from bot.answers.service import Answer, Resolution
 from bot.corpus.models import Document, DocumentMeta, Hit, Kind, Passage, Position
-from bot.telegram import render
+from bot.telegram import render, render_answer, render_sources
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "e2e"))
 from fake_telegram import parse_html, utf16_len  # noqa: E402
@@ -127,7 +127,7 @@ def answer(texts: list[str], total: int | None = None, offset: int = 0) -> Answe
 
 
 def test_several_hits_share_a_message_when_they_fit() -> None:
-    [message] = render.render_answer(answer(["First passage here.", "Second one there."], 7, 3))
+    [message] = render_answer.render_answer(answer(["First passage here.", "Second one there."], 7, 3))
     shown = plain(message)
     assert shown.startswith("Passages 4–5 of 7 for “the question”")
     assert "4.\nFirst passage here." in shown and "5.\nSecond one there." in shown
@@ -135,7 +135,7 @@ def test_several_hits_share_a_message_when_they_fit() -> None:
 
 def test_long_hits_are_split_into_messages_only_between_passages() -> None:
     long = " ".join(["freedom"] * 700)  # about 5,600 characters: cut to fit one message
-    messages = render.render_answer(answer([long, "A short passage.", long]))
+    messages = render_answer.render_answer(answer([long, "A short passage.", long]))
     assert len(messages) == 3
     shown = [plain(m) for m in messages]
     assert all(utf16_len(s) <= render.MAX_MESSAGE for s in shown)
@@ -150,20 +150,20 @@ def test_long_hits_are_split_into_messages_only_between_passages() -> None:
 
 
 def test_no_hits_is_no_match_and_has_more_follows_the_total() -> None:
-    [message] = render.render_answer(Answer("zebra <unicorn>", (), 0))
+    [message] = render_answer.render_answer(Answer("zebra <unicorn>", (), 0))
     assert plain(message).startswith("No passage matches")
     assert "zebra <unicorn>" in plain(message)
-    assert render.has_more(answer(["a b c d e"], total=5))
-    assert not render.has_more(answer(["a b c d e"], total=1))
+    assert render_answer.has_more(answer(["a b c d e"], total=5))
+    assert not render_answer.has_more(answer(["a b c d e"], total=1))
 
 
 def test_an_incomplete_count_is_at_least_and_keeps_more() -> None:
     full_page = dataclasses.replace(answer(["One.", "Two.", "Three."], total=3), total_complete=False)
-    [message] = render.render_answer(full_page)
+    [message] = render_answer.render_answer(full_page)
     assert plain(message).startswith("Passages 1–3 of at least 3 for “the question”")
-    assert render.has_more(full_page)  # more may exist beyond the checked candidates
+    assert render_answer.has_more(full_page)  # more may exist beyond the checked candidates
     short_page = dataclasses.replace(answer(["One."], total=1), total_complete=False)
-    assert not render.has_more(short_page)  # the checked candidates ran out first
+    assert not render_answer.has_more(short_page)  # the checked candidates ran out first
 
 
 def test_bold_marks_the_words_search_matched_as_written() -> None:
@@ -180,7 +180,7 @@ def test_sources_list_dates_references_and_documents() -> None:
         Resolution("2016/2607(RSP)", FULL.meta.title, dt.date(2016, 3, 10), (FULL,)),
         Resolution(None, None, None, (unknown,)),
     ]
-    page = render.render_sources(resolutions)
+    page = render_sources.render_sources(resolutions)
     assert page is not None and page.next_offset is None  # one page: no More button
     shown = plain(page.text)
     assert shown.startswith("2 resolutions in the corpus, oldest first:")
@@ -195,7 +195,7 @@ def sources_pages(resolutions: list[Resolution]) -> list[str]:
     texts: list[str] = []
     offset: int | None = 0
     while offset is not None:
-        page = render.render_sources(resolutions, offset)
+        page = render_sources.render_sources(resolutions, offset)
         assert page is not None
         texts.append(plain(page.text))
         offset = page.next_offset
@@ -211,7 +211,7 @@ def test_many_sources_come_in_pages_and_a_huge_one_is_shortened() -> None:
     assert pages[-1].split(":")[0].endswith("–100)")
     joined = "\n".join(pages)
     assert all(joined.count(f"2016/{i:04d}(RSP)") == 1 for i in range(100))
-    assert render.render_sources(many, 100) is None  # past the end: the button has expired
+    assert render_sources.render_sources(many, 100) is None  # past the end: the button has expired
     huge = [Resolution("2016/2607(RSP)", "T", None, tuple(document(f"d{i}.md") for i in range(500)))]
     [text] = sources_pages(huge)
     assert "more documents" in text and utf16_len(text) <= render.MAX_MESSAGE
@@ -236,14 +236,14 @@ def test_examples_come_from_the_latest_titles() -> None:
         Resolution(None, "Not a resolution title", None, ()),
         Resolution(None, "European Parliament resolution of 1 May 2020 on water.", None, ()),
     ]
-    assert render.example_questions(resolutions) == [
+    assert render_sources.example_questions(resolutions) == [
         "What did Parliament say about water?",
         "What did Parliament say about freedom of expression in Kazakhstan?",
     ]
 
 
 def test_inline_articles_and_buttons() -> None:
-    articles = render.inline_articles(answer(["First <passage> here.", "Second."]))
+    articles = render_answer.inline_articles(answer(["First <passage> here.", "Second."]))
     assert [a.id for a in articles] == ["p1", "p2"]
     assert articles[0].title == "First <passage> here."  # plain text, not parsed
     assert "2016/2607(RSP)" in articles[0].description

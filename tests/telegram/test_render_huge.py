@@ -19,7 +19,7 @@ from bot.answers.service import Answer, Resolution
 from bot.answers.timeline import Timeline, TimelineEntry
 from bot.corpus.models import Document, DocumentMeta, Hit, Kind, Passage, Position
 from bot.search.query import parse_query
-from bot.telegram import render, render_admin, render_quote, render_timeline
+from bot.telegram import render, render_admin, render_answer, render_quote, render_sources, render_timeline
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "e2e"))
 from fake_telegram import parse_html, utf16_len  # noqa: E402
@@ -69,7 +69,7 @@ def test_sources() -> None:
     offset: int | None = 0
     pages = []
     while offset is not None:
-        page = render.render_sources(resolutions, offset)
+        page = render_sources.render_sources(resolutions, offset)
         assert page is not None
         pages.append(page.text)
         offset = page.next_offset
@@ -82,7 +82,7 @@ def test_sources() -> None:
 
 def test_answer_and_single_hits() -> None:
     hits = tuple(hit(n, DOCS[(n - 1) % 2], WORDS + " x" * 500) for n in range(1, 4))
-    messages = render.render_answer(Answer("political prisoner", hits, 3))
+    messages = render_answer.render_answer(Answer("political prisoner", hits, 3))
     assert_cut(accepted(*messages))
     for one in hits:
         assert_cut(accepted(render.render_hit(one, frozenset({"prison"}))))
@@ -90,7 +90,7 @@ def test_answer_and_single_hits() -> None:
 
 def test_inline_articles() -> None:
     answer = Answer("political prisoner", tuple(hit(n, DOCS[n % 2]) for n in range(1, 11)), 10)
-    articles = render.inline_articles(answer)
+    articles = render_answer.inline_articles(answer)
     assert len(articles) == 10
     for article in articles:
         assert_cut(accepted(article.html))

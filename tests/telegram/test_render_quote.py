@@ -19,7 +19,7 @@ from bot.answers.service import Answer, Service
 from bot.answers.timeline import Timeline, TimelineEntry
 from bot.corpus.models import Document, DocumentMeta, Hit, Kind, Passage, Position
 from bot.search.query import parse_query
-from bot.telegram import render, render_quote, render_timeline
+from bot.telegram import render, render_answer, render_quote, render_timeline
 from tests.conftest import CORPUS
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "e2e"))
@@ -320,7 +320,7 @@ def test_grouped_answer_shows_shared_wording_once_and_each_source() -> None:
         Hit(2, 2.0, passage(f"They urged: “{words}”.", NEWS, paragraph=5), NEWS),
     )
     question = 'repression "all forms" year:2019'
-    [message] = render.render_answer(Answer(question, hits, 2, 0, parse_query(question)))
+    [message] = render_answer.render_answer(Answer(question, hits, 2, 0, parse_query(question)))
     out = shown([message])
     assert out.startswith(f"Passages 1–2 of 2 for “{question}”\nSearched: adopted in 2019; the phrase “all forms”")
     assert out.count(TITLE) == 1 and out.count(words) == 1
@@ -337,14 +337,14 @@ def test_shared_wording_only_in_reports_keeps_every_note() -> None:
     summary = document("s.md", Kind.summary)
     words = "put an end to all forms of political repression in the country"
     hits = (Hit(1, 3.0, passage(words, summary), summary), Hit(2, 2.0, passage(words, NEWS), NEWS))
-    out = shown(render.render_answer(Answer("repression", hits, 2)))
+    out = shown(render_answer.render_answer(Answer("repression", hits, 2)))
     assert "This is the summary's wording, not the resolution's text." in out
     assert "This is the news report's wording, not the resolution's text." in out
 
 
 def test_no_match_says_what_was_searched() -> None:
     question = "zebra <x> ref:2016/2607"
-    out = shown(render.render_answer(Answer(question, (), 0, 0, parse_query(question))))
+    out = shown(render_answer.render_answer(Answer(question, (), 0, 0, parse_query(question))))
     assert out.startswith("No passage matches")
     assert "You asked: “zebra <x> ref:2016/2607”" in out
     assert out.endswith("Searched: reference 2016/2607")
@@ -353,5 +353,5 @@ def test_no_match_says_what_was_searched() -> None:
 @pytest.mark.parametrize("kind", [Kind.summary, Kind.news_report, None])
 def test_grouped_single_documents_keep_their_wording_note(kind: Kind | None) -> None:
     doc = document("one.txt", kind)
-    out = shown(render.render_answer(Answer("q", (Hit(1, 1.0, passage("Some words here."), doc),), 1)))
+    out = shown(render_answer.render_answer(Answer("q", (Hit(1, 1.0, passage("Some words here."), doc),), 1)))
     assert doc.wording_note is not None and doc.wording_note in out
