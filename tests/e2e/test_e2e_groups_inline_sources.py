@@ -6,6 +6,7 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
+from conversation import say
 from fake_telegram import FakeTelegram
 
 KOZLOV = "release of Vladimir Kozlov"
@@ -18,8 +19,7 @@ async def test_ask_in_a_group_and_chatter_ignored(
     group = telegram.group_chat()
     telegram.send_text(group, ana, "I think the release of Vladimir Kozlov was in 2016")
     telegram.send_text(group, ana, f"/ask@some_other_bot {KOZLOV}")
-    telegram.send_text(group, ana, f"/ask {KOZLOV}")
-    [first] = await telegram.wait_for(lambda: telegram.bot_messages_in(group["id"]))
+    [first] = await say(telegram, group, ana, f"/ask {KOZLOV}")
     telegram.send_text(group, ana, "/ask@ep_resolutions_bot political prisoners")
     telegram.send_text(group, ana, "/ask")
     replies = await telegram.wait_for(
@@ -73,8 +73,7 @@ async def test_sources_lists_every_resolution_with_its_documents(
     telegram: FakeTelegram, start_bot: Any, ana: dict[str, Any], ana_chat: dict[str, Any]
 ) -> None:
     await start_bot()
-    telegram.send_text(ana_chat, ana, "/sources")
-    [reply] = await telegram.wait_for(lambda: telegram.bot_messages_in(ana_chat["id"]))
+    [reply] = await say(telegram, ana_chat, ana, "/sources")
     text = reply["text"]
     assert text.startswith("2 resolutions in the corpus")
     first = text.index("2016-03-10 · 2016/2607(RSP)")
@@ -137,8 +136,7 @@ async def test_sources_come_one_page_at_a_time_with_more(
 ) -> None:
     many_resolutions(tmp_path, 150)
     bot = await start_bot(corpus_dir=tmp_path)
-    telegram.send_text(ana_chat, ana, "/sources")
-    [message] = await telegram.wait_for(lambda: telegram.bot_messages_in(ana_chat["id"]))
+    [message] = await say(telegram, ana_chat, ana, "/sources")
     seen = [message["text"]]
     while "reply_markup" in message:  # More ▸ edits the message into the next page
         [[more]] = message["reply_markup"]["inline_keyboard"]

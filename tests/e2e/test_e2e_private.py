@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from conversation import buttons, say
 from fake_telegram import FakeTelegram
 
 KOZLOV = "When did Parliament call for the release of Vladimir Kozlov?"
@@ -19,18 +20,13 @@ def bold_words(message: dict[str, Any]) -> set[str]:
     }
 
 
-def buttons(message: dict[str, Any]) -> list[dict[str, Any]]:
-    return [b for row in message.get("reply_markup", {}).get("inline_keyboard", []) for b in row]
-
-
 async def test_start_registers_commands_and_offers_examples_that_answer(
     telegram: FakeTelegram, start_bot: Any, ana: dict[str, Any], ana_chat: dict[str, Any]
 ) -> None:
     await start_bot()
     assert {c["command"] for c in telegram.commands} >= {"start", "help", "ask", "sources"}
 
-    telegram.send_text(ana_chat, ana, "/start")
-    [welcome] = await telegram.wait_for(lambda: telegram.bot_messages_in(ana_chat["id"]))
+    [welcome] = await say(telegram, ana_chat, ana, "/start")
     assert "European Parliament resolutions" in welcome["text"]
     examples = buttons(welcome)
     assert len(examples) == 2
@@ -51,8 +47,7 @@ async def test_question_in_private_chat_gets_cited_passages(
     telegram: FakeTelegram, start_bot: Any, ana: dict[str, Any], ana_chat: dict[str, Any]
 ) -> None:
     await start_bot()
-    telegram.send_text(ana_chat, ana, KOZLOV)
-    [reply] = await telegram.wait_for(lambda: telegram.bot_messages_in(ana_chat["id"]))
+    [reply] = await say(telegram, ana_chat, ana, KOZLOV)
 
     text = reply["text"]
     # The passage as written, then its citation, in the CLI's wording.
@@ -82,8 +77,7 @@ async def test_more_button_pages_by_editing_until_the_last_passage(
     telegram: FakeTelegram, start_bot: Any, ana: dict[str, Any], ana_chat: dict[str, Any]
 ) -> None:
     await start_bot()
-    telegram.send_text(ana_chat, ana, MANY)
-    [first] = await telegram.wait_for(lambda: telegram.bot_messages_in(ana_chat["id"]))
+    [first] = await say(telegram, ana_chat, ana, MANY)
     assert first["text"].startswith("Passages 1–3 of ")
     total = int(first["text"].split(" of ", 1)[1].split()[0])
     assert total > 3
@@ -109,8 +103,7 @@ async def test_expired_and_unknown_buttons_get_a_notice_not_an_error(
     telegram: FakeTelegram, start_bot: Any, ana: dict[str, Any], ana_chat: dict[str, Any]
 ) -> None:
     await start_bot()
-    telegram.send_text(ana_chat, ana, MANY)
-    [message] = await telegram.wait_for(lambda: telegram.bot_messages_in(ana_chat["id"]))
+    [message] = await say(telegram, ana_chat, ana, MANY)
     for data in ("more:unknown1:3", "more:broken", "q:gone", "something-else"):
         query_id = telegram.press_stale(message, ana, data)
         answer = await telegram.wait_for(lambda q=query_id: telegram.callback_queries[q])
@@ -122,8 +115,7 @@ async def test_a_more_button_from_before_a_reload_expires(
     telegram: FakeTelegram, start_bot: Any, ana: dict[str, Any], ana_chat: dict[str, Any]
 ) -> None:
     bot = await start_bot()
-    telegram.send_text(ana_chat, ana, MANY)
-    [message] = await telegram.wait_for(lambda: telegram.bot_messages_in(ana_chat["id"]))
+    [message] = await say(telegram, ana_chat, ana, MANY)
     [more] = buttons(message)
     bot.service.reload()  # a new ranking: page 2 of the old one no longer exists
     query_id = telegram.press(message, ana, more["callback_data"])
@@ -136,8 +128,7 @@ async def test_over_long_question_gets_a_clear_message(
     telegram: FakeTelegram, start_bot: Any, ana: dict[str, Any], ana_chat: dict[str, Any]
 ) -> None:
     await start_bot()
-    telegram.send_text(ana_chat, ana, "Kozlov " * 800)
-    [reply] = await telegram.wait_for(lambda: telegram.bot_messages_in(ana_chat["id"]))
+    [reply] = await say(telegram, ana_chat, ana, "Kozlov " * 800)
     assert "5,599 characters long" in reply["text"]
     assert "under 4,096" in reply["text"]
 
@@ -147,8 +138,7 @@ async def test_longest_possible_question_is_answered_within_limits(
 ) -> None:
     await start_bot()
     question = ("political prisoners in Kazakhstan " * 200)[:4096]
-    telegram.send_text(ana_chat, ana, question)
-    [reply] = await telegram.wait_for(lambda: telegram.bot_messages_in(ana_chat["id"]))
+    [reply] = await say(telegram, ana_chat, ana, question)
     assert reply["text"].startswith("Passages 1–3 of ")
     assert "…”" in reply["text"].split("\n", 1)[0]  # the echoed question is cut
 
@@ -193,8 +183,7 @@ async def test_help(
     telegram: FakeTelegram, start_bot: Any, ana: dict[str, Any], ana_chat: dict[str, Any]
 ) -> None:
     await start_bot()
-    telegram.send_text(ana_chat, ana, "/help")
-    [reply] = await telegram.wait_for(lambda: telegram.bot_messages_in(ana_chat["id"]))
+    [reply] = await say(telegram, ana_chat, ana, "/help")
     assert "@ep_resolutions_bot" in reply["text"]
     assert "/ask" in reply["text"] and "/sources" in reply["text"]
 
@@ -208,6 +197,5 @@ async def test_a_sticker_gets_a_hint_in_private_and_nothing_in_groups(
     telegram.send_sticker(ana_chat, ana)
     [reply] = await telegram.wait_for(lambda: telegram.bot_messages_in(ana_chat["id"]))
     assert "questions sent as text" in reply["text"]
-    telegram.send_text(group, ana, "/ask political prisoners")
-    [answer] = await telegram.wait_for(lambda: telegram.bot_messages_in(group["id"]))
+    [answer] = await say(telegram, group, ana, "/ask political prisoners")
     assert answer["text"].startswith("Passages")

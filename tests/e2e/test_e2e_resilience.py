@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 import pytest
+from conversation import say
 from fake_telegram import FakeTelegram
 
 KOZLOV = "release of Vladimir Kozlov"
@@ -16,8 +17,7 @@ async def test_429_with_retry_after_is_waited_out(
 ) -> None:
     await start_bot()
     telegram.fail_next("sendMessage", "429", retry_after=1)
-    telegram.send_text(ana_chat, ana, KOZLOV)
-    [reply] = await telegram.wait_for(lambda: telegram.bot_messages_in(ana_chat["id"]))
+    [reply] = await say(telegram, ana_chat, ana, KOZLOV)
     assert "Vladimir Kozlov" in reply["text"]
     assert telegram.faults_served == [("sendMessage", "429")]
     # Exactly one retry, of the same message, after the 429: and not during the flood
@@ -51,8 +51,7 @@ async def test_dropped_reply_becomes_an_apology_and_a_logged_traceback(
     await start_bot()
     telegram.fail_next("sendMessage", "drop")
     with caplog.at_level(logging.ERROR, logger="bot.telegram.common"):
-        telegram.send_text(ana_chat, ana, KOZLOV)
-        [apology] = await telegram.wait_for(lambda: telegram.bot_messages_in(ana_chat["id"]))
+        [apology] = await say(telegram, ana_chat, ana, KOZLOV)
     assert apology["text"].startswith("Sorry, something went wrong")
     [record] = [r for r in caplog.records if r.name == "bot.telegram.common"]
     assert record.exc_info is not None
@@ -69,8 +68,7 @@ async def test_failed_edit_after_more_is_answered_and_apologised_for(
     telegram: FakeTelegram, start_bot: Any, ana: dict[str, Any], ana_chat: dict[str, Any]
 ) -> None:
     await start_bot()
-    telegram.send_text(ana_chat, ana, "human rights activists, journalists and the opposition")
-    [message] = await telegram.wait_for(lambda: telegram.bot_messages_in(ana_chat["id"]))
+    [message] = await say(telegram, ana_chat, ana, "human rights activists, journalists and the opposition")
     [[more]] = message["reply_markup"]["inline_keyboard"]
     telegram.fail_next("editMessageText", "drop")
     query_id = telegram.press(message, ana, more["callback_data"])
