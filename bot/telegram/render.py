@@ -46,6 +46,7 @@ URL_CHARS = 200
 MAX_HREF_CHARS = 2048
 
 _TAG_RE = re.compile(r"<[^>]*>")
+_LONE_SURROGATE_RE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,9 +71,22 @@ class Article:
     html: str
 
 
+def unpaired_replaced(text: str) -> str:
+    """``text`` with every lone surrogate replaced by U+FFFD.
+
+    JSON can carry "\\ud800" alone, and Python decodes it to a lone surrogate, which
+    neither UTF-8 nor UTF-16 can encode: Telegram would refuse the message, and
+    measuring it would raise. (A pair decodes to one code point, never to two here.)
+    """
+    return _LONE_SURROGATE_RE.sub("\ufffd", text)
+
+
 def utf16_length(text: str) -> int:
-    """Length as Telegram counts it: UTF-16 code units (an emoji counts two)."""
-    return len(text.encode("utf-16-le")) // 2
+    """Length as Telegram counts it: UTF-16 code units (an emoji counts two).
+
+    A lone surrogate counts one unit, as the U+FFFD that replaces it does, never an error.
+    """
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 def visible_length(html_text: str) -> int:
@@ -81,13 +95,13 @@ def visible_length(html_text: str) -> int:
 
 
 def esc(text: str) -> str:
-    """Text for Telegram HTML: ``<``, ``>`` and ``&`` escaped."""
-    return html.escape(text, quote=False)
+    """Text for Telegram HTML: ``<``, ``>`` and ``&`` escaped, lone surrogates replaced."""
+    return html.escape(unpaired_replaced(text), quote=False)
 
 
 def esc_attr(text: str) -> str:
     """An attribute value (a link): quotes escaped too."""
-    return html.escape(text, quote=True)
+    return html.escape(unpaired_replaced(text), quote=True)
 
 
 def cut(text: str, limit: int) -> str:

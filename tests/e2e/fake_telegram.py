@@ -352,6 +352,7 @@ class FakeTelegram:
         if handler is None:
             return self._error(ApiError("Not Found", 404))
         try:
+            _check_encoding(params)
             result = await handler(params)
         except ApiError as exc:
             call.ok, call.description = False, exc.description
@@ -725,11 +726,30 @@ async def _params(request: web.Request) -> dict[str, Any]:
     """Parameters as PTB sends them (form fields, JSON-encoded when not strings) or JSON."""
     if request.content_type == "application/json":
         body = await request.json()
-        return dict(body) if isinstance(body, dict) else {}
-    if request.method == "GET":
-        return dict(request.query)
-    form = await request.post()
-    return {k: v for k, v in form.items() if isinstance(v, str)}
+        params = dict(body) if isinstance(body, dict) else {}
+    elif request.method == "GET":
+        params = dict(request.query)
+    else:
+        form = await request.post()
+        params = {k: v for k, v in form.items() if isinstance(v, str)}
+    return params
+
+
+def _check_encoding(params: dict[str, Any]) -> None:
+    """Telegram refuses a string that is not UTF-8: a lone surrogate, sent as JSON's "\\ud800"."""
+    if any(_LONE_SURROGATE.search(_maybe_json(v) if isinstance(v, str) else json.dumps(v)) for v in params.values()):
+        raise ApiError("Bad Request: strings must be encoded in UTF-8")
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _maybe_json(value: str) -> str:
+    """A form field's text, with the strings of a JSON value decoded (PTB encodes non-strings so)."""
+    try:
+        return json.dumps(json.loads(value), ensure_ascii=False)
+    except ValueError:
+        return value
 
 
 def _json(params: dict[str, Any], name: str) -> Any:

@@ -78,3 +78,32 @@ async def test_failed_edit_after_more_is_answered_and_apologised_for(
     )
     assert messages[1]["text"].startswith("Sorry")
     assert telegram.callback_queries[query_id] is not None
+
+
+@pytest.mark.parametrize("text", [
+    "release of Vladimir Kozlov \ud800",
+    "/ask release of Vladimir Kozlov \udfff",
+    "/quote release the opposition leader Vladimir Kozlov \ud83d",
+    "/timeline Kozlov \udc00",
+    "\ud800",
+])
+async def test_a_lone_surrogate_is_replaced_never_a_crash(
+    text: str, telegram: FakeTelegram, start_bot: Any, ana: dict[str, Any], ana_chat: dict[str, Any]
+) -> None:
+    # JSON may carry "\ud800" alone; Python decodes it to a lone surrogate, which UTF-16
+    # (Telegram's count) and UTF-8 cannot encode.
+    await start_bot()
+    [reply] = await say(telegram, ana_chat, ana, text)
+    assert not reply["text"].startswith("Sorry"), reply["text"]
+    assert "\ud800" not in reply["text"] and "\udfff" not in reply["text"]
+    if "Kozlov" in text:
+        assert "Kozlov" in reply["text"]
+
+
+async def test_a_lone_surrogate_inline_gets_results(
+    telegram: FakeTelegram, start_bot: Any, ana: dict[str, Any]
+) -> None:
+    await start_bot()
+    query_id = telegram.inline_query(ana, "release of Vladimir Kozlov \ud800")
+    answer = await telegram.wait_for(lambda: telegram.inline_queries[query_id])
+    assert "Kozlov" in answer["results"][0]["text"]

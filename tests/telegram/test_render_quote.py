@@ -355,3 +355,28 @@ def test_grouped_single_documents_keep_their_wording_note(kind: Kind | None) -> 
     doc = document("one.txt", kind)
     out = shown(render_answer.render_answer(Answer("q", (Hit(1, 1.0, passage("Some words here."), doc),), 1)))
     assert doc.wording_note is not None and doc.wording_note in out
+
+
+@pytest.fixture(scope="module")
+def shipped() -> Service:
+    return Service(CORPUS)
+
+
+@pytest.mark.parametrize("surrogate", ["\ud800", "\udfff", "\ud83d"])
+def test_a_lone_surrogate_in_the_text_is_replaced_in_every_renderer(shipped: Service, surrogate: str) -> None:
+    # A lone surrogate made utf16_length raise in the ask, timeline and quote renderers.
+    question = f"release of Vladimir Kozlov {surrogate}"
+    assert render.utf16_length(question) == len(question)
+    rendered = [
+        *render_answer.render_answer(shipped.ask(question)),
+        *render_quote.render_quote(shipped.quote(f"release the opposition leader {surrogate} Vladimir Kozlov")),
+        render_answer.no_match(question),
+        render.echo(question),
+    ]
+    page = render_timeline.render_timeline(shipped.timeline(f"Kozlov {surrogate}", 0, render_timeline.TIMELINE_PAGE))
+    assert page is not None
+    for html_text in [*rendered, page.text]:
+        assert surrogate not in html_text
+        assert "\ufffd" in html_text or "Kozlov" in html_text
+        plain, _ = parse_html(html_text)
+        plain.encode("utf-8")  # what Telegram receives must be UTF-8
