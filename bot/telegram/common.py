@@ -12,7 +12,7 @@ import logging
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import ParamSpec, TypeVar
 
 from telegram import (
     CallbackQuery,
@@ -30,11 +30,12 @@ from bot.answers.quote import BadQuote
 from bot.answers.service import BadQuestion, Service
 from bot.telegram import render
 from bot.telegram.pages import QueryStore
-from bot.telegram.ratelimit import RateLimiter
+from bot.telegram.ratelimit import RateLimiter, Turns
 
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
+P = ParamSpec("P")
 
 Context = ContextTypes.DEFAULT_TYPE
 
@@ -109,6 +110,8 @@ class Shared:
     queries: QueryStore = field(default_factory=QueryStore)
     # Callback queries already answered: the error handler must not answer them twice.
     answered: deque[str] = field(default_factory=lambda: deque(maxlen=1024))
+    # One question at a time per user (see off_loop).
+    turns: Turns = field(default_factory=Turns)
 
     def __post_init__(self) -> None:
         self.limiter = RateLimiter(self.questions_per_minute)
@@ -122,6 +125,15 @@ class BaseHandlers:
         self.shared = shared
         self.service = shared.service
         self.queries = shared.queries
+
+    async def off_loop(self, who: int, call: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """``call(*args)`` in a worker thread, once ``who``'s previous question is answered.
+
+        Every search, quote check and list a user asks for goes through here, so one user
+        never holds more than one worker thread, however many questions they paste.
+        """
+        async with self.shared.turns.turn(who):
+            return await asyncio.to_thread(call, *args, **kwargs)
 
     async def reply_with(
         self,
@@ -140,7 +152,7 @@ class BaseHandlers:
         await context.bot.send_chat_action(chat.id, ChatAction.TYPING)
         rows: list[list[render.Button]] = []
         try:
-            result = await asyncio.to_thread(call, text)
+            result = await self.off_loop(self.who(update), call, text)
         except (BadQuestion, BadQuote) as exc:
             texts = [render.bad_question(str(exc))]
         else:

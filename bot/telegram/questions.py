@@ -5,7 +5,6 @@ A message wholly in quotation marks is a quote to check: it goes to the quote ha
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
@@ -36,7 +35,7 @@ class QuestionHandlers(BaseHandlers):
         if message is None or not await self.allowed(update, message):
             return
         # sources() walks every document: off the event loop like a search.
-        examples = render_sources.example_questions(await asyncio.to_thread(self.service.sources))
+        examples = render_sources.example_questions(await self.off_loop(self.who(update), self.service.sources))
         rows = [[render.Button(render_sources.button_label(q), f"q:{self.queries.put(q)}")] for q in examples]
         await message.reply_html(
             render_sources.welcome(bool(examples)), reply_markup=keyboard(rows),
@@ -74,7 +73,7 @@ class QuestionHandlers(BaseHandlers):
         message, chat = update.effective_message, update.effective_chat
         if message is None or chat is None or not await self.allowed(update, message):
             return
-        await self._ask(context, chat.id, question, reply_to=message)
+        await self._ask(context, self.who(update), chat.id, question, reply_to=message)
 
     async def example(self, update: Update, context: Context) -> None:
         """A /start example button: ask its question in a new message."""
@@ -88,7 +87,7 @@ class QuestionHandlers(BaseHandlers):
         if not await self.button_allowed(update, query):
             return
         await self.answer_callback(query)
-        await self._ask(context, chat.id, question)
+        await self._ask(context, self.who(update), chat.id, question)
 
     async def more(self, update: Update, context: Context) -> None:
         """The More button: edit its message into the next page of the answer."""
@@ -107,7 +106,7 @@ class QuestionHandlers(BaseHandlers):
             return
         await self.answer_callback(query)
         try:
-            answer = await asyncio.to_thread(self.service.ask, question, DEFAULT_TOP, int(parts[3]))
+            answer = await self.off_loop(self.who(update), self.service.ask, question, DEFAULT_TOP, int(parts[3]))
         except BadQuestion as exc:
             await context.bot.send_message(chat.id, render.bad_question(str(exc)))
             return
@@ -133,7 +132,7 @@ class QuestionHandlers(BaseHandlers):
             personal = True
         else:
             try:
-                answer = await asyncio.to_thread(self.service.ask, text, INLINE_RESULTS)
+                answer = await self.off_loop(query.from_user.id, self.service.ask, text, INLINE_RESULTS)
                 articles = render_answer.inline_articles(answer) or [render_answer.inline_no_match(text)]
             except BadQuestion as exc:
                 articles = [render_answer.inline_bad_question(str(exc))]
@@ -144,13 +143,13 @@ class QuestionHandlers(BaseHandlers):
         )
 
     async def _ask(
-        self, context: Context, chat_id: int, question: str, reply_to: Message | None = None
+        self, context: Context, who: int, chat_id: int, question: str, reply_to: Message | None = None
     ) -> None:
         """Show typing, search off the event loop, send the answer with its More button."""
         await context.bot.send_chat_action(chat_id, ChatAction.TYPING)
         stamp = corpus_stamp(self.service)  # read before the search, as for lists
         try:
-            answer = await asyncio.to_thread(self.service.ask, question)
+            answer = await self.off_loop(who, self.service.ask, question)
         except BadQuestion as exc:
             await self.send(context, chat_id, [render.bad_question(str(exc))], [], reply_to)
             return

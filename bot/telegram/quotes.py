@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 from telegram import Message, Update
@@ -68,8 +67,8 @@ class QuoteHandlers(BaseHandlers):
         if not await self.button_allowed(update, query):
             return
         try:
-            timeline = await asyncio.to_thread(
-                self.service.timeline, topic, offset, render_timeline.TIMELINE_PAGE
+            timeline = await self.off_loop(
+                self.who(update), self.service.timeline, topic, offset, render_timeline.TIMELINE_PAGE
             )
         except BadQuestion:  # the topic was searchable when the first page was sent
             timeline = None

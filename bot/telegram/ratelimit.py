@@ -1,4 +1,4 @@
-"""A per-user limit on questions: at most N in any sliding window of 60 seconds.
+"""Per-user limits on questions: at most N in any sliding window of 60 seconds, and one at a time.
 
 Each search costs CPU for everyone, so one person pasting questions in a loop must not
 slow the bot down for the others. A sliding log (not a fixed minute) means a burst at
@@ -9,10 +9,12 @@ Used from the event loop only, so it needs no lock.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import time
 from collections import OrderedDict, deque
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 
 logger = logging.getLogger(__name__)
 
@@ -63,3 +65,33 @@ class RateLimiter:
             return max(wait, 0.0)
         events.append(now)
         return 0.0
+
+
+class Turns:
+    """One question at a time for each user: the next one waits until the previous is answered.
+
+    The rate limit caps how many questions a user asks in a minute, not how many run at
+    once: twenty pasted together would take every worker thread, and everyone else's
+    answer would queue behind them. Taking turns, a user holds at most one thread.
+    Used from the event loop only.
+    """
+
+    def __init__(self) -> None:
+        self._locks: dict[int, asyncio.Lock] = {}
+        self._holders: dict[int, int] = {}  # the user's questions running or waiting
+
+    @contextlib.asynccontextmanager
+    async def turn(self, user: int) -> AsyncIterator[None]:
+        lock = self._locks.setdefault(user, asyncio.Lock())
+        self._holders[user] = self._holders.get(user, 0) + 1
+        try:
+            async with lock:
+                yield
+        finally:
+            self._holders[user] -= 1
+            if not self._holders[user]:  # forget idle users: the dict holds only the active
+                del self._holders[user], self._locks[user]
+
+    def waiting(self, user: int) -> int:
+        """How many of ``user``'s questions are running or waiting."""
+        return self._holders.get(user, 0)

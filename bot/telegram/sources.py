@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 from telegram import Message, Update
@@ -31,7 +30,7 @@ class SourceHandlers(BaseHandlers):
         if message is None or not await self.allowed(update, message):
             return
         stamp = corpus_stamp(self.service)
-        resolutions = await asyncio.to_thread(self.service.sources)
+        resolutions = await self.off_loop(self.who(update), self.service.sources)
         page = render_sources.render_sources(resolutions)
         assert page is not None  # offset 0 is always a page
         await message.reply_html(
@@ -51,7 +50,7 @@ class SourceHandlers(BaseHandlers):
             return
         if not await self.button_allowed(update, query):
             return
-        page = render_sources.render_sources(await asyncio.to_thread(self.service.sources), offset)
+        page = render_sources.render_sources(await self.off_loop(self.who(update), self.service.sources), offset)
         if page is None:
             await self.answer_callback(query, render.expired_list("/sources"))
             return

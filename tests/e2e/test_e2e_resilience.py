@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from typing import Any
 
 import pytest
@@ -107,3 +109,39 @@ async def test_a_lone_surrogate_inline_gets_results(
     query_id = telegram.inline_query(ana, "release of Vladimir Kozlov \ud800")
     answer = await telegram.wait_for(lambda: telegram.inline_queries[query_id])
     assert "Kozlov" in answer["results"][0]["text"]
+
+
+async def test_one_users_flood_runs_one_question_at_a_time_and_others_are_answered(
+    telegram: FakeTelegram, start_bot: Any, ana: dict[str, Any], ana_chat: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    bot = await start_bot(questions_per_minute=100)
+    olga = telegram.user(2002, "Olga")
+    olga_chat = telegram.private_chat(olga)
+    real_ask = bot.service.ask
+    lock = threading.Lock()
+    running: dict[int, int] = {}
+    most: dict[int, int] = {}
+    answered: list[str] = []
+
+    def slow_ask(question: str, *args: Any, **kwargs: Any) -> Any:
+        who = 1 if "flood" in question else 2
+        with lock:
+            running[who] = running.get(who, 0) + 1
+            most[who] = max(most.get(who, 0), running[who])
+        time.sleep(0.15 if who == 1 else 0.0)  # a costly question
+        with lock:
+            running[who] -= 1
+            answered.append(question)
+        return real_ask(question, *args, **kwargs)
+
+    monkeypatch.setattr(bot.service, "ask", slow_ask)
+    for n in range(6):
+        telegram.send_text(ana_chat, ana, f"flood {n} political prisoners")
+    await telegram.wait_for(lambda: answered)  # Ana's first question is being answered
+    [reply] = await say(telegram, olga_chat, olga, "release of Vladimir Kozlov")
+    assert "Vladimir Kozlov" in reply["text"]
+    await telegram.wait_for(lambda: len(telegram.bot_messages_in(ana_chat["id"])) == 6, timeout=20)
+    assert most[1] == 1  # Ana's six questions took turns: one worker thread at most
+    # Olga did not wait behind Ana's queue.
+    assert answered.index("release of Vladimir Kozlov") < 5

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from bot.telegram.pages import QueryStore
-from bot.telegram.ratelimit import RateLimiter
+from bot.telegram.ratelimit import RateLimiter, Turns
 
 
 class Clock:
@@ -58,3 +60,34 @@ def test_query_store_ids_are_short_and_bounded() -> None:
     assert store.get(first) == "a" * 4096
     assert len(store) == 2
     assert store.get("unknown") is None
+
+
+async def test_a_users_questions_take_turns_while_others_go_on() -> None:
+    turns = Turns()
+    running: dict[int, int] = {1: 0, 2: 0}
+    most: dict[int, int] = {1: 0, 2: 0}
+    order: list[tuple[int, int]] = []
+
+    async def question(user: int, n: int) -> None:
+        async with turns.turn(user):
+            running[user] += 1
+            most[user] = max(most[user], running[user])
+            await asyncio.sleep(0.01)
+            running[user] -= 1
+            order.append((user, n))
+
+    await asyncio.gather(*(question(1, n) for n in range(5)), question(2, 0))
+    assert most == {1: 1, 2: 1}
+    # User 2 did not wait for user 1's queue: answered right after user 1's first.
+    assert order.index((2, 0)) <= 1
+    assert [n for user, n in order if user == 1] == [0, 1, 2, 3, 4]  # in the order asked
+    assert turns.waiting(1) == 0  # idle users are forgotten
+
+
+async def test_a_failed_question_releases_the_turn() -> None:
+    turns = Turns()
+    with pytest.raises(RuntimeError):
+        async with turns.turn(7):
+            raise RuntimeError("search failed")
+    async with turns.turn(7):
+        assert turns.waiting(7) == 1
