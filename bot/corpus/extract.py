@@ -39,7 +39,6 @@ class Extracted:
     canonical_url: str | None = None
     # Whether lines are finished units (HTML, DOCX) or wrapped lines to be joined (PDF, text).
     wrapped: bool = False
-    publisher: str | None = None
 
 
 # Elements whose text is never the document's: code, styling, forms, navigation landmarks.
