@@ -371,7 +371,9 @@ def cmd_import(args: argparse.Namespace, out: TextIO) -> int:
     corpus = CorpusIndex.load(directory)
     report = _ImportReport(args, out, directory)
     try:
-        with Fetcher(requests_per_second=settings.ep_requests_per_second) as fetcher:
+        with Fetcher(
+            requests_per_second=settings.ep_requests_per_second, timeout=settings.ep_timeout_seconds
+        ) as fetcher:
             if args.year is not None:
                 _import_year(args, settings.ep_open_data_url, settings.ep_base_url, fetcher, corpus, report)
             else:

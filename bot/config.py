@@ -39,6 +39,7 @@ class Settings(BaseSettings):
     ep_base_url: str = "https://www.europarl.europa.eu/"
     ep_open_data_url: str = "https://data.europarl.europa.eu/api/v2/"
     ep_requests_per_second: float = Field(default=2.0, gt=0, le=100)
+    ep_timeout_seconds: float = Field(default=20.0, gt=0, le=300)
 
     @field_validator("telegram_bot_token")
     @classmethod

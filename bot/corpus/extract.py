@@ -26,6 +26,10 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 logger = logging.getLogger(__name__)
 
 
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
 class ExtractError(ValueError):
     """A file that cannot be read as its format; the message is one line for the admin."""
 
@@ -75,7 +79,7 @@ def html_text(data: bytes, charset: str | None = None) -> Extracted:
     if root is None:
         raise ExtractError("not an HTML page: nothing in it")
     lines, dropped = _html_blocks(root)
-    notes = [f"dropped {dropped} navigation, script, style or form elements"] if dropped else []
+    notes = [f"dropped {plural(dropped, 'navigation, script, style or form element')}"] if dropped else []
     return Extracted(tuple(lines), tuple(notes), canonical)
 
 
@@ -228,7 +232,7 @@ def docx_text(data: bytes) -> Extracted:
     notes = []
     if auto_numbered:
         notes.append(
-            f"{auto_numbered} paragraphs use Word's automatic numbering: their numbers or bullets "
+            f"{plural(auto_numbered, 'paragraph')} use Word's automatic numbering: their numbers or bullets "
             "are not in the text, check them against the published page"
         )
     return Extracted(tuple(lines), tuple(notes))
@@ -288,7 +292,7 @@ def _drop_page_furniture(pages: list[str]) -> tuple[list[str], list[str]]:
                 continue
             lines.append(stripped)
         lines.append("")  # a page break ends a block
-    notes = [f"dropped {dropped} page header, footer or page-number lines"] if dropped else []
+    notes = [f"dropped {plural(dropped, 'page header, footer or page-number line')}"] if dropped else []
     return lines, notes
 
 
@@ -364,7 +368,7 @@ def join_wrapped(lines: Iterable[str]) -> tuple[list[str], list[str]]:
     close()
     notes = []
     if out.hyphens:
-        notes.append(f"joined {out.hyphens} words hyphenated across a line break (hyphen removed)")
+        notes.append(f"joined {plural(out.hyphens, 'word')} hyphenated across a line break (hyphen removed)")
     if out.cells:
-        notes.append(f"removed the table-cell bar '|' at the end of {out.cells} lines")
+        notes.append(f"removed the table-cell bar '|' at the end of {plural(out.cells, 'line')}")
     return out.units, notes

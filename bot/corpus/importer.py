@@ -36,6 +36,7 @@ from bot.corpus.extract import (
     join_wrapped,
     pdf_text,
     plain_text,
+    plural,
 )
 from bot.corpus.fetch import DOCX_TYPE, HTML_TYPES, PDF_TYPE, TEXT_TYPES, Fetcher, FetchError, Progress
 from bot.corpus.load import corpus_files, date_conflict, load_corpus, parse_document
@@ -271,11 +272,11 @@ def _prepare(
         inferred["url"] = "built from the text number"
     inferred["kind"] = "Legislative Observatory summary" if reading.kind is Kind.summary else "title line and structure"
     if reading.dropped_before:
-        notes.append(f"dropped {reading.dropped_before} lines before the title (navigation, page header)")
+        notes.append(f"dropped {plural(reading.dropped_before, 'line')} before the title (navigation, page header)")
     if reading.dropped_after:
-        notes.append(f"dropped {reading.dropped_after} lines after the text (page footer)")
+        notes.append(f"dropped {plural(reading.dropped_after, 'line')} after the text (page footer)")
     if reading.dropped_inside:
-        notes.append(f"dropped {reading.dropped_inside} Official Journal number or repeated title lines")
+        notes.append(f"dropped {plural(reading.dropped_inside, 'Official Journal number or repeated title line')}")
     file_name = corpus_file_name(reading, text_id)
     raw = render(reading, text_id, public_url)
     try:

@@ -229,8 +229,11 @@ def _read_oeil(lines: tuple[str, ...] | list[str]) -> PageReading:
     adopted = None
     if match.group(2):
         # The old OEIL layout dates the event summarised, here the text's adoption.
-        adopted = dt.date(int(match.group(4)), int(match.group(3)), int(match.group(2)))
-        evidence["adopted"] = "date on the procedure line"
+        try:
+            adopted = dt.date(int(match.group(4)), int(match.group(3)), int(match.group(2)))
+            evidence["adopted"] = "date on the procedure line"
+        except ValueError:
+            adopted = None  # "31/02/2014" states no date: unknown
     body = tuple(lines[start:end])
     return PageReading(
         Kind.summary, body, lines[start].strip(), reference, adopted, None, False, OEIL, evidence,
