@@ -15,6 +15,7 @@ Every refusal is an ImportRefused whose message is one line for the admin.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import re
@@ -427,7 +428,8 @@ class CorpusIndex:
         for name in replaced:
             self.documents.pop(name, None)
             self.text_ids = {t: n for t, n in self.text_ids.items() if n != name}
-        self.documents[prepared.file_name] = prepared.document
+        # Only the metadata is needed to refuse duplicates: a year's run stays flat in memory.
+        self.documents[prepared.file_name] = dataclasses.replace(prepared.document, passages=())
         if prepared.text_id:
             self.text_ids[prepared.text_id] = prepared.file_name
 
