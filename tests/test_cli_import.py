@@ -195,4 +195,4 @@ def test_a_year_import_reports_failures_and_json(server: StandIn, tmp_path: Path
     assert [entry["text_id"] for entry in data["imported"]] == ["TA-9-2021-0001", "TA-9-2021-0003"]
     assert data["skipped"] == [{"source": "TA-9-2021-0002",
                                 "reason": "not a resolution: no title line such as "
-                                          "'European Parliament resolution of <date> on ...'"}]
+                                          "'European Parliament resolution of <date> on ...' (English pages only)"}]

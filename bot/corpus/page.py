@@ -112,14 +112,18 @@ def _read_text_adopted(lines: tuple[str, ...] | list[str]) -> PageReading:
                 "a motion or draft is not imported"
             )
         raise NotAResolution(
-            "not a resolution: no title line such as 'European Parliament resolution of <date> on ...'"
+            "not a resolution: no title line such as 'European Parliament resolution of <date> on ...' "
+            "(English pages only)"
         )
     distinct = {lines[i] for i in titles}
     if len(distinct) > 1:
         raise NotAResolution(
             f"the page holds {len(distinct)} resolutions (a sitting's index?); import each by its text number"
         )
-    start = titles[0]
+    # EUR-Lex repeats the title above the Official Journal header: the text starts at the
+    # last title line before "The European Parliament,".
+    opening = next((i for i, line in enumerate(lines) if _OPENING_RE.match(line)), len(lines))
+    start = ([i for i in titles if i < opening] or titles)[-1]
     title_line = lines[start]
     end = next((i for i in range(start + 1, len(lines)) if _FOOTER_RE.match(lines[i])), len(lines))
     body: list[str] = []

@@ -328,3 +328,26 @@ def test_the_preview_shows_citation_units_and_first_labels() -> None:
     assert sum(count for _, count in preview.units) == preview.passages == len(prepared.document.passages)
     assert preview.first_labels == tuple(p.position.describe() for p in prepared.document.passages[:5])
     assert preview.lines()[0] == preview.title
+
+
+def test_eur_lex_repeats_the_title_above_the_journal_header_of_the_new_c_series() -> None:
+    prepared = prepare_file(IMPORT_FIXTURES / "eurlex-C-2023-399.html", base_url=PUBLIC)
+    units = _body(prepared).strip().split("\n\n")
+    assert units[0].startswith("European Parliament resolution of 15 March 2023")
+    assert units[1:3] == ["The European Parliament,", "having regard to its previous resolutions on Belarus,"]
+    assert not any(u.startswith(("OJ C", "ELI", "Series C", "(C/2023/399)")) for u in units)
+    assert prepared.document.meta.source == "Official Journal of the European Union, C/2023/399"
+    assert prepared.text_id == "TA-9-2023-0075"
+    assert prepared.document.meta.reference == "2023/2573(RSP)"
+
+
+def test_a_provisional_edition_says_so() -> None:
+    page = doceo_page("TA-8-2019-0203", "Situation in Kazakhstan").replace(b"P8_TA(2019)0203", b"P8_TA-PROV(2019)0203")
+    prepared = prepare_bytes("TA-8-2019-0203_EN.html", page, base_url=PUBLIC)
+    assert prepared.text_id == "TA-8-2019-0203"
+    assert prepared.document.meta.source == "European Parliament, texts adopted (provisional edition)"
+
+
+def test_a_date_line_that_contradicts_the_title_is_refused() -> None:
+    page = doceo_page("TA-9-2021-0056", "Situation").replace(b"Thursday, 11 February", b"Thursday, 18 February")
+    assert "does not match the title's date 2021-02-11" in _refused(prepare_bytes, "p.html", page, base_url=PUBLIC)
