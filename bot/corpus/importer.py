@@ -41,7 +41,7 @@ from bot.corpus.extract import (
 )
 from bot.corpus.fetch import DOCX_TYPE, HTML_TYPES, PDF_TYPE, TEXT_TYPES, Fetcher, FetchError, Progress
 from bot.corpus.load import corpus_files, date_conflict, load_corpus, parse_document
-from bot.corpus.models import CorpusError, Document, DocumentMeta, Kind, Passage
+from bot.corpus.models import MAX_TITLE_CHARS, CorpusError, Document, DocumentMeta, Kind, Passage
 from bot.corpus.page import NotAResolution, PageReading, read_page, text_id_from_page
 
 logger = logging.getLogger(__name__)
@@ -161,10 +161,12 @@ def prepare(
     fetcher: Fetcher,
     base_url: str,
     progress: Progress | None = None,
+    allow_files: bool = True,
 ) -> Prepared:
     """Read one source (a text number, an http(s) URL or a local file) into a corpus file to write.
 
-    Raises ImportRefused; writes nothing.
+    Raises ImportRefused; writes nothing. A front end taking sources from users (Telegram)
+    passes ``allow_files=False``: a path on the server is then refused, never read.
     """
     text_id = normalise_text_number(source)
     if text_id is not None:
@@ -177,6 +179,8 @@ def prepare(
         fetched = _fetch(source, fetcher, source, _URL_TYPES, progress)
         fmt = _MEDIA_FORMATS[fetched.content_type]
         return _prepare(source, fmt, fetched.body, fetched.charset, fetched.url, None, base_url)
+    if not allow_files:
+        raise ImportRefused(source, "not a text number like TA-9-2021-0056 nor an http(s) URL")
     return prepare_file(Path(source), base_url=base_url)
 
 
@@ -278,6 +282,8 @@ def _prepare(
         notes.append(f"dropped {plural(reading.dropped_after, 'line')} after the text (page footer)")
     if reading.dropped_inside:
         notes.append(f"dropped {plural(reading.dropped_inside, 'Official Journal number or repeated title line')}")
+    if len(reading.title) > MAX_TITLE_CHARS:
+        notes.append(f"title shortened to {MAX_TITLE_CHARS} characters for citations; the text keeps it whole")
     file_name = corpus_file_name(reading, text_id)
     raw = render(reading, text_id, public_url)
     try:
@@ -314,9 +320,17 @@ def corpus_file_name(reading: PageReading, text_id: str | None) -> str:
     return store.safe_name("_".join(parts) + ".md")
 
 
+def citation_title(title: str) -> str:
+    """``title`` within the corpus's cap, cut at a word and marked "…" when longer (the body keeps it whole)."""
+    if len(title) <= MAX_TITLE_CHARS:
+        return title
+    cut = title[: MAX_TITLE_CHARS - 1].rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:") + "…"
+
+
 def render(reading: PageReading, text_id: str | None, url: str | None) -> bytes:
     """The corpus file: YAML front matter, then one unit a paragraph, the title line first."""
-    front: dict[str, str] = {"title": reading.title}
+    front: dict[str, str] = {"title": citation_title(reading.title)}
     if reading.reference:
         front["reference"] = reading.reference
     if reading.adopted:

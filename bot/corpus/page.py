@@ -39,7 +39,6 @@ _UNDATED_TITLE_RE = re.compile(
     r"(?:(?:non-)?legislative )?(?:resolution|recommendation|decision)\b",
     re.IGNORECASE,
 )
-_TRAILING_REF_RE = re.compile(rf"\s*\(((?:{_REF})+)\)\s*$")
 _ANY_REF_RE = re.compile(_REF)
 _PROCEDURE_LINE_RE = re.compile(rf"^Procedure\s*:\s*({_REF})\s*$")
 # The text number as the page writes it: P9_TA(2021)0056, P8_TA-PROV(2019)0203, glued
@@ -146,11 +145,10 @@ def _read_text_adopted(lines: tuple[str, ...] | list[str]) -> PageReading:
     except ValueError:
         raise NotAResolution(f"the title's date is not a real date: {_short(title_line)}") from None
     evidence["adopted"] = "title line"
-    trailing = _TRAILING_REF_RE.search(title_line)
-    title = title_line[: trailing.start()].strip() if trailing else title_line.strip()
+    title, tail = split_procedure(title_line)
     evidence["title"] = "title line"
     reference = None
-    if trailing and len(refs := _ANY_REF_RE.findall(trailing.group(1))) == 1:
+    if len(refs := _ANY_REF_RE.findall(tail)) == 1:
         reference = refs[0]
         evidence["reference"] = "title line"
     before = lines[:start]
@@ -185,6 +183,26 @@ def _read_text_adopted(lines: tuple[str, ...] | list[str]) -> PageReading:
         dropped_after=sum(1 for line in lines[end:] if line.strip()),
         dropped_inside=dropped_inside,
     )
+
+
+def split_procedure(title_line: str) -> tuple[str, str]:
+    """("title", "(procedure)") when the line ends with a parenthesis, balanced, else (line, "").
+
+    "... (2021/2544(RSP))" and "... (COM(2021)0206 – C9-0146/2021 – 2021/0106(COD))" both
+    lose the whole final group; the body keeps the title line as written.
+    """
+    text = title_line.rstrip()
+    if not text.endswith(")"):
+        return text, ""
+    depth = 0
+    for at in range(len(text) - 1, -1, -1):
+        if text[at] == ")":
+            depth += 1
+        elif text[at] == "(":
+            depth -= 1
+            if depth == 0:
+                return text[:at].rstrip(), text[at:]
+    return text, ""
 
 
 def _agrees_with_date_line(before: list[str] | tuple[str, ...], adopted: dt.date) -> bool:

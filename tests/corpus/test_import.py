@@ -351,3 +351,25 @@ def test_a_provisional_edition_says_so() -> None:
 def test_a_date_line_that_contradicts_the_title_is_refused() -> None:
     page = doceo_page("TA-9-2021-0056", "Situation").replace(b"Thursday, 11 February", b"Thursday, 18 February")
     assert "does not match the title's date 2021-02-11" in _refused(prepare_bytes, "p.html", page, base_url=PUBLIC)
+
+
+def test_a_legislative_resolution_with_a_long_title_and_a_compound_procedure() -> None:
+    subject = "the proposal for a regulation on " + "a very long subject, " * 30 + "and its annexes"
+    page = doceo_page("TA-9-2024-0100", "Long one").replace(
+        b"European Parliament resolution of 11 February 2021 on long one (2021/2544(RSP))",
+        f"European Parliament legislative resolution of 11 February 2021 on {subject} "
+        "(COM(2021)0206 \u2013 C9-0146/2021 \u2013 2021/0106(COD))".encode(),
+    )
+    prepared = prepare_bytes("p.html", page, base_url=PUBLIC)
+    meta = prepared.document.meta
+    assert meta.reference == "2021/0106(COD)"
+    assert meta.title is not None and len(meta.title) <= 500 and meta.title.endswith("…")
+    assert "(COM(2021)0206" in _body(prepared).split("\n\n")[0]  # the text keeps the title line whole
+    assert any("title shortened" in n for n in prepared.notes)
+
+
+def test_a_front_end_can_refuse_local_paths(tmp_path: Path, fetcher: Fetcher) -> None:
+    path = tmp_path / "secret.html"
+    path.write_text("<p>x</p>", encoding="utf-8")
+    message = _refused(prepare, str(path), fetcher=fetcher, base_url=PUBLIC, allow_files=False)
+    assert "not a text number" in message
