@@ -368,9 +368,9 @@ def cmd_import(args: argparse.Namespace, out: TextIO) -> int:
     from bot.corpus.importer import CorpusIndex
 
     directory = args.corpus or settings.corpus_dir
-    corpus = CorpusIndex.load(directory)
     report = _ImportReport(args, out, directory)
     try:
+        corpus = CorpusIndex.load(directory)
         with Fetcher(
             requests_per_second=settings.ep_requests_per_second, timeout=settings.ep_timeout_seconds
         ) as fetcher:
@@ -480,11 +480,8 @@ def _import_year(
                 bar.update(1)
                 bar.set_postfix(counts, refresh=False)
                 text_id = item.listed.text_id
-                if item.status == "imported":
-                    report.imported.append({
-                        "file": item.file, "title": item.title, "reference": None, "adopted": None,
-                        "text_id": text_id, "passages": item.passages,
-                    })
+                if item.status == "imported" and item.imported is not None:
+                    report.imported.append(item.imported)
                     if not report.json:
                         bar.write(f"{'would write' if args.dry_run else 'wrote'} {item.file}", file=report.out)
                 elif item.status == "present":

@@ -193,6 +193,8 @@ def test_a_year_import_reports_failures_and_json(server: StandIn, tmp_path: Path
     data = json.loads(out)
     assert code == 1
     assert [entry["text_id"] for entry in data["imported"]] == ["TA-9-2021-0001", "TA-9-2021-0003"]
+    assert [set(entry) for entry in data["imported"]] == [IMPORTED_KEYS] * 2
+    assert data["imported"][0]["reference"] == "2021/2601(RSP)" and data["imported"][0]["adopted"] == "2021-02-11"
     assert data["skipped"] == [{"source": "TA-9-2021-0002",
                                 "reason": "not a resolution: no title line such as "
                                           "'European Parliament resolution of <date> on ...' (English pages only)"}]

@@ -31,6 +31,7 @@ class YearItem:
     reason: str | None = None
     title: str | None = None
     passages: int = 0
+    imported: dict[str, object] | None = None  # Prepared.as_json() of an imported text
 
 
 def import_year(
@@ -64,4 +65,5 @@ def import_year(
         except ImportRefused as exc:
             yield YearItem(listed, "failed", reason=exc.reason, title=listed.title)
             continue
-        yield YearItem(listed, "imported", prepared.file_name, title=title, passages=len(prepared.document.passages))
+        yield YearItem(listed, "imported", prepared.file_name, title=title, passages=len(prepared.document.passages),
+                       imported=prepared.as_json())

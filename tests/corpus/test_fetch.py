@@ -135,3 +135,15 @@ def test_progress_reports_bytes_received(server: StandIn) -> None:
         fetcher.get(server.url + "doc", HTML_TYPES, progress=lambda got, total: seen.append((got, total)))
     assert seen[-1] == (150_007, 150_007)
     assert len(seen) > 1
+
+
+def test_a_server_that_is_down_is_retried_then_refused() -> None:
+    import socket
+
+    with socket.socket() as probe:  # a port that was free a moment ago: nothing listens on it
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    sleeps = Sleeps()
+    with _fetcher(sleeps) as fetcher, pytest.raises(FetchError, match="connection failed"):
+        fetcher.get(f"http://127.0.0.1:{port}/x.html", HTML_TYPES)
+    assert [w for w in sleeps.waits if w >= 0.25] == [0.25, 0.5]
