@@ -402,7 +402,6 @@ class _ImportReport:
         self.imported: list[dict[str, object]] = []
         self.skipped: list[dict[str, str]] = []
         self.failed = 0
-        self.present = 0
 
     def wrote(self, prepared: Prepared, replaced: Sequence[str]) -> None:
         self.imported.append(prepared.as_json())

@@ -58,7 +58,11 @@ _STRUCTURE_RE = re.compile(
 _FOOTER_RE = re.compile(r"^(?:Last updated:|Legal notice\b|Top\s*$|Go back to the Europarl portal)")
 # OEIL: "Resolution on ...", then "2016/2607(RSP)" or "2014/2832(RSP) - 18/09/2014".
 _OEIL_TITLE_RE = re.compile(r"^Resolution on \S")
-_OEIL_PROCEDURE_RE = re.compile(rf"^({_REF})(?:\s*-\s*(\d{{2}})/(\d{{2}})/(\d{{4}}))?\s*$")
+# The date is the event summarised: taken as the adoption date only alone or before
+# "Text adopted by Parliament" (as OEIL's summary datelines read), never before "Debate".
+_OEIL_PROCEDURE_RE = re.compile(
+    rf"^({_REF})(?:\s*-\s*(\d{{2}})/(\d{{2}})/(\d{{4}}))?(?:\s*-\s*(.*?))?\s*$"
+)
 _OEIL_ADOPTED_RE = re.compile(r"^The European Parliament adopted\b")
 
 
@@ -249,7 +253,8 @@ def _read_oeil(lines: tuple[str, ...] | list[str]) -> PageReading:
     evidence = {"title": "summary title line", "reference": "procedure line under the title",
                 "source": "Legislative Observatory page"}
     adopted = None
-    if match.group(2):
+    event = match.group(5)
+    if match.group(2) and (not event or event.lower().startswith("text adopted")):
         # The old OEIL layout dates the event summarised, here the text's adoption.
         try:
             adopted = dt.date(int(match.group(4)), int(match.group(3)), int(match.group(2)))

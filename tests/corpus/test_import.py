@@ -373,3 +373,24 @@ def test_a_front_end_can_refuse_local_paths(tmp_path: Path, fetcher: Fetcher) ->
     path.write_text("<p>x</p>", encoding="utf-8")
     message = _refused(prepare, str(path), fetcher=fetcher, base_url=PUBLIC, allow_files=False)
     assert "not a text number" in message
+
+
+@pytest.mark.parametrize(
+    ("dateline", "adopted"),
+    [
+        ("2014/2832(RSP) - 18/09/2014  ", dt.date(2014, 9, 18)),  # the old popup layout
+        ("2014/2832(RSP) - 18/09/2014 - Text adopted by Parliament, single reading", dt.date(2014, 9, 18)),
+        ("2014/2832(RSP) - 17/09/2014 - Debate in Parliament", None),  # a debate's date is no adoption date
+    ],
+)
+def test_an_oeil_dateline_gives_the_adoption_date_only_when_it_says_so(dateline: str, adopted: dt.date | None) -> None:
+    page = (
+        "<p>Resolution on the persecution of human rights defenders in Azerbaijan  </p>"
+        f"<p>{dateline}</p>"
+        "<p>The European Parliament adopted a resolution on the persecution of human rights defenders.</p>"
+        "<p>It reiterated its call on the government to release all political prisoners without delay.</p>"
+    ).encode()
+    prepared = prepare_bytes("summary.html", page, base_url=PUBLIC)
+    assert prepared.document.meta.kind is Kind.summary
+    assert prepared.document.meta.adopted == adopted
+    assert prepared.document.meta.reference == "2014/2832(RSP)"
