@@ -318,8 +318,11 @@ UNIT_START_RE = re.compile(
     r"\([a-z]{1,4}\)\s|\([ivxl]{1,6}\)\s|"  # point "(a) ", "(ii) "
     r"having regard\b|whereas\b|"
     r"The European Parliament,|European Parliament (?:\S+ )?(?:resolution|recommendation|decision)\b|"
-    r"Resolution on\b|\d{4}/\d{4}\([A-Z]{3}\)|#)"
+    r"Resolution on\b|\d{4}/\d{4}\([A-Z]{3}\)|#|"
+    r"\((?:\d{4}/C \d|C/\d{4}/))"  # the Official Journal's "(2018/C 050/05)", "(C/2023/399)"
 )
+# A unit that ends with a procedure reference is a complete title line.
+_ENDS_TITLE_RE = re.compile(r"\(\d{4}/\d{4}\([A-Z]{3}\)\)$")
 _HYPHEN_END_RE = re.compile(r"[^\W\d_]-$")
 _CELL_END_RE = re.compile(r"\s*\|$")
 
@@ -358,7 +361,7 @@ def join_wrapped(lines: Iterable[str]) -> tuple[list[str], list[str]]:
         if current and MARKER_RE.match(current[-1]) and len(current) == 1:
             current.append(line)
             continue
-        if UNIT_START_RE.match(line) and current:
+        if current and (UNIT_START_RE.match(line) or MARKER_RE.match(line) or _ENDS_TITLE_RE.search(current[-1])):
             close()
         if current and _HYPHEN_END_RE.search(current[-1]) and line[:1].islower():
             current[-1] = current[-1][:-1] + line

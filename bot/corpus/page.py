@@ -46,7 +46,9 @@ _PROCEDURE_LINE_RE = re.compile(rf"^Procedure\s*:\s*({_REF})\s*$")
 PAGE_TEXT_ID_RE = re.compile(r"\bP(\d{1,2})_TA(-PROV)?\((\d{4})\)(\d{4})")
 # "Thursday, 11 February 2021 - Brussels" (doceo's date line).
 _DATE_LINE_RE = re.compile(rf"^(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday), {_DATE} - ")
-_OJ_REF_RE = re.compile(r"^(C \d{1,4}/\d{1,4}|C/\d{4}/\d+)\s*\|?$")
+# The Journal's page reference in its header: "C 50/38" (a cell of its own, or run into
+# the other header cells in a text copy), "C/2023/399" in the series since October 2023.
+_OJ_REF_RE = re.compile(r"(?<![\w/])(C \d{1,4}/\d{1,4}|C/\d{4}/\d+)(?![\w/])")
 _OJ_LINE_RE = re.compile(r"^OJ C[ ,]")
 # Lines set between the title and the text in the Official Journal: "(2018/C 050/05)", "(C/2023/399)".
 _OJ_NUMBER_RE = re.compile(r"^\((?:\d{4}/C \d{1,4}/\d{1,3}|C/\d{4}/\d+)\)$")
@@ -175,7 +177,7 @@ def _read_text_adopted(lines: tuple[str, ...] | list[str]) -> PageReading:
     source = TEXTS_ADOPTED
     evidence["source"] = "default for a text adopted"
     if any(OFFICIAL_JOURNAL in line for line in before) or any(_OJ_LINE_RE.match(line) for line in before):
-        oj = next((m.group(1) for line in before if (m := _OJ_REF_RE.match(line.strip()))), None)
+        oj = next((m.group(1) for line in before if (m := _OJ_REF_RE.search(line))), None)
         source = f"{OFFICIAL_JOURNAL}, {oj}" if oj else OFFICIAL_JOURNAL
         evidence["source"] = "Official Journal header on the page"
     elif provisional:

@@ -394,3 +394,31 @@ def test_an_oeil_dateline_gives_the_adoption_date_only_when_it_says_so(dateline:
     assert prepared.document.meta.kind is Kind.summary
     assert prepared.document.meta.adopted == adopted
     assert prepared.document.meta.reference == "2014/2832(RSP)"
+
+
+def test_a_text_copy_of_the_journal_with_cell_bars(tmp_path: Path) -> None:
+    path = tmp_path / "oj.txt"
+    path.write_text(
+        "9.2.2018 |\nEN |\nOfficial Journal of the European Union |\nC 50/38 |\nP8_TA(2016)0083\n"
+        "Freedom of expression in Kazakhstan\n"
+        "European Parliament resolution of 10 March 2016 on freedom of expression in Kazakhstan (2016/2607(RSP))\n"
+        "(2018/C 050/05)\nThe European Parliament,\n"
+        "— |\nhaving regard to its previous resolutions on Kazakhstan, |\n"
+        "— |\nhaving regard to the annual human rights dialogue held in Astana, |\n"
+        "A. |\nwhereas several bloggers were convicted for what they posted online; |\n"
+        "1. |\nStresses its concern about the climate for media and free speech; |\n",
+        encoding="utf-8",
+    )
+    prepared = prepare_file(path, base_url=PUBLIC)
+    units = _body(prepared).strip().split("\n\n")
+    assert units == [
+        "European Parliament resolution of 10 March 2016 on freedom of expression in Kazakhstan (2016/2607(RSP))",
+        "The European Parliament,",
+        "— having regard to its previous resolutions on Kazakhstan,",
+        "— having regard to the annual human rights dialogue held in Astana,",
+        "A. whereas several bloggers were convicted for what they posted online;",
+        "1. Stresses its concern about the climate for media and free speech;",
+    ]
+    meta = prepared.document.meta
+    assert (meta.reference, meta.source) == ("2016/2607(RSP)", "Official Journal of the European Union, C 50/38")
+    assert prepared.text_id == "TA-8-2016-0083"
