@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import email.utils
 import logging
+import threading
 import time
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
@@ -88,6 +89,9 @@ class Fetcher:
         self._clock = clock
         self._sleep = sleep
         self._last: float | None = None
+        # One Fetcher may serve several imports at once (Telegram runs each in a thread):
+        # the pace is kept across all of them. httpx.Client is itself thread-safe.
+        self._turn = threading.Lock()
         self.requests = 0
         # Redirects are followed by hand below, so that each hop is checked.
         self._client = httpx.Client(
@@ -172,13 +176,14 @@ class Fetcher:
 
     def _wait_turn(self) -> None:
         """Sleep so that requests start at least ``interval`` seconds apart."""
-        now = self._clock()
-        if self._last is not None:
-            due = self._last + self.interval
-            if due > now:
-                self._sleep(due - now)
-                now = self._clock()
-        self._last = now
+        with self._turn:
+            now = self._clock()
+            if self._last is not None:
+                due = self._last + self.interval
+                if due > now:
+                    self._sleep(due - now)
+                    now = self._clock()
+            self._last = now
 
     def _wall(self) -> float:
         return time.time()

@@ -147,3 +147,15 @@ def test_a_server_that_is_down_is_retried_then_refused() -> None:
     with _fetcher(sleeps) as fetcher, pytest.raises(FetchError, match="connection failed"):
         fetcher.get(f"http://127.0.0.1:{port}/x.html", HTML_TYPES)
     assert [w for w in sleeps.waits if w >= 0.25] == [0.25, 0.5]
+
+
+def test_a_retry_after_given_as_an_http_date_is_honoured(server: StandIn) -> None:
+    import email.utils
+    import time
+
+    when = email.utils.formatdate(time.time() + 30, usegmt=True)
+    server.routes["/dated"] = [Route(503, headers={"Retry-After": when}), Route(body=b"<p>ok</p>")]
+    sleeps = Sleeps()
+    with _fetcher(sleeps) as fetcher:
+        fetcher.get(server.url + "dated", HTML_TYPES)
+    assert any(27 <= w <= 31 for w in sleeps.waits), sleeps.waits
