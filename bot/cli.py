@@ -1,4 +1,4 @@
-"""The command line: ask, quote, timeline, check-corpus and eval.
+"""The command line: ask, quote, timeline, check-corpus, eval and import.
 
 Plain text for people, ``--json`` for tools. Exit codes: 0 answered, 1 nothing found
 (or a corpus with errors), 2 a bad question or bad usage, 141 the reader closed the
@@ -15,7 +15,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from bot.answers.evaluate import (
     DEFAULT_QUESTIONS,
@@ -30,6 +30,10 @@ from bot.answers.service import DEFAULT_TOP, BadQuestion, Service
 from bot.answers.timeline import TimelineEntry
 from bot.corpus.load import load_corpus
 from bot.corpus.models import META_FIELDS, NO_MATCH
+
+if TYPE_CHECKING:  # the importer's libraries (selectolax, pypdf...) load only for ``import``
+    from bot.corpus.fetch import Fetcher
+    from bot.corpus.importer import CorpusIndex, Prepared
 
 logger = logging.getLogger(__name__)
 
@@ -87,7 +91,27 @@ def build_parser() -> argparse.ArgumentParser:
     )
     evaluation.add_argument("--details", action="store_true", help="list the questions missed")
     _corpus_option(evaluation)
+
+    importing = sub.add_parser(
+        "import",
+        help="import texts adopted (file, URL or text number) or a year of them into the corpus",
+        description="SOURCE is a local .html/.htm, .docx, .pdf, .txt or .md file, an http(s) URL, "
+        "or a text number (TA-9-2021-0056 or P9_TA(2021)0056) fetched from EP_BASE_URL.",
+    )
+    importing.add_argument("sources", nargs="*", metavar="SOURCE")
+    importing.add_argument("--year", type=_year, default=None, help="import the year's texts adopted (Open Data API)")
+    importing.add_argument("--match", default=None, metavar="WORDS", help="with --year: only titles with all WORDS")
+    importing.add_argument("--dry-run", action="store_true", help="write nothing; show what would be written")
+    importing.add_argument("--force", action="store_true", help="replace a duplicate (the old file goes to .trash/)")
+    importing.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    _corpus_option(importing)
     return parser
+
+
+def _year(value: str) -> int:
+    if not value.isdigit() or not 1952 <= int(value) <= 2100:
+        raise argparse.ArgumentTypeError(f"{value} is not a year like 2024")
+    return int(value)
 
 
 def default_corpus_dir() -> Path:
@@ -314,12 +338,176 @@ def _marked(text: str, spans: Sequence[tuple[int, int]]) -> str:
     return "".join(parts)
 
 
+EXIT_INTERRUPTED = 128 + 2  # Ctrl-C, as a shell reports SIGINT
+
+
+def cmd_import(args: argparse.Namespace, out: TextIO) -> int:
+    """Exit 0 when every source was imported, 1 when any was refused or failed, 2 bad usage, 130 Ctrl-C.
+
+    Each refusal is one line on stderr (or an entry of ``skipped`` with ``--json``);
+    nothing is written for it. Files are written atomically, so Ctrl-C leaves whole files
+    only and the same command run again resumes.
+    """
+    from pydantic import ValidationError
+
+    from bot.config import Settings
+
+    if bool(args.sources) == (args.year is not None):
+        print("import: give SOURCE... or --year YEAR (one or the other)", file=sys.stderr)
+        return EXIT_USAGE
+    if args.match and args.year is None:
+        print("import: --match goes with --year", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        print(f"import: bad setting {'.'.join(map(str, first['loc'])).upper()}: {first['msg']}", file=sys.stderr)
+        return EXIT_USAGE
+    from bot.corpus.fetch import Fetcher
+    from bot.corpus.importer import CorpusIndex
+
+    directory = args.corpus or settings.corpus_dir
+    report = _ImportReport(args, out, directory)
+    try:
+        corpus = CorpusIndex.load(directory)
+        with Fetcher(
+            requests_per_second=settings.ep_requests_per_second, timeout=settings.ep_timeout_seconds
+        ) as fetcher:
+            if args.year is not None:
+                _import_year(args, settings.ep_open_data_url, settings.ep_base_url, fetcher, corpus, report)
+            else:
+                for source in args.sources:
+                    _import_one(args, source, settings.ep_base_url, fetcher, corpus, report)
+    except KeyboardInterrupt:
+        print(
+            f"\ninterrupted: {len(report.imported)} imported so far, nothing half-written; "
+            "run the same command again to resume",
+            file=sys.stderr,
+        )
+        report.finish()
+        return EXIT_INTERRUPTED
+    report.finish()
+    return EXIT_NOT_FOUND if report.failed else EXIT_OK
+
+
+class _ImportReport:
+    """What an import run did, printed as it goes (text) or at the end (``--json``)."""
+
+    def __init__(self, args: argparse.Namespace, out: TextIO, directory: Path) -> None:
+        self.json = bool(args.json)
+        self.dry_run = bool(args.dry_run)
+        self.out = out
+        self.directory = directory
+        self.imported: list[dict[str, object]] = []
+        self.skipped: list[dict[str, str]] = []
+        self.failed = 0
+
+    def wrote(self, prepared: Prepared, replaced: Sequence[str]) -> None:
+        self.imported.append(prepared.as_json())
+        if self.json:
+            return
+        verb = "would write" if self.dry_run else "wrote"
+        lines = [f"{verb} {self.directory / prepared.file_name}"]
+        if replaced:
+            moved = "would move" if self.dry_run else "moved"
+            lines.append(f"  {moved} {', '.join(replaced)} to {self.directory / '.trash'}")
+        lines.extend(f"  {line}" for line in prepared.preview.lines())
+        inferred = ", ".join(f"{name} ({how})" for name, how in prepared.inferred.items())
+        lines.append(f"  inferred: {inferred}")
+        unknown = [n for n in ("title", "reference", "adopted", "url") if getattr(prepared.document.meta, n) is None]
+        if prepared.text_id is None and prepared.document.is_resolution_text:
+            unknown.append("text_id")
+        if unknown:
+            lines.append(f"  unknown: {', '.join(unknown)}")
+        lines.extend(f"  note: {note}" for note in prepared.notes)
+        print("\n".join(lines), file=self.out)
+
+    def refused(self, source: str, reason: str, *, failure: bool = True) -> None:
+        self.skipped.append({"source": source, "reason": reason})
+        if failure:
+            self.failed += 1
+            if not self.json:
+                print(f"refused {source}: {reason}", file=sys.stderr)
+
+    def finish(self) -> None:
+        if self.json:
+            _dump({"imported": self.imported, "skipped": self.skipped, "dry_run": self.dry_run}, self.out)
+
+
+def _import_one(
+    args: argparse.Namespace, source: str, base_url: str, fetcher: Fetcher, corpus: CorpusIndex, report: _ImportReport
+) -> None:
+    from bot.corpus.importer import ImportRefused, check, prepare, write
+
+    try:
+        prepared = prepare(source, fetcher=fetcher, base_url=base_url)
+        if args.dry_run:
+            replaced = check(prepared, corpus, force=args.force)
+        else:
+            replaced = list(write(prepared, corpus, force=args.force).replaced)
+    except ImportRefused as exc:
+        report.refused(source, exc.reason)
+        return
+    report.wrote(prepared, replaced)
+
+
+def _import_year(
+    args: argparse.Namespace,
+    open_data_url: str,
+    base_url: str,
+    fetcher: Fetcher,
+    corpus: CorpusIndex,
+    report: _ImportReport,
+) -> None:
+    from tqdm import tqdm
+
+    from bot.corpus.fetch import FetchError
+    from bot.corpus.opendata import OpenDataError
+    from bot.corpus.yearly import import_year
+
+    counts = {"imported": 0, "present": 0, "unmatched": 0, "failed": 0}
+    items = import_year(
+        args.year, fetcher=fetcher, open_data_url=open_data_url, base_url=base_url, corpus=corpus,
+        match=args.match, dry_run=args.dry_run, force=args.force,
+    )
+    # On a terminal only (disable=None): a bar with no total, as the API gives none.
+    with tqdm(desc=f"texts adopted {args.year}", unit=" texts", file=sys.stderr, disable=None) as bar:
+        try:
+            for item in items:
+                counts[item.status] += 1
+                bar.update(1)
+                bar.set_postfix(counts, refresh=False)
+                text_id = item.listed.text_id
+                if item.status == "imported" and item.imported is not None:
+                    report.imported.append(item.imported)
+                    if not report.json:
+                        bar.write(f"{'would write' if args.dry_run else 'wrote'} {item.file}", file=report.out)
+                elif item.status == "present":
+                    report.refused(text_id, f"already present as {item.file}", failure=False)
+                elif item.status == "failed":
+                    report.refused(text_id, item.reason or "failed")
+        except (FetchError, OpenDataError) as exc:
+            report.refused(f"year {args.year}", f"listing failed: {exc}")
+    if not report.json:
+        verb = "would import" if args.dry_run else "imported"
+        print(
+            f"{args.year}: {verb} {counts['imported']}, skipped {counts['present']} already present, "
+            f"{counts['unmatched']} not matching, failed {counts['failed']}",
+            file=report.out,
+        )
+        for entry in report.skipped:
+            if not entry["reason"].startswith("already present"):
+                print(f"  failed {entry['source']}: {entry['reason']}", file=report.out)
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace, TextIO], int]] = {
     "ask": cmd_ask,
     "quote": cmd_quote,
     "check-corpus": cmd_check_corpus,
     "timeline": cmd_timeline,
     "eval": cmd_eval,
+    "import": cmd_import,
 }
 
 

@@ -35,6 +35,11 @@ class Settings(BaseSettings):
     telegram_base_file_url: str = "https://api.telegram.org/file/bot"
     questions_per_minute: int = Field(default=20, ge=1)
     log_level: str = "INFO"
+    # Where the importer fetches texts adopted and lists a year's texts (tests point these at 127.0.0.1).
+    ep_base_url: str = "https://www.europarl.europa.eu/"
+    ep_open_data_url: str = "https://data.europarl.europa.eu/api/v2/"
+    ep_requests_per_second: float = Field(default=2.0, gt=0, le=100)
+    ep_timeout_seconds: float = Field(default=20.0, gt=0, le=300)
 
     @field_validator("telegram_bot_token")
     @classmethod
@@ -79,6 +84,15 @@ class Settings(BaseSettings):
         if self.webhook_url and self.webhook_secret is None:
             raise ValueError("WEBHOOK_SECRET must be set when WEBHOOK_URL is set")
         return self
+
+    @field_validator("ep_base_url", "ep_open_data_url")
+    @classmethod
+    def _base_url(cls, value: str) -> str:
+        value = value.strip()
+        if not re.match(r"^https?://[^\s/]+", value):
+            raise ValueError(f"{value!r} is not an http(s) URL")
+        # Paths are appended to it: "…/api/v2" and "…/api/v2/" mean the same.
+        return value if value.endswith("/") else value + "/"
 
     @field_validator("log_level")
     @classmethod

@@ -112,3 +112,18 @@ def test_cli_on_a_missing_corpus_is_one_line(tmp_path: Path) -> None:
         f"No servable document in the corpus directory {tmp_path / 'none'}: "
         f"{tmp_path / 'none'}: error: corpus directory does not exist"
     ]
+
+
+def test_importer_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)
+    settings = Settings()
+    assert settings.ep_base_url == "https://www.europarl.europa.eu/"
+    assert settings.ep_open_data_url == "https://data.europarl.europa.eu/api/v2/"
+    assert settings.ep_requests_per_second == 2
+    monkeypatch.setenv("EP_OPEN_DATA_URL", "http://127.0.0.1:8000/api/v2")
+    assert Settings().ep_open_data_url == "http://127.0.0.1:8000/api/v2/"
+    for name, value in (("EP_BASE_URL", "ftp://example.org/"), ("EP_REQUESTS_PER_SECOND", "0")):
+        monkeypatch.setenv(name, value)
+        with pytest.raises(ValidationError, match=name.lower()):
+            Settings()
+        monkeypatch.delenv(name)

@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from bot.answers.quote import QuoteResult, check_quote
 from bot.answers.stats import AnswerStats, StatsReport
@@ -30,6 +30,9 @@ from bot.search.index_store import Mapped, cache_key, load_or_build
 from bot.search.query import Query, QueryError, parse_query
 from bot.search.ranking import Layout, rank_passages
 from bot.search.tokens import MAX_TEXT_CHARS, TextMessages, check_text, tokenize
+
+if TYPE_CHECKING:
+    from bot.corpus.importer import Prepared
 
 logger = logging.getLogger(__name__)
 
@@ -360,6 +363,21 @@ class Service:
                 raise NeedsConfirmation(name) from None
             replaced = overwrite and name in self._snapshot.documents
             return UploadResult(name, replaced, len(document.passages), self._reload(fresh=True))
+
+    def import_document(self, prepared: Prepared, force: bool = False) -> UploadResult:
+        """Write a text prepared by bot.corpus.importer (``prepare``, ``prepare_bytes``) and reload.
+
+        The duplicate check runs against the corpus being served, under the write lock.
+        Raises importer.ImportRefused: a duplicate without ``force`` (with it, the old file
+        goes to ``.trash/``), a date that contradicts the corpus, or a failed write.
+        """
+        from bot.corpus import importer  # its HTML/DOCX/PDF libraries load only when importing
+
+        with self._write_lock:
+            corpus = importer.CorpusIndex.of(self.corpus_dir, self._snapshot.corpus.documents)
+            written = importer.write(prepared, corpus, force=force)
+            passages = len(prepared.document.passages)
+            return UploadResult(written.path.name, bool(written.replaced), passages, self._reload(fresh=True))
 
     def remove_document(self, name: str) -> ReloadReport:
         """Move a corpus file to the trash and reload."""

@@ -1,0 +1,377 @@
+"""Text out of the formats the Parliament publishes: HTML, DOCX, PDF and plain text.
+
+Each extractor returns the text as lines, one block (paragraph, table cell or row,
+list item, heading) a line, in reading order, and notes that say what was changed or
+dropped and why. Nothing here decides what a resolution is: bot.corpus.page does.
+
+- HTML: selectolax (the lexbor engine: a C parser that is fast and reads broken markup
+  as browsers do). Scripts, styles, forms and navigation landmarks are dropped.
+- DOCX: python-docx, body paragraphs and tables in document order.
+- PDF: pypdf's text, with running headers and footers dropped and hard-wrapped,
+  hyphenated lines joined back into units.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+import zipfile
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+logger = logging.getLogger(__name__)
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+class ExtractError(ValueError):
+    """A file that cannot be read as its format; the message is one line for the admin."""
+
+
+@dataclass(frozen=True, slots=True)
+class Extracted:
+    """The text of a file as lines (one unit or block each), and what extraction did to it."""
+
+    lines: tuple[str, ...]
+    notes: tuple[str, ...] = ()
+    canonical_url: str | None = None
+    # Whether lines are finished units (HTML, DOCX) or wrapped lines to be joined (PDF, text).
+    wrapped: bool = False
+
+
+# Elements whose text is never the document's: code, styling, forms, navigation landmarks.
+_DROPPED_TAGS = frozenset({
+    "script", "style", "noscript", "template", "svg", "iframe", "object", "canvas", "form",
+    "button", "select", "input", "textarea", "nav", "head", "map", "audio", "video", "footer",
+})
+_DROPPED_ROLES = frozenset({"navigation", "banner", "contentinfo", "search", "menu", "menubar"})
+_BLOCK_TAGS = frozenset({
+    "address", "article", "aside", "blockquote", "body", "caption", "center", "dd", "details",
+    "dialog", "div", "dl", "dt", "fieldset", "figcaption", "figure", "footer", "h1", "h2", "h3",
+    "h4", "h5", "h6", "header", "hr", "html", "li", "main", "ol", "p", "pre", "section",
+    "summary", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul", "br",
+})
+_SPACE_RE = re.compile(r"[ \t\n\r\f]+")
+# A table cell that is only a unit's marker: the Official Journal sets each citation as
+# a row of two cells, "—" and "having regard to ...". The row is one unit.
+MARKER_RE = re.compile(r"^(?:[\u2013\u2014\u2012-]|\(?[A-Z]{1,2}[.)]|\(?\d{1,3}[.)]|\([a-z]{1,4}\)|\([ivxl]{1,6}\))$")
+_META_CHARSET_RE = re.compile(rb"<meta[^>]+charset=[\"']?([A-Za-z0-9_-]+)", re.IGNORECASE)
+
+
+def html_text(data: bytes, charset: str | None = None) -> Extracted:
+    """The blocks of an HTML page in reading order, without scripts, styles or navigation."""
+    text = _decode_html(data, charset)
+    if "<" not in text:
+        raise ExtractError("not an HTML page: no markup at all")
+    tree = LexborHTMLParser(text)
+    canonical = None
+    link = tree.css_first('link[rel="canonical"]')
+    if link is not None:
+        href = (link.attributes.get("href") or "").strip()
+        canonical = href if href.startswith(("http://", "https://")) else None
+    root = tree.body or tree.root
+    if root is None:
+        raise ExtractError("not an HTML page: nothing in it")
+    lines, dropped = _html_blocks(root)
+    notes = [f"dropped {plural(dropped, 'navigation, script, style or form element')}"] if dropped else []
+    return Extracted(tuple(lines), tuple(notes), canonical)
+
+
+def _decode_html(data: bytes, charset: str | None) -> str:
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="replace")
+    declared = charset
+    if declared is None and (match := _META_CHARSET_RE.search(data[:4096])):
+        declared = match.group(1).decode("ascii")
+    for encoding in (declared, "utf-8"):
+        if not encoding:
+            continue
+        try:
+            return data.decode(encoding)
+        except (LookupError, UnicodeDecodeError):
+            continue
+    # Web pages that lie about their encoding are usually Windows-1252.
+    return data.decode("cp1252", errors="replace")
+
+
+def _html_blocks(root: LexborNode) -> tuple[list[str], int]:
+    """Walk the tree without recursion (pages nest deeply) and cut text at block edges."""
+    lines: list[str] = []
+    inline: list[str] = []
+    dropped = 0
+    # Stack entries: a node to visit, or ("end", tag, lines-before) once its children are done.
+    stack: list[LexborNode | tuple[str, str, int]] = [root]
+
+    def flush() -> None:
+        text = _SPACE_RE.sub(" ", "".join(inline)).strip()
+        inline.clear()
+        if text:
+            lines.append(text)
+
+    while stack:
+        item = stack.pop()
+        if isinstance(item, tuple):
+            _, tag, start = item
+            flush()
+            if tag == "tr":
+                _join_marker_row(lines, start)
+            elif tag in {"ul", "ol"} and len(lines) - start > 1:
+                # One list, one block: its items stay together under the sentence that leads in.
+                block = "\n".join(lines[start:])
+                del lines[start:]
+                lines.append(block)
+            continue
+        tag = item.tag or ""
+        if tag == "-text":
+            inline.append(item.text_content or "")
+            continue
+        if tag.startswith("-"):  # comments, doctype
+            continue
+        attributes = item.attributes
+        if (
+            tag in _DROPPED_TAGS
+            or (attributes.get("role") or "").lower() in _DROPPED_ROLES
+            or "hidden" in attributes
+            or (attributes.get("aria-hidden") or "").lower() == "true"
+        ):
+            dropped += 1
+            continue
+        if tag == "header" and not _inside(item, {"main", "article"}):
+            dropped += 1  # the site's banner; a header inside the article may hold its title
+            continue
+        if tag in _BLOCK_TAGS:
+            flush()
+            stack.append(("end", tag, len(lines)))
+        if tag == "li":
+            inline.append(_bullet(item))
+        stack.extend(reversed(list(item.iter(include_text=True))))
+    flush()
+    return lines, dropped
+
+
+def _inside(node: LexborNode, tags: set[str]) -> bool:
+    parent = node.parent
+    while parent is not None:
+        if parent.tag in tags:
+            return True
+        parent = parent.parent
+    return False
+
+
+def _bullet(item: LexborNode) -> str:
+    """The marker a browser draws before a list item: "• ", or "3. " in a numbered list."""
+    parent = item.parent
+    if parent is None or parent.tag != "ol":
+        return "\u2022 "
+    start = parent.attributes.get("start") or "1"
+    number = int(start) if start.isdigit() else 1
+    sibling = item.prev
+    while sibling is not None:
+        if sibling.tag == "li":
+            number += 1
+        sibling = sibling.prev
+    return f"{number}. "
+
+
+def _join_marker_row(lines: list[str], start: int) -> None:
+    """A table row of a marker cell and a text cell ("—" | "having regard to ...") becomes one line."""
+    if len(lines) - start >= 2 and MARKER_RE.match(lines[start]):
+        marker = lines[start]
+        rest = " ".join(lines[start + 1 :])
+        del lines[start:]
+        lines.append(f"{marker} {rest}")
+
+
+def docx_text(data: bytes) -> Extracted:
+    """Paragraphs and table rows of a DOCX body, in document order."""
+    # Imported here: python-docx pulls in lxml, which only DOCX imports need.
+    import docx
+    from docx.opc.exceptions import PackageNotFoundError
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise ExtractError(f"not a readable DOCX file ({type(exc).__name__}: {exc})") from None
+    except Exception as exc:  # lxml's XMLSyntaxError and friends: a broken part inside the zip
+        raise ExtractError(f"not a readable DOCX file ({type(exc).__name__})") from None
+    lines: list[str] = []
+    auto_numbered = 0
+
+    def add_paragraph(paragraph: Paragraph) -> None:
+        nonlocal auto_numbered
+        text = _docx_line(paragraph.text)
+        if not text:
+            return
+        p_pr = paragraph._p.pPr
+        if p_pr is not None and p_pr.numPr is not None:
+            auto_numbered += 1
+        lines.append(text)
+
+    for block in document.iter_inner_content():
+        if isinstance(block, Paragraph):
+            add_paragraph(block)
+        elif isinstance(block, Table):
+            for row in block.rows:
+                start = len(lines)
+                seen: set[int] = set()
+                for cell in row.cells:
+                    if id(cell._tc) in seen:  # a merged cell is listed once per column it spans
+                        continue
+                    seen.add(id(cell._tc))
+                    for paragraph in cell.paragraphs:
+                        add_paragraph(paragraph)
+                _join_marker_row(lines, start)
+    notes = []
+    if auto_numbered:
+        notes.append(
+            f"{plural(auto_numbered, 'paragraph')} use Word's automatic numbering: their numbers or bullets "
+            "are not in the text, check them against the published page"
+        )
+    return Extracted(tuple(lines), tuple(notes))
+
+
+def _docx_line(text: str) -> str:
+    # Word separates "1." from its text with a tab; a line break inside a paragraph is a space.
+    return _SPACE_RE.sub(" ", text.replace("\t", " ")).strip()
+
+
+def pdf_text(data: bytes) -> Extracted:
+    """The text of a PDF's pages, without running headers and footers; lines still wrapped."""
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    if not data.lstrip().startswith(b"%PDF"):
+        raise ExtractError("not a PDF file (no %PDF header)")
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            raise ExtractError("the PDF is encrypted; save an unprotected copy")
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except ExtractError:
+        raise
+    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError, OSError) as exc:
+        raise ExtractError(f"not a readable PDF file ({type(exc).__name__}: {exc})") from None
+    if not any(p.strip() for p in pages):
+        raise ExtractError("the PDF has no text layer (a scan?); nothing to import")
+    lines, notes = _drop_page_furniture(pages)
+    return Extracted(tuple(lines), tuple(notes), wrapped=True)
+
+
+# Furniture of EP and OJ PDFs (see the research notes): page counters, document codes, motto.
+_FURNITURE_RES = (
+    re.compile(r"^\d{1,3}\s*/\s*\d{1,3}$"),  # "2/15"
+    re.compile(r"^(?:-\s*)?\d{1,3}(?:\s*-)?$"),  # "- 3 -", "3"
+    re.compile(r"\b[A-Z]{2}\\\d{6,7}[A-Z]{2}\.docx?\b"),  # "RE\1222621EN.docx"
+    re.compile(r"^PE\d{3}\.\d{3}v\d{2}-\d{2}\b"),
+    re.compile(r"United in diversity"),
+)
+
+
+def _drop_page_furniture(pages: list[str]) -> tuple[list[str], list[str]]:
+    """Lines of every page less running headers/footers (a line on most pages) and furniture."""
+    page_lines = [[line.rstrip() for line in page.splitlines()] for page in pages]
+    repeated: set[str] = set()
+    if len(pages) >= 3:
+        counts = Counter(line.strip() for lines in page_lines for line in set(lines) if line.strip())
+        repeated = {line for line, n in counts.items() if n >= max(3, len(pages) // 2 + 1)}
+    lines: list[str] = []
+    dropped = 0
+    for page in page_lines:
+        for line in page:
+            stripped = line.strip()
+            if stripped and (stripped in repeated or any(r.search(stripped) for r in _FURNITURE_RES)):
+                dropped += 1
+                continue
+            lines.append(stripped)
+        lines.append("")  # a page break ends a block
+    notes = [f"dropped {plural(dropped, 'page header, footer or page-number line')}"] if dropped else []
+    return lines, notes
+
+
+def plain_text(data: bytes) -> Extracted:
+    """A UTF-8 text or markdown file, as lines (still to be joined into units)."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ExtractError(f"not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start})") from None
+    if "\x00" in text:
+        raise ExtractError("binary file (contains NUL bytes), not text")
+    if text.startswith("---\n") or text.startswith("---\r\n"):
+        raise ExtractError("the file already has front matter: it is a corpus file, add it with upload")
+    return Extracted(tuple(line.rstrip() for line in text.splitlines()), wrapped=True)
+
+
+# Where a wrapped line starts a new unit: the markers of EP texts (citations, recitals,
+# paragraphs, points, list bullets) and the openings of a text adopted.
+UNIT_START_RE = re.compile(
+    r"^(?:[\u2013\u2014\u2012\u2022*-]\s*|"  # citation dash or bullet
+    r"\(?[A-Z]{1,2}\.\s|"  # recital "A. ", "AA. "
+    r"\d{1,3}\.\s|"  # paragraph "1. "
+    r"\([a-z]{1,4}\)\s|\([ivxl]{1,6}\)\s|"  # point "(a) ", "(ii) "
+    r"having regard\b|whereas\b|"
+    r"The European Parliament,|European Parliament (?:\S+ )?(?:resolution|recommendation|decision)\b|"
+    r"Resolution on\b|\d{4}/\d{4}\([A-Z]{3}\)|#|"
+    r"\((?:\d{4}/C \d|C/\d{4}/))"  # the Official Journal's "(2018/C 050/05)", "(C/2023/399)"
+)
+# A unit that ends with a procedure reference is a complete title line.
+_ENDS_TITLE_RE = re.compile(r"\(\d{4}/\d{4}\([A-Z]{3}\)\)$")
+_HYPHEN_END_RE = re.compile(r"[^\W\d_]-$")
+_CELL_END_RE = re.compile(r"\s*\|$")
+
+
+@dataclass(slots=True)
+class _Joined:
+    units: list[str] = field(default_factory=list)
+    hyphens: int = 0
+    cells: int = 0
+
+
+def join_wrapped(lines: Iterable[str]) -> tuple[list[str], list[str]]:
+    """Units from hard-wrapped lines: a blank line or a unit marker starts a new unit.
+
+    A line-end hyphen before a lower-case letter is taken as a word broken by the wrap and
+    removed (counted in the notes); "EU-" before "Kazakhstan" keeps its hyphen. Table
+    cells flattened with a trailing "|" lose the bar, and a marker alone in its cell
+    ("— |") joins the text that follows.
+    """
+    out = _Joined()
+    current: list[str] = []
+
+    def close() -> None:
+        if current:
+            out.units.append(" ".join(current))
+            current.clear()
+
+    for raw in lines:
+        line = raw.strip()
+        if _CELL_END_RE.search(line):
+            line = _CELL_END_RE.sub("", line)
+            out.cells += 1
+        if not line:
+            close()
+            continue
+        if current and MARKER_RE.match(current[-1]) and len(current) == 1:
+            current.append(line)
+            continue
+        if current and (UNIT_START_RE.match(line) or MARKER_RE.match(line) or _ENDS_TITLE_RE.search(current[-1])):
+            close()
+        if current and _HYPHEN_END_RE.search(current[-1]) and line[:1].islower():
+            current[-1] = current[-1][:-1] + line
+            out.hyphens += 1
+            continue
+        current.append(line)
+    close()
+    notes = []
+    if out.hyphens:
+        notes.append(f"joined {plural(out.hyphens, 'word')} hyphenated across a line break (hyphen removed)")
+    if out.cells:
+        notes.append(f"removed the table-cell bar '|' at the end of {plural(out.cells, 'line')}")
+    return out.units, notes

@@ -1,0 +1,258 @@
+"""Polite HTTP fetching for the importer: timeouts, retries, a size cap, checked types and redirects.
+
+Every request goes through one Fetcher, which keeps to ``requests_per_second`` (the
+Parliament's servers are shared), retries a 429 or 5xx with backoff (honouring
+``Retry-After``), follows only a few http(s) redirects, stops reading past a size cap and
+refuses a content type the caller did not ask for. Failures raise FetchError with one
+line meant for the admin; nothing here writes anything.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import threading
+import time
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+logger = logging.getLogger(__name__)
+
+USER_AGENT = "ep-resolutions-bot-importer/0.1 (+https://github.com/; corpus import of EP texts adopted)"
+DEFAULT_TIMEOUT_S = 20.0
+DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+MAX_REDIRECTS = 3
+RETRIES = 3
+BACKOFF_S = 1.0
+# A server asking us to wait longer than this is refused rather than waited for: an
+# admin at a terminal or in Telegram should not sit for minutes without a word.
+MAX_RETRY_AFTER_S = 60.0
+_RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+_CHUNK = 64 * 1024
+
+HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+JSON_TYPES = frozenset({"application/ld+json", "application/json"})
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+PDF_TYPE = "application/pdf"
+TEXT_TYPES = frozenset({"text/plain", "text/markdown"})
+
+Progress = Callable[[int, int | None], None]
+
+
+class FetchError(Exception):
+    """A fetch that failed or was refused; ``str()`` is one line naming the URL."""
+
+    def __init__(self, url: str, reason: str, status: int | None = None) -> None:
+        super().__init__(f"{reason} ({url})")
+        self.url = url
+        self.reason = reason
+        self.status = status
+
+
+@dataclass(frozen=True, slots=True)
+class Fetched:
+    """A response body read whole, with the URL it finally came from."""
+
+    url: str
+    content_type: str
+    body: bytes
+    charset: str | None = None
+
+
+class Fetcher:
+    """One polite HTTP client; use as a context manager or call ``close``."""
+
+    def __init__(
+        self,
+        *,
+        requests_per_second: float = 2.0,
+        timeout: float = DEFAULT_TIMEOUT_S,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        max_redirects: int = MAX_REDIRECTS,
+        retries: int = RETRIES,
+        backoff: float = BACKOFF_S,
+        user_agent: str = USER_AGENT,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        if requests_per_second <= 0:
+            raise ValueError("requests_per_second must be positive")
+        self.interval = 1.0 / requests_per_second
+        self.max_bytes = max_bytes
+        self.max_redirects = max_redirects
+        self.retries = retries
+        self.backoff = backoff
+        self._clock = clock
+        self._sleep = sleep
+        self._last: float | None = None
+        # One Fetcher may serve several imports at once (Telegram runs each in a thread):
+        # the pace is kept across all of them. httpx.Client is itself thread-safe.
+        self._turn = threading.Lock()
+        self.requests = 0
+        # Redirects are followed by hand below, so that each hop is checked.
+        self._client = httpx.Client(
+            timeout=httpx.Timeout(timeout),
+            headers={"User-Agent": user_agent},
+            follow_redirects=False,
+            transport=transport,
+        )
+
+    def __enter__(self) -> Fetcher:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._client.close()
+
+    def get(
+        self,
+        url: str,
+        accept: Collection[str],
+        *,
+        params: dict[str, str] | None = None,
+        progress: Progress | None = None,
+        empty_ok: bool = False,
+    ) -> Fetched:
+        """GET ``url`` and return its body, or raise FetchError.
+
+        ``accept`` lists the media types wanted (without parameters); anything else is
+        refused. With ``empty_ok`` a 204 returns an empty body instead of failing.
+        """
+        _check_scheme(url, url)
+        current = url
+        for _hop in range(self.max_redirects + 1):
+            response = self._send(current, accept, params)
+            try:
+                if response.is_redirect:
+                    location = response.headers.get("Location")
+                    if not location:
+                        raise FetchError(current, f"HTTP {response.status_code} redirect without a Location")
+                    target = urljoin(current, location)
+                    _check_scheme(url, target)
+                    logger.debug("redirect %s -> %s", current, target)
+                    current, params = target, None
+                    continue
+                return self._read(current, response, accept, progress, empty_ok)
+            finally:
+                response.close()
+        raise FetchError(url, f"more than {self.max_redirects} redirects")
+
+    def _send(self, url: str, accept: Collection[str], params: dict[str, str] | None) -> httpx.Response:
+        """Send one request, retrying 429, 5xx and dropped connections with backoff."""
+        headers = {"Accept": ", ".join(accept) + ", */*;q=0.1"}
+        attempt = 0
+        while True:
+            self._wait_turn()
+            self.requests += 1
+            try:
+                request = self._client.build_request("GET", url, params=params, headers=headers)
+                response = self._client.send(request, stream=True)
+            except httpx.TimeoutException:
+                raise FetchError(url, "timed out") from None
+            except httpx.TransportError as exc:
+                if attempt >= self.retries:
+                    raise FetchError(url, f"connection failed: {exc}") from None
+                delay = self.backoff * 2**attempt
+            else:
+                if response.status_code not in _RETRY_STATUSES:
+                    return response
+                status = response.status_code
+                wait = _retry_after(response.headers.get("Retry-After"), self._wall())
+                response.close()
+                if attempt >= self.retries:
+                    raise FetchError(url, f"HTTP {status} after {attempt + 1} attempts", status)
+                if wait is not None and wait > MAX_RETRY_AFTER_S:
+                    raise FetchError(url, f"HTTP {status}: the server asks to wait {wait:.0f} s", status)
+                delay = wait if wait is not None else self.backoff * 2**attempt
+            attempt += 1
+            logger.info("retrying %s in %.1f s (attempt %d)", url, delay, attempt + 1)
+            self._sleep(delay)
+
+    def _wait_turn(self) -> None:
+        """Sleep so that requests start at least ``interval`` seconds apart."""
+        with self._turn:
+            now = self._clock()
+            if self._last is not None:
+                due = self._last + self.interval
+                if due > now:
+                    self._sleep(due - now)
+                    now = self._clock()
+            self._last = now
+
+    def _wall(self) -> float:
+        return time.time()
+
+    def _read(
+        self,
+        url: str,
+        response: httpx.Response,
+        accept: Collection[str],
+        progress: Progress | None,
+        empty_ok: bool,
+    ) -> Fetched:
+        status = response.status_code
+        if status == 204 and empty_ok:
+            return Fetched(url, "", b"")
+        if status != 200:
+            phrase = response.reason_phrase or ""
+            raise FetchError(url, f"HTTP {status} {phrase}".rstrip(), status)
+        media, charset = _media_type(response.headers.get("Content-Type", ""))
+        if media not in accept:
+            wanted = ", ".join(sorted(accept))
+            raise FetchError(url, f"the server sent {media or 'no content type'}, not {wanted}")
+        declared = response.headers.get("Content-Length")
+        total = int(declared) if declared and declared.isdigit() else None
+        if total is not None and total > self.max_bytes:
+            raise FetchError(url, f"{total:,} bytes, over the {self.max_bytes:,} byte cap")
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            for chunk in response.iter_bytes(_CHUNK):
+                size += len(chunk)
+                if size > self.max_bytes:
+                    raise FetchError(url, f"over the {self.max_bytes:,} byte cap")
+                chunks.append(chunk)
+                if progress is not None:
+                    progress(size, total)
+        except httpx.TimeoutException:
+            raise FetchError(url, "timed out while reading") from None
+        except httpx.TransportError as exc:
+            raise FetchError(url, f"connection broken while reading: {exc}") from None
+        return Fetched(str(response.url), media, b"".join(chunks), charset)
+
+
+def _check_scheme(origin: str, url: str) -> None:
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        raise FetchError(origin, f"refusing to follow {url!r}: only http(s) URLs are fetched")
+
+
+def _media_type(header: str) -> tuple[str, str | None]:
+    """``text/html; charset=utf-8`` -> ("text/html", "utf-8")."""
+    media, _, rest = header.partition(";")
+    charset = None
+    for param in rest.split(";"):
+        key, _, value = param.strip().partition("=")
+        if key.lower() == "charset" and value:
+            charset = value.strip('"').strip()
+    return media.strip().lower(), charset
+
+
+def _retry_after(value: str | None, now: float) -> float | None:
+    """Seconds to wait from a Retry-After header (seconds or an HTTP date), None if absent or unreadable."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - now)

@@ -1,0 +1,134 @@
+"""The year's texts adopted, listed through the European Parliament's Open Data API v2.
+
+Built against the API's published OpenAPI 3.0.3 document, ``info.version`` "v2"
+(https://data.europarl.europa.eu/api/v2, endpoint ``GET /adopted-texts``, operation
+``get_adopted_texts``) and the adopted-texts data structure documented in the EP's
+``europarl/open-data-beta-testing`` repository (ELI-EP profile 0.4.4). The list is paged
+with ``offset``/``limit`` and no total is given: paging stops at a short or empty page
+or an HTTP 204. Items are read tolerantly: only ``identifier`` (or the last part of
+``id``) is required; the English title and ``document_date`` are used when present.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from bot.corpus.fetch import JSON_TYPES, Fetcher
+
+logger = logging.getLogger(__name__)
+
+PAGE_SIZE = 50
+# A listing longer than this many pages is a server ignoring ``offset``; stop rather than loop.
+MAX_PAGES = 400
+_IDENTIFIER_RE = re.compile(r"^TA-\d{1,2}-\d{4}-\d{4}$")
+_WORK_TYPE = "TEXT_ADOPTED"
+
+
+class OpenDataError(Exception):
+    """The listing could not be read; the message is one line for the admin."""
+
+
+@dataclass(frozen=True, slots=True)
+class Listed:
+    """One text adopted as the listing gives it."""
+
+    text_id: str
+    title: str | None
+    adopted: dt.date | None
+
+
+def list_year(fetcher: Fetcher, open_data_url: str, year: int, *, page_size: int = PAGE_SIZE) -> Iterator[Listed]:
+    """The texts adopted in ``year``, page by page (one page in memory at a time).
+
+    Raises bot.corpus.fetch.FetchError when a page cannot be fetched and OpenDataError
+    when it is not the expected JSON.
+    """
+    url = f"{open_data_url.rstrip('/')}/adopted-texts"
+    offset = 0
+    previous_first: str | None = None
+    for _page in range(MAX_PAGES):
+        params = {
+            "year": str(year),
+            "work-type": _WORK_TYPE,
+            "format": "application/ld+json",
+            "offset": str(offset),
+            "limit": str(page_size),
+        }
+        fetched = fetcher.get(url, JSON_TYPES, params=params, empty_ok=True)
+        if not fetched.body:
+            return
+        items = _items(fetched.body, url)
+        listed = [found for item in items if (found := _listed(item)) is not None]
+        if not items or (listed and listed[0].text_id == previous_first):
+            return
+        previous_first = listed[0].text_id if listed else None
+        yield from listed
+        if len(items) < page_size:
+            return
+        offset += len(items)
+    logger.warning("stopped listing %s after %d pages", url, MAX_PAGES)
+
+
+def _items(body: bytes, url: str) -> list[Any]:
+    try:
+        data = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise OpenDataError(f"the Open Data API sent broken JSON ({exc}) ({url})") from None
+    items = data.get("data") if isinstance(data, dict) else None
+    if not isinstance(items, list):
+        raise OpenDataError(f"the Open Data API answer has no 'data' list ({url})")
+    return items
+
+
+def _listed(item: Any) -> Listed | None:
+    if not isinstance(item, dict):
+        return None
+    work_type = item.get("work_type")
+    if isinstance(work_type, str) and not work_type.endswith(_WORK_TYPE):
+        return None
+    identifier = item.get("identifier")
+    if not isinstance(identifier, str):
+        identifier = str(item.get("id", "")).rsplit("/", 1)[-1]
+    if not _IDENTIFIER_RE.match(identifier):
+        return None
+    title = _english(item.get("title_dcterms")) or _english(item.get("title"))
+    adopted = None
+    date = item.get("document_date")
+    if isinstance(date, str):
+        try:
+            adopted = dt.date.fromisoformat(date[:10])
+        except ValueError:
+            adopted = None
+    return Listed(identifier, title, adopted)
+
+
+def _english(value: Any) -> str | None:
+    """The English text of a JSON-LD language map ({"en": ...}) or value list, else None."""
+    if isinstance(value, dict):
+        text = value.get("en")
+        if isinstance(text, list):
+            text = text[0] if text else None
+        if text is None and value.get("@language") == "en":
+            text = value.get("@value")
+        return text.strip() or None if isinstance(text, str) else None
+    if isinstance(value, list):
+        for entry in value:
+            if (found := _english(entry)) is not None:
+                return found
+    return None
+
+
+def title_matches(title: str | None, words: str | None) -> bool:
+    """Whether every word of ``words`` is in ``title`` (case-insensitive); no words match all."""
+    if not words:
+        return True
+    if not title:
+        return False
+    low = title.casefold()
+    return all(word in low for word in words.casefold().split())

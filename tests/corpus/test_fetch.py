@@ -1,0 +1,161 @@
+"""The importer's HTTP client against a real server on 127.0.0.1: retries, caps, types, redirects, pace."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from bot.corpus.fetch import HTML_TYPES, USER_AGENT, Fetcher, FetchError
+from tests.standin_ep import Route, StandIn
+
+
+@pytest.fixture
+def server() -> Iterator[StandIn]:
+    with StandIn() as stand_in:
+        yield stand_in
+
+
+class Sleeps:
+    """Records the waits instead of waiting; the clock stands still."""
+
+    def __init__(self) -> None:
+        self.waits: list[float] = []
+
+    def __call__(self, seconds: float) -> None:
+        self.waits.append(seconds)
+
+
+def _fetcher(sleeps: Sleeps | None = None, **kwargs: object) -> Fetcher:
+    options: dict[str, object] = {"requests_per_second": 1000.0, "retries": 2, "backoff": 0.25}
+    options.update(kwargs)
+    if sleeps is not None:
+        options["sleep"] = sleeps
+    return Fetcher(**options)  # type: ignore[arg-type]
+
+
+def test_a_page_comes_back_with_a_descriptive_user_agent(server: StandIn) -> None:
+    server.routes["/a.html"] = Route(body=b"<p>hello</p>")
+    with _fetcher() as fetcher:
+        fetched = fetcher.get(server.url + "a.html", HTML_TYPES)
+    assert fetched.body == b"<p>hello</p>"
+    assert fetched.content_type == "text/html" and fetched.charset == "utf-8"
+    agent = server.requests[0].headers["User-Agent"]
+    assert agent == USER_AGENT and "ep-resolutions-bot" in agent
+
+
+def test_a_503_is_retried_after_the_time_retry_after_asks(server: StandIn) -> None:
+    server.routes["/busy"] = [Route(503, headers={"Retry-After": "3"}), Route(body=b"<p>ok</p>")]
+    sleeps = Sleeps()
+    with _fetcher(sleeps) as fetcher:
+        assert fetcher.get(server.url + "busy", HTML_TYPES).body == b"<p>ok</p>"
+    assert 3.0 in sleeps.waits
+    assert len(server.requests) == 2
+
+
+def test_a_429_without_retry_after_backs_off_exponentially_then_gives_up(server: StandIn) -> None:
+    server.routes["/limited"] = Route(429)
+    sleeps = Sleeps()
+    with _fetcher(sleeps) as fetcher, pytest.raises(FetchError) as caught:
+        fetcher.get(server.url + "limited", HTML_TYPES)
+    assert "HTTP 429 after 3 attempts" in str(caught.value)
+    assert [w for w in sleeps.waits if w >= 0.25] == [0.25, 0.5]
+
+
+def test_a_retry_after_of_ten_minutes_is_refused_not_waited(server: StandIn) -> None:
+    server.routes["/later"] = Route(503, headers={"Retry-After": "600"})
+    sleeps = Sleeps()
+    with _fetcher(sleeps) as fetcher, pytest.raises(FetchError, match="asks to wait 600 s"):
+        fetcher.get(server.url + "later", HTML_TYPES)
+    assert all(w < 1 for w in sleeps.waits)
+
+
+def test_a_404_is_not_retried(server: StandIn) -> None:
+    with _fetcher() as fetcher, pytest.raises(FetchError) as caught:
+        fetcher.get(server.url + "missing.html", HTML_TYPES)
+    assert caught.value.status == 404
+    assert str(caught.value) == f"HTTP 404 Not Found ({server.url}missing.html)"
+    assert len(server.requests) == 1
+
+
+def test_a_slow_server_times_out(server: StandIn) -> None:
+    server.routes["/slow"] = Route(body=b"<p>late</p>", delay=1.5)
+    with _fetcher(timeout=0.3) as fetcher, pytest.raises(FetchError, match="timed out"):
+        fetcher.get(server.url + "slow", HTML_TYPES)
+
+
+def test_a_body_of_another_type_is_refused(server: StandIn) -> None:
+    server.routes["/data"] = Route(body=b"{}", content_type="application/json")
+    with _fetcher() as fetcher, pytest.raises(FetchError, match="sent application/json, not"):
+        fetcher.get(server.url + "data", HTML_TYPES)
+
+
+@pytest.mark.parametrize("chunked", [False, True], ids=["declared", "streamed"])
+def test_a_body_over_the_cap_is_refused(server: StandIn, chunked: bool) -> None:
+    server.routes["/big"] = Route(body=b"<p>" + b"x" * 200_000 + b"</p>", chunked=chunked)
+    with _fetcher(max_bytes=100_000) as fetcher, pytest.raises(FetchError, match="100,000 byte cap"):
+        fetcher.get(server.url + "big", HTML_TYPES)
+
+
+def test_http_redirects_are_followed_a_few_times(server: StandIn) -> None:
+    server.routes["/old"] = Route(301, headers={"Location": "/new"})
+    server.routes["/new"] = Route(body=b"<p>moved</p>")
+    with _fetcher() as fetcher:
+        fetched = fetcher.get(server.url + "old", HTML_TYPES)
+    assert fetched.body == b"<p>moved</p>" and fetched.url.endswith("/new")
+
+
+def test_a_redirect_loop_stops(server: StandIn) -> None:
+    server.routes["/loop"] = Route(302, headers={"Location": "/loop"})
+    with _fetcher(max_redirects=3) as fetcher, pytest.raises(FetchError, match="more than 3 redirects"):
+        fetcher.get(server.url + "loop", HTML_TYPES)
+    assert len(server.requests) == 4
+
+
+def test_a_redirect_to_another_scheme_is_refused(server: StandIn) -> None:
+    server.routes["/away"] = Route(302, headers={"Location": "file:///etc/passwd"})
+    with _fetcher() as fetcher, pytest.raises(FetchError, match="only http"):
+        fetcher.get(server.url + "away", HTML_TYPES)
+
+
+def test_requests_keep_to_the_rate(server: StandIn) -> None:
+    server.routes["/p"] = Route(body=b"<p>x</p>")
+    sleeps = Sleeps()
+    # A clock that stands still: every request after the first must wait a full interval.
+    with _fetcher(sleeps, requests_per_second=2.0, clock=lambda: 100.0) as fetcher:
+        for _ in range(3):
+            fetcher.get(server.url + "p", HTML_TYPES)
+    assert sleeps.waits == [0.5, 0.5]
+
+
+def test_progress_reports_bytes_received(server: StandIn) -> None:
+    server.routes["/doc"] = Route(body=b"<p>" + b"y" * 150_000 + b"</p>")
+    seen: list[tuple[int, int | None]] = []
+    with _fetcher() as fetcher:
+        fetcher.get(server.url + "doc", HTML_TYPES, progress=lambda got, total: seen.append((got, total)))
+    assert seen[-1] == (150_007, 150_007)
+    assert len(seen) > 1
+
+
+def test_a_server_that_is_down_is_retried_then_refused() -> None:
+    import socket
+
+    with socket.socket() as probe:  # a port that was free a moment ago: nothing listens on it
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    sleeps = Sleeps()
+    with _fetcher(sleeps) as fetcher, pytest.raises(FetchError, match="connection failed"):
+        fetcher.get(f"http://127.0.0.1:{port}/x.html", HTML_TYPES)
+    assert [w for w in sleeps.waits if w >= 0.25] == [0.25, 0.5]
+
+
+def test_a_retry_after_given_as_an_http_date_is_honoured(server: StandIn) -> None:
+    import email.utils
+    import time
+
+    when = email.utils.formatdate(time.time() + 30, usegmt=True)
+    server.routes["/dated"] = [Route(503, headers={"Retry-After": when}), Route(body=b"<p>ok</p>")]
+    sleeps = Sleeps()
+    with _fetcher(sleeps) as fetcher:
+        fetcher.get(server.url + "dated", HTML_TYPES)
+    assert any(27 <= w <= 31 for w in sleeps.waits), sleeps.waits
