@@ -6,7 +6,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from telegram import CallbackQuery, Message, Update
 from telegram.constants import ParseMode
@@ -37,6 +37,9 @@ from bot.telegram.common import (
 )
 from bot.telegram.pages import PendingStore
 
+if TYPE_CHECKING:  # the importer loads its HTML, DOCX and PDF libraries only when used
+    from bot.corpus.importer import Prepared
+
 logger = logging.getLogger(__name__)
 
 # Shown, with COMMANDS, in each admin's own command menu (setMyCommands, chat scope).
@@ -45,6 +48,7 @@ ADMIN_COMMANDS: tuple[tuple[str, str], ...] = (
     ("corpus", "Admin: the corpus files, passages and metadata"),
     ("remove", "Admin: remove a corpus file (asks first)"),
     ("stats", "Admin: uptime, questions, answer times"),
+    ("import", "Admin: import an EP text by number or URL"),
 )
 
 Callback = Callable[[Update, Context], Awaitable[None]]
@@ -68,11 +72,12 @@ async def reload_corpus(service: Service, origin: str) -> ReloadReport:
 
 @dataclass(frozen=True, slots=True)
 class PendingAction:
-    """What a Replace or Remove button does when an admin presses it."""
+    """What a confirmation button does when an admin presses it."""
 
-    action: str  # "replace" or "remove"
+    action: str  # "replace", "remove", or bot.telegram.imports' "import" and "import-replace"
     name: str
     data: bytes = b""
+    prepared: Prepared | None = None  # an import's text, read and checked, waiting for Add
 
 
 class AdminHandlers(BaseHandlers):
@@ -218,14 +223,20 @@ class AdminHandlers(BaseHandlers):
             await self.answer_callback(query, render_admin.EXPIRED)
             return
         await self.answer_callback(query)
+        rows: list[list[render.Button]] = []
         if parts[1] == "no":
             text = render_admin.cancelled(pending.name)
-        elif pending.action == "replace":
-            text, _ = await self._save(pending.name, pending.data, overwrite=True)
         else:
-            text = await self._remove(pending.name)
-        # The buttons go with the edit, so the outcome cannot be pressed again.
-        await query.edit_message_text(text, parse_mode=ParseMode.HTML)
+            text, rows = await self._carry_out(pending)
+        # The buttons go with the edit, so the outcome cannot be pressed again (an
+        # outcome that asks again, such as Replace after a duplicate, brings its own).
+        await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=keyboard(rows))
+
+    async def _carry_out(self, pending: PendingAction) -> tuple[str, list[list[render.Button]]]:
+        """What a confirmed action does; the reply and any new buttons."""
+        if pending.action == "replace":
+            return await self._save(pending.name, pending.data, overwrite=True)
+        return await self._remove(pending.name), []
 
     # Helpers ---------------------------------------------------------------------
 

@@ -60,7 +60,7 @@ def build_application(settings: Settings, service: Service) -> AnyApplication:
         .post_init(functools.partial(_post_init, admin_ids=settings.admin_ids))
         .build()
     )
-    register(application, service, settings.questions_per_minute, settings.admin_ids)
+    register(application, service, settings)
     return application
 
 

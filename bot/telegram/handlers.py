@@ -21,8 +21,9 @@ from typing import Any
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, InlineQueryHandler, MessageHandler, filters
 
 from bot.answers.service import Service
-from bot.telegram.admin import AdminHandlers
+from bot.config import Settings
 from bot.telegram.common import Shared
+from bot.telegram.imports import ImportHandlers
 from bot.telegram.questions import QuestionHandlers
 from bot.telegram.quotes import QuoteHandlers
 from bot.telegram.sources import SourceHandlers
@@ -40,16 +41,16 @@ COMMANDS: tuple[tuple[str, str], ...] = (
 )
 
 
-def register(application: Application[Any, Any, Any, Any, Any, Any], service: Service,
-             questions_per_minute: int, admin_ids: frozenset[int] = frozenset()) -> Shared:
+def register(application: Application[Any, Any, Any, Any, Any, Any], service: Service, settings: Settings) -> Shared:
     """Add every handler to ``application``; returns their shared state."""
-    shared = Shared(service, questions_per_minute)
+    shared = Shared(service, settings.questions_per_minute)
     quotes = QuoteHandlers(shared)
     questions = QuestionHandlers(shared, quotes.check_quote)
     sources = SourceHandlers(shared)
     # Admin handlers come first (group -1) and stop there: a document must not also get
     # the "send text" hint, nor an admin button the "expired" answer of unknown_button.
-    AdminHandlers(shared, admin_ids).register(application, group=-1)
+    # The admin handlers with import are one class: they share the pending confirmations.
+    ImportHandlers(shared, settings.admin_ids, settings).register(application, group=-1)
     new_messages = filters.UpdateType.MESSAGE
     application.add_handlers(
         [
