@@ -352,6 +352,7 @@ class Service:
         """
         name = store.safe_name(requested_name)
         document, _ = parse_document(name, data)
+        _check_indexable(document)  # before it is written: a file that cannot be indexed is never saved
         with self._write_lock:
             self._check_dates_agree(document)
             try:
@@ -388,6 +389,14 @@ class Service:
         conflict = date_conflict(document, self._snapshot.corpus.documents)
         if conflict:
             raise CorpusError(Problem(document.name, None, conflict))
+
+def _check_indexable(document: Document) -> None:
+    """Build the index of ``document`` alone; CorpusError naming the file when that fails."""
+    try:
+        Bm25Index.build([tokenize(p.searchable) for p in document.passages])
+    except (ValueError, MemoryError) as exc:
+        raise CorpusError(Problem(document.name, None, f"cannot be indexed: {exc}")) from None
+
 
 def understand(question: str) -> Query:
     """The question's filters and words, or BadQuestion with a message for the user."""
