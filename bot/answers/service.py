@@ -29,7 +29,7 @@ from bot.search.index import Bm25Index
 from bot.search.index_store import Mapped, cache_key, load_or_build
 from bot.search.query import Query, QueryError, parse_query
 from bot.search.ranking import Layout, rank_passages
-from bot.search.tokens import MAX_TEXT_CHARS, TextMessages, check_text, tokenize
+from bot.search.tokens import MAX_TEXT_CHARS, TextMessages, check_text, tokenize, without_lone_surrogates
 
 logger = logging.getLogger(__name__)
 
@@ -228,6 +228,7 @@ class Service:
         ``question`` is the user's raw text: ``year:``/``ref:`` filters, procedure
         references, dates and quoted phrases in it are understood (see bot.search.query).
         """
+        question = without_lone_surrogates(question)  # echoed in the reply: never unencodable
         query = understand(question)
         snap = self._snapshot
         try:
@@ -250,6 +251,7 @@ class Service:
         timeline's ``count`` is the total. Raises BadQuestion (a message for the user)
         for an empty or too vague topic.
         """
+        topic = without_lone_surrogates(topic)
         query = understand(topic)
         snap = self._snapshot
         try:
@@ -267,7 +269,7 @@ class Service:
         wordless quote.
         """
         snap = self._snapshot  # one snapshot throughout, even if a reload swaps it meanwhile
-        return check_quote(text, snap.passages, snap.documents, snap.index)
+        return check_quote(without_lone_surrogates(text), snap.passages, snap.documents, snap.index)
 
     def sources(self) -> list[Resolution]:
         """Every resolution in the corpus, oldest first, with the documents behind it."""
