@@ -211,6 +211,8 @@ def parse_document(name: str, raw: bytes) -> tuple[Document, list[Problem]]:
             Problem(name, None, f"file is {len(raw)} bytes, over the {MAX_FILE_BYTES} byte cap")
         )
     if b"\x00" in raw:
+        if _utf16(raw):
+            raise CorpusError(Problem(name, None, "UTF-16 text: save it as UTF-8"))
         raise CorpusError(Problem(name, None, "binary file (contains NUL bytes), not text"))
     try:
         text = raw.decode("utf-8")
@@ -231,6 +233,25 @@ def parse_document(name: str, raw: bytes) -> tuple[Document, list[Problem]]:
     meta, origins, warnings = complete_meta(name, meta, data, body, body_line)
     digest = hashlib.sha256(raw).hexdigest()
     return Document(name, meta, origins, tuple(passages), digest), warnings
+
+
+def _utf16(raw: bytes) -> bool:
+    """Whether ``raw`` (which holds NUL bytes) is UTF-16 text, as Windows editors save it.
+
+    A byte-order mark says so; without one, text in a Latin script has a NUL in every
+    other byte, and the whole decodes without a control character other than line ends.
+    """
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return True
+    for encoding, zeros in (("utf-16-le", raw[1::2]), ("utf-16-be", raw[0::2])):
+        if len(raw) % 2 == 0 and zeros.count(0) >= len(zeros) * 0.9:
+            try:
+                text = raw.decode(encoding)
+            except UnicodeDecodeError:
+                continue
+            if all(c.isprintable() or c in "\n\r\t" for c in text[:4096]):
+                return True
+    return False
 
 
 def _read_bytes(path: Path) -> bytes:

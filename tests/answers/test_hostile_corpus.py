@@ -37,3 +37,16 @@ def test_a_word_repeated_65536_times_can_be_uploaded_and_survives_restarts(corpu
     assert result.passages == 1 and result.reload.added == ("spam.md",)
     assert service.reload().documents_after == result.reload.documents_after
     assert Service(corpus).ask("torture").hits[0].document.name == "spam.md"
+
+
+@pytest.mark.parametrize("length", [225, 250, 255])
+def test_a_hand_placed_file_with_a_long_name_can_be_removed(corpus: Path, length: int) -> None:
+    name = "r" * (length - 3) + ".md"
+    (corpus / name).write_text("Parliament calls on Sylvania to inspect every reservoir dam before the floods.\n")
+    service = Service(corpus)
+    assert service.ask("reservoir dam").found
+    report = service.remove_document(name)  # raised OSError: File name too long
+    assert report.removed == (name,) and not service.ask("reservoir dam").found
+    [trashed] = (corpus / ".trash").iterdir()
+    assert trashed.name.startswith("r" * 200) and len(trashed.name.encode()) <= 255
+    assert trashed.read_text().startswith("Parliament calls on Sylvania")

@@ -181,3 +181,15 @@ def test_random_front_matter_never_crashes_the_loader_or_the_upload_check(
     (directory / "fuzz.md").write_bytes(data)
     corpus = load_corpus(directory, cache=False)
     assert len(corpus.documents) + len([p for p in corpus.problems if p.severity == "error"]) == 1
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_a_utf16_file_is_named_utf16_not_binary(encoding: str) -> None:
+    text = f"---\n{GOOD_FRONT}---\nLe Parlement européen demande la libération de Vladimir Kozlov.\n"
+    assert _refusal(text.encode(encoding)) == "hostile.md: error: UTF-16 text: save it as UTF-8"
+
+
+def test_a_binary_file_is_still_binary() -> None:
+    assert _refusal(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00") == (
+        "hostile.md: error: binary file (contains NUL bytes), not text"
+    )
