@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from bisect import bisect_right
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from enum import StrEnum
-from functools import lru_cache
 from typing import Any, Literal
 
 import numpy as np
@@ -206,8 +206,75 @@ class _Words:
     offsets: tuple[int, ...]  # index in ``joined`` of the separator before each word
 
 
-@lru_cache(maxsize=8192)
+# The words of recent passages, kept between quote checks. Bounded by (estimated) bytes,
+# not entries: 8,192 entries of 5 MB passages took gigabytes.
+WORD_CACHE_BYTES = 64 * 1024 * 1024
+
+
+class _WordCache:
+    """A least-recently-used map of texts to their _Words, at most ``max_bytes`` (estimated)."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self.nbytes = 0
+        self._entries: OrderedDict[str, tuple[_Words, int]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, text: str) -> _Words | None:
+        with self._lock:
+            entry = self._entries.get(text)
+            if entry is None:
+                return None
+            self._entries.move_to_end(text)
+            return entry[0]
+
+    def put(self, text: str, words: _Words) -> None:
+        size = _estimated_bytes(words)
+        if size > self.max_bytes:
+            return  # one huge passage would flush everything else, for one use
+        with self._lock:
+            if text in self._entries:
+                return
+            self._entries[text] = (words, size)
+            self.nbytes += size
+            while self.nbytes > self.max_bytes:
+                _, (_, dropped) = self._entries.popitem(last=False)
+                self.nbytes -= dropped
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self.nbytes = 0
+
+
+def _estimated_bytes(words: _Words) -> int:
+    # Folded and joined text (up to 4 bytes a character), and per word a string and
+    # four integers in tuples (about 220 bytes as CPython stores them).
+    return 4 * (len(words.folded) + len(words.joined)) + 220 * len(words.words) + 400
+
+
+_CACHE = _WordCache(WORD_CACHE_BYTES)
+
+
+def clear_word_cache() -> None:
+    """Forget the words of every passage (a reload: the old passages should not stay alive)."""
+    _CACHE.clear()
+
+
+def word_cache_bytes() -> int:
+    """The estimated size of the word cache, for tests and benchmarks."""
+    return _CACHE.nbytes
+
+
 def _words(text: str) -> _Words:
+    cached = _CACHE.get(text)
+    if cached is None:
+        cached = _make_words(text)
+        _CACHE.put(text, cached)
+    return cached
+
+
+def _make_words(text: str) -> _Words:
     # bot.search.tokens' own words (TOKEN_RE on the folded text, as tokens.word_spans finds
     # them), so that a verbatim quote's tokens are always among its passage's tokens
     # and the candidates from the index never miss it.

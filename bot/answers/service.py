@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
-from bot.answers.quote import QuoteResult, check_quote
+from bot.answers.quote import QuoteResult, check_quote, clear_word_cache
 from bot.answers.stats import AnswerStats, StatsReport
 from bot.answers.timeline import Timeline, build_timeline
 from bot.corpus import store
@@ -324,6 +324,7 @@ class Service:
         new = old if kept_old else Snapshot.build(corpus)
         if not kept_old:
             self._snapshot = new  # the atomic swap
+            clear_word_cache()  # the old passages' words would otherwise outlive them
         before = {d.name: d.digest for d in old.corpus.documents}
         after = {d.name: d.digest for d in corpus.documents}
         report = ReloadReport(

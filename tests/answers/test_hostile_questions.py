@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from bot.answers.quote import Verdict
+from bot.answers.quote import WORD_CACHE_BYTES, Verdict, word_cache_bytes
 from bot.answers.service import Service
 
 QUOTE = "release the opposition leader Vladimir Kozlov"
@@ -28,3 +30,18 @@ def test_invisible_characters_inside_words_do_not_change_a_question(service: Ser
     plain, pasted = service.ask("Kozlov"), service.ask(f"Koz{char}lov")
     assert pasted.total == plain.total == 2
     assert [h.passage for h in pasted.hits] == [h.passage for h in plain.hits]
+
+
+def test_the_quote_word_cache_is_bounded_by_bytes_and_cleared_on_reload(tmp_path: Path) -> None:
+    # Each passage is one long paragraph: its words are estimated at about 25 MB.
+    for n in range(4):
+        sentence = f"Parliament urges the authorities of Sylvania number {n} to release the detained journalists. "
+        (tmp_path / f"long-{n}.md").write_text(sentence * 6000, encoding="utf-8")
+    service = Service(tmp_path)
+    for n in range(4):
+        result = service.quote(f"authorities of Sylvania number {n} to release the detained journalists")
+        assert result.verdict is Verdict.verbatim
+        assert 0 < word_cache_bytes() <= WORD_CACHE_BYTES  # was 8,192 entries, whatever their size
+    service.reload()
+    assert word_cache_bytes() == 0  # the old snapshot's words do not outlive it
+    assert service.quote("Sylvania number 3 to release").verdict is Verdict.verbatim
