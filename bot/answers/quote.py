@@ -24,6 +24,7 @@ import numpy as np
 import numpy.typing as npt
 
 from bot.corpus.models import Document, Hit, Passage
+from bot.search.budget import Budget
 from bot.search.index import Bm25Index
 from bot.search.tokens import MAX_TEXT_CHARS, TOKEN_RE, TextMessages, check_text, fold_map, folded_text
 
@@ -317,22 +318,30 @@ def check_quote(
     passages: Sequence[Passage],
     documents: Mapping[str, Document],
     index: Bm25Index,
+    budget: Budget | None = None,
 ) -> QuoteResult:
-    """Check ``quote`` against one consistent snapshot (passages, documents, index)."""
+    """Check ``quote`` against one consistent snapshot (passages, documents, index).
+
+    ``budget`` (by default a fresh one) bounds the CPU time of reading and aligning
+    candidates; what it leaves unread makes the result say so (``more``, or a
+    resolution's text left unchecked), never a verdict it did not establish.
+    """
+    budget = budget or Budget()
     text, tokens = validate_quote(quote)
     q = _words(text)
     segments = _segments(q)
     omissions = len(segments) > 1
     rare = _rarest(index, tokens)
 
-    verbatim, more, unchecked = _verbatim(q, segments, rare, passages, documents, index)
+    verbatim, more, unchecked = _verbatim(q, segments, rare, passages, documents, index, budget)
     if verbatim:
         ordered = sorted(verbatim, key=lambda m: not m.document.is_resolution_text)
         return QuoteResult(text, Verdict.verbatim, omissions, 1.0, tuple(ordered), more, unchecked)
 
     # When the verbatim check stopped at its bound, candidates of a resolution's own
     # text may hold the words unread: the answer must not say "only in a report" then.
-    near = _closest(q, segments, rare[:RAREST_TOKENS], passages, documents, index)
+    near = _closest(q, segments, rare[:RAREST_TOKENS], passages, documents, index, budget)
+    unchecked = unchecked or budget.exhausted  # out of time: a closer passage may be unread
     if near and near[0].similarity >= NEAR_THRESHOLD:
         listed = tuple(m for m in near if m.similarity >= NEAR_THRESHOLD)[:MAX_MATCHES]
         return QuoteResult(
@@ -377,6 +386,7 @@ def _verbatim(
     passages: Sequence[Passage],
     documents: Mapping[str, Document],
     index: Bm25Index,
+    budget: Budget,
 ) -> tuple[list[QuoteMatch], bool, bool]:
     """Passages holding every part of the quote in order.
 
@@ -402,7 +412,7 @@ def _verbatim(
     screen = _screen(q, segments) if len(candidates) >= SCREEN_FROM else None
     matches: list[QuoteMatch] = []
     for checked, pid in enumerate(first + then):
-        if len(matches) >= MAX_MATCHES or checked >= MAX_VERIFIED:
+        if len(matches) >= MAX_MATCHES or checked >= MAX_VERIFIED or budget.spent():
             return matches, True, checked < len(first)
         passage = passages[pid]
         if screen is not None and not _may_hold(screen, passage.searchable):
@@ -503,6 +513,7 @@ def _closest(
     passages: Sequence[Passage],
     documents: Mapping[str, Document],
     index: Bm25Index,
+    budget: Budget,
 ) -> list[QuoteMatch]:
     """The BM25 candidates aligned word by word with the quote, most similar first.
 
@@ -526,6 +537,8 @@ def _closest(
     for bound, pid in bounded:
         if bound < NEAR_THRESHOLD and bound < best:
             continue  # neither near nor the closest: its alignment would change nothing
+        if aligned and budget.spent():
+            break  # the best bounds came first; the caller reports the rest as unread
         passage = passages[pid]
         match = _align(q, cut_starts, passage, documents[passage.document])
         if match is not None:
