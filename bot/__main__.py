@@ -37,7 +37,13 @@ def _settings_error(exc: ValidationError) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
+    from bot.config import SettingsFileError, env_file_problem
+
     if args:
+        # A terminal or pipe that cannot show "·" or “ ” gets "?" rather than a traceback.
+        for stream in (sys.stdout, sys.stderr):
+            if hasattr(stream, "reconfigure") and (stream.encoding or "").lower().replace("-", "") != "utf8":
+                stream.reconfigure(errors="replace")
         from bot.answers.service import EmptyCorpus
         from bot.cli import run_cli
 
@@ -47,11 +53,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         except ValidationError as exc:
             print(_settings_error(exc), file=sys.stderr)
             return 2
-        except EmptyCorpus as exc:
+        except (EmptyCorpus, SettingsFileError) as exc:
             print(str(exc), file=sys.stderr)
             return 2
 
     from bot.config import Settings
+
+    problem = env_file_problem()
+    if problem is not None:
+        print(problem, file=sys.stderr)
+        return 2
 
     try:
         settings = Settings()

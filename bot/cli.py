@@ -42,15 +42,25 @@ EXIT_BROKEN_PIPE = 128 + 13  # what a shell reports for a tool stopped by SIGPIP
 
 
 def _positive(value: str) -> int:
-    number = int(value)
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0  # not a number: the same message as out of range (argparse would name this function)
     if not 1 <= number <= 100:
-        raise argparse.ArgumentTypeError(f"{value} is not between 1 and 100")
+        raise argparse.ArgumentTypeError(f"{value} is not between 1 and 100 (a whole number from 1 to 100)")
     return number
+
+
+def _directory(value: str) -> Path:
+    # An empty path is the current directory: it would serve whatever .md lies there.
+    if not value.strip():
+        raise argparse.ArgumentTypeError("the corpus folder is empty: give the path of a folder")
+    return Path(value)
 
 
 def _corpus_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--corpus", type=Path, default=None, metavar="DIR",
+        "--corpus", type=_directory, default=None, metavar="DIR",
         help="corpus directory (default: CORPUS_DIR, else ./corpus)",
     )
 
@@ -64,25 +74,25 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     ask = sub.add_parser("ask", help="print the passages that answer a question")
-    ask.add_argument("question")
+    ask.add_argument("question", nargs="+", help="the question (several words need no quotes)")
     ask.add_argument("--top", type=_positive, default=DEFAULT_TOP, metavar="N")
     ask.add_argument("--json", action="store_true", help="one JSON object on stdout")
     _corpus_option(ask)
 
     quote = sub.add_parser("quote", help="check whether a quote stands in the corpus, and where")
-    quote.add_argument("text", metavar="QUOTE")
+    quote.add_argument("text", metavar="QUOTE", nargs="+")
     quote.add_argument("--json", action="store_true", help="one JSON object on stdout")
     _corpus_option(quote)
 
     timeline = sub.add_parser(
         "timeline", help="what the Parliament said on a topic, resolution by resolution, oldest first"
     )
-    timeline.add_argument("topic")
+    timeline.add_argument("topic", nargs="+")
     timeline.add_argument("--json", action="store_true", help="one JSON object on stdout")
     _corpus_option(timeline)
 
     check = sub.add_parser("check-corpus", help="validate a corpus directory")
-    check.add_argument("directory", nargs="?", type=Path, default=None, metavar="DIR")
+    check.add_argument("directory", nargs="?", type=_directory, default=None, metavar="DIR")
 
     evaluation = sub.add_parser("eval", help="measure ranking quality (MRR@5, recall@3)")
     evaluation.add_argument(
@@ -116,8 +126,11 @@ def _year(value: str) -> int:
 
 def default_corpus_dir() -> Path:
     # Imported here so that ``ask --corpus`` works even with a broken .env.
-    from bot.config import Settings
+    from bot.config import Settings, SettingsFileError, env_file_problem
 
+    problem = env_file_problem()
+    if problem is not None:
+        raise SettingsFileError(problem)
     return Settings().corpus_dir
 
 
@@ -518,6 +531,9 @@ def run_cli(argv: Sequence[str], out: TextIO | None = None) -> int:
     if args.command is None:
         parser.print_usage(sys.stderr)
         return EXIT_USAGE
+    for name in ("question", "text", "topic"):  # unquoted words are one question
+        if isinstance(getattr(args, name, None), list):
+            setattr(args, name, " ".join(getattr(args, name)))
     stream = out or sys.stdout
     try:
         code = COMMANDS[args.command](args, stream)

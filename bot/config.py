@@ -41,6 +41,14 @@ class Settings(BaseSettings):
     ep_requests_per_second: float = Field(default=2.0, gt=0, le=100)
     ep_timeout_seconds: float = Field(default=20.0, gt=0, le=300)
 
+    @field_validator("corpus_dir", mode="before")
+    @classmethod
+    def _corpus_dir_set(cls, value: Any) -> Any:
+        # CORPUS_DIR= is the current directory as a Path: it would serve any .md there.
+        if isinstance(value, str) and not value.strip():
+            raise ValueError("CORPUS_DIR is empty: set it to the corpus folder, or unset it for ./corpus")
+        return value
+
     @field_validator("telegram_bot_token")
     @classmethod
     def _token_shape(cls, value: SecretStr | None) -> SecretStr | None:
@@ -101,3 +109,27 @@ class Settings(BaseSettings):
         if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
             raise ValueError(f"LOG_LEVEL {value!r} is not a logging level")
         return level
+
+
+class SettingsFileError(ValueError):
+    """The settings file cannot be read; the message is one line for the person starting the bot."""
+
+
+def env_file_problem(path: Path = Path(".env")) -> str | None:
+    """One line saying why the .env file cannot be read as settings, or None.
+
+    pydantic-settings would raise UnicodeDecodeError with a traceback for a file that is
+    not UTF-8 (saved as UTF-16 or Latin-1 by an editor).
+    """
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        return f"Cannot read {path}: {exc.strerror}"
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        return f"Cannot read {path.resolve()}: not UTF-8 (byte 0x{raw[exc.start]:02x} on line {line}); save it as UTF-8"
+    return None

@@ -11,19 +11,20 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from bisect import bisect_right
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from enum import StrEnum
-from functools import lru_cache
 from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
 
 from bot.corpus.models import Document, Hit, Passage
+from bot.search.budget import Budget
 from bot.search.index import Bm25Index
 from bot.search.tokens import MAX_TEXT_CHARS, TOKEN_RE, TextMessages, check_text, fold_map, folded_text
 
@@ -206,8 +207,75 @@ class _Words:
     offsets: tuple[int, ...]  # index in ``joined`` of the separator before each word
 
 
-@lru_cache(maxsize=8192)
+# The words of recent passages, kept between quote checks. Bounded by (estimated) bytes,
+# not entries: 8,192 entries of 5 MB passages took gigabytes.
+WORD_CACHE_BYTES = 64 * 1024 * 1024
+
+
+class _WordCache:
+    """A least-recently-used map of texts to their _Words, at most ``max_bytes`` (estimated)."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self.nbytes = 0
+        self._entries: OrderedDict[str, tuple[_Words, int]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, text: str) -> _Words | None:
+        with self._lock:
+            entry = self._entries.get(text)
+            if entry is None:
+                return None
+            self._entries.move_to_end(text)
+            return entry[0]
+
+    def put(self, text: str, words: _Words) -> None:
+        size = _estimated_bytes(words)
+        if size > self.max_bytes:
+            return  # one huge passage would flush everything else, for one use
+        with self._lock:
+            if text in self._entries:
+                return
+            self._entries[text] = (words, size)
+            self.nbytes += size
+            while self.nbytes > self.max_bytes:
+                _, (_, dropped) = self._entries.popitem(last=False)
+                self.nbytes -= dropped
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self.nbytes = 0
+
+
+def _estimated_bytes(words: _Words) -> int:
+    # Folded and joined text (up to 4 bytes a character), and per word a string and
+    # four integers in tuples (about 220 bytes as CPython stores them).
+    return 4 * (len(words.folded) + len(words.joined)) + 220 * len(words.words) + 400
+
+
+_CACHE = _WordCache(WORD_CACHE_BYTES)
+
+
+def clear_word_cache() -> None:
+    """Forget the words of every passage (a reload: the old passages should not stay alive)."""
+    _CACHE.clear()
+
+
+def word_cache_bytes() -> int:
+    """The estimated size of the word cache, for tests and benchmarks."""
+    return _CACHE.nbytes
+
+
 def _words(text: str) -> _Words:
+    cached = _CACHE.get(text)
+    if cached is None:
+        cached = _make_words(text)
+        _CACHE.put(text, cached)
+    return cached
+
+
+def _make_words(text: str) -> _Words:
     # bot.search.tokens' own words (TOKEN_RE on the folded text, as tokens.word_spans finds
     # them), so that a verbatim quote's tokens are always among its passage's tokens
     # and the candidates from the index never miss it.
@@ -250,22 +318,30 @@ def check_quote(
     passages: Sequence[Passage],
     documents: Mapping[str, Document],
     index: Bm25Index,
+    budget: Budget | None = None,
 ) -> QuoteResult:
-    """Check ``quote`` against one consistent snapshot (passages, documents, index)."""
+    """Check ``quote`` against one consistent snapshot (passages, documents, index).
+
+    ``budget`` (by default a fresh one) bounds the CPU time of reading and aligning
+    candidates; what it leaves unread makes the result say so (``more``, or a
+    resolution's text left unchecked), never a verdict it did not establish.
+    """
+    budget = budget or Budget()
     text, tokens = validate_quote(quote)
     q = _words(text)
     segments = _segments(q)
     omissions = len(segments) > 1
     rare = _rarest(index, tokens)
 
-    verbatim, more, unchecked = _verbatim(q, segments, rare, passages, documents, index)
+    verbatim, more, unchecked = _verbatim(q, segments, rare, passages, documents, index, budget)
     if verbatim:
         ordered = sorted(verbatim, key=lambda m: not m.document.is_resolution_text)
         return QuoteResult(text, Verdict.verbatim, omissions, 1.0, tuple(ordered), more, unchecked)
 
     # When the verbatim check stopped at its bound, candidates of a resolution's own
     # text may hold the words unread: the answer must not say "only in a report" then.
-    near = _closest(q, segments, rare[:RAREST_TOKENS], passages, documents, index)
+    near = _closest(q, segments, rare[:RAREST_TOKENS], passages, documents, index, budget)
+    unchecked = unchecked or budget.exhausted  # out of time: a closer passage may be unread
     if near and near[0].similarity >= NEAR_THRESHOLD:
         listed = tuple(m for m in near if m.similarity >= NEAR_THRESHOLD)[:MAX_MATCHES]
         return QuoteResult(
@@ -310,6 +386,7 @@ def _verbatim(
     passages: Sequence[Passage],
     documents: Mapping[str, Document],
     index: Bm25Index,
+    budget: Budget,
 ) -> tuple[list[QuoteMatch], bool, bool]:
     """Passages holding every part of the quote in order.
 
@@ -335,7 +412,7 @@ def _verbatim(
     screen = _screen(q, segments) if len(candidates) >= SCREEN_FROM else None
     matches: list[QuoteMatch] = []
     for checked, pid in enumerate(first + then):
-        if len(matches) >= MAX_MATCHES or checked >= MAX_VERIFIED:
+        if len(matches) >= MAX_MATCHES or checked >= MAX_VERIFIED or budget.spent():
             return matches, True, checked < len(first)
         passage = passages[pid]
         if screen is not None and not _may_hold(screen, passage.searchable):
@@ -436,6 +513,7 @@ def _closest(
     passages: Sequence[Passage],
     documents: Mapping[str, Document],
     index: Bm25Index,
+    budget: Budget,
 ) -> list[QuoteMatch]:
     """The BM25 candidates aligned word by word with the quote, most similar first.
 
@@ -459,6 +537,8 @@ def _closest(
     for bound, pid in bounded:
         if bound < NEAR_THRESHOLD and bound < best:
             continue  # neither near nor the closest: its alignment would change nothing
+        if aligned and budget.spent():
+            break  # the best bounds came first; the caller reports the rest as unread
         passage = passages[pid]
         match = _align(q, cut_starts, passage, documents[passage.document])
         if match is not None:

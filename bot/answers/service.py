@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from bot.answers.quote import QuoteResult, check_quote
+from bot.answers.quote import QuoteResult, check_quote, clear_word_cache
 from bot.answers.stats import AnswerStats, StatsReport
 from bot.answers.timeline import Timeline, build_timeline
 from bot.corpus import store
@@ -29,7 +29,7 @@ from bot.search.index import Bm25Index
 from bot.search.index_store import Mapped, cache_key, load_or_build
 from bot.search.query import Query, QueryError, parse_query
 from bot.search.ranking import Layout, rank_passages
-from bot.search.tokens import MAX_TEXT_CHARS, TextMessages, check_text, tokenize
+from bot.search.tokens import MAX_TEXT_CHARS, TextMessages, check_text, tokenize, without_lone_surrogates
 
 if TYPE_CHECKING:
     from bot.corpus.importer import Prepared
@@ -231,6 +231,7 @@ class Service:
         ``question`` is the user's raw text: ``year:``/``ref:`` filters, procedure
         references, dates and quoted phrases in it are understood (see bot.search.query).
         """
+        question = without_lone_surrogates(question)  # echoed in the reply: never unencodable
         query = understand(question)
         snap = self._snapshot
         try:
@@ -253,6 +254,7 @@ class Service:
         timeline's ``count`` is the total. Raises BadQuestion (a message for the user)
         for an empty or too vague topic.
         """
+        topic = without_lone_surrogates(topic)
         query = understand(topic)
         snap = self._snapshot
         try:
@@ -270,7 +272,7 @@ class Service:
         wordless quote.
         """
         snap = self._snapshot  # one snapshot throughout, even if a reload swaps it meanwhile
-        return check_quote(text, snap.passages, snap.documents, snap.index)
+        return check_quote(without_lone_surrogates(text), snap.passages, snap.documents, snap.index)
 
     def sources(self) -> list[Resolution]:
         """Every resolution in the corpus, oldest first, with the documents behind it."""
@@ -325,6 +327,7 @@ class Service:
         new = old if kept_old else Snapshot.build(corpus)
         if not kept_old:
             self._snapshot = new  # the atomic swap
+            clear_word_cache()  # the old passages' words would otherwise outlive them
         before = {d.name: d.digest for d in old.corpus.documents}
         after = {d.name: d.digest for d in corpus.documents}
         report = ReloadReport(
@@ -355,6 +358,7 @@ class Service:
         """
         name = store.safe_name(requested_name)
         document, _ = parse_document(name, data)
+        _check_indexable(document)  # before it is written: a file that cannot be indexed is never saved
         with self._write_lock:
             self._check_dates_agree(document)
             try:
@@ -406,6 +410,14 @@ class Service:
         conflict = date_conflict(document, self._snapshot.corpus.documents)
         if conflict:
             raise CorpusError(Problem(document.name, None, conflict))
+
+def _check_indexable(document: Document) -> None:
+    """Build the index of ``document`` alone; CorpusError naming the file when that fails."""
+    try:
+        Bm25Index.build([tokenize(p.searchable) for p in document.passages])
+    except (ValueError, MemoryError) as exc:
+        raise CorpusError(Problem(document.name, None, f"cannot be indexed: {exc}")) from None
+
 
 def understand(question: str) -> Query:
     """The question's filters and words, or BadQuestion with a message for the user."""

@@ -25,9 +25,12 @@ A reload in the same process first looks in memory: the previous load's results
 unchanged file keeps its very Document objects and no shard is read for it.
 
 A shard is written to a temporary file and renamed into place, so a reader sees the
-old or the new one, never half of one. Anything wrong with a shard is logged once per
-load, at WARNING, and the files behind it are parsed: the cache can only ever cost a
-parse, never serve a stale or wrong passage. It is safe to delete at any time.
+old or the new one, never half of one. A write never takes the volume's last
+``RESERVE_BYTES`` or ``RESERVE_FRACTION`` (the larger) of free space; a save that
+stops for want of room removes the shards it wrote, so uploads still find room.
+Anything wrong with a shard is logged once per load, at WARNING, and the files
+behind it are parsed: the cache can only ever cost a parse, never serve a stale or
+wrong passage. It is safe to delete at any time.
 
 Plain tuples, lists and strings go through ``marshal`` from a memory map (at 10^6
 passages: unpickling the dataclasses took 9 s, unmarshalling and making the objects
@@ -38,12 +41,14 @@ each slot is set from C by ``map``, which halves the time spent making 10^6 of t
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import gc
 import hashlib
 import logging
 import marshal
 import mmap
 import os
+import shutil
 import sys
 import tempfile
 import threading
@@ -75,6 +80,10 @@ RACY_NS = 2_000_000_000
 # A temporary shard this old belongs to no running save (a killed process left it).
 _STALE_SECONDS = 3600
 _TEMPORARY = ".tmp-parse-"
+# Free space a cache write never takes: the larger of these, so that uploads (and
+# everything else on the volume) still have room after a start that fills the cache.
+RESERVE_BYTES = 256 * 1024 * 1024
+RESERVE_FRACTION = 0.05
 _MAGIC = b"ep-resolutions-bot-parse-cache"
 _HEADER_MAX = 512
 # Libraries whose behaviour shapes a parse: YAML reads the front matter, pydantic checks it.
@@ -248,7 +257,7 @@ class ParseCache:
         if self.previous is not None:
             # Files gone since the previous load: their entries go, in shards maybe never read.
             dirty.update(shard_of(n) for n in self.previous.entries if n not in self._results)
-        written = 0
+        written: list[Path] = []
         try:
             for shard_id in range(SHARDS):
                 names = by_shard.get(shard_id, [])
@@ -263,17 +272,21 @@ class ParseCache:
                 if not names:
                     path.unlink(missing_ok=True)
                     continue
-                if written == 0:
+                if not written:
                     self.directory.mkdir(exist_ok=True)  # not parents: never a missing corpus directory
                     _remove_stale(self.directory)
                 _write_shard(path, self.version, self.stamp_ns, [(n, *self._results[n]) for n in sorted(names)])
-                written += 1
+                written.append(path)
         except OSError as exc:
+            # Out of room (or any failure): the shards this save wrote go too, so a cache
+            # that did not fit gives back the space it took; the files are parsed instead.
+            for path in written:
+                path.unlink(missing_ok=True)
             logger.warning("cannot write the parse cache in %s (%s): unchanged files will be parsed again",
                            self.directory, exc.strerror or exc)
             return
         if written:
-            logger.info("parse cache: wrote %d of %d shards in %s", written, SHARDS, self.directory)
+            logger.info("parse cache: wrote %d of %d shards in %s", len(written), SHARDS, self.directory)
 
     def close(self) -> None:
         """Stop the checksum thread and log what was damaged, if anything, in one line."""
@@ -358,6 +371,7 @@ def _write_shard(path: Path, version: str, stamp_ns: int, entries: list[tuple[st
         (_MAGIC, version.encode("ascii"), str(stamp_ns).encode(),
          str(len(payload)).encode(), str(zlib.crc32(payload)).encode())
     ) + b"\n"
+    _check_room(path.parent, len(header) + len(payload))
     # No fsync: a file that a crash leaves short or empty fails the length or checksum check.
     fd, temporary = tempfile.mkstemp(prefix=_TEMPORARY, dir=path.parent)
     try:
@@ -369,6 +383,14 @@ def _write_shard(path: Path, version: str, stamp_ns: int, entries: list[tuple[st
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def _check_room(directory: Path, size: int) -> None:
+    """OSError(ENOSPC) when writing ``size`` bytes would eat into the volume's reserve."""
+    usage = shutil.disk_usage(directory)
+    reserve = max(RESERVE_BYTES, int(usage.total * RESERVE_FRACTION))
+    if usage.free - size < reserve:
+        raise OSError(errno.ENOSPC, f"{usage.free:,} bytes free, and the cache leaves {reserve:,} to the rest")
 
 
 def _remove_stale(directory: Path) -> None:

@@ -21,7 +21,25 @@ _FENCE = "---"
 
 
 class _FrontMatterLoader(yaml.SafeLoader):
-    """SafeLoader that leaves dates as text, so DocumentMeta validates them with a clear error."""
+    """SafeLoader that leaves dates as text, so DocumentMeta validates them with a clear error.
+
+    It also refuses, while composing and before anything is built, what front matter
+    never needs and a hostile file uses: anchors and aliases (a few hundred bytes of
+    aliases expand to gigabytes once a value is formatted) and any value that is a list
+    or a mapping (500 nested ``[`` exhaust the recursion limit). Each value is then a
+    single scalar, as long as the file at most.
+    """
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        event = self.peek_event()  # type: ignore[no-untyped-call]
+        problem = None
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+            problem = "anchors and aliases (& and *) are not allowed in front matter"
+        elif parent is not None and isinstance(event, yaml.SequenceStartEvent | yaml.MappingStartEvent):
+            problem = "a value must be a single value, not a list or a mapping"
+        if problem is not None:
+            raise yaml.composer.ComposerError(None, None, problem, event.start_mark)
+        return super().compose_node(parent, index)
 
 
 _FrontMatterLoader.yaml_implicit_resolvers = {
@@ -47,10 +65,12 @@ _FRONT_MATTER_RESOLVER.yaml_implicit_resolvers = _FrontMatterLoader.yaml_implici
 def split_front_matter(name: str, text: str) -> tuple[dict[str, Any], dict[str, int], str, int]:
     """Return (front matter mapping, line of each key, body, line number where the body starts)."""
     lines = text.splitlines(keepends=True)
-    if not lines or lines[0].rstrip("\r\n") != _FENCE:
+    # A fence followed by spaces, or ended by NEL or U+2028, is still a fence: missed,
+    # the YAML would be served as a passage and the metadata shown as unknown.
+    if not lines or lines[0].rstrip() != _FENCE:
         return {}, {}, text, 1
     for i in range(1, len(lines)):
-        if lines[i].rstrip("\r\n") == _FENCE:
+        if lines[i].rstrip() == _FENCE:
             yaml_text = "".join(lines[1:i])
             body = "".join(lines[i + 1 :])
             break
@@ -62,8 +82,9 @@ def split_front_matter(name: str, text: str) -> tuple[dict[str, Any], dict[str, 
     if simple is not None:
         data, key_lines = simple
     elif yaml_text.strip():
-        loader = _FrontMatterLoader(yaml_text)
+        loader: _FrontMatterLoader | None = None
         try:
+            loader = _FrontMatterLoader(yaml_text)  # its reader already refuses control characters
             node = loader.get_single_node()
             data = loader.construct_document(node) if node is not None else {}
         except yaml.YAMLError as exc:
@@ -71,19 +92,35 @@ def split_front_matter(name: str, text: str) -> tuple[dict[str, Any], dict[str, 
             line = mark.line + 2 if mark is not None else 1
             reason = getattr(exc, "problem", None) or str(exc)
             raise CorpusError(Problem(name, line, f"broken YAML front matter: {reason}")) from None
+        except (ValueError, OverflowError, RecursionError) as exc:
+            # A scalar YAML cannot build (an integer of 5,000 digits, a 13th month under
+            # an explicit tag...): the file is reported and skipped like any broken one.
+            reason = _bounded(str(exc) or type(exc).__name__)
+            raise CorpusError(Problem(name, 2, f"broken YAML front matter: {reason}")) from None
         finally:
-            loader.dispose()
+            if loader is not None:
+                loader.dispose()
         if isinstance(node, yaml.MappingNode):
             # Each key's own line from the parser: a folded value spans several lines.
             # Line 1 is the opening fence, so YAML's 0-based line n is file line n + 2.
-            key_lines = {
-                str(key.value): key.start_mark.line + 2
-                for key, _ in node.value
-                if isinstance(key, yaml.ScalarNode)
-            }
+            for key, _ in node.value:
+                if not isinstance(key, yaml.ScalarNode):
+                    continue
+                line = key.start_mark.line + 2
+                first = key_lines.setdefault(str(key.value), line)
+                if first != line:
+                    # YAML keeps the last of two values silently; the admin must choose.
+                    raise CorpusError(Problem(
+                        name, line, f"key {_bounded(str(key.value))!r} appears twice, on lines {first} and {line}"
+                    ))
     if not isinstance(data, dict):
         raise CorpusError(Problem(name, 2, "front matter must be key: value lines"))
     return data, key_lines, body, i + 2
+
+
+def _bounded(text: str, limit: int = 80) -> str:
+    """``text`` cut to ``limit`` characters for a message: a value may be megabytes long."""
+    return text if len(text) <= limit else f"{text[: limit - 1]}…"
 
 
 def _simple_front_matter(yaml_text: str) -> tuple[dict[str, Any], dict[str, int]] | None:
@@ -119,13 +156,22 @@ def _simple_front_matter(yaml_text: str) -> tuple[dict[str, Any], dict[str, int]
 
 
 def validate_meta(name: str, data: dict[str, Any], key_lines: dict[str, int]) -> DocumentMeta:
+    """The validated metadata, or CorpusError naming every bad key at once, in line order."""
     try:
         return DocumentMeta(**{str(k): v for k, v in data.items()})
     except ValidationError as exc:
-        first = exc.errors()[0]
-        key = ".".join(str(p) for p in first["loc"]) or "front matter"
-        if first["type"] == "extra_forbidden":
-            message = f"unknown key {key!r} (allowed: {', '.join(META_FIELDS)})"
-        else:
-            message = f"bad value for {key!r}: {first['msg'].removeprefix('Value error, ')}"
-        raise CorpusError(Problem(name, key_lines.get(key), message)) from None
+        found: list[tuple[int | None, str]] = []
+        for error in exc.errors():
+            key = ".".join(str(p) for p in error["loc"]) or "front matter"
+            if error["type"] == "extra_forbidden":
+                message = f"unknown key {_bounded(key)!r} (allowed: {', '.join(META_FIELDS)})"
+            else:
+                message = f"bad value for {_bounded(key)!r}: {error['msg'].removeprefix('Value error, ')}"
+            found.append((key_lines.get(key), message))
+        # One run shows them all, earliest line first: fixing one need not reveal the next.
+        found.sort(key=lambda item: item[0] if item[0] is not None else 0)
+        line, message = found[0]
+        others = [f"line {n}: {m}" if n is not None else m for n, m in found[1:]]
+        if others:
+            message = f"{message}; also {'; '.join(others)}"
+        raise CorpusError(Problem(name, line, message)) from None

@@ -79,6 +79,28 @@ def _corpus_entries(directory: Path) -> list[tuple[str, os.stat_result]]:
     return found
 
 
+def _nothing_to_read(directory: Path, shown: int = 5) -> str:
+    """Why a folder holds no corpus file: what it holds instead, and why each is ignored."""
+    ignored: list[str] = []
+    try:
+        with os.scandir(directory) as entries:
+            for entry in sorted(entries, key=lambda e: e.name):
+                if entry.name in {CACHE_DIR, ".index", ".trash"}:
+                    continue
+                if entry.name.startswith("."):
+                    ignored.append(f"{entry.name} (hidden)")
+                elif entry.is_dir():
+                    ignored.append(f"{entry.name}/ (a folder: only the files directly inside are read)")
+                else:
+                    ignored.append(f"{entry.name} (not .txt or .md)")
+    except OSError as exc:
+        return f"cannot list the folder: {exc.strerror}"
+    if not ignored:
+        return "no .txt or .md file: the folder is empty"
+    more = f", and {len(ignored) - shown} more" if len(ignored) > shown else ""
+    return f"no .txt or .md file; ignored: {', '.join(ignored[:shown])}{more}"
+
+
 def load_corpus(directory: Path, *, cache: bool = True, reuse: Corpus | None = None) -> Corpus:
     """Load every document in ``directory``; bad files become problems, not exceptions.
 
@@ -89,7 +111,8 @@ def load_corpus(directory: Path, *, cache: bool = True, reuse: Corpus | None = N
     parsing every file. Without it every file is parsed and nothing is written.
     """
     if not directory.is_dir():
-        problem = Problem(str(directory), None, "corpus directory does not exist")
+        reason = "is a file, not a folder" if directory.exists() else "corpus directory does not exist"
+        problem = Problem(str(directory), None, reason)
         return Corpus(directory, (), (problem,))
     started = time.perf_counter()
     parse_cache = None
@@ -107,6 +130,8 @@ def _load_entries(directory: Path, parse_cache: ParseCache | None, started: floa
     documents: list[Document] = []
     problems: list[Problem] = []
     entries = _corpus_entries(directory)
+    if not entries:
+        problems.append(Problem(str(directory), None, _nothing_to_read(directory)))
     with paused_gc():
         for name, stat in entries:
             if parse_cache is not None:
@@ -186,6 +211,8 @@ def parse_document(name: str, raw: bytes) -> tuple[Document, list[Problem]]:
             Problem(name, None, f"file is {len(raw)} bytes, over the {MAX_FILE_BYTES} byte cap")
         )
     if b"\x00" in raw:
+        if _utf16(raw):
+            raise CorpusError(Problem(name, None, "UTF-16 text: save it as UTF-8"))
         raise CorpusError(Problem(name, None, "binary file (contains NUL bytes), not text"))
     try:
         text = raw.decode("utf-8")
@@ -206,6 +233,25 @@ def parse_document(name: str, raw: bytes) -> tuple[Document, list[Problem]]:
     meta, origins, warnings = complete_meta(name, meta, data, body, body_line)
     digest = hashlib.sha256(raw).hexdigest()
     return Document(name, meta, origins, tuple(passages), digest), warnings
+
+
+def _utf16(raw: bytes) -> bool:
+    """Whether ``raw`` (which holds NUL bytes) is UTF-16 text, as Windows editors save it.
+
+    A byte-order mark says so; without one, text in a Latin script has a NUL in every
+    other byte, and the whole decodes without a control character other than line ends.
+    """
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return True
+    for encoding, zeros in (("utf-16-le", raw[1::2]), ("utf-16-be", raw[0::2])):
+        if len(raw) % 2 == 0 and zeros.count(0) >= len(zeros) * 0.9:
+            try:
+                text = raw.decode(encoding)
+            except UnicodeDecodeError:
+                continue
+            if all(c.isprintable() or c in "\n\r\t" for c in text[:4096]):
+                return True
+    return False
 
 
 def _read_bytes(path: Path) -> bytes:

@@ -75,10 +75,12 @@ class DocumentMeta(BaseModel):
     def _reference(cls, value: Any) -> Any:
         if value is None:
             return None
-        text = str(value).strip()
+        if not isinstance(value, str):
+            raise ValueError(f"{_shown(value)} is not a procedure reference like 2016/2607(RSP)")
+        text = value.strip()
         if not REFERENCE_RE.match(text):
             raise ValueError(
-                f"{text!r} is not a procedure reference like 2016/2607(RSP)"
+                f"{_shown(text)} is not a procedure reference like 2016/2607(RSP)"
             )
         return text
 
@@ -94,17 +96,34 @@ class DocumentMeta(BaseModel):
                 return dt.date.fromisoformat(value.strip())
             except ValueError:
                 pass
-        raise ValueError(f"{value!r} is not an ISO date like 2016-03-10")
+        raise ValueError(f"{_shown(value)} is not an ISO date like 2016-03-10")
 
     @field_validator("url", mode="before")
     @classmethod
     def _url(cls, value: Any) -> Any:
         if value is None:
             return None
-        text = _capped(str(value).strip(), MAX_URL_CHARS)
+        if not isinstance(value, str):
+            raise ValueError(f"{_shown(value)} is not an http(s) URL")
+        text = _capped(value.strip(), MAX_URL_CHARS)
         if not re.match(r"^https?://[^\s<>\"]+$", text):
-            raise ValueError(f"{text!r} is not an http(s) URL")
+            raise ValueError(f"{_shown(text)} is not an http(s) URL")
         return text
+
+
+def _shown(value: Any, limit: int = 80) -> str:
+    """``repr(value)`` for an error message, cut to ``limit`` characters.
+
+    Only scalars reach here from a file (bot.corpus.frontmatter refuses lists, mappings
+    and aliases), but a scalar may still be megabytes long, and a message is shown whole.
+    """
+    if not isinstance(value, str | int | float | bool | bytes | dt.date):
+        return f"a {type(value).__name__}"
+    if isinstance(value, str | bytes) and len(value) > limit:
+        value = value[:limit]
+        return f"{value!r}…"
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[: limit - 1]}…"
 
 
 def _capped(text: str, limit: int) -> str:

@@ -21,6 +21,7 @@ logger = logging.getLogger(__name__)
 MAX_NAME_CHARS = 120
 TRASH = ".trash"
 _UNSAFE_RE = re.compile(r"[^A-Za-z0-9._-]+")
+_MAX_NAME_BYTES = 255  # NAME_MAX of ext4, xfs, btrfs, tmpfs and overlayfs
 
 
 class StoreError(ValueError):
@@ -93,7 +94,12 @@ def _to_trash(path: Path, keep: bool = False) -> Path:
     """Move ``path`` into the trash, or with ``keep`` hard-link a copy there."""
     trash = path.parent / TRASH
     trash.mkdir(exist_ok=True)
-    moved = trash / f"{path.name}.{time.strftime('%Y%m%dT%H%M%S')}.{time.monotonic_ns()}"
+    stamp = f".{time.strftime('%Y%m%dT%H%M%S')}.{time.monotonic_ns()}"
+    # The stamp must fit in the file system's 255-byte name limit: a long name placed by
+    # hand is cut (at a character boundary) rather than make the file impossible to remove.
+    room = _MAX_NAME_BYTES - len(stamp.encode())
+    base = path.name.encode("utf-8", "surrogateescape")[:room].decode("utf-8", "ignore")
+    moved = trash / f"{base}{stamp}"
     if keep:
         try:
             os.link(path, moved)

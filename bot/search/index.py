@@ -58,6 +58,8 @@ _MAP_STEP = 512
 # Relative slack on pruning bounds: a bound is a sum in another order than the score.
 _SLACK = 1e-9
 _ONE = np.uint64(1)
+# Term frequencies are stored as uint16: a larger count saturates here (see _index_chunk).
+MAX_TF = int(np.iinfo(np.uint16).max)
 
 
 class _RankBm25Idf(BM25Okapi):  # type: ignore[misc]
@@ -686,9 +688,14 @@ def _index_chunk(
     np.not_equal(term_of[1:], term_of[:-1], out=term_new[1:])
     term_starts = np.flatnonzero(term_new)
     runs = np.diff(np.append(term_starts, len(term_of)))
-    freq_dtype = np.uint8 if int(freq.max()) <= np.iinfo(np.uint8).max else np.uint16
-    if int(freq.max()) > np.iinfo(np.uint16).max:
-        raise ValueError(f"a token occurs {int(freq.max())} times in one passage; at most 65535 supported")
+    most = int(freq.max())
+    freq_dtype = np.uint8 if most <= np.iinfo(np.uint8).max else np.uint16
+    if most > MAX_TF:
+        # One file repeating a word 65,536 times must not stop a start or a reload: the
+        # count saturates. BM25's weight is flat long before (tf / (tf + norm) ~ 1), so
+        # the score moves by less than one part in 10^4, and only for such a passage.
+        logger.warning("a token occurs %d times in one passage: counted as %d", most, MAX_TF)
+        np.minimum(freq, MAX_TF, out=freq)
     return (term_of[term_starts].astype(np.int32), runs, local.astype(np.uint16), freq.astype(freq_dtype))
 
 

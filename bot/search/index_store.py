@@ -2,8 +2,9 @@
 
 The cache lives in ``CORPUS_DIR/.index/<key>/``: one ``.npy`` file per array (loaded
 with ``mmap_mode="r"``, so 10^6 passages load in well under a second) and a JSON
-manifest with the vocabulary, the parameters and the byte size of every array file,
-written last. The key is a digest of the corpus content (each document's name and
+manifest with the vocabulary, the parameters and the byte size and CRC-32 of every
+array file, written last (checked on load: damage of the same size would change
+answers). The key is a digest of the corpus content (each document's name and
 sha256), the BM25 parameters, the source of the code that turns files into indexed
 text, tokens and arrays, the versions of the libraries that shape them (PyStemmer,
 numpy, rank-bm25) and the tokens of a fixed probe text, so any change to one of them
@@ -29,6 +30,7 @@ import pickle
 import shutil
 import tempfile
 import time
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import fields
 from importlib import metadata
@@ -55,8 +57,10 @@ _S = TypeVar("_S")
 _T = TypeVar("_T")
 
 # Bump when the layout of the saved files changes (2: the manifest records file sizes;
-# 3: bitmaps in 64-bit words, with a rank table).
-FORMAT = 3
+# 3: bitmaps in 64-bit words, with a rank table; 4: and a CRC-32 of every array file).
+FORMAT = 4
+# Bytes read at a time when checksumming an array file.
+_CRC_STEP = 1 << 24
 _ARRAYS = ("indptr", "postings", "tf", "norm", "idf", "max_weight", "big_row",
            "block_offsets", "block_max", "bitmaps", "bitmap_rank")
 _META = "meta.json"
@@ -320,18 +324,25 @@ def save(arrays: IndexArrays, cache_dir: Path, key: str, scratch: Path | None = 
     target = cache_dir / key
     work = Path(tempfile.mkdtemp(prefix=f".tmp-{key}-", dir=scratch or cache_dir))
     try:
+        # mkdtemp's 0700 would lock out a bot run as another user (the Docker image's uid
+        # 10001 over a volume first indexed as root), which would then rebuild at every start.
+        os.chmod(work, 0o755)
         files: dict[str, int] = {}
+        checksums: dict[str, int] = {}
         for name in _ARRAYS:
             path = work / f"{name}.npy"
             with open(path, "wb") as out:
                 np.save(out, getattr(arrays, name), allow_pickle=False)
                 out.flush()
                 os.fsync(out.fileno())
+            os.chmod(path, 0o644)  # whatever the umask: see the directory's mode above
             files[name] = path.stat().st_size
+            checksums[name] = _crc32(path)
         meta: dict[str, object] = {f.name: getattr(arrays, f.name)
                                    for f in fields(IndexArrays) if f.name not in _ARRAYS}
         meta["format"] = FORMAT
         meta["files"] = files
+        meta["checksums"] = checksums
         # Written last, once the arrays are on disk: a directory without it, or whose
         # files differ from it, is an interrupted or damaged save.
         with open(work / _META, "w", encoding="utf-8") as out:
@@ -339,6 +350,7 @@ def save(arrays: IndexArrays, cache_dir: Path, key: str, scratch: Path | None = 
             # surrogateescape) still round-trips.
             out.write(json.dumps(meta))
             out.flush()
+            os.fchmod(out.fileno(), 0o644)
             os.fsync(out.fileno())
         if target.exists():
             shutil.rmtree(target)
@@ -363,12 +375,17 @@ def load(directory: Path) -> IndexArrays:
     """The arrays saved in ``directory``, memory-mapped; ValueError when inconsistent."""
     meta_path = directory / _META
     meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    if not isinstance(meta, dict):
+        kind = {type(None): "null", list: "array", str: "string", bool: "boolean"}.get(type(meta), "number")
+        raise ValueError(f"{meta_path} holds a JSON {kind}, not the manifest object")
     if meta.get("format") != FORMAT:
         raise ValueError(f"{meta_path}: format {meta.get('format')!r}, expected {FORMAT}")
     files = meta.pop("files")
+    checksums = meta.pop("checksums")
     del meta["format"]
+    if not isinstance(files, dict) or not isinstance(checksums, dict):
+        raise ValueError(f"{meta_path}: the file sizes or checksums are not a mapping")
     for name in _ARRAYS:
-        # Sizes, not checksums: reading 400 MB to load an index would defeat the mmap.
         path = directory / f"{name}.npy"
         try:
             actual = path.stat().st_size
@@ -378,6 +395,13 @@ def load(directory: Path) -> IndexArrays:
         if actual != files[name]:
             raise ValueError(f"{path} is {actual} bytes, the manifest says {files[name]}: "
                              "a damaged or half-written save")
+    for name in _ARRAYS:
+        # Same-size damage (a negated idf, a NaN norm) passes the checks below and
+        # changes answers. A CRC-32 reads each file once, at gigabytes a second, and the
+        # pages it reads are the ones the maps then use.
+        path = directory / f"{name}.npy"
+        if _crc32(path) != checksums[name]:
+            raise ValueError(f"{path} does not match its checksum in the manifest: a damaged save")
     # Plain ndarray views of the maps: np.memmap's Python-level __getitem__ and
     # __array_finalize__ cost more than the work of a query's small slices.
     loaded: dict[str, Any] = {name: np.asarray(np.load(directory / f"{name}.npy", mmap_mode="r", allow_pickle=False))
@@ -385,6 +409,15 @@ def load(directory: Path) -> IndexArrays:
     arrays = IndexArrays(**meta, **loaded)
     _check(arrays, directory)
     return arrays
+
+
+def _crc32(path: Path) -> int:
+    """The CRC-32 of a file's bytes, read a step at a time."""
+    crc = 0
+    with open(path, "rb") as handle:
+        while chunk := handle.read(_CRC_STEP):
+            crc = zlib.crc32(chunk, crc)
+    return crc
 
 
 def _check(a: IndexArrays, directory: Path) -> None:

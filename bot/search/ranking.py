@@ -10,7 +10,10 @@ the resolution's own) is an array in ``Layout``, built once per snapshot, so a f
 costs a few vector operations per query however many documents there are. A quoted
 phrase is narrowed by the index first; when too many passages hold all its words, only
 the best-ranked of them are checked word for word (at most ``PHRASE_CHECKS``), so no
-question makes the bot read the whole corpus in Python.
+question makes the bot read the whole corpus in Python. A phrase repeated is checked
+once, each passage is folded once per question, and all of it stops when the
+question's CPU budget (bot.search.budget) runs out: the answer is then marked
+incomplete, or refused with OutOfTime when nothing was confirmed.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import numpy as np
 import numpy.typing as npt
 
 from bot.corpus.models import Document, Passage
+from bot.search.budget import Budget
 from bot.search.index import Bm25Index
 from bot.search.query import Period, Query, QueryError, contains_phrase, echo_value, informative, is_common
 from bot.search.tokens import tokenize, words
@@ -42,6 +46,16 @@ UNKNOWN_DATE = -1
 PHRASE_CHECKS = 256
 # Candidates looked at per step when the timeline picks each resolution's best passage.
 _TIMELINE_STEP = 256
+
+
+class OutOfTime(QueryError):
+    """The question's CPU budget ran out before a single passage was confirmed."""
+
+
+_OUT_OF_TIME = (
+    "That question took too long to check, so I stopped before confirming a passage. "
+    "Quote fewer or shorter phrases, or add a word that narrows it."
+)
 
 
 class TooGeneral(QueryError):
@@ -214,6 +228,52 @@ def holds_phrases(passage: Passage, phrases: Sequence[str]) -> bool:
     )
 
 
+class _Phrases:
+    """``holds_phrases`` for one question: each passage and phrase folded once, within a budget.
+
+    Distinct phrases of one question read the same passages: their words are kept for
+    the question, not folded again for every phrase.
+    """
+
+    def __init__(self, passages: Sequence[Passage], budget: Budget) -> None:
+        self.passages = passages
+        self.budget = budget
+        self._texts: dict[int, tuple[list[str], list[str]]] = {}
+        self._needles: dict[str, list[str]] = {}
+        self._verdicts: dict[tuple[int, str], bool] = {}  # what is known stays known when time is up
+
+    def holds(self, pid: int, phrases: Sequence[str]) -> bool | None:
+        """Whether passage ``pid`` holds every phrase; None when that is unknown for want of time."""
+        for phrase in phrases:
+            verdict = self._verdicts.get((pid, phrase))
+            if verdict is None:
+                if self.budget.spent():
+                    return None
+                verdict = self._verdicts[pid, phrase] = self._read(pid, phrase)
+            if not verdict:
+                return False
+        return True
+
+    def _read(self, pid: int, phrase: str) -> bool:
+        folded = self._texts.get(pid)
+        if folded is None:
+            passage = self.passages[pid]
+            folded = self._texts[pid] = (words(passage.text), words(passage.lead) if passage.lead else [])
+        needle = self._needles.get(phrase)
+        if needle is None:
+            needle = self._needles[phrase] = words(phrase)
+        return _contains(folded[0], needle) or _contains(folded[1], needle)
+
+
+def _contains(hay: list[str], needle: list[str]) -> bool:
+    """``contains_phrase`` on words already folded."""
+    n = len(needle)
+    if not n:
+        return False
+    first = needle[0]
+    return any(hay[i] == first and hay[i : i + n] == needle for i in range(len(hay) - n + 1))
+
+
 def _too_general(query: Query, index: Bm25Index) -> TooGeneral:
     common = [
         w for w in dict.fromkeys(words(query.terms)) if any(is_common(t, index) for t in tokenize(w))
@@ -244,8 +304,17 @@ class Plan:
     unchecked: tuple[str, ...] = ()
 
 
-def plan(query: Query, index: Bm25Index, passages: Sequence[Passage], layout: Layout) -> Plan:
-    """Turn a query into masks over the index; TooGeneral when there is nothing to go on."""
+def plan(
+    query: Query, index: Bm25Index, passages: Sequence[Passage], layout: Layout, budget: Budget | None = None,
+    reader: _Phrases | None = None,
+) -> Plan:
+    """Turn a query into masks over the index; TooGeneral when there is nothing to go on.
+
+    A phrase whose candidates the ``budget`` left no time to check is left unchecked:
+    its passages are then checked as they rank (by ``reader``, which keeps what this
+    plan already read), as long as time remains.
+    """
+    phrases = reader or _Phrases(passages, budget or Budget())
     allowed: BoolArray | None = None
     if query.references or query.periods:
         document_ok = np.ones(len(layout.documents), dtype=np.bool_)
@@ -255,17 +324,18 @@ def plan(query: Query, index: Bm25Index, passages: Sequence[Passage], layout: La
             document_ok &= layout.adopted_in(query.periods)
         allowed = layout.passage_mask(document_ok)
     unchecked: list[str] = []
-    for phrase in query.phrases:
+    for phrase in dict.fromkeys(query.phrases):  # a phrase quoted 400 times is one phrase
         candidates = _phrase_candidates(phrase, index)
         if allowed is not None:
             candidates = candidates[allowed[candidates]]
         mask = np.zeros(index.size, dtype=np.bool_)
-        if len(candidates) <= PHRASE_CHECKS:
-            ids = candidates.tolist()
-            mask[[i for i in ids if holds_phrases(passages[i], (phrase,))]] = True
-        else:
+        few = len(candidates) <= PHRASE_CHECKS
+        verdicts = [phrases.holds(i, (phrase,)) for i in candidates.tolist()] if few else [None]
+        if None in verdicts:  # too many to check here, or out of time: checked as they rank
             mask[candidates] = True
             unchecked.append(phrase)
+        else:
+            mask[candidates[np.array(verdicts, dtype=np.bool_)]] = True
         allowed = _and(allowed, mask)
     preferred = layout.passage_mask(layout.adopted_in(query.preferred)) if query.preferred else None
     topic = query.topic_tokens
@@ -297,11 +367,17 @@ class Ranking:
 
 
 class _PhraseChecker:
-    """Checks passages for the unchecked phrases, each passage once, counting the checks."""
+    """Checks passages for the unchecked phrases, each passage once, counting the checks.
 
-    def __init__(self, phrases: Sequence[str], passages: Sequence[Passage]) -> None:
+    Once the question's budget is spent a passage is not checked, and not shown: a
+    passage is never listed as holding a phrase that was not read in it.
+    """
+
+    def __init__(self, phrases: Sequence[str], passages: Sequence[Passage], reader: _Phrases | None = None) -> None:
         self.phrases = tuple(phrases)
         self.passages = passages
+        self._reader = reader or _Phrases(passages, Budget())
+        self.budget = self._reader.budget
         self.verdicts: dict[int, bool] = {}
 
     @property
@@ -311,19 +387,29 @@ class _PhraseChecker:
     def __call__(self, pid: int) -> bool:
         verdict = self.verdicts.get(pid)
         if verdict is None:
-            verdict = self.verdicts[pid] = holds_phrases(self.passages[pid], self.phrases)
+            holds = self._reader.holds(pid, self.phrases)
+            if holds is None:
+                return False  # out of time: unknown, so not listed (the answer says it is incomplete)
+            verdict = self.verdicts[pid] = holds
         return verdict
 
 
 def rank_passages(
-    query: Query, index: Bm25Index, passages: Sequence[Passage], layout: Layout, k: int
+    query: Query, index: Bm25Index, passages: Sequence[Passage], layout: Layout, k: int,
+    budget: Budget | None = None,
 ) -> Ranking:
-    """The ``k`` best passages for ``query``, with their scores and how many match."""
-    p = plan(query, index, passages, layout)
+    """The ``k`` best passages for ``query``, with their scores and how many match.
+
+    ``budget`` (by default a fresh one) bounds the CPU time of the phrase checks; when
+    it runs out the ranking is marked incomplete.
+    """
+    budget = budget or Budget()
+    reader = _Phrases(passages, budget)
+    p = plan(query, index, passages, layout, budget, reader)
     if not p.unchecked:
         ids, scores, total = _ranked(p, index, k)
         return Ranking(ids, scores, total)
-    check = _PhraseChecker(p.unchecked, passages)
+    check = _PhraseChecker(p.unchecked, passages, reader)
     # Rank among the candidates, check the best, and look deeper only while too few
     # hold the phrase: top n is a prefix of top 4n, so no passage is checked twice.
     n = max(k, 1)
@@ -331,11 +417,14 @@ def rank_passages(
         ids, scores, total = _ranked(p, index, n)
         kept = [(pid, score) for pid, score in zip(ids, scores, strict=True) if check(pid)]
         exhausted = len(ids) >= total
-        if len(kept) >= k or exhausted or n >= max(k, PHRASE_CHECKS):
+        if len(kept) >= k or exhausted or n >= max(k, PHRASE_CHECKS) or budget.exhausted:
             break
         n = min(4 * n, max(k, PHRASE_CHECKS))
     logger.debug("phrase checked in %d of %d candidate passages", check.checked, total)
-    return Ranking([pid for pid, _ in kept[:k]], [s for _, s in kept[:k]], len(kept), exhausted)
+    if budget.exhausted and not kept:
+        raise OutOfTime(_OUT_OF_TIME)  # "no passage matches" would not be known
+    complete = exhausted and not budget.exhausted
+    return Ranking([pid for pid, _ in kept[:k]], [s for _, s in kept[:k]], len(kept), complete)
 
 
 def _ranked(p: Plan, index: Bm25Index, k: int) -> tuple[list[int], list[float], int]:
@@ -374,14 +463,17 @@ class ResolutionBest:
 
 
 def best_per_resolution(
-    query: Query, index: Bm25Index, passages: Sequence[Passage], layout: Layout
+    query: Query, index: Bm25Index, passages: Sequence[Passage], layout: Layout, budget: Budget | None = None
 ) -> ResolutionBest:
     """For each resolution with a matching passage, its best one (own text preferred).
 
     A passage of the text adopted beats a summary's or a news report's when both
-    match, because a timeline says what the Parliament itself said.
+    match, because a timeline says what the Parliament itself said. ``budget`` bounds
+    the phrase checks, as in ``rank_passages``.
     """
-    p = plan(query, index, passages, layout)
+    budget = budget or Budget()
+    reader = _Phrases(passages, budget)
+    p = plan(query, index, passages, layout, budget, reader)
     if p.browse or not p.tokens:
         raise QueryError("Name a topic, for example: political prisoners.")
     matched, scores = index.matches(p.tokens)
@@ -395,7 +487,10 @@ def best_per_resolution(
     own = layout.is_text[docs]
     if p.unchecked:
         order = np.lexsort((matched, -scores, ~own))
-        chosen, complete = _first_holding(order, resolutions, _PhraseChecker(p.unchecked, passages), matched)
+        check = _PhraseChecker(p.unchecked, passages, reader)
+        chosen, complete = _first_holding(order, resolutions, check, matched)
+        if budget.exhausted and not chosen:
+            raise OutOfTime(_OUT_OF_TIME)
         chosen.sort(key=lambda i: (int(resolutions[i]), i))
         return ResolutionBest([(int(matched[i]), float(scores[i])) for i in chosen], complete)
     order = np.lexsort((matched, -scores, ~own, resolutions))
@@ -422,7 +517,7 @@ def _first_holding(
             resolution = int(resolutions[i])
             if claimed[resolution]:
                 continue
-            if check.checked >= PHRASE_CHECKS:
+            if check.checked >= PHRASE_CHECKS or check.budget.exhausted:
                 return chosen, False
             if check(int(matched[i])):
                 claimed[resolution] = True

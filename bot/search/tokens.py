@@ -27,6 +27,11 @@ _FOLD = str.maketrans(
         "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u00ab": '"', "\u00bb": '"',
         "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-",
         "\u2212": "-", "\u00a0": " ", "\u2009": " ", "\u202f": " ", "\u00ad": "",
+        # Invisible inside a word, as the soft hyphen: zero-width space, non-joiner and
+        # joiner, word joiner, BOM, direction marks, embeddings and isolates. Kept, they
+        # split a word that reads whole, and a quote pasted from a web page misses.
+        **dict.fromkeys("\u200b\u200c\u200d\u2060\ufeff\u200e\u200f\u061c", ""),
+        **dict.fromkeys("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069", ""),
     }
 )
 
@@ -68,6 +73,16 @@ def _stemmer() -> Stemmer.Stemmer:
     if stemmer is None:
         stemmer = _local.stemmer = Stemmer.Stemmer("english")
     return stemmer
+
+
+# A surrogate code point alone: JSON may carry one ("\ud800"), and no encoder takes it.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def without_lone_surrogates(text: str) -> str:
+    """``text`` with each lone surrogate replaced by U+FFFD, so that nothing downstream
+    (a Telegram length in UTF-16 units, an encoder, a log line) fails on it."""
+    return _LONE_SURROGATE.sub("\ufffd", text)
 
 
 def fold(text: str) -> str:
@@ -231,7 +246,7 @@ def check_text(
     not empty, at most MAX_TEXT_CHARS, at least one word, and at least one word that
     is not a stop word. The wording is the caller's.
     """
-    stripped = text.strip()
+    stripped = without_lone_surrogates(text.strip())
     if not stripped:
         raise error(messages.empty)
     if len(stripped) > MAX_TEXT_CHARS:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import re
 import signal
 import sys
 from collections.abc import Sequence
@@ -140,16 +141,56 @@ def run(settings: Settings) -> int:
 async def _check_token(settings: Settings, token: str) -> int | None:
     """None when Telegram accepts the token (getMe), else the exit code after one line."""
     bot = Bot(token, base_url=settings.telegram_base_url, base_file_url=settings.telegram_base_file_url)
+    quiet = _DropInvalidJson()
+    request_logger = logging.getLogger("telegram.request.BaseRequest")  # where it logs the traceback
+    request_logger.addFilter(quiet)
     try:
         async with bot:  # initialize() calls getMe
             return None
-    except InvalidToken:
-        print("Telegram rejected TELEGRAM_BOT_TOKEN: check it with @BotFather.", file=sys.stderr)
-        return EXIT_SETTINGS
-    except NetworkError as exc:
+    except TelegramError as exc:
+        if _not_json(exc):
+            # An answer that is not JSON is a web page: not the Bot API (a mistyped
+            # TELEGRAM_BASE_URL), and the token was never checked.
+            status = re.search(r"\((\d{3})\)\. Parsing", _messages(exc))
+            answered = f"answered {status.group(1)}" if status else "did not answer in JSON"
+            print(f"The Bot API at {settings.telegram_base_url} {answered} (not a Bot API?): check "
+                  "TELEGRAM_BASE_URL.", file=sys.stderr)
+            return EXIT_FAILED
+        if isinstance(exc, InvalidToken):
+            print("Telegram rejected TELEGRAM_BOT_TOKEN: check it with @BotFather.", file=sys.stderr)
+            return EXIT_SETTINGS
+        if not isinstance(exc, NetworkError):
+            raise
         reason = str(exc).replace(token, "<token>")
         print(f"Cannot reach the Telegram Bot API at {settings.telegram_base_url}: {reason}", file=sys.stderr)
         return EXIT_FAILED
+    finally:
+        request_logger.removeFilter(quiet)
+
+
+# What python-telegram-bot adds to an error when the answer was not JSON.
+_NOT_JSON = ". Parsing the server response"
+
+
+def _messages(exc: BaseException) -> str:
+    """The messages of ``exc`` and of its causes (Bot.initialize re-raises getMe's error)."""
+    parts: list[str] = []
+    seen: BaseException | None = exc
+    while seen is not None and len(parts) < 8:
+        parts.append(str(seen))
+        seen = seen.__cause__
+    return " | ".join(parts)
+
+
+def _not_json(exc: BaseException) -> bool:
+    return _NOT_JSON in _messages(exc)
+
+
+class _DropInvalidJson(logging.Filter):
+    """Drops python-telegram-bot's traceback for an answer that is not JSON: the check says it in one line."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("Can not load invalid JSON data")
 
 
 def _reload_on_sighup(loop: asyncio.AbstractEventLoop, service: Service) -> None:

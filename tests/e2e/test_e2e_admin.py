@@ -151,7 +151,7 @@ async def test_every_kind_of_bad_file_is_refused_with_its_reason_and_nothing_is_
         ("empty.md", b"", {}, "empty file"),
         ("blank.md", b"  \n\n \n", {}, "empty file"),
         ("broken.md", b"---\ntitle: [unclosed\n---\nThe Parliament adopted a resolution on this.\n",
-         {}, "broken.md:3: error: broken YAML front matter"),
+         {}, "broken.md:2: error: broken YAML front matter: a value must be a single value, not a list"),
         ("votes.md", b"---\nvotes: 500\n---\nThe Parliament adopted a resolution on this today.\n",
          {}, "unknown key 'votes'"),
         ("short.md", b"Too short.\n", {}, "no passage"),
@@ -284,7 +284,7 @@ async def test_corpus_lists_files_and_stats_count_answers(
     text = listing["text"]
     assert f"{OEIL}: 13 passages\n  2016/2607(RSP) · 2016-03-10 · summary, Legislative Observatory (OEIL)" in text
     assert f"{TCA}: 7 passages\n  2019/2610(RSP) · 2019-03-14 · news report, Times of Central Asia" in text
-    assert "Skipped files (1):\n• broken.md:3: error: broken YAML front matter" in text
+    assert "Skipped files (1):\n• broken.md:2: error: broken YAML front matter: a value must be a single value" in text
 
     for question in ["release of Vladimir Kozlov", "political prisoners", "reservoir dam"]:
         await say(telegram, ana_chat, ana, question)

@@ -215,3 +215,25 @@ async def test_a_corpus_with_nothing_to_serve_stops_the_bot_with_one_line(
         "not UTF-8 (byte 0xff at offset 0)"
     ]
     assert telegram.calls_to("getUpdates") == []  # it never started polling
+
+
+async def test_a_base_url_that_is_not_a_bot_api_is_named_not_blamed_on_the_token(tmp_path: Path) -> None:
+    async def not_found(request: aiohttp.web.Request) -> aiohttp.web.Response:
+        return aiohttp.web.Response(status=404, text="<html><body>Not Found</body></html>", content_type="text/html")
+
+    app = aiohttp.web.Application()
+    app.router.add_route("*", "/{tail:.*}", not_found)
+    runner = aiohttp.web.AppRunner(app)
+    await runner.setup()
+    site = aiohttp.web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    base = f"http://127.0.0.1:{port}/typo/bot"
+    try:
+        code, err = await finish(await start(tmp_path, TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_BASE_URL=base))
+    finally:
+        await runner.cleanup()
+    assert code == 1
+    assert err.strip().splitlines() == [
+        f"The Bot API at {base} answered 404 (not a Bot API?): check TELEGRAM_BASE_URL."
+    ]  # was "Telegram rejected TELEGRAM_BOT_TOKEN" after a JSONDecodeError traceback

@@ -1,0 +1,47 @@
+"""Questions and quotes that once changed answers silently or cost everyone's time."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.answers.quote import WORD_CACHE_BYTES, Verdict, word_cache_bytes
+from bot.answers.service import Service
+
+QUOTE = "release the opposition leader Vladimir Kozlov"
+INVISIBLE = {
+    "ZWSP": "\u200b", "ZWNJ": "\u200c", "ZWJ": "\u200d", "word joiner": "\u2060", "BOM": "\ufeff",
+    "LRM": "\u200e", "RLM": "\u200f",
+}
+
+
+@pytest.mark.parametrize("char", INVISIBLE.values(), ids=INVISIBLE.keys())
+def test_invisible_characters_inside_words_do_not_change_a_quote(service: Service, char: str) -> None:
+    pasted = QUOTE.replace("Kozlov", f"Koz{char}lov").replace("opposition", f"oppo{char}sition")
+    result = service.quote(pasted)
+    assert result.verdict is Verdict.verbatim  # was "not found" or "near" with a diff showing nothing
+    assert result.matches[0].passage.text == service.quote(QUOTE).matches[0].passage.text
+    assert all(op.kind == "same" for op in result.matches[0].diff)
+
+
+@pytest.mark.parametrize("char", INVISIBLE.values(), ids=INVISIBLE.keys())
+def test_invisible_characters_inside_words_do_not_change_a_question(service: Service, char: str) -> None:
+    plain, pasted = service.ask("Kozlov"), service.ask(f"Koz{char}lov")
+    assert pasted.total == plain.total == 2
+    assert [h.passage for h in pasted.hits] == [h.passage for h in plain.hits]
+
+
+def test_the_quote_word_cache_is_bounded_by_bytes_and_cleared_on_reload(tmp_path: Path) -> None:
+    # Each passage is one long paragraph: its words are estimated at about 25 MB.
+    for n in range(4):
+        sentence = f"Parliament urges the authorities of Sylvania number {n} to release the detained journalists. "
+        (tmp_path / f"long-{n}.md").write_text(sentence * 6000, encoding="utf-8")
+    service = Service(tmp_path)
+    for n in range(4):
+        result = service.quote(f"authorities of Sylvania number {n} to release the detained journalists")
+        assert result.verdict is Verdict.verbatim
+        assert 0 < word_cache_bytes() <= WORD_CACHE_BYTES  # was 8,192 entries, whatever their size
+    service.reload()
+    assert word_cache_bytes() == 0  # the old snapshot's words do not outlive it
+    assert service.quote("Sylvania number 3 to release").verdict is Verdict.verbatim

@@ -1,0 +1,89 @@
+"""A saved index damaged in ways its sizes do not show is rebuilt, and the log says so."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bot.search.index import Bm25Index
+from bot.search.index_store import load, load_or_build, save
+
+TEXTS = [
+    "Parliament calls for the release of Vladimir Kozlov",
+    "the court sentenced the journalist",
+    "Parliament condemns the arbitrary detention of journalists and calls for their release",
+    "the release of political prisoners is urged",
+    "freedom of expression in Kazakhstan",
+]
+
+
+def _tokens(text: str) -> list[str]:
+    return text.lower().split()
+
+
+def _fresh() -> Bm25Index:
+    return Bm25Index.build([_tokens(t) for t in TEXTS])
+
+
+@pytest.mark.parametrize("manifest", ["null", "[]", "3", '"text"'])
+def test_a_manifest_that_is_not_an_object_is_rebuilt(
+    tmp_path: Path, manifest: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    directory = save(_fresh().arrays, tmp_path, "k")
+    (directory / "meta.json").write_text(manifest, encoding="utf-8")
+    with caplog.at_level(logging.WARNING):
+        index = load_or_build(tmp_path, "k", TEXTS, _tokens, min_passages=0)  # raised AttributeError
+    assert "not the manifest object): rebuilding it" in caplog.text
+    assert index.top(["release"], 3)[0].tolist() == _fresh().top(["release"], 3)[0].tolist()
+    load(directory)  # saved again, whole
+
+
+def _negate_idf(directory: Path) -> None:
+    idf = np.load(directory / "idf.npy")
+    np.save(directory / "idf.npy", -idf)
+
+
+def _nan_norm(directory: Path) -> None:
+    norm = np.load(directory / "norm.npy")
+    norm[:] = np.nan
+    np.save(directory / "norm.npy", norm)
+
+
+@pytest.mark.parametrize("damage", [_negate_idf, _nan_norm], ids=["negated idf", "NaN norm"])
+def test_same_size_damage_to_an_array_is_caught_by_its_checksum(
+    tmp_path: Path, damage: object, caplog: pytest.LogCaptureFixture
+) -> None:
+    directory = save(_fresh().arrays, tmp_path, "k")
+    sizes = {p.name: p.stat().st_size for p in directory.glob("*.npy")}
+    assert callable(damage)
+    damage(directory)
+    assert {p.name: p.stat().st_size for p in directory.glob("*.npy")} == sizes  # the sizes cannot tell
+    with caplog.at_level(logging.WARNING):
+        index = load_or_build(tmp_path, "k", TEXTS, _tokens, min_passages=0)
+    assert "does not match its checksum in the manifest: a damaged save): rebuilding it" in caplog.text
+    ids, scores, total = index.top(["release", "parliament"], 5)
+    want_ids, want_scores, want_total = _fresh().top(["release", "parliament"], 5)
+    assert ids.tolist() == want_ids.tolist() and total == want_total == 3
+    np.testing.assert_array_equal(scores, want_scores)
+
+
+def test_the_manifest_records_a_checksum_of_every_array(tmp_path: Path) -> None:
+    directory = save(_fresh().arrays, tmp_path, "k")
+    meta = json.loads((directory / "meta.json").read_text(encoding="utf-8"))
+    assert set(meta["checksums"]) == {p.stem for p in directory.glob("*.npy")}
+
+
+def test_the_saved_index_is_readable_by_another_user(tmp_path: Path) -> None:
+    old = os.umask(0o077)
+    try:
+        directory = save(_fresh().arrays, tmp_path, "k")
+    finally:
+        os.umask(old)
+    assert directory.stat().st_mode & 0o777 == 0o755  # was mkdtemp's 0700
+    for path in directory.iterdir():
+        assert path.stat().st_mode & 0o777 == 0o644, path.name
