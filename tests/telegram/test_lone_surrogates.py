@@ -5,14 +5,14 @@ from __future__ import annotations
 import pytest
 
 from bot.answers.service import Service
-from bot.telegram import render, render_quote, render_timeline
+from bot.telegram import render_answer, render_quote, render_timeline
 
 
 @pytest.mark.parametrize("char", ["\ud800", "\udc00", "\udfff"])
 def test_ask_timeline_and_quote_replace_a_lone_surrogate(service: Service, char: str) -> None:
     answer = service.ask(f"Kozlov {char}")
     assert answer.query == "Kozlov \ufffd" and answer.total == 2
-    assert "for “Kozlov \ufffd”" in render.render_answer(answer)[0]  # utf16_length raised here
+    assert "for “Kozlov \ufffd”" in render_answer.render_answer(answer)[0]  # utf16_length raised here
     page = render_timeline.render_timeline(service.timeline(f"Kozlov {char}"))
     assert page.text.startswith("<b>Timeline</b> of “Kozlov \ufffd”: 2 resolutions")
     [reply] = render_quote.render_quote(service.quote(f"Vladimir Kozlov {char}"))
@@ -21,6 +21,6 @@ def test_ask_timeline_and_quote_replace_a_lone_surrogate(service: Service, char:
 
 def test_no_match_echoes_the_question_with_the_replacement(service: Service) -> None:
     answer = service.ask("zzzqqq \ud800 kozlovx")
-    assert render.render_answer(answer) == [
+    assert render_answer.render_answer(answer) == [
         "No passage matches: the corpus does not speak about that.\n<i>You asked: “zzzqqq \ufffd kozlovx”</i>"
     ]
