@@ -12,7 +12,7 @@ import pytest
 
 from bot.answers.service import Service, Snapshot, _searchable
 from bot.corpus import cache as corpus_cache
-from bot.corpus import frontmatter, metadata, models, passages
+from bot.corpus import frontmatter, layout, metadata, models, passages, structure
 from bot.corpus import load as corpus
 from bot.corpus.cache import CACHE_DIR, SHARDS, parser_version, shard_of
 from bot.corpus.load import load_corpus
@@ -295,7 +295,7 @@ def test_the_parser_version_follows_the_code(tmp_path: Path) -> None:
     b.write_text("x = 2\n", encoding="utf-8")
     assert parser_version([a]) == parser_version([a])
     assert parser_version([a]) != parser_version([b])
-    parsing = [frontmatter, metadata, passages, models]
+    parsing = [frontmatter, metadata, passages, structure, layout, models]
     assert corpus._parser_version() == parser_version([Path(m.__file__ or "") for m in (corpus, *parsing)])
 
 
