@@ -179,11 +179,17 @@ def _stated_reference_and_date(body: str) -> tuple[set[str], set[dt.date]]:
             if ref := _TITLE_REFERENCE_RE.search(line):
                 refs.add(ref.group(1))
         for match in _ADOPTED_ON_RE.finditer(line):
-            before = line[max(0, match.start() - _RECALLED_WINDOW) : match.start()]
-            if _RECALLED_RE.search(before):
+            if _recalled(line, match.start()):
                 continue  # "its previous resolution adopted on ...": not this text's date
             dates.update(_dates_in(match.group(1), at_start=True))
     return refs, dates
+
+
+def _recalled(line: str, at: int) -> bool:
+    """Whether the resolution named at ``at`` is a recalled one ("its previous resolution", in the same sentence)."""
+    before = line[max(0, at - _RECALLED_WINDOW) : at]
+    sentence = re.split(r"[.;:!?]\s", before)[-1]
+    return bool(_RECALLED_RE.search(sentence))
 
 
 def _hinted_lines(text: str) -> Iterable[str]:

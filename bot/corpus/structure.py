@@ -133,7 +133,10 @@ def _read_structure(name: str, body: str, first_line: int) -> Reading | None:
         return None
     title_at, opening_at, begin = start
     front_end = begin if title_at is None else title_at
-    left_out.extend(LeftOut(line.number, line.text, BEFORE_TEXT) for line in lines[:front_end])
+    left_out.extend(
+        LeftOut(line.number, line.text, HEADING if _heading_like(line.text) else BEFORE_TEXT)
+        for line in lines[:front_end]
+    )
     title_line = None
     if title_at is not None:
         # A title hard-wrapped over a few lines (PDF) runs up to "The European Parliament,".
@@ -206,6 +209,9 @@ def _units(lines: list[Line], left_out: list[LeftOut]) -> list[_Unit]:
             left_out.append(LeftOut(line.number, text, OPENING))
             opened = True
             continue
+        if current is not None and not current.texts and _text_of_marker(text, current):
+            current.texts.append(text)  # the text cell after a marker cell (Official Journal)
+            continue
         free = current is None or current.closed() or line.after_blank
         unit: _Unit | None = None
         if annex is None:
@@ -235,9 +241,7 @@ def _units(lines: list[Line], left_out: list[LeftOut]) -> list[_Unit]:
             units.append(unit)
             current = unit
             continue
-        if current is not None and not current.texts:
-            current.texts.append(text)  # the text cell after a marker cell
-        elif free and _heading_like(text):
+        if free and _heading_like(text):
             left_out.append(LeftOut(line.number, text, HEADING))
         elif annex is not None and free:
             current = _Unit("annex", annex or None, None, line.number, [text])
@@ -249,6 +253,15 @@ def _units(lines: list[Line], left_out: list[LeftOut]) -> list[_Unit]:
         else:
             current.texts.append(text)
     return units
+
+
+def _text_of_marker(text: str, unit: _Unit) -> bool:
+    """Whether ``text``, after a marker standing alone, is that marker's text rather than another unit."""
+    if unit.part == "citation" and unit.point is None and _CITATION_RE.fullmatch(text):
+        return text[:1] not in _DASHES
+    return not any(
+        pattern.fullmatch(text) for pattern in (_CITATION_RE, _DASH_ONLY_RE, _RECITAL_RE, _PARAGRAPH_RE, _POINT_RE)
+    )
 
 
 def _some(text: str | None) -> list[str]:
