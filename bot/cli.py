@@ -325,7 +325,10 @@ def format_quote(result: QuoteResult) -> str:
     """A quote check as plain text: the verdict, then each passage with the words marked."""
     count = len(result.matches)
     places = f"{count}{'+' if result.more else ''} passage{'s' if count > 1 else ''}"
-    if result.verdict is Verdict.verbatim and result.omissions:
+    if result.verdict is Verdict.verbatim and result.across_units:
+        first, second = (m.passage.position.describe() for m in result.matches[:2])
+        lines = [f"Verbatim across two units: the words run, in order, from {first} into {second}."]
+    elif result.verdict is Verdict.verbatim and result.omissions:
         lines = [f"Verbatim with omissions: each part stands, in order, in {places}."]
     elif result.verdict is Verdict.verbatim:
         lines = [f"Verbatim: the words stand in this order in {places}."]
