@@ -54,6 +54,7 @@ _ROMAN = ("i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xi
 _CLOSED_RE = re.compile(r"[.,;:!?][\"\u201d\u2019')\]]*$")
 _HYPHEN_BREAK_RE = re.compile(r"[^\W\d_]-$")
 _MAX_HEADING_WORDS = 12
+_MAX_TITLE_LINES = 4
 
 
 @dataclass(slots=True)
@@ -131,19 +132,16 @@ def _read_structure(name: str, body: str, first_line: int) -> Reading | None:
     start = _start(lines)
     if start is None:
         return None
-    title_at, opening_at, begin = start
+    title_at, begin = start
     front_end = begin if title_at is None else title_at
-    left_out.extend(
-        LeftOut(line.number, line.text, HEADING if _heading_like(line.text) else BEFORE_TEXT)
-        for line in lines[:front_end]
-    )
+    left_out.extend(_before(line) for line in lines[:front_end])
     title_line = None
     if title_at is not None:
-        # A title hard-wrapped over a few lines (PDF) runs up to "The European Parliament,".
-        end = opening_at if opening_at is not None and opening_at - title_at <= 4 else title_at + 1
+        end = _title_end(lines, title_at, begin)
         title_line = join_lines([line.text for line in lines[title_at:end]])
         left_out.extend(LeftOut(line.number, line.text, TITLE_LINE) for line in lines[title_at:end])
-        begin = end
+        left_out.extend(_before(line) for line in lines[end:begin])  # an OJ number, a short title
+        begin = max(begin, end)
     stated_before = min(
         (line.number for line in lines[begin:]), default=lines[-1].number + 1
     )
@@ -152,7 +150,8 @@ def _read_structure(name: str, body: str, first_line: int) -> Reading | None:
     ))
     units = _units(lines[begin:], left_out)
     counted = sum(1 for u in units if u.part in ("citation", "recital", "paragraph"))
-    if counted == 0 or (counted < 2 and title_line is None and opening_at is None):
+    opened = any(item.reason == OPENING for item in left_out)
+    if counted == 0 or (counted < 2 and title_line is None and not opened):
         return None
     warnings = _numbering(name, units)
     passages: list[Passage] = []
@@ -175,23 +174,36 @@ def _read_structure(name: str, body: str, first_line: int) -> Reading | None:
     return Reading(passages, left_out, warnings, True, ordered, title_line, text_ids)
 
 
-def _start(lines: list[Line]) -> tuple[int | None, int | None, int] | None:
-    """Indexes of the title line, of "The European Parliament," and of where units may begin."""
-    title_at = opening_at = first_unit = None
+def _start(lines: list[Line]) -> tuple[int | None, int] | None:
+    """Index of the title line (the last before the text: EUR-Lex repeats it) and of where units may begin."""
+    title_at = None
     for index, line in enumerate(lines):
         text = line.text
-        if opening_at is None and _OPENING_RE.fullmatch(text):
-            opening_at = index
-            break
-        if _CITATION_RE.match(text) or (_RECITAL_RE.match(text) and "whereas" in text.lower()):
-            first_unit = index
-            break
-        if title_at is None and _TITLE_RE.match(text):
+        if _OPENING_RE.fullmatch(text) or _CITATION_RE.match(text) or (
+            _RECITAL_RE.match(text) and "whereas" in text.lower()
+        ):
+            return title_at, index
+        if _TITLE_RE.match(text):
             title_at = index
-    if title_at is None and opening_at is None and first_unit is None:
-        return None
-    begin = next(i for i in (opening_at, first_unit, title_at) if i is not None)
-    return title_at, opening_at, begin
+    return None if title_at is None else (title_at, title_at)
+
+
+def _title_end(lines: list[Line], title_at: int, begin: int) -> int:
+    """Where the title line ends: a PDF wraps it, the next line going on in lower case, up to its "(REF)"."""
+    end = title_at + 1
+    limit = begin if begin > title_at else len(lines)
+    while (
+        end < limit
+        and end - title_at < _MAX_TITLE_LINES
+        and not lines[end - 1].text.endswith("))")
+        and (lines[end].text[:1].islower() or lines[end].text.endswith("))"))
+    ):
+        end += 1
+    return end
+
+
+def _before(line: Line) -> LeftOut:
+    return LeftOut(line.number, line.text, HEADING if _heading_like(line.text) else BEFORE_TEXT)
 
 
 def _units(lines: list[Line], left_out: list[LeftOut]) -> list[_Unit]:
