@@ -28,8 +28,9 @@ from bot.answers.grouping import HitGroup, group_hits
 from bot.answers.quote import BadQuote, QuoteMatch, QuoteResult, Verdict
 from bot.answers.service import DEFAULT_TOP, BadQuestion, Service
 from bot.answers.timeline import TimelineEntry
-from bot.corpus.load import load_corpus
-from bot.corpus.models import META_FIELDS, NO_MATCH
+from bot.corpus.load import Corpus, inspect_document, load_corpus
+from bot.corpus.models import META_FIELDS, NO_MATCH, CorpusError, Document
+from bot.corpus.structure import Reading
 
 if TYPE_CHECKING:  # the importer's libraries (selectolax, pypdf...) load only for ``import``
     from bot.corpus.fetch import Fetcher
@@ -91,8 +92,11 @@ def build_parser() -> argparse.ArgumentParser:
     timeline.add_argument("--json", action="store_true", help="one JSON object on stdout")
     _corpus_option(timeline)
 
-    check = sub.add_parser("check-corpus", help="validate a corpus directory")
+    check = sub.add_parser(
+        "check-corpus", help="validate a corpus directory: metadata, units per part, lines left out, problems"
+    )
     check.add_argument("directory", nargs="?", type=_directory, default=None, metavar="DIR")
+    check.add_argument("--json", action="store_true", help="one JSON object on stdout")
 
     evaluation = sub.add_parser("eval", help="measure ranking quality (MRR@5, recall@3)")
     evaluation.add_argument(
@@ -179,7 +183,7 @@ def format_group(group: HitGroup) -> str:
         else:
             lines.append(f"   {_indent(wording.text)}")
         for hit in wording.hits:
-            where = f"{hit.passage.position.describe()} of {hit.document.name}"
+            where = hit.passage.position.locator(hit.document.name)
             if several:
                 where += f" ({hit.document.kind_label}, {hit.document.meta.source or 'source unknown'})"
             lines.append(f"   {where}")
@@ -216,7 +220,7 @@ def format_timeline_entry(entry: TimelineEntry) -> str:
     adopted = entry.adopted.isoformat() if entry.adopted else "date unknown"
     lead = f" (a list item after “{hit.passage.lead}”)" if hit.passage.lead else ""
     doc = hit.document
-    where = f"{doc.kind_label}, {doc.meta.source or 'source unknown'}, {hit.passage.position.describe()} of {doc.name}"
+    where = f"{doc.kind_label}, {doc.meta.source or 'source unknown'}, {hit.passage.position.locator(doc.name)}"
     wording = "" if doc.wording_note is None else f" [{doc.kind_label}'s wording, not the resolution's text]"
     return f"{adopted} · {entry.reference or 'reference unknown'} · “{hit.passage.text}”{lead} — {where}{wording}"
 
@@ -226,10 +230,15 @@ def _indent(text: str) -> str:
 
 
 def cmd_check_corpus(args: argparse.Namespace, out: TextIO) -> int:
+    """Exit 0 for a corpus without errors (warnings allowed), 1 with errors; plain or JSON alike."""
     directory = args.directory or default_corpus_dir()
     # A check reads the files themselves, never the bot's parse cache of them.
     corpus = load_corpus(directory, cache=False)
     errors = [p for p in corpus.problems if p.severity == "error"]
+    readings = _readings(corpus)
+    if args.json:
+        _dump(check_json(corpus, readings), out)
+        return 1 if errors else EXIT_OK
     print(
         f"{directory}: {len(corpus.documents)} documents, {corpus.passage_count} passages, "
         f"{len(errors)} errors, {len(corpus.problems) - len(errors)} warnings",
@@ -243,11 +252,71 @@ def cmd_check_corpus(args: argparse.Namespace, out: TextIO) -> int:
             origin = doc.origins[name]
             suffix = f" ({origin})" if origin != "unknown" else ""
             print(f"  {name}: {shown}{suffix}", file=out)
+        reading = readings.get(doc.name)
+        if reading is None:
+            continue
+        if reading.structured or doc.is_resolution_text:
+            print(f"  units: {reading.parts_summary()}", file=out)
+        else:
+            print(f"  units: the file's paragraphs (a {doc.kind_label} has no EP structure)", file=out)
+        if reading.left_out:
+            print(f"  left out: {len(reading.left_out)} line{'s' if len(reading.left_out) > 1 else ''}", file=out)
+            for item in reading.left_out:
+                print(f"    line {item.line} ({item.reason}): {_shortened(item.text)}", file=out)
     if corpus.problems:
         print("\nProblems:", file=out)
         for problem in corpus.problems:
             print(f"  {problem}", file=out)
     return 1 if errors else EXIT_OK
+
+
+def _readings(corpus: Corpus) -> dict[str, Reading]:
+    """What the structure reader finds in each served file (read again: the load keeps only passages)."""
+    readings: dict[str, Reading] = {}
+    for doc in corpus.documents:
+        try:
+            raw = (corpus.directory / doc.name).read_bytes()
+            _, _, reading = inspect_document(doc.name, raw)
+        except (OSError, CorpusError) as exc:
+            logger.warning("%s changed during the check: %s", doc.name, exc)
+            continue
+        readings[doc.name] = reading
+    return readings
+
+
+def check_json(corpus: Corpus, readings: dict[str, Reading]) -> dict[str, object]:
+    """check-corpus as one JSON object: each document's metadata, units and left-out lines, then the problems."""
+    return {
+        "documents": [_document_json(doc, readings.get(doc.name)) for doc in corpus.documents],
+        "problems": [
+            {"file": p.file, "line": p.line, "severity": p.severity, "message": p.message} for p in corpus.problems
+        ],
+    }
+
+
+def _document_json(doc: Document, reading: Reading | None) -> dict[str, object]:
+    meta = doc.meta
+    data: dict[str, object] = {"file": doc.name}
+    for name in META_FIELDS:
+        value = getattr(meta, name)
+        data[name] = value.isoformat() if name == "adopted" and value else getattr(value, "value", value)
+    data["origins"] = dict(doc.origins)
+    data["parts"] = dict(reading.parts) if reading else {}
+    data["passages"] = [
+        {"label": labels["label"], "part": labels["part"], "number": labels["number"], "point": labels["point"],
+         "line": p.position.line, "text": p.text}
+        for p in doc.passages
+        for labels in (p.position.labels(),)
+    ]
+    data["left_out"] = [item.as_json() for item in reading.left_out] if reading else []
+    return data
+
+
+_SHORT = 100
+
+
+def _shortened(text: str) -> str:
+    return text if len(text) <= _SHORT else text[: _SHORT - 1] + "\u2026"
 
 
 def cmd_eval(args: argparse.Namespace, out: TextIO) -> int:
@@ -293,7 +362,10 @@ def format_quote(result: QuoteResult) -> str:
     """A quote check as plain text: the verdict, then each passage with the words marked."""
     count = len(result.matches)
     places = f"{count}{'+' if result.more else ''} passage{'s' if count > 1 else ''}"
-    if result.verdict is Verdict.verbatim and result.omissions:
+    if result.verdict is Verdict.verbatim and result.across_units:
+        first, second = (m.passage.position.describe() for m in result.matches[:2])
+        lines = [f"Verbatim across two units: the words run, in order, from {first} into {second}."]
+    elif result.verdict is Verdict.verbatim and result.omissions:
         lines = [f"Verbatim with omissions: each part stands, in order, in {places}."]
     elif result.verdict is Verdict.verbatim:
         lines = [f"Verbatim: the words stand in this order in {places}."]

@@ -196,3 +196,75 @@ def test_timeline_quotes_the_passage_as_written(tmp_path: Path) -> None:
         "· “free the jailed labour union leaders without delay;” "
         "(a list item after “It calls on the authorities to:”) — text adopted" in out
     )
+
+
+def _ep_corpus(directory: Path, layouts: tuple[str, ...] = ("web",)) -> Path:
+    from tests.corpus.ep_texts import example, render
+
+    directory.mkdir(exist_ok=True)
+    for layout in layouts:
+        (directory / f"examplestan-{layout}.txt").write_text(render(example(), layout), encoding="utf-8")
+    return directory
+
+
+def test_check_corpus_json_has_the_documented_shape(tmp_path: Path) -> None:
+    directory = _ep_corpus(tmp_path / "c")
+    (directory / "broken.md").write_text("---\nkind: poem\n---\nA paragraph long enough to count.\n")
+    code, out = _run("check-corpus", str(directory), "--json")
+    assert code == 1  # the plain form's exit code: a file with an error
+    data = json.loads(out)
+    assert set(data) == {"documents", "problems"}
+    (doc,) = data["documents"]
+    assert set(doc) == {
+        "file", "title", "reference", "adopted", "kind", "source", "url", "text_id",
+        "origins", "parts", "passages", "left_out",
+    }
+    assert doc["text_id"] == "P9_TA(2031)0056" and doc["origins"]["text_id"] == "inferred"
+    assert doc["adopted"] == "2031-02-11" and doc["origins"]["adopted"] == "inferred"
+    assert doc["parts"] == {"citation": 3, "recital": 2, "paragraph": 3, "point": 2}
+    assert doc["passages"][7] == {
+        "label": "paragraph 1, point (b)", "part": "paragraph", "number": "1", "point": "b", "line": 50,
+        "text": "guarantee the freedom of assembly and of association;",
+    }
+    assert {"line": 27, "text": "PDF 146kWORD 61k", "reason": "navigation"} in doc["left_out"]
+    assert {p["file"] for p in data["problems"]} == {"broken.md"}
+    assert set(data["problems"][0]) == {"file", "line", "severity", "message"}
+
+
+def test_check_corpus_reports_units_per_part_and_lines_left_out(tmp_path: Path) -> None:
+    code, out = _run("check-corpus", str(_ep_corpus(tmp_path / "c", ("pdf",))))
+    assert code == 0
+    assert "  units: 3 citations, 2 recitals (A\u2013B), 3 paragraphs (1\u20133), 2 points" in out
+    assert "    line 19 (footnote): 1 OJ C 93, 9.3.2026, p. 111." in out
+    assert "    line 21 (page header): PE123.456v01-00" in out
+    code, out = _run("check-corpus", str(CORPUS))
+    assert "  units: the file's paragraphs (a summary has no EP structure)" in out
+    assert "    line 10 (heading): Resolution on freedom of expression in Kazakhstan" in out
+
+
+def test_a_short_citation_is_quotable_and_cited_by_its_label(tmp_path: Path) -> None:
+    directory = _ep_corpus(tmp_path / "c", ("lines",))
+    code, out = _run("quote", "having regard to the Universal Declaration of Human Rights of 1948",
+                     "--json", "--corpus", str(directory))
+    assert code == 0
+    match = json.loads(out)["matches"][0]
+    assert (match["label"], match["part"], match["number"], match["point"]) == ("citation 2", "citation", "2", None)
+    assert (match["file"], match["line"]) == ("examplestan-lines.txt", 8)
+    code, out = _run("quote", "having regard to the Universal Declaration of Human Rights of 1948",
+                     "--corpus", str(directory))
+    assert "citation 2 of examplestan-lines.txt (line 8)" in out
+
+
+def test_ask_json_carries_the_ep_label_and_ref_takes_the_text_number(tmp_path: Path) -> None:
+    directory = _ep_corpus(tmp_path / "c", ("oj",))
+    (directory / "other.md").write_text(
+        "---\ntext_id: P9_TA(2031)0099\n---\nJournalists detained in Otherland must be released at once.\n"
+    )
+    code, out = _run("ask", "journalists detained ref:TA-9-2031-0056", "--json", "--corpus", str(directory))
+    assert code == 0
+    hits = json.loads(out)["hits"]
+    assert {h["document"] for h in hits} == {"examplestan-oj.txt"}
+    assert hits[0]["text_id"] == "P9_TA(2031)0056"
+    assert {h["label"] for h in hits} >= {"recital B", "paragraph 1, point (a)"}
+    code, out = _run("ask", "journalists detained", "--corpus", str(directory))
+    assert "recital B of examplestan-oj.txt (line " in out

@@ -47,6 +47,9 @@ SCREEN_PARTS = 4
 SCREEN_WORDS = 8
 # Candidates for a near miss: the BM25 best passages for the quote's rarest tokens.
 NEAR_CANDIDATES = 12
+# Passages holding a quote's rarest word that are paired with their neighbours to find
+# a quote running across two units (see _across_units); each pair costs a few us.
+ACROSS_CANDIDATES = 500
 RAREST_TOKENS = 12
 
 # A cut marked in the quote, after folding ("…" folds to "..."): ..., [...], (...), . . .
@@ -164,6 +167,9 @@ class QuoteResult:
     matches: tuple[QuoteMatch, ...]
     more: bool = False
     resolution_text_unchecked: bool = False
+    # The words run, in order, from the first match's unit into the second's (two
+    # consecutive units of one document, such as a paragraph and its point (a)).
+    across_units: bool = False
 
     @property
     def found(self) -> bool:
@@ -190,6 +196,7 @@ class QuoteResult:
             "matches": [m.as_json() for m in self.matches],
             "more": self.more,
             "in_resolution_text": self.in_resolution_text,
+            "across_units": self.across_units,
         }
 
 
@@ -337,6 +344,9 @@ def check_quote(
     if verbatim:
         ordered = sorted(verbatim, key=lambda m: not m.document.is_resolution_text)
         return QuoteResult(text, Verdict.verbatim, omissions, 1.0, tuple(ordered), more, unchecked)
+    across = _across_units(q, segments, rare, passages, documents, index)
+    if across:
+        return QuoteResult(text, Verdict.verbatim, omissions, 1.0, across, across_units=True)
 
     # When the verbatim check stopped at its bound, candidates of a resolution's own
     # text may hold the words unread: the answer must not say "only in a report" then.
@@ -421,6 +431,75 @@ def _verbatim(
         if found is not None:
             matches.append(_match(passage, documents[passage.document], found, 1.0, ()))
     return matches, False, False
+
+
+def _across_units(
+    q: _Words,
+    segments: list[tuple[int, int]],
+    rare: list[str],
+    passages: Sequence[Passage],
+    documents: Mapping[str, Document],
+    index: Bm25Index,
+) -> tuple[QuoteMatch, ...]:
+    """The two consecutive passages of one document the quote runs across, in order; () when none.
+
+    A quote that starts in one unit and ends in the next (a paragraph's lead-in and its
+    point (a), paragraph 4 into paragraph 5), with or without a marked cut, stands in no
+    single passage. Candidates are the passages holding the quote's rarest word, each
+    paired with the passage before and after it (read in file order), at most
+    ACROSS_CANDIDATES of them.
+    """
+    if len(q.words) < 2 or not rare:
+        return ()
+    needles = [_SEP + _SEP.join(q.words[i:j]) + _SEP for i, j in segments]
+    tried: set[int] = set()
+    for pid in index.passages_with(rare[0])[:ACROSS_CANDIDATES].tolist():
+        for first in (pid - 1, pid):
+            if first < 0 or first + 1 >= len(passages) or first in tried:
+                continue
+            tried.add(first)
+            a, b = passages[first], passages[first + 1]
+            if a.document != b.document:
+                continue
+            found = _find_across(needles, a, b, documents[a.document])
+            if found:
+                return found
+    return ()
+
+
+def _find_across(needles: list[str], a: Passage, b: Passage, document: Document) -> tuple[QuoteMatch, ...]:
+    """Matches in ``a`` and ``b`` when the needles stand in order in a's text then b's, touching both."""
+    wa, wb = _words(a.text), _words(b.text)
+    words = wa.words + wb.words
+    joined = _SEP + _SEP.join(words) + _SEP
+    offsets: list[int] = []
+    pos = 0
+    for word in words:
+        offsets.append(pos)
+        pos += len(word) + 1
+    ranges: list[tuple[int, int]] = []
+    pos = 0
+    for needle in needles:
+        at = joined.find(needle, pos)
+        if at < 0:
+            return ()
+        start = bisect_right(offsets, at) - 1
+        end = start + needle.count(_SEP) - 1
+        ranges.append((start, end))
+        pos = offsets[end] if end < len(offsets) else len(joined) - 1
+    split = len(wa.words)
+    # The earliest match: wholly in one passage, it would have been found verbatim there.
+    if ranges[0][0] >= split or ranges[-1][1] <= split:
+        return ()
+    in_a = [(i, min(j, split)) for i, j in ranges if i < split]
+    in_b = [(max(i, split) - split, j - split) for i, j in ranges if j > split]
+    return (_plain_match(a, document, wa, in_a), _plain_match(b, document, wb, in_b))
+
+
+def _plain_match(passage: Passage, document: Document, w: _Words, ranges: list[tuple[int, int]]) -> QuoteMatch:
+    """A verbatim match from word ranges of ``passage.text`` (its lead not involved)."""
+    segments = tuple((w.starts[i], w.ends[j - 1]) for i, j in ranges)
+    return QuoteMatch(passage, document, (segments[0][0], segments[-1][1]), segments, None, 1.0, ())
 
 
 def _screen(q: _Words, segments: list[tuple[int, int]]) -> re.Pattern[str]:

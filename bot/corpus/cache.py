@@ -71,8 +71,8 @@ logger = logging.getLogger(__name__)
 
 # The cache directory, inside the corpus directory (hidden: not a corpus file).
 CACHE_DIR = ".cache"
-# Bump when the layout of a shard changes.
-FORMAT = 1
+# Bump when the layout of a shard changes (2: positions carry the EP part, number and point).
+FORMAT = 2
 SHARDS = 32
 # An entry whose file changed less than this before the parse that stored it started
 # is not trusted (2 s also covers filesystems with a 2-second mtime).
@@ -92,6 +92,7 @@ _STATUS_OK = 0
 _STATUS_BAD = 1
 
 FileKey = tuple[int, int, int]  # size, mtime_ns, ctime_ns
+_PositionRow = tuple[int, int | None, int, str | None, str | None, str | None]  # a Position's fields
 Parsed = tuple[Document, tuple[Problem, ...]] | Problem  # a servable document and its warnings, or why not
 
 
@@ -158,7 +159,7 @@ class _Shard:
     """One shard file as read: raw rows, decoded into objects only when used."""
 
     stamp_ns: int  # when the parse that wrote it started
-    positions: list[Any]  # (paragraph, item, line) rows shared by its documents' passages
+    positions: list[Any]  # (paragraph, item, line, part, number, point) rows shared by its documents' passages
     rows: dict[str, tuple[Any, ...]]
     built: list[Position] | None = None
 
@@ -226,7 +227,7 @@ class ParseCache:
             if tuple(row[1:4]) != key or changed >= shard.stamp_ns - RACY_NS:
                 return None
             if shard.built is None:
-                shard.built = [Position(p, i, line) for p, i, line in shard.positions]
+                shard.built = [Position(*row) for row in shard.positions]
             parsed = _decode(row, shard.built)
         except (ValueError, TypeError, IndexError, KeyError) as exc:
             self._damaged.append(f"{_shard_path(self.directory, shard_id).name}: entry {name!r}: {exc}")
@@ -364,7 +365,7 @@ def _checksum(payload: memoryview, started: threading.Event) -> int:
 
 def _write_shard(path: Path, version: str, stamp_ns: int, entries: list[tuple[str, FileKey, Parsed]]) -> None:
     """Write a shard atomically: a temporary file renamed over the old one."""
-    positions: dict[tuple[int, int | None, int], int] = {}
+    positions: dict[_PositionRow, int] = {}
     rows = [_encode(name, key, parsed, positions) for name, key, parsed in entries]
     payload = marshal.dumps((list(positions), rows), marshal.version)
     header = b" ".join(
@@ -404,8 +405,12 @@ def _remove_stale(directory: Path) -> None:
             continue
 
 
+def _position_row(p: Position) -> _PositionRow:
+    return (p.paragraph, p.item, p.line, p.part, p.number, p.point)
+
+
 def _encode(
-    name: str, key: FileKey, parsed: Parsed, positions: dict[tuple[int, int | None, int], int]
+    name: str, key: FileKey, parsed: Parsed, positions: dict[_PositionRow, int]
 ) -> tuple[Any, ...]:
     if isinstance(parsed, Problem):
         return (name, *key, _STATUS_BAD, _problem_row(parsed))
@@ -419,8 +424,7 @@ def _encode(
         sorted(meta.model_fields_set),
         dict(document.origins),
         [_problem_row(w) for w in warnings],
-        [positions.setdefault((p.position.paragraph, p.position.item, p.position.line), len(positions))
-         for p in passages],
+        [positions.setdefault(_position_row(p.position), len(positions)) for p in passages],
         [p.text for p in passages],
         [p.lead for p in passages],
     )

@@ -19,12 +19,12 @@ from dataclasses import field as dataclass_field
 from pathlib import Path
 from stat import S_ISREG
 
-from bot.corpus import frontmatter, metadata, models, passages
+from bot.corpus import frontmatter, layout, metadata, models, passages, structure
 from bot.corpus.cache import CACHE_DIR, ParseCache, Parsed, Parses, file_key, parser_version, paused_gc
 from bot.corpus.frontmatter import split_front_matter, validate_meta
 from bot.corpus.metadata import complete_meta
 from bot.corpus.models import CorpusError, Document, Problem
-from bot.corpus.passages import split_passages
+from bot.corpus.structure import Reading, read
 
 logger = logging.getLogger(__name__)
 
@@ -189,7 +189,7 @@ def _load_cached(directory: Path, name: str, stat: os.stat_result, parse_cache: 
 
 
 # The modules whose code decides what a file parses to (bot/corpus/models.py is always in the key).
-_PARSER = (sys.modules[__name__], frontmatter, metadata, passages, models)
+_PARSER = (sys.modules[__name__], frontmatter, metadata, passages, structure, layout, models)
 
 
 @functools.cache
@@ -206,6 +206,12 @@ def load_document(path: Path) -> tuple[Document, list[Problem]]:
 
 def parse_document(name: str, raw: bytes) -> tuple[Document, list[Problem]]:
     """Parse the bytes of a corpus file called ``name`` (also used for uploads)."""
+    document, warnings, _ = inspect_document(name, raw)
+    return document, warnings
+
+
+def inspect_document(name: str, raw: bytes) -> tuple[Document, list[Problem], Reading]:
+    """``parse_document`` with what the structure reader found (units per part, lines left out)."""
     if len(raw) > MAX_FILE_BYTES:
         raise CorpusError(
             Problem(name, None, f"file is {len(raw)} bytes, over the {MAX_FILE_BYTES} byte cap")
@@ -227,12 +233,15 @@ def parse_document(name: str, raw: bytes) -> tuple[Document, list[Problem]]:
         raise CorpusError(Problem(name, None, "empty file"))
     data, key_lines, body, body_line = split_front_matter(name, text)
     meta = validate_meta(name, data, key_lines)
-    passages = split_passages(name, body, body_line)
-    if not passages:
+    reading = read(name, body, body_line, meta.kind)
+    if not reading.passages:
         raise CorpusError(Problem(name, None, "no passage: nothing long enough to answer a question"))
-    meta, origins, warnings = complete_meta(name, meta, data, body, body_line)
+    meta, origins, warnings = complete_meta(
+        name, meta, data, body, body_line, reading.title_line, reading.text_ids
+    )
     digest = hashlib.sha256(raw).hexdigest()
-    return Document(name, meta, origins, tuple(passages), digest), warnings
+    document = Document(name, meta, origins, tuple(reading.passages), digest)
+    return document, [*reading.warnings, *warnings], reading
 
 
 def _utf16(raw: bytes) -> bool:

@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from bot.corpus.models import META_FIELDS, DocumentMeta, Origin, Problem
+from bot.corpus.models import MAX_TITLE_CHARS, META_FIELDS, DocumentMeta, Origin, Problem, canonical_text_id
 from bot.corpus.passages import clean, first_heading
 
 logger = logging.getLogger(__name__)
@@ -36,7 +36,9 @@ _DATE_PATTERNS = (
 # A date on a line that talks about adoption is only a candidate, listed in a warning:
 # "Posted 20 March 2019 ... the resolution" is no adoption date.
 _ADOPTION_CONTEXT_RE = re.compile(r"adopt|resolution|text adopted", re.IGNORECASE)
-_TITLE_RE = re.compile(r"^(?:European Parliament )?resolution\b", re.IGNORECASE)
+_TITLE_RE = re.compile(
+    r"^(?:European Parliament )?(?:(?:non-)?legislative )?(?:resolution|recommendation|decision)\b", re.IGNORECASE
+)
 _DASH = r"\s*[-\u2013\u2014]\s*"
 _REF = r"(\d{4}/\d{4}\([A-Z]{3}\))"
 # The only wordings taken as this document's own reference or adoption date. Anything
@@ -50,22 +52,33 @@ _REFERENCE_LINE_RE = re.compile(
     rf"^\s*(?:procedure(?: reference| file| number)?|reference)\s*:\s*{_REF}\s*\.?\s*$", re.IGNORECASE
 )
 # A title line: "European Parliament resolution of 14 March 2019 on ... (2019/2610(RSP))".
-_TITLE_DATE_RE = re.compile(r"^[\s#*]*(?:European Parliament )?resolution of (.+)$", re.IGNORECASE)
+_TITLE_DATE_RE = re.compile(
+    r"^[\s#*]*(?:European Parliament )?(?:(?:non-)?legislative )?(?:resolution|recommendation|decision) of (.+)$",
+    re.IGNORECASE,
+)
 _TITLE_REFERENCE_RE = re.compile(rf"\({_REF}\)\W*$")
 # "the resolution (was) adopted (by Parliament) on 10 March 2016", "text adopted on ...".
 _ADOPTED_ON_RE = re.compile(
     r"\b(?:resolution|text)\s+(?:was\s+)?adopted\s+(?:by\s+(?:the\s+)?(?:European\s+)?Parliament\s+)?on\s+(.+)",
     re.IGNORECASE,
 )
+# A resolution recalled, not this one: "its previous resolution adopted on ...", "an earlier
+# resolution", "recalling the resolution adopted on ...". Looked for in the words just before.
+_RECALLED_RE = re.compile(
+    r"\b(?:previous|earlier|former|prior|past|last|another|recall\w*|its|their|other|older|preceding)\W+"
+    r"(?:\w+\W+){0,2}$",
+    re.IGNORECASE,
+)
+_RECALLED_WINDOW = 60  # characters before "resolution": a few words
 
 
 # A necessary part of every wording read by _stated_reference_and_date: "adopted" in the
 # dateline and "adopted on", "resolution of" in a title, a reference on a reference line.
 # Same flags as those patterns, so case folding (even "ſ" for "s") agrees.
-_STATEMENT_HINT_RE = re.compile(r"adopted|resolution of|\d{4}/\d{4}\(", re.IGNORECASE)
+_STATEMENT_HINT_RE = re.compile(r"adopted|resolution of|recommendation of|decision of|\d{4}/\d{4}\(", re.IGNORECASE)
 # The same hints, found fast (see _hint_positions): the words in lower-cased text, and
 # the part of a reference after its year (a line holding a reference holds this).
-_HINT_WORDS = ("adopted", "resolution of")
+_HINT_WORDS = ("adopted", "resolution of", "recommendation of", "decision of")
 _REFERENCE_HINT_RE = re.compile(r"/\d{4}\(")
 # The characters that a case-insensitive regex matches to a letter of _HINT_WORDS but
 # that str.lower() does not turn into it ("ſ" is an "s" to re, not to lower()).
@@ -75,14 +88,26 @@ _OTHER_BREAKS = ("\r", "\v", "\f", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u
 
 
 def complete_meta(
-    name: str, meta: DocumentMeta, data: dict[str, Any], body: str, body_line: int
+    name: str, meta: DocumentMeta, data: dict[str, Any], body: str, body_line: int,
+    title_line: str | None = None, text_ids: tuple[str, ...] = (),
 ) -> tuple[DocumentMeta, dict[str, Origin], list[Problem]]:
+    """``meta`` with the fields the body states filled in (origin "inferred"), and warnings.
+
+    ``title_line`` is the EP title line bot.corpus.structure found ("European Parliament
+    resolution of D on T (REF)"): it gives the title, the date and the reference.
+    ``text_ids`` are the text numbers stated before the text (P9_TA(2021)0056): one
+    number, in either notation, is inferred as the text's own.
+    """
     origins: dict[str, Origin] = {
         f: ("front matter" if getattr(meta, f) is not None else "unknown") for f in META_FIELDS
     }
     warnings: list[Problem] = []
     inferred: dict[str, Any] = {}
     own_refs, own_dates = _stated_reference_and_date(body)
+    if title_line is not None:
+        title_refs, title_dates = _stated_reference_and_date(title_line)
+        own_refs |= title_refs
+        own_dates |= title_dates
     if meta.reference is None:
         refs = sorted(own_refs)
         if len(refs) == 1:
@@ -119,9 +144,16 @@ def complete_meta(
                 )
             )
     if meta.title is None:
-        heading = first_heading(body)
-        if heading and _TITLE_RE.match(heading):
+        heading = _TITLE_REFERENCE_RE.sub("", title_line).strip() if title_line else first_heading(body)
+        if heading and _TITLE_RE.match(heading) and len(heading) <= MAX_TITLE_CHARS:
             inferred["title"] = heading
+    if meta.text_id is None and text_ids:
+        distinct = sorted({canonical_text_id(t) or t for t in text_ids})
+        if len(distinct) == 1:
+            inferred["text_id"] = text_ids[0]
+        else:
+            warnings.append(Problem(
+                name, None, f"text_id unknown: the text states several ({', '.join(distinct)})", "warning"))
     for field in inferred:
         origins[field] = "inferred"
     if inferred:
@@ -147,8 +179,17 @@ def _stated_reference_and_date(body: str) -> tuple[set[str], set[dt.date]]:
             if ref := _TITLE_REFERENCE_RE.search(line):
                 refs.add(ref.group(1))
         for match in _ADOPTED_ON_RE.finditer(line):
+            if _recalled(line, match.start()):
+                continue  # "its previous resolution adopted on ...": not this text's date
             dates.update(_dates_in(match.group(1), at_start=True))
     return refs, dates
+
+
+def _recalled(line: str, at: int) -> bool:
+    """Whether the resolution named at ``at`` is a recalled one ("its previous resolution", in the same sentence)."""
+    before = line[max(0, at - _RECALLED_WINDOW) : at]
+    sentence = re.split(r"[.;:!?]\s", before)[-1]
+    return bool(_RECALLED_RE.search(sentence))
 
 
 def _hinted_lines(text: str) -> Iterable[str]:

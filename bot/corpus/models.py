@@ -59,6 +59,7 @@ class DocumentMeta(BaseModel):
     kind: Kind | None = None
     source: str | None = None
     url: str | None = None
+    text_id: str | None = None
 
     @field_validator("title", "source", mode="before")
     @classmethod
@@ -82,6 +83,16 @@ class DocumentMeta(BaseModel):
             raise ValueError(
                 f"{_shown(text)} is not a procedure reference like 2016/2607(RSP)"
             )
+        return text
+
+    @field_validator("text_id", mode="before")
+    @classmethod
+    def _text_id(cls, value: Any) -> Any:
+        if value is None:
+            return None
+        text = str(value).strip()
+        if canonical_text_id(text) is None:
+            raise ValueError(f"{text!r} is not an EP text number like P9_TA(2021)0056 or TA-9-2021-0056")
         return text
 
     @field_validator("adopted", mode="before")
@@ -126,6 +137,21 @@ def _shown(value: Any, limit: int = 80) -> str:
     return text if len(text) <= limit else f"{text[: limit - 1]}…"
 
 
+# The number of a text adopted, in its two notations: P9_TA(2021)0056 (in the text,
+# "-PROV" in a provisional edition) and TA-9-2021-0056 (the web page's address).
+TEXT_ID_RE = re.compile(r"P(\d{1,2})_TA(?:-PROV)?\((\d{4})\)(\d{4})")
+_TEXT_ID_DASHED_RE = re.compile(r"TA-(\d{1,2})-(\d{4})-(\d{4})")
+
+
+def canonical_text_id(text: str) -> str | None:
+    """``text`` as P9_TA(2021)0056 when it is a text number in either notation, else None."""
+    text = text.strip()
+    match = TEXT_ID_RE.fullmatch(text) or _TEXT_ID_DASHED_RE.fullmatch(text)
+    if match is None:
+        return None
+    return f"P{match[1]}_TA({match[2]}){match[3]}"
+
+
 def _capped(text: str, limit: int) -> str:
     if len(text) > limit:
         # The value itself is not echoed: it is the thing too long to show.
@@ -134,7 +160,7 @@ def _capped(text: str, limit: int) -> str:
 
 
 Origin = Literal["front matter", "inferred", "unknown"]
-META_FIELDS: tuple[str, ...] = ("title", "reference", "adopted", "kind", "source", "url")
+META_FIELDS: tuple[str, ...] = ("title", "reference", "adopted", "kind", "source", "url", "text_id")
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,20 +177,66 @@ class Problem:
         return f"{where}: {self.severity}: {self.message}"
 
 
+# The parts of an EP text adopted, as its amendment forms name them (bot.corpus.structure).
+PARTS: tuple[str, ...] = ("citation", "recital", "paragraph", "point", "annex")
+
+
+@dataclass(frozen=True, slots=True)
+class LeftOut:
+    """A line of a file that is in no passage, and why (navigation, page header, footnote, heading...)."""
+
+    line: int
+    text: str
+    reason: str
+
+    def as_json(self) -> dict[str, int | str]:
+        return {"line": self.line, "text": self.text, "reason": self.reason}
+
+
 @dataclass(frozen=True, slots=True)
 class Position:
-    """Where a passage stands in its file: paragraph number, list item, first line."""
+    """Where a passage stands: the file's paragraph and list item, its first line, and,
+    in a text adopted read by bot.corpus.structure, the Parliament's own unit.
+
+    ``part`` is "citation", "recital", "paragraph" or "annex" (None: no EP structure);
+    ``number`` is the unit's number or letter as the Parliament writes it ("3", "AA",
+    "12", or an annex's "I"); ``point`` is a point's letter or numeral, "b" or "ii".
+    """
 
     paragraph: int
     item: int | None
     line: int
+    part: str | None = None
+    number: str | None = None
+    point: str | None = None
+
+    @property
+    def label(self) -> str | None:
+        """The EP's own label ("citation 3", "recital AA", "paragraph 5, point (b)"); None without structure."""
+        if self.part is None:
+            return None
+        unit = f"{self.part} {self.number}" if self.number else self.part
+        return f"{unit}, point ({self.point})" if self.point else unit
 
     def describe(self) -> str:
+        label = self.label
+        if label is not None:
+            return label
         text = f"paragraph {self.paragraph}"
         return f"{text}, item {self.item}" if self.item is not None else text
 
+    def locator(self, document: str) -> str:
+        """Where to find the passage: the EP label with the file and line, or the file's own count."""
+        if self.part is not None:
+            return f"{self.describe()} of {document} (line {self.line})"
+        return f"{self.describe()} of {document}"
+
     def as_dict(self) -> dict[str, int | None]:
         return {"paragraph": self.paragraph, "item": self.item, "line": self.line}
+
+    def labels(self) -> dict[str, str | int | None]:
+        """The JSON fields of the EP unit (part, number, point: None without structure) and the label shown."""
+        return {"part": self.part, "number": self.number, "point": self.point, "label": self.describe()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,9 +290,11 @@ class Document:
         """Citation lines in plain text; every unknown field says so instead of guessing."""
         meta = self.meta
         reference = meta.reference or "reference unknown"
+        if meta.text_id:  # shown when known: only a text adopted has one
+            reference = f"{reference} · {meta.text_id}"
         adopted = f"adopted {meta.adopted.isoformat()}" if meta.adopted else "adoption date unknown"
         source = f"{self.kind_label}, {meta.source or 'source unknown'}"
-        where = f"{position.describe()} of {self.name}" if position else self.name
+        where = position.locator(self.name) if position else self.name
         return [meta.title or "Title unknown", f"{reference} · {adopted} · {source}", where]
 
 
@@ -235,6 +309,7 @@ class Hit:
 
     def as_json(self) -> dict[str, Any]:
         meta = self.document.meta
+        position = self.passage.position
         return {
             "rank": self.rank,
             "score": self.score,
@@ -246,8 +321,12 @@ class Hit:
             "kind": meta.kind.value if meta.kind else None,
             "source": meta.source,
             "url": meta.url,
+            "text_id": meta.text_id,
             "document": self.document.name,
-            "position": self.passage.position.as_dict(),
+            **position.labels(),
+            "file": self.document.name,
+            "line": position.line,
+            "position": position.as_dict(),
         }
 
 

@@ -6,7 +6,7 @@ import logging
 import re
 from collections.abc import Iterable
 
-from bot.corpus.models import Passage, Position
+from bot.corpus.models import LeftOut, Passage, Position
 
 logger = logging.getLogger(__name__)
 
@@ -14,7 +14,8 @@ MIN_PASSAGE_WORDS = 5
 # A single line this short without closing punctuation is a title, a dateline or a byline.
 MAX_HEADING_WORDS = 20
 
-_BULLET_RE = re.compile(r"^\s*(?:[-*\u2022]|\d{1,3}[.)])\s+")
+# "-", "*", "•", the en and em dashes of EP citations, "1." and "1)".
+_BULLET_RE = re.compile(r"^\s*(?:[-*\u2022\u2013\u2014]|\d{1,3}[.)])\s+")
 _WORD_RE = re.compile(r"[^\W_]+(?:['\u2019][^\W_]+)*")
 
 
@@ -46,7 +47,10 @@ def _is_heading(line: str) -> bool:
     stripped = line.strip()
     if stripped.startswith("#"):
         return True
-    ends_sentence = stripped.rstrip("*_ ").endswith((".", "!", "?", ":", ";", '"', "\u201d", "\u2019", ")", "\u2026"))
+    # A line ending with a comma continues a sentence (an EP citation ends so): never a heading.
+    ends_sentence = stripped.rstrip("*_ ").endswith(
+        (".", ",", "!", "?", ":", ";", '"', "\u201d", "\u2019", ")", "\u2026")
+    )
     return not ends_sentence and not _has_words(stripped, MAX_HEADING_WORDS + 1)
 
 
@@ -55,25 +59,34 @@ def clean(text: str) -> str:
     return text.replace("**", "")
 
 
-def _last_sentence(text: str) -> str:
+def last_sentence(text: str) -> str:
+    """The last sentence of ``text``: a list item's lead-in."""
     parts = re.split(r"(?<=[.!?])\s+", text.strip())
     return parts[-1]
 
 
-def split_passages(name: str, body: str, first_line: int = 1) -> list[Passage]:
+def split_passages(
+    name: str, body: str, first_line: int = 1, left_out: list[LeftOut] | None = None
+) -> list[Passage]:
     """Paragraphs and list items of ``body``; headings and fragments are left out.
 
     Paragraphs are numbered as they stand in the file, headings included, so that a
-    reader can count to the cited one.
+    reader can count to the cited one. What is left out is added to ``left_out``, with
+    the reason ("heading" or "too short"), when it is given.
     """
+    skipped = left_out if left_out is not None else []
     passages: list[Passage] = []
     previous_text: str | None = None
     for paragraph, (lines, start) in enumerate(_blocks(body, first_line), start=1):
         items = _list_items(lines, start)
         if items is None:
             text = clean("\n".join(lines))
-            if not (len(lines) == 1 and _is_heading(lines[0])) and _long_enough(text):
+            if len(lines) == 1 and _is_heading(lines[0]):
+                skipped.append(LeftOut(start, lines[0].strip(), "heading"))
+            elif _long_enough(text):
                 passages.append(Passage(name, Position(paragraph, None, start), text))
+            else:
+                skipped.append(LeftOut(start, text, "too short"))
             previous_text = text
             continue
         head, entries = items
@@ -82,13 +95,17 @@ def split_passages(name: str, body: str, first_line: int = 1) -> list[Passage]:
             head_text = clean("\n".join(head))
             if _long_enough(head_text):
                 passages.append(Passage(name, Position(paragraph, None, start), head_text))
-            lead = _last_sentence(head_text) if head_text.rstrip().endswith(":") else None
+            else:
+                skipped.append(LeftOut(start, head_text, "too short"))
+            lead = last_sentence(head_text) if head_text.rstrip().endswith(":") else None
         elif previous_text and previous_text.rstrip().endswith(":"):
-            lead = _last_sentence(previous_text)
+            lead = last_sentence(previous_text)
         for number, (item_lines, item_start) in enumerate(entries, start=1):
             text = clean("\n".join(item_lines))
             if _long_enough(text):
                 passages.append(Passage(name, Position(paragraph, number, item_start), text, lead))
+            else:
+                skipped.append(LeftOut(item_start, text, "too short"))
         previous_text = None
     return passages
 
@@ -113,7 +130,8 @@ def _list_items(
 
 
 def _long_enough(text: str) -> bool:
-    return _has_words(text, MIN_PASSAGE_WORDS)
+    # A text ending with a comma is a clause of a longer sentence (an EP citation): kept at any length.
+    return text.rstrip().endswith(",") or _has_words(text, MIN_PASSAGE_WORDS)
 
 
 def _has_words(text: str, count: int) -> bool:

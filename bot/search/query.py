@@ -4,7 +4,8 @@ A user's raw text becomes a ``Query``: the words left to rank by, plus what the 
 asks for beyond words.
 
 - ``year:2016`` (or ``year:2016-2019``) and ``ref:2016/2607(RSP)`` (or ``ref:2016/2607``)
-  are explicit filters.
+  are explicit filters; ``ref:`` also takes a text adopted's number, ``ref:P9_TA(2021)0056``
+  or ``ref:TA-9-2021-0056``.
 - A procedure reference written in the question is a filter too: it matches a
   document's reference exactly (``2016/2607`` matches any ``2016/2607(...)``).
 - "since 2019", "after March 2016", "before 2019", "between 2016 and 2019" filter by
@@ -26,6 +27,7 @@ import math
 import re
 from dataclasses import dataclass
 
+from bot.corpus.models import canonical_text_id
 from bot.search.index import Bm25Index
 from bot.search.tokens import fold, tokenize, words
 
@@ -133,6 +135,11 @@ class Query:
     @property
     def has_filter(self) -> bool:
         return bool(self.references or self.periods or self.phrases)
+
+    @property
+    def text_ids(self) -> tuple[str, ...]:
+        """The text numbers asked for with ref: (P9_TA(2021)0056), as canonical_text_id writes them."""
+        return tuple(r for r in self.references if r.startswith("P"))
 
     def matches_reference(self, reference: str | None) -> bool:
         """True when no reference is asked for, or ``reference`` is one of those asked for."""
@@ -255,10 +262,14 @@ def _year_filter(value: str) -> Period:
 
 
 def _reference_filter(value: str, key: str) -> str:
+    text_id = canonical_text_id(value.upper())  # the question is folded: p9_ta(2021)0056
+    if text_id is not None:
+        return text_id
     match = _REF_VALUE_RE.match(value)
     if not match:
         raise QueryError(
-            f"{key}:{echo_value(value)} is not a procedure reference: write it like ref:2016/2607(RSP)."
+            f"{key}:{echo_value(value)} is not a procedure reference: write it like ref:2016/2607(RSP) "
+            "or, for a text adopted, ref:P9_TA(2021)0056."
         )
     return match[1] + (match[2] or "").upper()
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from bot.corpus.models import Document, Passage
+from bot.corpus.models import Document, Passage, canonical_text_id
 from bot.search.budget import Budget
 from bot.search.index import Bm25Index
 from bot.search.query import Period, Query, QueryError, contains_phrase, echo_value, informative, is_common
@@ -117,6 +117,7 @@ class Layout:
     reference_of_doc: IntArray  # document -> index in ``references``, -1 when unknown
     references: tuple[str, ...]
     references_by_base: dict[str, tuple[int, ...]]
+    text_id_of_doc: tuple[str | None, ...]  # document -> its text number (canonical), None when unknown
     is_text: BoolArray  # document -> the resolution's own words (Document.is_resolution_text)
 
     @classmethod
@@ -159,6 +160,7 @@ class Layout:
             ),
             references=references,
             references_by_base={b: tuple(ids) for b, ids in by_base.items()},
+            text_id_of_doc=tuple(canonical_text_id(d.meta.text_id) if d.meta.text_id else None for d in docs),
             is_text=np.array([d.is_resolution_text for d in docs], dtype=np.bool_),
         )
 
@@ -188,6 +190,9 @@ class Layout:
             for i in self.references_by_base.get(_reference_base(wanted), ()):
                 accepted[i] = query.matches_reference(self.references[i])
         ok: BoolArray = accepted[self.reference_of_doc]
+        if wanted_ids := set(query.text_ids):
+            ok = ok | np.fromiter((t in wanted_ids for t in self.text_id_of_doc), dtype=np.bool_,
+                                  count=len(self.documents))
         return ok
 
 

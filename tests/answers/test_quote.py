@@ -523,7 +523,10 @@ def test_json_shape() -> None:
     code, out = _run("quote", "quash the convictions of bloggers", "--json", "--corpus", str(CORPUS))
     assert code == 0
     data = json.loads(out)
-    assert set(data) == {"quote", "verdict", "omissions", "similarity", "matches", "more", "in_resolution_text"}
+    assert set(data) == {
+        "quote", "verdict", "omissions", "similarity", "matches", "more", "in_resolution_text", "across_units",
+    }
+    assert data["across_units"] is False
     assert (data["verdict"], data["omissions"], data["similarity"]) == ("verbatim", False, 1.0)
     # Only in the OEIL summary, and every candidate was checked: proven not the text's words.
     assert data["in_resolution_text"] is False
@@ -562,3 +565,45 @@ def test_quoted_text_recognises_a_message_in_quotation_marks(message: str, inner
 
 
 NEAR = 0.8
+
+
+@pytest.mark.parametrize(
+    "quote",
+    [
+        "monitor the situation in Examplestan closely; Instructs its President to forward",
+        "the situation in Examplestan \u2026 Instructs its President",
+        "Examplestan closely. Instructs its President",
+    ],
+)
+def test_a_quote_across_two_units_is_verbatim_and_cites_both(tmp_path: Path, quote: str) -> None:
+    from tests.corpus.ep_texts import example, render
+
+    (tmp_path / "ta.txt").write_text(render(example(), "blank"), encoding="utf-8")
+    result = Service(tmp_path).quote(quote)
+    assert result.verdict is Verdict.verbatim and result.across_units
+    first, second = result.matches
+    assert (first.passage.position.describe(), second.passage.position.describe()) == ("paragraph 2", "paragraph 3")
+    assert first.passage.text[first.span[0] : first.span[1]].endswith(("Examplestan", "Examplestan closely"))
+    assert second.passage.text[second.span[0] : second.span[1]].startswith("Instructs its President")
+    assert result.as_json()["across_units"] is True
+    out = io.StringIO()
+    run_cli(["quote", quote, "--corpus", str(tmp_path)], out)
+    assert "Verbatim across two units: the words run, in order, from paragraph 2 into paragraph 3." in out.getvalue()
+
+
+def test_a_paragraphs_lead_in_and_its_point_are_found_in_the_point(tmp_path: Path) -> None:
+    from tests.corpus.ep_texts import example, render
+
+    (tmp_path / "ta.txt").write_text(render(example(), "lines"), encoding="utf-8")
+    result = Service(tmp_path).quote("Calls on the authorities of Examplestan to: release all journalists")
+    assert result.verdict is Verdict.verbatim and not result.across_units
+    [match] = result.matches
+    assert match.passage.position.describe() == "paragraph 1, point (a)" and match.lead_span is not None
+
+
+def test_words_from_two_units_out_of_order_are_not_verbatim(tmp_path: Path) -> None:
+    from tests.corpus.ep_texts import example, render
+
+    (tmp_path / "ta.txt").write_text(render(example(), "blank"), encoding="utf-8")
+    result = Service(tmp_path).quote("Instructs its President to forward; Urges the Commission to monitor")
+    assert result.verdict is not Verdict.verbatim and not result.across_units

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from bot.cli import run_cli
 from bot.corpus import frontmatter, metadata, models, passages
 from bot.corpus.load import load_corpus, parse_document
-from bot.corpus.models import Kind
+from bot.corpus.models import CorpusError, Kind
 from tests.conftest import CORPUS, FIXTURES, ROOT
 
 TCA = "2019-2610-kazakhstan-human-rights-tca.txt"
@@ -311,7 +311,8 @@ def _reference_stated(body: str) -> tuple[set[str], set[dt.date]]:
             if ref := metadata._TITLE_REFERENCE_RE.search(line):
                 refs.add(ref.group(1))
         for match in metadata._ADOPTED_ON_RE.finditer(line):
-            dates.update(metadata._dates_in(match.group(1), at_start=True))
+            if not metadata._recalled(line, match.start()):
+                dates.update(metadata._dates_in(match.group(1), at_start=True))
     return refs, dates
 
 
@@ -378,3 +379,48 @@ def test_simple_front_matter_is_used_for_the_shipped_corpus() -> None:
     for path in CORPUS.iterdir():
         yaml_text = path.read_text(encoding="utf-8").split("---\n")[1]
         assert frontmatter._simple_front_matter(yaml_text) is not None
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "It recalled its previous resolution adopted on 10 March 2016 on the same country.",
+        "Members pointed to an earlier resolution adopted on 10 March 2016 by the plenary.",
+        "Recalling the resolution adopted on 10 March 2016, the Members went further.",
+    ],
+)
+def test_a_recalled_resolutions_date_is_never_the_adoption_date(sentence: str) -> None:
+    body = f"The European Parliament has called on Kazakhstan to free its bloggers. {sentence}\n"
+    doc, warnings = parse_document("news.md", body.encode())
+    assert doc.meta.adopted is None and doc.origins["adopted"] == "unknown"
+    assert any("2016-03-10" in w.message and "never states it" in w.message for w in warnings)
+
+
+def test_the_title_line_gives_title_date_and_reference_and_is_no_passage() -> None:
+    body = (
+        "European Parliament resolution of 10 March 2016 on freedom of expression in Kazakhstan (2016/2607(RSP))\n"
+        "The European Parliament,\n"
+        "\u2013 having regard to the Universal Declaration of Human Rights of 1948,\n"
+        "1. Calls on Kazakhstan to respect the freedom of expression.\n"
+    )
+    doc, warnings = parse_document("ta.md", b"---\nkind: text_adopted\n---\n" + body.encode())
+    assert doc.meta.title == "European Parliament resolution of 10 March 2016 on freedom of expression in Kazakhstan"
+    assert (doc.meta.reference, doc.meta.adopted) == ("2016/2607(RSP)", dt.date(2016, 3, 10))
+    assert doc.origins["title"] == doc.origins["reference"] == doc.origins["adopted"] == "inferred"
+    assert [p.position.describe() for p in doc.passages] == ["citation 1", "paragraph 1"]
+    assert warnings == []
+
+
+@pytest.mark.parametrize(
+    ("front", "shown"),
+    [("P9_TA(2021)0056", "P9_TA(2021)0056"), ("TA-9-2021-0056", "TA-9-2021-0056")],
+)
+def test_text_id_in_front_matter_in_either_notation(front: str, shown: str) -> None:
+    text = f"---\ntext_id: {front}\n---\nA paragraph long enough to be served here.\n"
+    doc, _ = parse_document("t.md", text.encode())
+    assert doc.meta.text_id == shown and doc.origins["text_id"] == "front matter"
+
+
+def test_a_bad_text_id_is_named() -> None:
+    with pytest.raises(CorpusError, match="'text_id'.*not an EP text number"):
+        parse_document("t.md", b"---\ntext_id: P9-2021-56\n---\nA paragraph long enough to be served here.\n")

@@ -12,7 +12,7 @@ import pytest
 
 from bot.answers.service import Service, Snapshot, _searchable
 from bot.corpus import cache as corpus_cache
-from bot.corpus import frontmatter, metadata, models, passages
+from bot.corpus import frontmatter, layout, metadata, models, passages, structure
 from bot.corpus import load as corpus
 from bot.corpus.cache import CACHE_DIR, SHARDS, parser_version, shard_of
 from bot.corpus.load import load_corpus
@@ -295,7 +295,7 @@ def test_the_parser_version_follows_the_code(tmp_path: Path) -> None:
     b.write_text("x = 2\n", encoding="utf-8")
     assert parser_version([a]) == parser_version([a])
     assert parser_version([a]) != parser_version([b])
-    parsing = [frontmatter, metadata, passages, models]
+    parsing = [frontmatter, metadata, passages, structure, layout, models]
     assert corpus._parser_version() == parser_version([Path(m.__file__ or "") for m in (corpus, *parsing)])
 
 
@@ -482,3 +482,20 @@ def test_a_file_removed_before_a_reload_leaves_its_shard(cached: None, three: Pa
     service.reload()
     assert twin.encode() not in shard.read_bytes()
     assert b"good.md" in shard.read_bytes()
+
+
+@pytest.mark.usefixtures("cached")
+def test_the_ep_labels_and_text_number_come_back_from_the_cache(tmp_path: Path, parsed: list[str]) -> None:
+    from tests.corpus.ep_texts import LAYOUTS, example, render
+
+    directory = tmp_path / "ep"
+    _write(directory, {f"{layout}.txt": render(example(), layout) for layout in LAYOUTS})
+    fresh = load_corpus(directory)
+    assert len(parsed) == len(LAYOUTS)
+    again = load_corpus(directory)
+    assert len(parsed) == len(LAYOUTS)  # nothing parsed again: every file from the shards
+    assert again.documents == fresh.documents
+    point = again.documents[0].passages[7].position
+    assert (point.part, point.number, point.point) == ("paragraph", "1", "b")
+    assert point.describe() == "paragraph 1, point (b)"
+    assert {d.meta.text_id for d in again.documents} == {None, "P9_TA(2031)0056"}

@@ -1,0 +1,348 @@
+"""An EP text adopted cut into its own units: citations, recitals, paragraphs, points and annexes.
+
+The Parliament's texts adopted read: a title line ("European Parliament resolution of
+11 February 2021 on … (2021/2544(RSP))"), "The European Parliament,", citations
+("– having regard to …,", numbered 1…n in order), recitals ("A. whereas …;" to "Z.",
+then "AA.", "AB."…), numbered paragraphs ("1. Calls on …;") and points under them
+("(a)", "(b)" or "(i)", "(ii)"), maybe annexes. Each unit becomes one passage labelled as
+the Parliament's amendment forms cite it: "citation 3", "recital AA", "paragraph 5,
+point (b)". The reader works line by line on bot.corpus.layout's plain lines, so a unit
+per line, units between blank lines, a marker and its text in two table cells, and a
+unit hard-wrapped over several lines all read the same. A body that shows no such
+structure is cut into the file's paragraphs (bot.corpus.passages), as before.
+
+Nothing is dropped silently: every line that is in no passage is listed with its
+reason, and a gap or a repeat in the numbering is a warning (the document is served).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+
+from bot.corpus.layout import Line, plain_lines
+from bot.corpus.models import PARTS, TEXT_ID_RE, Kind, LeftOut, Passage, Position, Problem
+from bot.corpus.passages import clean, last_sentence, split_passages
+
+logger = logging.getLogger(__name__)
+
+TITLE_LINE = "title line"
+OPENING = "opening formula"
+HEADING = "heading"
+BEFORE_TEXT = "before the title line"
+NO_TEXT = "marker without text"
+
+# Any of these in a body is needed for it to show EP structure: a cheap test that
+# spares the line-by-line reading of every other file (news reports, summaries).
+_HINTS = ("having regard", "The European Parliament,", "whereas", "Whereas")
+_TITLE_RE = re.compile(
+    r"(?:European Parliament (?:(?:non-)?legislative )?(?:resolution|recommendation|decision)|"
+    r"Resolution of the European Parliament)\b.*"
+)
+_OPENING_RE = re.compile(r"The European Parliament,?")
+_DASHES = "\u2013\u2014-"
+_CITATION_RE = re.compile(rf"(?:[{_DASHES}]\s?)?((?:H|h)aving regard\b.*)")
+_DASH_ONLY_RE = re.compile(rf"[{_DASHES}]")
+_RECITAL_RE = re.compile(r"([A-Z]{1,2})\.(?: (.*))?")
+_PARAGRAPH_RE = re.compile(r"(\d{1,3})\.(?: (.*))?")
+_POINT_RE = re.compile(r"\(([a-z]{1,2}|[ivxl]{1,6})\)(?: (.*))?")
+_ANNEX_RE = re.compile(r"(?:ANNEX|Annex)(?: ([IVX]+|\d+))?(?: (?:to|TO) [^.;,]*)?:?")
+_ROMAN = ("i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii", "xiii", "xiv", "xv",
+          "xvi", "xvii", "xviii", "xix", "xx")
+# Closing punctuation, maybe followed by a closing quote or bracket: the unit before is whole.
+_CLOSED_RE = re.compile(r"[.,;:!?][\"\u201d\u2019')\]]*$")
+_HYPHEN_BREAK_RE = re.compile(r"[^\W\d_]-$")
+_MAX_HEADING_WORDS = 12
+_MAX_TITLE_LINES = 4
+
+
+@dataclass(slots=True)
+class _Unit:
+    part: str | None
+    number: str | None
+    point: str | None
+    line: int
+    texts: list[str] = field(default_factory=list)
+    parent: _Unit | None = None  # a point's paragraph (or recital)
+    marker: str = ""  # the marker as written, for the report of a unit without text
+
+    def closed(self) -> bool:
+        return not self.texts or bool(_CLOSED_RE.search(self.texts[-1]))
+
+    def text(self) -> str:
+        return clean(join_lines(self.texts))
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """What the reader found in one body: passages, left-out lines, counts and warnings."""
+
+    passages: list[Passage]
+    left_out: list[LeftOut]
+    warnings: list[Problem]
+    structured: bool
+    parts: dict[str, int] = field(default_factory=dict)
+    title_line: str | None = None
+    text_ids: tuple[str, ...] = ()  # text numbers stated before the text, as written
+
+    def parts_summary(self) -> str:
+        """"7 citations, 28 recitals (A–AB), 12 paragraphs (1–12), 7 points", or why there are none."""
+        if not self.structured:
+            return "no EP structure found: cut into the file's paragraphs"
+        shown = []
+        for part, count in self.parts.items():
+            noun = part if count == 1 else f"{part}s"
+            numbers = [p.position.number for p in self.passages
+                       if p.position.part == part and p.position.point is None and p.position.number]
+            span = f" ({numbers[0]}\u2013{numbers[-1]})" if part in ("recital", "paragraph") and numbers else ""
+            shown.append(f"{count} {noun}{span}")
+        return ", ".join(shown) or "no units"
+
+
+def join_lines(texts: list[str]) -> str:
+    """The lines of one unit as one text: a word hyphenated across lines rejoined.
+
+    "situa-" + "tion" gives "situation"; "EU-" + "Kazakhstan" keeps its hyphen (an upper-case
+    or digit start is a compound's second half). A hyphen that was a real one before a
+    lower-case word ("non-" + "governmental") cannot be told apart and is joined too.
+    """
+    out = texts[0]
+    for text in texts[1:]:
+        if _HYPHEN_BREAK_RE.search(out):
+            out = out[:-1] + text if text[:1].islower() and out[-2:-1].islower() else out + text
+        else:
+            out = f"{out} {text}"
+    return out
+
+
+def read(name: str, body: str, first_line: int = 1, kind: Kind | None = None) -> Reading:
+    """The passages of ``body``: EP units when it shows the structure, else the file's paragraphs."""
+    if any(hint in body for hint in _HINTS):
+        reading = _read_structure(name, body, first_line)
+        if reading is not None:
+            return reading
+    left_out: list[LeftOut] = []
+    passages = split_passages(name, body, first_line, left_out)
+    return Reading(passages, left_out, [], structured=False)
+
+
+def _read_structure(name: str, body: str, first_line: int) -> Reading | None:
+    lines, left_out = plain_lines(body, first_line)
+    start = _start(lines)
+    if start is None:
+        return None
+    title_at, begin = start
+    front_end = begin if title_at is None else title_at
+    left_out.extend(_before(line) for line in lines[:front_end])
+    title_line = None
+    if title_at is not None:
+        end = _title_end(lines, title_at, begin)
+        title_line = join_lines([line.text for line in lines[title_at:end]])
+        left_out.extend(LeftOut(line.number, line.text, TITLE_LINE) for line in lines[title_at:end])
+        left_out.extend(_before(line) for line in lines[end:begin])  # an OJ number, a short title
+        begin = max(begin, end)
+    stated_before = min(
+        (line.number for line in lines[begin:]), default=lines[-1].number + 1
+    )
+    text_ids = tuple(dict.fromkeys(
+        m.group(0) for item in left_out if item.line < stated_before for m in TEXT_ID_RE.finditer(item.text)
+    ))
+    units = _units(lines[begin:], left_out)
+    counted = sum(1 for u in units if u.part in ("citation", "recital", "paragraph"))
+    opened = any(item.reason == OPENING for item in left_out)
+    if counted == 0 or (counted < 2 and title_line is None and not opened):
+        return None
+    warnings = _numbering(name, units)
+    passages: list[Passage] = []
+    parts: dict[str, int] = {}
+    for unit in units:
+        if not unit.texts:
+            warnings.append(Problem(name, unit.line, f"{_label(unit)} has no text", "warning"))
+            left_out.append(LeftOut(unit.line, unit.marker, NO_TEXT))
+            continue
+        lead = None
+        if unit.parent is not None and unit.parent.texts:
+            lead = last_sentence(unit.parent.text())
+        position = Position(len(passages) + 1, None, unit.line, unit.part, unit.number, unit.point)
+        passages.append(Passage(name, position, unit.text(), lead))
+        if unit.part is not None:
+            key = "point" if unit.point is not None else unit.part
+            parts[key] = parts.get(key, 0) + 1
+    ordered: dict[str, int] = {p: parts[p] for p in PARTS if p in parts}
+    left_out.sort(key=lambda item: item.line)
+    return Reading(passages, left_out, warnings, True, ordered, title_line, text_ids)
+
+
+def _start(lines: list[Line]) -> tuple[int | None, int] | None:
+    """Index of the title line (the last before the text: EUR-Lex repeats it) and of where units may begin."""
+    title_at = None
+    for index, line in enumerate(lines):
+        text = line.text
+        if _OPENING_RE.fullmatch(text) or _CITATION_RE.match(text) or (
+            _RECITAL_RE.match(text) and "whereas" in text.lower()
+        ):
+            return title_at, index
+        if _TITLE_RE.match(text):
+            title_at = index
+    return None if title_at is None else (title_at, title_at)
+
+
+def _title_end(lines: list[Line], title_at: int, begin: int) -> int:
+    """Where the title line ends: a PDF wraps it, the next line going on in lower case, up to its "(REF)"."""
+    end = title_at + 1
+    limit = begin if begin > title_at else len(lines)
+    while (
+        end < limit
+        and end - title_at < _MAX_TITLE_LINES
+        and not lines[end - 1].text.endswith("))")
+        and (lines[end].text[:1].islower() or lines[end].text.endswith("))"))
+    ):
+        end += 1
+    return end
+
+
+def _before(line: Line) -> LeftOut:
+    return LeftOut(line.number, line.text, HEADING if _heading_like(line.text) else BEFORE_TEXT)
+
+
+def _units(lines: list[Line], left_out: list[LeftOut]) -> list[_Unit]:
+    """The units of the text from its opening on; lines in none go to ``left_out``."""
+    units: list[_Unit] = []
+    current: _Unit | None = None
+    parent: _Unit | None = None
+    citations = 0
+    seen_paragraph = False
+    annex: str | None = None  # the annex being read ("" when it has no number)
+    opened = False
+    for line in lines:
+        text = line.text
+        if not opened and _OPENING_RE.fullmatch(text):
+            left_out.append(LeftOut(line.number, text, OPENING))
+            opened = True
+            continue
+        if current is not None and not current.texts and _text_of_marker(text, current):
+            current.texts.append(text)  # the text cell after a marker cell (Official Journal)
+            continue
+        free = current is None or current.closed() or line.after_blank
+        unit: _Unit | None = None
+        if annex is None:
+            if match := _CITATION_RE.fullmatch(text):
+                explicit = text[:1] in _DASHES
+                if explicit or free:
+                    citations += 1
+                    unit = _Unit("citation", str(citations), None, line.number, [match[1]], marker=text)
+            elif _DASH_ONLY_RE.fullmatch(text) and free:
+                citations += 1
+                unit = _Unit("citation", str(citations), None, line.number, marker=text)
+            elif (match := _RECITAL_RE.fullmatch(text)) and free and not seen_paragraph:
+                unit = _Unit("recital", match[1], None, line.number, _some(match[2]), marker=text)
+            elif (match := _PARAGRAPH_RE.fullmatch(text)) and free:
+                seen_paragraph = True
+                unit = _Unit("paragraph", match[1], None, line.number, _some(match[2]), marker=text)
+            elif (match := _POINT_RE.fullmatch(text)) and free and parent is not None:
+                unit = _Unit(parent.part, parent.number, match[1], line.number, _some(match[2]), parent, text)
+            elif seen_paragraph and free and (match := _ANNEX_RE.fullmatch(text)):
+                annex = match[1] or ""
+                left_out.append(LeftOut(line.number, text, HEADING))
+                current = None
+                continue
+        if unit is not None:
+            if unit.point is None:
+                parent = unit
+            units.append(unit)
+            current = unit
+            continue
+        if free and _heading_like(text):
+            left_out.append(LeftOut(line.number, text, HEADING))
+        elif annex is not None and free:
+            current = _Unit("annex", annex or None, None, line.number, [text])
+            units.append(current)
+        elif current is None:
+            # Words after the opening and before any unit: served, cited by the file's count.
+            current = _Unit(None, None, None, line.number, [text])
+            units.append(current)
+        else:
+            current.texts.append(text)
+    return units
+
+
+def _text_of_marker(text: str, unit: _Unit) -> bool:
+    """Whether ``text``, after a marker standing alone, is that marker's text rather than another unit."""
+    if unit.part == "citation" and unit.point is None and _CITATION_RE.fullmatch(text):
+        return text[:1] not in _DASHES
+    return not any(
+        pattern.fullmatch(text) for pattern in (_CITATION_RE, _DASH_ONLY_RE, _RECITAL_RE, _PARAGRAPH_RE, _POINT_RE)
+    )
+
+
+def _some(text: str | None) -> list[str]:
+    return [text] if text else []
+
+
+def _heading_like(text: str) -> bool:
+    return (
+        not _CLOSED_RE.search(text)
+        and text[:1].isupper()
+        and len(text.split()) <= _MAX_HEADING_WORDS
+    )
+
+
+def _label(unit: _Unit) -> str:
+    return Position(0, None, unit.line, unit.part, unit.number, unit.point).describe()
+
+
+def _numbering(name: str, units: list[_Unit]) -> list[Problem]:
+    """Warnings for a gap, a repeat or a step back in the recitals', paragraphs' and points' numbering."""
+    warnings: list[Problem] = []
+    last: dict[str, tuple[int, _Unit, bool]] = {}  # series -> (value, unit, roman numerals)
+    for unit in units:
+        if unit.part not in ("recital", "paragraph") or unit.number is None:
+            continue
+        roman = False
+        if unit.point is not None:
+            series = f"{unit.part} {unit.number} points"
+            previous = last.get(series)
+            value, roman = _point_value(unit.point, previous)
+            if previous is not None and previous[2] != roman:
+                previous = None  # a new series (points (i), (ii) under a lettered point)
+        else:
+            series = unit.part
+            previous = last.get(series)
+            value = _letters_value(unit.number) if unit.part == "recital" else int(unit.number)
+        last[series] = (value, unit, roman)
+        label = _label(unit)
+        if previous is None:
+            if value != 1:
+                warnings.append(Problem(name, unit.line, f"numbering starts at {label}", "warning"))
+            continue
+        before, earlier, _ = previous
+        if value == before:
+            message = f"{label} twice (lines {earlier.line} and {unit.line})"
+        elif value < before:
+            message = f"{label} after {_label(earlier)} (line {earlier.line}): out of order"
+        elif value > before + 1:
+            message = f"numbering gap: {_label(earlier)} (line {earlier.line}) then {label}"
+        else:
+            continue
+        warnings.append(Problem(name, unit.line, message, "warning"))
+    return warnings
+
+
+def _letters_value(letters: str) -> int:
+    """A, B … Z, AA, AB …: 1, 2 … 26, 27, 28 … (bijective base 26, as the EP letters recitals)."""
+    value = 0
+    for letter in letters.upper():
+        value = value * 26 + ord(letter) - ord("A") + 1
+    return value
+
+
+def _point_value(point: str, previous: tuple[int, _Unit, bool] | None) -> tuple[int, bool]:
+    """A point's place in its series and whether the series is of roman numerals.
+
+    "(i)" is a numeral unless it follows "(h)" in a lettered series; "(v)" and "(x)" likewise.
+    """
+    letter = _letters_value(point)
+    if point in _ROMAN and (previous is None or previous[2] or letter != previous[0] + 1):
+        return _ROMAN.index(point) + 1, True
+    return letter, False
