@@ -22,11 +22,9 @@ from telegram import Bot, BotCommand, BotCommandScopeChat, LinkPreviewOptions, U
 from telegram.constants import ParseMode
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
-from telegram.request import HTTPXRequest
 
 from bot.answers.service import EmptyCorpus, Service
 from bot.config import Settings
-from bot.search.tokens import without_lone_surrogates
 from bot.telegram.handlers import ADMIN_COMMANDS, COMMANDS, register, reload_corpus
 
 logger = logging.getLogger(__name__)
@@ -49,7 +47,6 @@ def build_application(settings: Settings, service: Service) -> AnyApplication:
     application = (
         ApplicationBuilder()
         .token(settings.telegram_bot_token.get_secret_value().strip())
-        .get_updates_request(_ScrubbingRequest(connection_pool_size=1))
         .base_url(settings.telegram_base_url)
         .base_file_url(settings.telegram_base_file_url)
         .defaults(
@@ -65,29 +62,6 @@ def build_application(settings: Settings, service: Service) -> AnyApplication:
     )
     register(application, service, settings.questions_per_minute, settings.admin_ids)
     return application
-
-
-class _ScrubbingRequest(HTTPXRequest):
-    """Updates with each lone surrogate replaced by U+FFFD, before any handler sees them.
-
-    JSON may carry "\\ud800" alone; decoded, no encoder takes it (Telegram's UTF-16
-    lengths, a log line), so one user's message could make a reply fail.
-    """
-
-    @staticmethod
-    def parse_json_payload(payload: bytes) -> dict[str, Any]:
-        data = HTTPXRequest.parse_json_payload(payload)
-        return data if "\\ud" not in payload.decode("ascii", "replace").lower() else _scrubbed(data)
-
-
-def _scrubbed(value: Any) -> Any:
-    if isinstance(value, str):
-        return without_lone_surrogates(value)
-    if isinstance(value, list):
-        return [_scrubbed(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _scrubbed(v) for k, v in value.items()}
-    return value
 
 
 async def _post_init(application: AnyApplication, admin_ids: frozenset[int] = frozenset()) -> None:
