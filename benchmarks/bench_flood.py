@@ -101,7 +101,7 @@ async def run(service: Service, flood: int, rate: float, seconds: float, serial:
     hostile = hostile_questions(flood)
     if serial:  # as with one question in flight per user
         flooding = [asyncio.create_task(one_at_a_time(hostile))]
-    else:  # every question of the allowance at once, as the handlers allow today
+    else:  # every question of the allowance at once: the worst case without per-user turns
         flooding = [asyncio.create_task(one_at_a_time([q])) for q in hostile]
     others: list[asyncio.Task[float]] = []
     for question in ordinary[: int(rate * seconds)]:
@@ -137,8 +137,8 @@ def main() -> None:
         service.ask("uyghurs")  # warm: the first answer builds per-thread buffers
         print(f"{len(service.snapshot.passages):,} passages; budget {args.budget} s of CPU per question")
         for serial in (False, True):
-            print("\nthe flood " + ("one question at a time (one in flight per user)" if serial
-                                    else "all at once (no per-user limit in the handlers yet)"))
+            print("\nthe flood " + ("one question at a time (as the handlers take a user's questions)" if serial
+                                    else "all at once (as without one question in flight per user)"))
             asyncio.run(run(service, args.flood, args.rate, args.seconds, serial))
 
 

@@ -324,7 +324,14 @@ class Service:
         for problem in corpus.problems:
             logger.warning("corpus: %s", problem)
         kept_old = not corpus.documents
-        new = old if kept_old else Snapshot.build(corpus)
+        try:
+            new = old if kept_old else Snapshot.build(corpus)
+        except (ValueError, MemoryError) as exc:
+            # Whatever one file does to the index, the bot keeps answering from the old one.
+            logger.error("reload: the new index cannot be built (%s): old corpus kept", exc)
+            problem = Problem(str(self.corpus_dir), None, f"the index cannot be built: {exc}; old corpus kept")
+            corpus = Corpus(corpus.directory, old.corpus.documents, (*corpus.problems, problem))  # nothing changed
+            new, kept_old = old, True
         if not kept_old:
             self._snapshot = new  # the atomic swap
             clear_word_cache()  # the old passages' words would otherwise outlive them

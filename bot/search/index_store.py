@@ -64,6 +64,7 @@ _CRC_STEP = 1 << 24
 _ARRAYS = ("indptr", "postings", "tf", "norm", "idf", "max_weight", "big_row",
            "block_offsets", "block_max", "bitmaps", "bitmap_rank")
 _META = "meta.json"
+_MANIFEST_CRC = ', "manifest_crc": '
 # Below this many passages a build takes milliseconds: not worth files in the corpus.
 PERSIST_MIN_PASSAGES = 5000
 # From this many passages a build takes over a second of GIL-holding work: do it aside.
@@ -348,7 +349,9 @@ def save(arrays: IndexArrays, cache_dir: Path, key: str, scratch: Path | None = 
         with open(work / _META, "w", encoding="utf-8") as out:
             # ASCII escapes: a word with a lone surrogate (a text decoded with
             # surrogateescape) still round-trips.
-            out.write(json.dumps(meta))
+            body = json.dumps(meta)
+            # The manifest's own CRC-32, last: a changed word or parameter is damage too.
+            out.write(f'{body[:-1]}{_MANIFEST_CRC}{zlib.crc32(body.encode())}}}')
             out.flush()
             os.fchmod(out.fileno(), 0o644)
             os.fsync(out.fileno())
@@ -374,10 +377,14 @@ def save(arrays: IndexArrays, cache_dir: Path, key: str, scratch: Path | None = 
 def load(directory: Path) -> IndexArrays:
     """The arrays saved in ``directory``, memory-mapped; ValueError when inconsistent."""
     meta_path = directory / _META
-    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    raw = meta_path.read_text(encoding="utf-8")
+    meta = json.loads(raw)
     if not isinstance(meta, dict):
         kind = {type(None): "null", list: "array", str: "string", bool: "boolean"}.get(type(meta), "number")
         raise ValueError(f"{meta_path} holds a JSON {kind}, not the manifest object")
+    body = raw[: raw.rfind(_MANIFEST_CRC)] + "}"
+    if meta.pop("manifest_crc", None) != zlib.crc32(body.encode()):
+        raise ValueError(f"{meta_path} does not match its own checksum: a damaged save")
     if meta.get("format") != FORMAT:
         raise ValueError(f"{meta_path}: format {meta.get('format')!r}, expected {FORMAT}")
     files = meta.pop("files")

@@ -8,6 +8,9 @@ from pathlib import Path
 import pytest
 
 from bot.answers.service import Service
+from bot.corpus.models import CorpusError
+from bot.search import index_store
+from bot.search.index import Bm25Index
 from tests.conftest import CORPUS
 
 SPAM = ("Parliament " + "torture " * 65536 + "must end.\n").encode()
@@ -50,3 +53,35 @@ def test_a_hand_placed_file_with_a_long_name_can_be_removed(corpus: Path, length
     [trashed] = (corpus / ".trash").iterdir()
     assert trashed.name.startswith("r" * 200) and len(trashed.name.encode()) <= 255
     assert trashed.read_text().startswith("Parliament calls on Sylvania")
+
+
+def test_a_reload_whose_index_cannot_be_built_keeps_serving_the_old_one(
+    corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    service = Service(corpus)
+    (corpus / "new.md").write_text("Parliament calls on Sylvania to inspect every reservoir dam before the floods.\n")
+
+    def fails(*args: object, **kwargs: object) -> object:
+        raise ValueError("no room for the postings")
+
+    monkeypatch.setattr(index_store, "build_arrays", fails)
+    report = service.reload()  # raised ValueError out of /reload
+    assert report.kept_old and report.added == () and report.documents_after == report.documents_before
+    assert any("the index cannot be built: no room for the postings; old corpus kept" in p.message
+               for p in report.problems)
+    assert service.ask("Kozlov").found
+    monkeypatch.undo()
+    assert service.reload().added == ("new.md",)
+
+
+def test_an_upload_is_indexed_before_it_is_written(corpus: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    service = Service(corpus)
+    before = sorted(p.name for p in corpus.iterdir())
+
+    def fails(cls: object, *args: object, **kwargs: object) -> object:
+        raise ValueError("a token occurs 65536 times in one passage")
+
+    monkeypatch.setattr(Bm25Index, "build", classmethod(fails))
+    with pytest.raises(CorpusError, match=r"spam.md: error: cannot be indexed: a token occurs 65536 times"):
+        service.add_document("spam.md", SPAM)
+    assert sorted(p.name for p in corpus.iterdir()) == before  # nothing written, nothing to delete by hand

@@ -87,3 +87,16 @@ def test_the_saved_index_is_readable_by_another_user(tmp_path: Path) -> None:
     assert directory.stat().st_mode & 0o777 == 0o755  # was mkdtemp's 0700
     for path in directory.iterdir():
         assert path.stat().st_mode & 0o777 == 0o644, path.name
+
+
+def test_same_size_damage_to_the_manifest_is_caught(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    directory = save(_fresh().arrays, tmp_path, "k")
+    meta = directory / "meta.json"
+    text = meta.read_text(encoding="utf-8")
+    damaged = text.replace('"kozlov"', '"kozlow"')  # one word of the vocabulary, same length
+    assert damaged != text and len(damaged) == len(text)
+    meta.write_text(damaged, encoding="utf-8")
+    with caplog.at_level(logging.WARNING):
+        index = load_or_build(tmp_path, "k", TEXTS, _tokens, min_passages=0)
+    assert "meta.json does not match its own checksum: a damaged save): rebuilding it" in caplog.text
+    assert index.top(["kozlov"], 3)[0].tolist() == [0]
