@@ -33,9 +33,12 @@ HEADING = "heading"
 BEFORE_TEXT = "before the title line"
 NO_TEXT = "marker without text"
 
-# Any of these in a body is needed for it to show EP structure: a cheap test that
-# spares the line-by-line reading of every other file (news reports, summaries).
-_HINTS = ("having regard", "The European Parliament,", "whereas", "Whereas")
+# One of these in a body's first HINT_CHARS is needed for it to show EP structure: a
+# cheap test that spares the line-by-line reading of every other file (news reports,
+# summaries). "hereas" is "whereas" and "Whereas". A text adopted opens with its
+# citations or recitals well within that, navigation and cover pages included.
+_HINTS = ("having regard", "Parliament,", "hereas")
+HINT_CHARS = 50_000
 _TITLE_RE = re.compile(
     r"(?:European Parliament (?:(?:non-)?legislative )?(?:resolution|recommendation|decision)|"
     r"Resolution of the European Parliament)\b.*"
@@ -118,7 +121,7 @@ def join_lines(texts: list[str]) -> str:
 
 def read(name: str, body: str, first_line: int = 1, kind: Kind | None = None) -> Reading:
     """The passages of ``body``: EP units when it shows the structure, else the file's paragraphs."""
-    if any(hint in body for hint in _HINTS):
+    if any(body.find(hint, 0, HINT_CHARS) >= 0 for hint in _HINTS):
         reading = _read_structure(name, body, first_line)
         if reading is not None:
             return reading
