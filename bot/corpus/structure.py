@@ -137,7 +137,12 @@ def _read_structure(name: str, body: str, first_line: int) -> Reading | None:
         return None
     title_at, begin = start
     front_end = begin if title_at is None else title_at
-    left_out.extend(_before(line) for line in lines[:front_end])
+    title_text = None if title_at is None else lines[title_at].text
+    left_out.extend(
+        # EUR-Lex shows the title line again above the Official Journal's header.
+        LeftOut(line.number, line.text, TITLE_LINE) if line.text == title_text else _before(line)
+        for line in lines[:front_end]
+    )
     title_line = None
     if title_at is not None:
         end = _title_end(lines, title_at, begin)
