@@ -120,9 +120,15 @@ def join_lines(texts: list[str]) -> str:
 
 
 def read(name: str, body: str, first_line: int = 1, kind: Kind | None = None) -> Reading:
-    """The passages of ``body``: EP units when it shows the structure, else the file's paragraphs."""
+    """The passages of ``body``: EP units when it shows the structure, else the file's paragraphs.
+
+    A summary or a news report is read as EP units only when it quotes the text itself,
+    from its opening "The European Parliament," on: its own numbered lists are not the
+    Parliament's paragraphs.
+    """
     if any(body.find(hint, 0, HINT_CHARS) >= 0 for hint in _HINTS):
-        reading = _read_structure(name, body, first_line)
+        about = kind is not None and not kind.is_resolution_text
+        reading = _read_structure(name, body, first_line, needs_opening=about)
         if reading is not None:
             return reading
     left_out: list[LeftOut] = []
@@ -130,7 +136,7 @@ def read(name: str, body: str, first_line: int = 1, kind: Kind | None = None) ->
     return Reading(passages, left_out, [], structured=False)
 
 
-def _read_structure(name: str, body: str, first_line: int) -> Reading | None:
+def _read_structure(name: str, body: str, first_line: int, needs_opening: bool) -> Reading | None:
     lines, left_out = plain_lines(body, first_line)
     start = _start(lines)
     if start is None:
@@ -159,7 +165,7 @@ def _read_structure(name: str, body: str, first_line: int) -> Reading | None:
     units = _units(lines[begin:], left_out)
     counted = sum(1 for u in units if u.part in ("citation", "recital", "paragraph"))
     opened = any(item.reason == OPENING for item in left_out)
-    if counted == 0 or (counted < 2 and title_line is None and not opened):
+    if counted == 0 or (counted < 2 and title_line is None and not opened) or (needs_opening and not opened):
         return None
     warnings = _numbering(name, units)
     passages: list[Passage] = []

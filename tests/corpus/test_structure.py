@@ -246,3 +246,17 @@ def test_a_pdf_title_wrapped_before_its_reference_is_joined() -> None:
         "(2031/2056(INI))"
     )
     assert (document.meta.reference, document.meta.adopted) == ("2031/2056(INI)", dt.date(2031, 7, 4))
+
+
+def test_a_summarys_own_numbered_list_is_not_read_as_the_parliaments_paragraphs() -> None:
+    body = (
+        "European Parliament resolution of 10 March 2031 on Examplestan (2031/2607(RSP))\n\n"
+        "Parliament made these points, whereas the report says little:\n\n"
+        "1. It asked for the release of the journalists held in Examplestan.\n"
+        "2. It asked the Commission to report back within the year.\n"
+    )
+    reading = read("s.md", body, 1, Kind.summary)
+    assert not reading.structured
+    assert all(p.position.part is None for p in reading.passages)
+    quoted = read("s.md", "The European Parliament,\n1. Calls for the release of the journalists.\n", 1, Kind.summary)
+    assert quoted.structured and quoted.passages[0].position.describe() == "paragraph 1"
