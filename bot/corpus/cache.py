@@ -92,7 +92,8 @@ _STATUS_OK = 0
 _STATUS_BAD = 1
 
 FileKey = tuple[int, int, int]  # size, mtime_ns, ctime_ns
-_PositionRow = tuple[int, int | None, int, str | None, str | None, str | None]  # a Position's fields
+# A Position's fields; the EP ones only when it has them (most passages have none: a shorter row).
+_PositionRow = tuple[int, int | None, int] | tuple[int, int | None, int, str | None, str | None, str | None]
 Parsed = tuple[Document, tuple[Problem, ...]] | Problem  # a servable document and its warnings, or why not
 
 
@@ -159,7 +160,7 @@ class _Shard:
     """One shard file as read: raw rows, decoded into objects only when used."""
 
     stamp_ns: int  # when the parse that wrote it started
-    positions: list[Any]  # (paragraph, item, line, part, number, point) rows shared by its documents' passages
+    positions: list[Any]  # Position rows (_position_row) shared by its documents' passages
     rows: dict[str, tuple[Any, ...]]
     built: list[Position] | None = None
 
@@ -406,6 +407,8 @@ def _remove_stale(directory: Path) -> None:
 
 
 def _position_row(p: Position) -> _PositionRow:
+    if p.part is None and p.number is None and p.point is None:
+        return (p.paragraph, p.item, p.line)
     return (p.paragraph, p.item, p.line, p.part, p.number, p.point)
 
 

@@ -79,6 +79,7 @@ _FOOTNOTE_RE = re.compile(
 # A line that is the text's number alone, maybe glued to its source document:
 # "P9_TA(2021)0056", "P9_TA(2021)0056RC-B9-0144/2021", "P8_TA-PROV(2019)0203RC-B8-0204/2019".
 _TEXT_NUMBER_RE = re.compile(r"P\d{1,2}_TA(?:-PROV)?\(\d{4}\)\d{4}(?:(?:RC-)?[ABO]\d-\d{4}/\d{4})?")
+_PROCEDURE_RE = re.compile(r"\d{4}/\d{4}\([A-Z]{3}\)")
 # A running header repeats on every page; a heading seldom does, and never ends a sentence.
 _MAX_HEADER_WORDS = 12
 _CLOSING = (".", ",", ";", ":", "!", "?")
@@ -142,6 +143,10 @@ def plain_lines(body: str, first_line: int) -> tuple[list[Line], list[LeftOut]]:
 
 
 def _may_be_header(text: str) -> bool:
-    return not text.endswith(_CLOSING) and len(text.split()) <= _MAX_HEADER_WORDS and not text.startswith(
-        ("\u2013", "\u2014", "-", "(")
+    # A title line with its procedure reference is no running header, though EUR-Lex repeats it.
+    return (
+        not text.endswith(_CLOSING)
+        and len(text.split()) <= _MAX_HEADER_WORDS
+        and not text.startswith(("\u2013", "\u2014", "-", "("))
+        and not _PROCEDURE_RE.search(text)
     )

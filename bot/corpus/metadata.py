@@ -52,9 +52,10 @@ _REFERENCE_LINE_RE = re.compile(
     rf"^\s*(?:procedure(?: reference| file| number)?|reference)\s*:\s*{_REF}\s*\.?\s*$", re.IGNORECASE
 )
 # A title line: "European Parliament resolution of 14 March 2019 on ... (2019/2610(RSP))".
-_TITLE_DATE_RE = re.compile(
-    r"^[\s#*]*(?:European Parliament )?(?:(?:non-)?legislative )?(?:resolution|recommendation|decision) of (.+)$",
-    re.IGNORECASE,
+_TITLE_DATE_RE = re.compile(r"^[\s#*]*(?:European Parliament )?resolution of (.+)$", re.IGNORECASE)
+# The EP title line bot.corpus.structure found: a resolution's, a recommendation's or a decision's.
+_EP_TITLE_DATE_RE = re.compile(
+    r"^European Parliament (?:(?:non-)?legislative )?(?:resolution|recommendation|decision) of (.+)$"
 )
 _TITLE_REFERENCE_RE = re.compile(rf"\({_REF}\)\W*$")
 # "the resolution (was) adopted (by Parliament) on 10 March 2016", "text adopted on ...".
@@ -75,10 +76,10 @@ _RECALLED_WINDOW = 60  # characters before "resolution": a few words
 # A necessary part of every wording read by _stated_reference_and_date: "adopted" in the
 # dateline and "adopted on", "resolution of" in a title, a reference on a reference line.
 # Same flags as those patterns, so case folding (even "ſ" for "s") agrees.
-_STATEMENT_HINT_RE = re.compile(r"adopted|resolution of|recommendation of|decision of|\d{4}/\d{4}\(", re.IGNORECASE)
+_STATEMENT_HINT_RE = re.compile(r"adopted|resolution of|\d{4}/\d{4}\(", re.IGNORECASE)
 # The same hints, found fast (see _hint_positions): the words in lower-cased text, and
 # the part of a reference after its year (a line holding a reference holds this).
-_HINT_WORDS = ("adopted", "resolution of", "recommendation of", "decision of")
+_HINT_WORDS = ("adopted", "resolution of")
 _REFERENCE_HINT_RE = re.compile(r"/\d{4}\(")
 # The characters that a case-insensitive regex matches to a letter of _HINT_WORDS but
 # that str.lower() does not turn into it ("ſ" is an "s" to re, not to lower()).
@@ -104,10 +105,10 @@ def complete_meta(
     warnings: list[Problem] = []
     inferred: dict[str, Any] = {}
     own_refs, own_dates = _stated_reference_and_date(body)
-    if title_line is not None:
-        title_refs, title_dates = _stated_reference_and_date(title_line)
-        own_refs |= title_refs
-        own_dates |= title_dates
+    if title_line is not None and (match := _EP_TITLE_DATE_RE.match(title_line)):
+        own_dates |= _dates_in(match.group(1), at_start=True)
+        if ref := _TITLE_REFERENCE_RE.search(title_line):
+            own_refs.add(ref.group(1))
     if meta.reference is None:
         refs = sorted(own_refs)
         if len(refs) == 1:

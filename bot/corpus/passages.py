@@ -131,7 +131,7 @@ def _list_items(
 
 def _long_enough(text: str) -> bool:
     # A text ending with a comma is a clause of a longer sentence (an EP citation): kept at any length.
-    return text.rstrip().endswith(",") or _has_words(text, MIN_PASSAGE_WORDS)
+    return text.endswith(",") or _has_words(text, MIN_PASSAGE_WORDS)  # lines come right-stripped
 
 
 def _has_words(text: str, count: int) -> bool:

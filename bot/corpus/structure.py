@@ -33,9 +33,12 @@ HEADING = "heading"
 BEFORE_TEXT = "before the title line"
 NO_TEXT = "marker without text"
 
-# Any of these in a body is needed for it to show EP structure: a cheap test that
-# spares the line-by-line reading of every other file (news reports, summaries).
-_HINTS = ("having regard", "The European Parliament,", "whereas", "Whereas")
+# One of these in a body's first HINT_CHARS is needed for it to show EP structure: a
+# cheap test that spares the line-by-line reading of every other file (news reports,
+# summaries). "hereas" is "whereas" and "Whereas". A text adopted opens with its
+# citations or recitals well within that, navigation and cover pages included.
+_HINTS = ("having regard", "Parliament,", "hereas")
+HINT_CHARS = 50_000
 _TITLE_RE = re.compile(
     r"(?:European Parliament (?:(?:non-)?legislative )?(?:resolution|recommendation|decision)|"
     r"Resolution of the European Parliament)\b.*"
@@ -117,9 +120,15 @@ def join_lines(texts: list[str]) -> str:
 
 
 def read(name: str, body: str, first_line: int = 1, kind: Kind | None = None) -> Reading:
-    """The passages of ``body``: EP units when it shows the structure, else the file's paragraphs."""
-    if any(hint in body for hint in _HINTS):
-        reading = _read_structure(name, body, first_line)
+    """The passages of ``body``: EP units when it shows the structure, else the file's paragraphs.
+
+    A summary or a news report is read as EP units only when it quotes the text itself,
+    from its opening "The European Parliament," on: its own numbered lists are not the
+    Parliament's paragraphs.
+    """
+    if any(body.find(hint, 0, HINT_CHARS) >= 0 for hint in _HINTS):
+        about = kind is not None and not kind.is_resolution_text
+        reading = _read_structure(name, body, first_line, needs_opening=about)
         if reading is not None:
             return reading
     left_out: list[LeftOut] = []
@@ -127,14 +136,19 @@ def read(name: str, body: str, first_line: int = 1, kind: Kind | None = None) ->
     return Reading(passages, left_out, [], structured=False)
 
 
-def _read_structure(name: str, body: str, first_line: int) -> Reading | None:
+def _read_structure(name: str, body: str, first_line: int, needs_opening: bool) -> Reading | None:
     lines, left_out = plain_lines(body, first_line)
     start = _start(lines)
     if start is None:
         return None
     title_at, begin = start
     front_end = begin if title_at is None else title_at
-    left_out.extend(_before(line) for line in lines[:front_end])
+    title_text = None if title_at is None else lines[title_at].text
+    left_out.extend(
+        # EUR-Lex shows the title line again above the Official Journal's header.
+        LeftOut(line.number, line.text, TITLE_LINE) if line.text == title_text else _before(line)
+        for line in lines[:front_end]
+    )
     title_line = None
     if title_at is not None:
         end = _title_end(lines, title_at, begin)
@@ -151,7 +165,7 @@ def _read_structure(name: str, body: str, first_line: int) -> Reading | None:
     units = _units(lines[begin:], left_out)
     counted = sum(1 for u in units if u.part in ("citation", "recital", "paragraph"))
     opened = any(item.reason == OPENING for item in left_out)
-    if counted == 0 or (counted < 2 and title_line is None and not opened):
+    if counted == 0 or (counted < 2 and title_line is None and not opened) or (needs_opening and not opened):
         return None
     warnings = _numbering(name, units)
     passages: list[Passage] = []

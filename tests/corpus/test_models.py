@@ -14,6 +14,8 @@ from bot.corpus.models import (
     Document,
     DocumentMeta,
     Kind,
+    Position,
+    canonical_text_id,
 )
 
 BODY = "\nThe European Parliament adopted a resolution on this matter today.\n"
@@ -56,3 +58,27 @@ def test_only_the_text_adopted_is_the_resolutions_text(kind: Kind | None, expect
     document = Document("d.md", DocumentMeta(kind=kind), {}, (), "")
     assert document.is_resolution_text is expected
     assert (document.wording_note is None) is expected
+
+
+@pytest.mark.parametrize(
+    ("position", "label", "locator"),
+    [
+        (Position(4, None, 30, "citation", "3", None), "citation 3", "citation 3 of ta.txt (line 30)"),
+        (Position(30, None, 60, "recital", "AA", None), "recital AA", "recital AA of ta.txt (line 60)"),
+        (Position(41, None, 80, "paragraph", "5", "b"), "paragraph 5, point (b)",
+         "paragraph 5, point (b) of ta.txt (line 80)"),
+        (Position(50, None, 99, "annex", None, None), "annex", "annex of ta.txt (line 99)"),
+        (Position(9, 1, 24), "paragraph 9, item 1", "paragraph 9, item 1 of ta.txt"),
+    ],
+)
+def test_positions_are_cited_with_the_parliaments_labels(position: Position, label: str, locator: str) -> None:
+    assert position.describe() == label
+    assert position.locator("ta.txt") == locator
+    assert position.labels()["label"] == label
+    assert position.label == (None if position.part is None else label)
+
+
+def test_text_numbers_in_both_notations_are_one_number() -> None:
+    assert canonical_text_id("TA-9-2021-0056") == canonical_text_id("P9_TA(2021)0056") == "P9_TA(2021)0056"
+    assert canonical_text_id("P8_TA-PROV(2019)0203") == "P8_TA(2019)0203"
+    assert canonical_text_id("2021/0056") is None

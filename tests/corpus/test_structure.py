@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from bot.corpus.load import inspect_document, load_corpus
-from bot.corpus.models import Kind
-from bot.corpus.structure import join_lines, read
+from bot.corpus.models import Document, Kind, Problem
+from bot.corpus.structure import Reading, join_lines, read
 from tests.corpus.ep_texts import FRONT, LAYOUTS, Resolution, example, letters, render
 
 EXPECTED_LABELS = [
@@ -18,7 +18,7 @@ EXPECTED_LABELS = [
 ]
 
 
-def _inspect(text: str, name: str = "ep.txt"):  # type: ignore[no-untyped-def]
+def _inspect(text: str, name: str = "ep.txt") -> tuple[Document, list[Problem], Reading]:
     return inspect_document(name, text.encode("utf-8"))
 
 
@@ -211,3 +211,52 @@ def test_a_structured_text_citation_shows_the_label_file_and_line() -> None:
     document, _, _ = _inspect(render(example(), "web"), "examplestan.txt")
     second = document.citation(document.passages[0].position)[1]
     assert second.startswith("2031/2544(RSP) \u00b7 P9_TA(2031)0056 \u00b7")
+
+
+def test_a_eur_lex_copy_takes_the_title_line_just_before_the_text_and_reports_the_rest() -> None:
+    title = "European Parliament resolution of 10 June 2031 on Examplestan (2031/2741(RSP))"
+    text = FRONT + "\n".join([
+        "This document is an excerpt from the EUR-Lex website", "Document 52031IP0293", title,
+        "OJ C 67, 8.2.2032, p. 118\u2013124 (BG, ES, CS)", "8.2.2032", "EN",
+        "Official Journal of the European Union", "C 67/118", "P9_TA(2031)0293", "Examplestan", title,
+        "(2032/C 67/15)", "The European Parliament,", "having regard to its previous resolutions on Examplestan,",
+        "1. Calls for the release of all political prisoners.",
+    ])
+    document, _, reading = _inspect(text)
+    assert document.meta.title == "European Parliament resolution of 10 June 2031 on Examplestan"
+    assert document.meta.text_id == "P9_TA(2031)0293"
+    assert [p.position.describe() for p in document.passages] == ["citation 1", "paragraph 1"]
+    reasons = {item.line: item.reason for item in reading.left_out}
+    assert reasons[7] == reasons[15] == "title line" and reasons[14] == "heading"
+    assert reasons[5] == "heading" and reasons[6] == reasons[16] == "page header"
+
+
+def test_a_pdf_title_wrapped_before_its_reference_is_joined() -> None:
+    text = FRONT + "\n".join([
+        "European Parliament recommendation of 4 July 2031 to the Council on",
+        "relations with Examplestan",
+        "(2031/2056(INI))",
+        "The European Parliament,",
+        "\u2013 having regard to Rule 118 of its Rules of Procedure,",
+        "1. Recommends that the Council act.",
+    ])
+    document, _, reading = _inspect(text)
+    assert reading.title_line == (
+        "European Parliament recommendation of 4 July 2031 to the Council on relations with Examplestan "
+        "(2031/2056(INI))"
+    )
+    assert (document.meta.reference, document.meta.adopted) == ("2031/2056(INI)", dt.date(2031, 7, 4))
+
+
+def test_a_summarys_own_numbered_list_is_not_read_as_the_parliaments_paragraphs() -> None:
+    body = (
+        "European Parliament resolution of 10 March 2031 on Examplestan (2031/2607(RSP))\n\n"
+        "Parliament made these points, whereas the report says little:\n\n"
+        "1. It asked for the release of the journalists held in Examplestan.\n"
+        "2. It asked the Commission to report back within the year.\n"
+    )
+    reading = read("s.md", body, 1, Kind.summary)
+    assert not reading.structured
+    assert all(p.position.part is None for p in reading.passages)
+    quoted = read("s.md", "The European Parliament,\n1. Calls for the release of the journalists.\n", 1, Kind.summary)
+    assert quoted.structured and quoted.passages[0].position.describe() == "paragraph 1"
