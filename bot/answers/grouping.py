@@ -77,6 +77,9 @@ class HitGroup:
     def header(self) -> list[str]:
         """Citation header lines in plain text; unknown fields say so."""
         reference = self.reference or "reference unknown"
+        # The text number, as Document.citation shows it: only a text adopted has one.
+        for text_id in dict.fromkeys(d.meta.text_id for d in self.documents if d.meta.text_id):
+            reference += f" · {text_id}"
         adopted = f"adopted {self.adopted.isoformat()}" if self.adopted else "adoption date unknown"
         sources = "; ".join(
             dict.fromkeys(f"{d.kind_label}, {d.meta.source or 'source unknown'}" for d in self.documents)

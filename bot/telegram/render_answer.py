@@ -95,7 +95,7 @@ def _group_header_html(group: HitGroup) -> str:
 def place_html(hit: Hit, with_kind: bool) -> str:
     """Where a hit stands (paragraph, file), its kind and source if asked, its link."""
     doc = hit.document
-    line = esc(cut(f"{hit.passage.position.describe()} of {doc.name}", DETAILS_CHARS))
+    line = esc(cut(hit.passage.position.locator(doc.name), DETAILS_CHARS))
     if with_kind:
         line += esc(f" — {source_text(doc)}")
     return line + link_suffix(doc)

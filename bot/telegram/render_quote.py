@@ -162,7 +162,10 @@ def quote_header(result: QuoteResult) -> str:
     """The verdict at a glance, the quote checked, and the wording warning if any."""
     count = len(result.matches)
     places = f"{count}{'+' if result.more else ''} passage{'' if count == 1 and not result.more else 's'}"
-    if result.verdict is Verdict.verbatim and result.omissions:
+    if result.verdict is Verdict.verbatim and result.across_units:
+        first, second = (esc(m.passage.position.describe()) for m in result.matches[:2])
+        verdict = f"✅ <b>Verbatim across two units</b>: the words run, in order, from {first} into {second}."
+    elif result.verdict is Verdict.verbatim and result.omissions:
         verdict = f"✅ <b>Verbatim with omissions</b>: each part stands, in order, in {places}."
     elif result.verdict is Verdict.verbatim:
         verdict = f"✅ <b>Verbatim</b>: the words stand in this order in {places}."

@@ -380,3 +380,28 @@ def test_a_lone_surrogate_in_the_text_is_replaced_in_every_renderer(shipped: Ser
         assert "\ufffd" in html_text or "Kozlov" in html_text
         plain, _ = parse_html(html_text)
         plain.encode("utf-8")  # what Telegram receives must be UTF-8
+
+
+def test_a_quote_across_two_units_says_so_in_telegram(tmp_path: Path) -> None:
+    from tests.corpus.ep_texts import example, render
+
+    (tmp_path / "ta.txt").write_text(render(example(), "blank"), encoding="utf-8")
+    result = Service(tmp_path).quote("monitor the situation in Examplestan closely; Instructs its President to forward")
+    [reply] = render_quote.render_quote(result)
+    assert reply.startswith(
+        "✅ <b>Verbatim across two units</b>: the words run, in order, from paragraph 2 into paragraph 3."
+    )
+    plain, _ = parse_html(reply)
+    assert "paragraph 2 of ta.txt (line" in plain and "paragraph 3 of ta.txt (line" in plain
+
+
+@pytest.mark.parametrize("layout", ["blank", "lines", "web", "oj", "pdf"])
+def test_answers_cite_the_parliaments_own_labels_in_telegram(tmp_path: Path, layout: str) -> None:
+    from tests.corpus.ep_texts import example, render
+
+    (tmp_path / "ta.txt").write_text(render(example(), layout), encoding="utf-8")
+    service = Service(tmp_path)
+    plain = "\n".join(parse_html(m)[0] for m in render_answer.render_answer(service.ask("release all journalists")))
+    assert "paragraph 1, point (a) of ta.txt (line " in plain
+    assert "P9_TA(2031)0056" in plain or layout in {"blank", "lines"}  # stated only in the copies that print it
+    assert "paragraph 9" not in plain and "item 1" not in plain  # never the file's own count
