@@ -216,7 +216,10 @@ class Position:
         if self.part is None:
             return None
         unit = f"{self.part} {self.number}" if self.number else self.part
-        return f"{unit}, point ({self.point})" if self.point else unit
+        if not self.point:
+            return unit
+        # "a.ii" is point (ii) under point (a): "paragraph 5, point (a)(ii)".
+        return f"{unit}, point " + "".join(f"({p})" for p in self.point.split("."))
 
     def describe(self) -> str:
         label = self.label

@@ -175,9 +175,7 @@ def _read_structure(name: str, body: str, first_line: int, needs_opening: bool) 
             warnings.append(Problem(name, unit.line, f"{_label(unit)} has no text", "warning"))
             left_out.append(LeftOut(unit.line, unit.marker, NO_TEXT))
             continue
-        lead = None
-        if unit.parent is not None and unit.parent.texts:
-            lead = last_sentence(unit.parent.text())
+        lead = _lead(unit)
         position = Position(len(passages) + 1, None, unit.line, unit.part, unit.number, unit.point)
         passages.append(Passage(name, position, unit.text(), lead))
         if unit.part is not None:
@@ -225,6 +223,7 @@ def _units(lines: list[Line], left_out: list[LeftOut]) -> list[_Unit]:
     units: list[_Unit] = []
     current: _Unit | None = None
     parent: _Unit | None = None
+    point: _Unit | None = None  # the paragraph's last lettered point: (i), (ii) may stand under it
     citations = 0
     seen_paragraph = False
     annex: str | None = None  # the annex being read ("" when it has no number)
@@ -255,7 +254,13 @@ def _units(lines: list[Line], left_out: list[LeftOut]) -> list[_Unit]:
                 seen_paragraph = True
                 unit = _Unit("paragraph", match[1], None, line.number, _some(match[2]), marker=text)
             elif (match := _POINT_RE.fullmatch(text)) and free and parent is not None:
-                unit = _Unit(parent.part, parent.number, match[1], line.number, _some(match[2]), parent, text)
+                if _is_sub_point(match[1], point, current):
+                    assert point is not None and point.point is not None
+                    unit = _Unit(parent.part, parent.number, f"{point.point}.{match[1]}", line.number,
+                                 _some(match[2]), point, text)
+                else:
+                    unit = _Unit(parent.part, parent.number, match[1], line.number, _some(match[2]), parent, text)
+                    point = unit
             elif seen_paragraph and free and (match := _ANNEX_RE.fullmatch(text)):
                 annex = match[1] or ""
                 left_out.append(LeftOut(line.number, text, HEADING))
@@ -263,7 +268,7 @@ def _units(lines: list[Line], left_out: list[LeftOut]) -> list[_Unit]:
                 continue
         if unit is not None:
             if unit.point is None:
-                parent = unit
+                parent, point = unit, None
             units.append(unit)
             current = unit
             continue
@@ -279,6 +284,29 @@ def _units(lines: list[Line], left_out: list[LeftOut]) -> list[_Unit]:
         else:
             current.texts.append(text)
     return units
+
+
+def _is_sub_point(marker: str, point: _Unit | None, current: _Unit | None) -> bool:
+    """Whether "(i)", "(ii)"… stand under the lettered ``point`` before them, as in
+    "(a) act as follows: (i) …; (ii) …;": the series opens right after a point that ends
+    with a colon, and goes on while the numerals follow one another."""
+    if point is None or current is None or marker not in _ROMAN:
+        return False
+    if current is point:
+        return marker == "i" and point.text().endswith(":")
+    previous = (current.point or "").partition(".")[2]
+    return current.parent is point and previous in _ROMAN and _ROMAN.index(marker) == _ROMAN.index(previous) + 1
+
+
+def _lead(unit: _Unit) -> str | None:
+    """A point's lead-in: its paragraph's last sentence, and for a sub-point its point's words too."""
+    parent = unit.parent
+    if parent is None or not parent.texts:
+        return None
+    if parent.point is not None:  # a sub-point: "Urges the Commission to: act as follows:"
+        above = _lead(parent)
+        return f"{above} {parent.text()}" if above else parent.text()
+    return last_sentence(parent.text())
 
 
 def _text_of_marker(text: str, unit: _Unit) -> bool:
@@ -315,9 +343,10 @@ def _numbering(name: str, units: list[_Unit]) -> list[Problem]:
             continue
         roman = False
         if unit.point is not None:
-            series = f"{unit.part} {unit.number} points"
+            above, _, own = unit.point.rpartition(".")  # "a.ii": point (ii) under point (a)
+            series = f"{unit.part} {unit.number} points {above}"
             previous = last.get(series)
-            value, roman = _point_value(unit.point, previous)
+            value, roman = _point_value(own, previous)
             if previous is not None and previous[2] != roman:
                 previous = None  # a new series (points (i), (ii) under a lettered point)
         else:

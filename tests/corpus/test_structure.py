@@ -260,3 +260,34 @@ def test_a_summarys_own_numbered_list_is_not_read_as_the_parliaments_paragraphs(
     assert all(p.position.part is None for p in reading.passages)
     quoted = read("s.md", "The European Parliament,\n1. Calls for the release of the journalists.\n", 1, Kind.summary)
     assert quoted.structured and quoted.passages[0].position.describe() == "paragraph 1"
+
+
+def test_points_under_a_lettered_point_are_cited_under_it() -> None:
+    text = FRONT + "\n".join([
+        "The European Parliament,",
+        "\u2013 having regard to the Treaty,",
+        "1. Calls on the authorities to:",
+        *(f"({c}) take step {c} without delay;" for c in "abcdefghij"),
+        "2. Urges the Commission to:",
+        "(a) act as follows:",
+        "(i) first measure of the action;",
+        "(ii) second measure of the action;",
+        "(b) report back to Parliament within a year;",
+        "3. Instructs its President to forward this resolution.",
+    ])
+    document, warnings, reading = _inspect(text)
+    labels = [p.position.describe() for p in document.passages]
+    # "(i)" after "(h)" is the letter i; after "(a) … as follows:" it opens points under (a).
+    assert labels[9:12] == ["paragraph 1, point (h)", "paragraph 1, point (i)", "paragraph 1, point (j)"]
+    assert labels[12:] == [
+        "paragraph 2", "paragraph 2, point (a)", "paragraph 2, point (a)(i)", "paragraph 2, point (a)(ii)",
+        "paragraph 2, point (b)", "paragraph 3",
+    ]
+    second = document.passages[15]
+    assert second.lead == "Urges the Commission to: act as follows:"
+    assert second.text == "second measure of the action;"
+    assert second.position.labels() == {
+        "part": "paragraph", "number": "2", "point": "a.ii", "label": "paragraph 2, point (a)(ii)",
+    }
+    assert [w.message for w in warnings if "unknown" not in w.message] == []  # no false numbering gap
+    assert reading.parts["point"] == 14
