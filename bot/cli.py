@@ -529,6 +529,7 @@ def _import_one(
         prepared = prepare(source, fetcher=fetcher, base_url=base_url)
         if args.dry_run:
             replaced = check(prepared, corpus, force=args.force)
+            corpus.add(prepared, replaced)  # so that a later source in this run is checked against it
         else:
             replaced = list(write(prepared, corpus, force=args.force).replaced)
     except ImportRefused as exc:

@@ -84,6 +84,17 @@ def test_dry_run_writes_nothing_and_shows_the_preview(server: StandIn, tmp_path:
     assert not corpus_dir.exists()
 
 
+def test_a_dry_run_refuses_the_same_text_twice_as_a_real_run_would(server: StandIn, tmp_path: Path) -> None:
+    source = str(IMPORT_FIXTURES / "oj-2018-C50-38.html")
+    corpus_dir = tmp_path / "corpus"
+    code, out = _run("import", source, source, "--dry-run", "--json", "--corpus", str(corpus_dir))
+    data = json.loads(out)
+    assert code == 1 and len(data["imported"]) == 1
+    [skipped] = data["skipped"]
+    assert skipped["source"] == source and skipped["reason"].startswith("already in the corpus")
+    assert not corpus_dir.exists()
+
+
 def test_force_replaces_and_keeps_the_old_file_in_the_trash(server: StandIn, tmp_path: Path) -> None:
     source = str(IMPORT_FIXTURES / "oj-2018-C50-38.html")
     assert _run("import", source, "--corpus", str(tmp_path))[0] == 0
