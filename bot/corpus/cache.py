@@ -373,7 +373,7 @@ def _write_shard(path: Path, version: str, stamp_ns: int, entries: list[tuple[st
         (_MAGIC, version.encode("ascii"), str(stamp_ns).encode(),
          str(len(payload)).encode(), str(zlib.crc32(payload)).encode())
     ) + b"\n"
-    _check_room(path.parent, len(header) + len(payload))
+    check_room(path.parent, len(header) + len(payload))
     # No fsync: a file that a crash leaves short or empty fails the length or checksum check.
     fd, temporary = tempfile.mkstemp(prefix=_TEMPORARY, dir=path.parent)
     try:
@@ -387,12 +387,16 @@ def _write_shard(path: Path, version: str, stamp_ns: int, entries: list[tuple[st
         raise
 
 
-def _check_room(directory: Path, size: int) -> None:
-    """OSError(ENOSPC) when writing ``size`` bytes would eat into the volume's reserve."""
+def check_room(directory: Path, size: int) -> None:
+    """OSError(ENOSPC) when writing ``size`` bytes would eat into the volume's reserve.
+
+    Used for every cache the bot writes beside its corpus (this parse cache and the
+    saved index): a cache is a convenience, and uploads need the room more.
+    """
     usage = shutil.disk_usage(directory)
     reserve = max(RESERVE_BYTES, int(usage.total * RESERVE_FRACTION))
     if usage.free - size < reserve:
-        raise OSError(errno.ENOSPC, f"{usage.free:,} bytes free, and the cache leaves {reserve:,} to the rest")
+        raise OSError(errno.ENOSPC, f"{usage.free:,} bytes free, and a cache leaves {reserve:,} to the rest")
 
 
 def _remove_stale(directory: Path) -> None:

@@ -45,6 +45,7 @@ from bot.corpus import load as corpus_module
 from bot.corpus import metadata as metadata_module
 from bot.corpus import models as models_module
 from bot.corpus import passages as passages_module
+from bot.corpus.cache import check_room
 from bot.search import index as index_module
 from bot.search import tokens as tokens_module
 from bot.search.index import Bm25Index, IndexArrays, build_arrays
@@ -254,6 +255,8 @@ def _build_in_child(
     try:
         # Not parents=True: a missing corpus directory is not to be created here.
         cache_dir.mkdir(exist_ok=True)
+        # The texts handed over take about their own size (0.6 GB at 1M passages).
+        check_room(cache_dir, sum(len(t) for t in texts))
         scratch = Path(tempfile.mkdtemp(prefix=f".tmp-{key}-build-", dir=cache_dir))
     except OSError as exc:
         logger.warning("cannot prepare a child build in %s (%s): building the index here", cache_dir, exc)
@@ -322,6 +325,8 @@ def save(arrays: IndexArrays, cache_dir: Path, key: str, scratch: Path | None = 
     """
     # Not parents=True: a missing corpus directory is not to be created here.
     cache_dir.mkdir(exist_ok=True)
+    # Never the volume's last free space (the parse cache's rule): served from memory instead.
+    check_room(cache_dir, sum(getattr(arrays, name).nbytes for name in _ARRAYS))
     target = cache_dir / key
     work = Path(tempfile.mkdtemp(prefix=f".tmp-{key}-", dir=scratch or cache_dir))
     try:

@@ -49,7 +49,7 @@ def test_a_nearly_full_volume_gets_no_cache_and_keeps_its_space(
     assert list((many / CACHE_DIR).iterdir()) == []  # the three shards written went too, and no temporary
     [line] = [r.getMessage() for r in caplog.records]
     assert line.startswith(f"cannot write the parse cache in {many / CACHE_DIR} (")
-    assert "bytes free, and the cache leaves" in line
+    assert "bytes free, and a cache leaves" in line
 
 
 def test_with_room_the_cache_is_written(many: Path) -> None:

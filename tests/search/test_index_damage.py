@@ -5,13 +5,16 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shutil
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 
 from bot.search.index import Bm25Index
 from bot.search.index_store import load, load_or_build, save
+from bot.search.tokens import tokenize
 
 TEXTS = [
     "Parliament calls for the release of Vladimir Kozlov",
@@ -100,3 +103,28 @@ def test_same_size_damage_to_the_manifest_is_caught(tmp_path: Path, caplog: pyte
         index = load_or_build(tmp_path, "k", TEXTS, _tokens, min_passages=0)
     assert "meta.json does not match its own checksum: a damaged save): rebuilding it" in caplog.text
     assert index.top(["kozlov"], 3)[0].tolist() == [0]
+
+
+def test_a_nearly_full_volume_gets_no_saved_index_and_the_index_serves_from_memory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from bot.corpus import cache as corpus_cache
+    from bot.search import index_store
+
+    real = shutil.disk_usage
+
+    def nearly_full(path: Any) -> Any:
+        usage = real(path)
+        total = 4 * corpus_cache.RESERVE_BYTES
+        free = corpus_cache.RESERVE_BYTES + 100  # only the reserve is left
+        return type(usage)(total, total - free, free)
+
+    monkeypatch.setattr(corpus_cache.shutil, "disk_usage", nearly_full)
+    texts = [f"the parliament calls for the release of journalist {n}" for n in range(50)]
+    cache_dir = tmp_path / ".index"
+    with caplog.at_level(logging.WARNING, logger="bot.search.index_store"):
+        index = index_store.load_or_build(cache_dir, "key", texts, min_passages=1, isolate_from=10**9)
+    ids, _, _ = index.top(tokenize("journalist 7"), 1)
+    assert list(ids) == [7]  # served all the same
+    assert list(cache_dir.iterdir()) == []  # nothing written, no temporary left
+    assert any("bytes free, and a cache leaves" in r.getMessage() for r in caplog.records)
