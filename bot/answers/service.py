@@ -379,11 +379,16 @@ class Service:
         """Write a text prepared by bot.corpus.importer (``prepare``, ``prepare_bytes``) and reload.
 
         The duplicate check runs against the corpus being served, under the write lock.
-        Raises importer.ImportRefused: a duplicate without ``force`` (with it, the old file
-        goes to ``.trash/``), a date that contradicts the corpus, or a failed write.
+        Raises importer.ImportRefused: a text that cannot be indexed, a duplicate without
+        ``force`` (with it, the old file goes to ``.trash/``), a date that contradicts the
+        corpus, or a failed write.
         """
         from bot.corpus import importer  # its HTML/DOCX/PDF libraries load only when importing
 
+        try:
+            _check_indexable(prepared.document)  # as for uploads: never write what cannot be indexed
+        except CorpusError as exc:
+            raise importer.ImportRefused(prepared.source, exc.problem.message) from None
         with self._write_lock:
             corpus = importer.CorpusIndex.of(self.corpus_dir, self._snapshot.corpus.documents)
             written = importer.write(prepared, corpus, force=force)

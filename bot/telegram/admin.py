@@ -225,12 +225,15 @@ class AdminHandlers(BaseHandlers):
         await self.answer_callback(query)
         rows: list[list[render.Button]] = []
         if parts[1] == "no":
-            text = render_admin.cancelled(pending.name)
+            text = self._cancel_text(pending)
         else:
             text, rows = await self._carry_out(pending)
         # The buttons go with the edit, so the outcome cannot be pressed again (an
         # outcome that asks again, such as Replace after a duplicate, brings its own).
         await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=keyboard(rows))
+
+    def _cancel_text(self, pending: PendingAction) -> str:
+        return render_admin.cancelled(pending.name)
 
     async def _carry_out(self, pending: PendingAction) -> tuple[str, list[list[render.Button]]]:
         """What a confirmed action does; the reply and any new buttons."""

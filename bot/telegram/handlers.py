@@ -6,7 +6,7 @@ reply. The logic lives in the service, the wording in the renderers.
 
 Buttons carry short callback data (at most 64 bytes):
 ``q:<id>`` asks a stored question (the examples of /start) in a new message;
-``more:<id>:<offset>`` edits the message into the next page of that question's answer;
+``more:<id>:<corpus>:<offset>`` edits the message into the next page of that question's answer;
 ``src:<corpus>:<offset>`` edits /sources into its next page (``adm:page:…`` for
 /corpus), while the corpus it listed, named by its snapshot, is still the one served;
 ``tl:<id>:<corpus>:<offset>`` does the same for /timeline, the topic stored under ``id``;

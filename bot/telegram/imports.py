@@ -10,21 +10,27 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import logging
+import socket
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from telegram import Message, Update
 from telegram.error import BadRequest
 from telegram.ext import Application, CommandHandler, filters
 
 from bot.config import Settings
+from bot.corpus.store import StoreError
 from bot.telegram import render, render_admin, render_import
 from bot.telegram.admin import AdminHandlers, PendingAction
 from bot.telegram.common import Context, Shared, keyboard, user_id
 
 if TYPE_CHECKING:  # the importer loads its HTML, DOCX and PDF libraries only when used
+    from bot.corpus.fetch import Fetcher
     from bot.corpus.importer import Prepared
 
 logger = logging.getLogger(__name__)
@@ -46,10 +52,15 @@ class ImportHandlers(AdminHandlers):
 
     # Seconds between two edits of a fetch's message: Telegram allows about one a second.
     progress_every = 1.0
+    # Imports run in threads of their own: a slow EP server must not hold the worker
+    # threads that answer everyone's questions.
+    import_threads = 2
 
     def __init__(self, shared: Shared, admin_ids: frozenset[int], settings: Settings) -> None:
         super().__init__(shared, admin_ids)
         self.settings = settings
+        self._executor = ThreadPoolExecutor(self.import_threads, thread_name_prefix="import")
+        self._fetcher: Fetcher | None = None  # one for every import: EP_REQUESTS_PER_SECOND holds across them
 
     def register(self, application: Application[Any, Any, Any, Any, Any, Any], group: int) -> None:
         super().register(application, group)
@@ -117,28 +128,41 @@ class ImportHandlers(AdminHandlers):
                 )
                 return render_import.duplicate(exc.reason), self._confirm_buttons(render_admin.REPLACE_LABEL, key)
             return render_import.refused(str(exc)), []
+        except StoreError as exc:  # the file it replaces was removed meanwhile
+            return render_import.refused(f"{pending.name}: {exc}"), []
         except OSError as exc:
             return self._not_writable(f"import of {pending.name!r}", exc), []
         return render_import.added(result), []
 
+    def _cancel_text(self, pending: PendingAction) -> str:
+        if pending.action in {"import", "import-replace"}:
+            return render_import.cancelled()
+        return super()._cancel_text(pending)
+
     # Helpers -------------------------------------------------------------------------
 
     def _fetch_and_read(self, source: str, progress: _Progress) -> Prepared | str:
-        """The prepared text, or why not (one line); runs in a worker thread."""
+        """The prepared text, or why not (one line); runs in an import thread."""
         from bot.corpus import importer
         from bot.corpus.fetch import Fetcher
 
         settings = self.settings
-        try:
-            with Fetcher(
+        if reason := self._internal_address(source):
+            return f"{source}: {reason}"
+        if self._fetcher is None:
+            self._fetcher = Fetcher(
                 requests_per_second=settings.ep_requests_per_second, timeout=settings.ep_timeout_seconds
-            ) as fetcher:
-                # allow_files=False: an admin's argument never reads a file on the server.
-                return importer.prepare(
-                    source, fetcher=fetcher, base_url=settings.ep_base_url, progress=progress, allow_files=False
-                )
+            )
+        try:
+            # allow_files=False: an admin's argument never reads a file on the server.
+            return importer.prepare(
+                source, fetcher=self._fetcher, base_url=settings.ep_base_url, progress=progress, allow_files=False
+            )
         except importer.ImportRefused as exc:
             return str(exc)
+        except Exception as exc:  # a page no reader foresaw: one line for the admin, the traceback logged
+            logger.exception("import of %r failed", source)
+            return f"{source}: could not be read ({type(exc).__name__})"
 
     def _read_upload(self, name: str, data: bytes) -> Prepared | str:
         from bot.corpus import importer
@@ -147,13 +171,39 @@ class ImportHandlers(AdminHandlers):
             return importer.prepare_bytes(name, data, base_url=self.settings.ep_base_url)
         except importer.ImportRefused as exc:
             return str(exc)
+        except Exception as exc:  # as in _fetch_and_read
+            logger.exception("import of the upload %r failed", name)
+            return f"{name}: could not be read ({type(exc).__name__})"
+
+    def _internal_address(self, source: str) -> str | None:
+        """Why an admin's URL must not be fetched: it names this machine or its network.
+
+        /import runs a request from the bot's host, so an address on its own network
+        (a metadata service, a database's HTTP port) is refused, unless it is the host
+        of EP_BASE_URL, which the operator chose. Redirects are not followed to check.
+        """
+        try:
+            host = urlsplit(source).hostname if "://" in source else None
+        except ValueError:
+            return None  # malformed: the fetcher refuses it with its own reason
+        if host is None or host == urlsplit(self.settings.ep_base_url).hostname:
+            return None
+        try:
+            addresses = {str(info[4][0]) for info in socket.getaddrinfo(host, None)}
+        except (OSError, UnicodeError):
+            return None  # unresolvable: the fetch fails with its own reason
+        for address in addresses:
+            ip = ipaddress.ip_address(address.split("%", 1)[0])
+            if not ip.is_global:
+                return f"refusing to fetch {host}: it is an address of this machine or its network ({ip})"
+        return None
 
     async def _while_showing(
         self, status: Message, show: Callable[[float], str], call: Callable[..., Prepared | str], *args: Any
     ) -> Prepared | str:
         """``call(*args)`` off the event loop, editing ``status`` into ``show(seconds)`` while it runs."""
         started = time.monotonic()
-        task = asyncio.ensure_future(asyncio.to_thread(call, *args))
+        task = asyncio.get_running_loop().run_in_executor(self._executor, call, *args)
         shown = status.text_html if status.text else ""
         while not task.done():
             await asyncio.wait({task}, timeout=self.progress_every)

@@ -74,6 +74,10 @@ def preview(prepared: Prepared) -> str:
     return fit("\n".join(lines))
 
 
+def cancelled() -> str:
+    return "Cancelled: nothing was written."
+
+
 def refused(reason: str) -> str:
     """One line: why the source was not imported (ImportRefused's message names it)."""
     return fit(f"<b>Not imported:</b> {esc(cut(reason, MAX_PROBLEM_CHARS * 2))}")

@@ -117,7 +117,7 @@ async def test_cancel_writes_nothing(
     before = sorted(p.name for p in corpus.iterdir())
     [status] = await say(telegram, olga_chat, olga, f"/import {TEXT}")
     outcome = await choose(telegram, await settled(telegram, status), olga, "Cancel")
-    assert outcome["text"] == f"Cancelled: {FILE} is unchanged."
+    assert outcome["text"] == "Cancelled: nothing was written."
     assert sorted(p.name for p in corpus.iterdir()) == before
 
 
@@ -204,3 +204,34 @@ async def test_a_broken_or_unfit_upload_is_refused_with_its_reason(
     refused = await settled(telegram, status)
     assert refused["text"].startswith(f"Not imported: {name}: ") and reason in refused["text"], refused["text"]
     assert sorted(p.name for p in corpus.iterdir()) == before
+
+
+@pytest.mark.parametrize("url", [
+    "http://10.1.2.3/doceo/document/TA-9-2021-0056_EN.html",
+    "http://169.254.169.254/latest/meta-data/",
+    "http://localhost:{port}/doceo/document/TA-9-2021-0056_EN.html",
+])
+async def test_an_address_on_the_bots_own_network_is_not_fetched(
+    url: str, telegram: FakeTelegram, start_bot: BotStarter, corpus: Path, ep: StandIn,
+    olga: dict[str, Any], olga_chat: dict[str, Any],
+) -> None:
+    # EP_BASE_URL's host (127.0.0.1 here) is the operator's choice; any other internal
+    # address, "localhost" included, is refused before a request is sent.
+    ep.doceo(TEXT, Route(body=doceo_page(TEXT, TITLE)))
+    await start(start_bot, corpus, ep)
+    url = url.format(port=ep.url.rsplit(":", 1)[1].rstrip("/"))
+    [status] = await say(telegram, olga_chat, olga, f"/import {url}")
+    refused = await settled(telegram, status)
+    assert refused["text"].startswith("Not imported:")
+    assert "it is an address of this machine or its network" in refused["text"]
+    assert ep.requests == []
+
+
+async def test_a_malformed_url_is_a_refusal_not_an_apology(
+    telegram: FakeTelegram, start_bot: BotStarter, corpus: Path, ep: StandIn,
+    olga: dict[str, Any], olga_chat: dict[str, Any],
+) -> None:
+    await start(start_bot, corpus, ep)
+    [status] = await say(telegram, olga_chat, olga, "/import http://[::1/x.html")
+    refused = await settled(telegram, status)
+    assert refused["text"].startswith("Not imported: http://[::1/x.html")
