@@ -24,7 +24,7 @@ from bot.corpus.cache import CACHE_DIR, ParseCache, Parsed, Parses, file_key, pa
 from bot.corpus.frontmatter import split_front_matter, validate_meta
 from bot.corpus.metadata import complete_meta
 from bot.corpus.models import CorpusError, Document, Problem
-from bot.corpus.structure import Reading, read
+from bot.corpus.structure import OPENING, Reading, read
 
 logger = logging.getLogger(__name__)
 
@@ -236,8 +236,9 @@ def inspect_document(name: str, raw: bytes) -> tuple[Document, list[Problem], Re
     reading = read(name, body, body_line, meta.kind)
     if not reading.passages:
         raise CorpusError(Problem(name, None, "no passage: nothing long enough to answer a question"))
+    ep_text = reading.structured and any(item.reason == OPENING for item in reading.left_out)
     meta, origins, warnings = complete_meta(
-        name, meta, data, body, body_line, reading.title_line, reading.text_ids
+        name, meta, data, body, body_line, reading.title_line, reading.text_ids, ep_text
     )
     digest = hashlib.sha256(raw).hexdigest()
     document = Document(name, meta, origins, tuple(reading.passages), digest)

@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from bot.corpus.models import MAX_TITLE_CHARS, META_FIELDS, DocumentMeta, Origin, Problem, canonical_text_id
+from bot.corpus.models import MAX_TITLE_CHARS, META_FIELDS, DocumentMeta, Kind, Origin, Problem, canonical_text_id
 from bot.corpus.passages import clean, first_heading
 
 logger = logging.getLogger(__name__)
@@ -90,14 +90,16 @@ _OTHER_BREAKS = ("\r", "\v", "\f", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u
 
 def complete_meta(
     name: str, meta: DocumentMeta, data: dict[str, Any], body: str, body_line: int,
-    title_line: str | None = None, text_ids: tuple[str, ...] = (),
+    title_line: str | None = None, text_ids: tuple[str, ...] = (), ep_text: bool = False,
 ) -> tuple[DocumentMeta, dict[str, Origin], list[Problem]]:
     """``meta`` with the fields the body states filled in (origin "inferred"), and warnings.
 
     ``title_line`` is the EP title line bot.corpus.structure found ("European Parliament
     resolution of D on T (REF)"): it gives the title, the date and the reference.
     ``text_ids`` are the text numbers stated before the text (P9_TA(2021)0056): one
-    number, in either notation, is inferred as the text's own.
+    number, in either notation, is inferred as the text's own. ``ep_text`` says the
+    body is built as a text adopted is (its title line, "The European Parliament," and
+    numbered units): its kind is then ``text_adopted``, inferred.
     """
     origins: dict[str, Origin] = {
         f: ("front matter" if getattr(meta, f) is not None else "unknown") for f in META_FIELDS
@@ -148,6 +150,8 @@ def complete_meta(
         heading = _TITLE_REFERENCE_RE.sub("", title_line).strip() if title_line else first_heading(body)
         if heading and _TITLE_RE.match(heading) and len(heading) <= MAX_TITLE_CHARS:
             inferred["title"] = heading
+    if meta.kind is None and ep_text and title_line is not None:
+        inferred["kind"] = Kind.text_adopted
     if meta.text_id is None and text_ids:
         distinct = sorted({canonical_text_id(t) or t for t in text_ids})
         if len(distinct) == 1:

@@ -215,6 +215,8 @@ class Position:
         """The EP's own label ("citation 3", "recital AA", "paragraph 5, point (b)"); None without structure."""
         if self.part is None:
             return None
+        if self.part == "unnumbered":  # words in no numbered unit of a text adopted
+            return "unnumbered text"
         unit = f"{self.part} {self.number}" if self.number else self.part
         if not self.point:
             return unit

@@ -29,6 +29,8 @@ logger = logging.getLogger(__name__)
 
 TITLE_LINE = "title line"
 OPENING = "opening formula"
+# The part of words that stand in no numbered unit (before the first citation, say).
+UNNUMBERED = "unnumbered"
 HEADING = "heading"
 BEFORE_TEXT = "before the title line"
 NO_TEXT = "marker without text"
@@ -171,6 +173,10 @@ def _read_structure(name: str, body: str, first_line: int, needs_opening: bool) 
     passages: list[Passage] = []
     parts: dict[str, int] = {}
     for unit in units:
+        if unit.part == UNNUMBERED:
+            warnings.append(Problem(
+                name, unit.line, "text outside any citation, recital or paragraph: cited as unnumbered text",
+                "warning"))
         if not unit.texts:
             warnings.append(Problem(name, unit.line, f"{_label(unit)} has no text", "warning"))
             left_out.append(LeftOut(unit.line, unit.marker, NO_TEXT))
@@ -278,8 +284,9 @@ def _units(lines: list[Line], left_out: list[LeftOut]) -> list[_Unit]:
             current = _Unit("annex", annex or None, None, line.number, [text])
             units.append(current)
         elif current is None:
-            # Words after the opening and before any unit: served, cited by the file's count.
-            current = _Unit(None, None, None, line.number, [text])
+            # Words after the opening and before any unit: served, but with no EP label to
+            # give them, and never with the file's count, which could read as an EP one.
+            current = _Unit(UNNUMBERED, None, None, line.number, [text])
             units.append(current)
         else:
             current.texts.append(text)

@@ -291,3 +291,33 @@ def test_points_under_a_lettered_point_are_cited_under_it() -> None:
     }
     assert [w.message for w in warnings if "unknown" not in w.message] == []  # no false numbering gap
     assert reading.parts["point"] == 14
+
+
+def test_words_before_any_numbered_unit_are_served_but_never_given_an_ep_label() -> None:
+    text = "\n".join([
+        "European Parliament resolution of 11 February 2031 on the situation in Examplestan (2031/2544(RSP))",
+        "The European Parliament,",
+        "Some orphan words stand here before anything else.",
+        "(a) orphan alpha point text here;",
+        "1. Calls on the authorities of Examplestan to release everyone;",
+        "2. Instructs its President to forward this resolution to the Council.",
+    ])
+    document, warnings, _ = _inspect(text)
+    labels = [p.position.describe() for p in document.passages]
+    assert labels == ["unnumbered text", "paragraph 1", "paragraph 2"]  # never a second "paragraph 1"
+    assert "orphan alpha point" in document.passages[0].text  # every word still served
+    assert document.passages[0].position.locator("c.txt") == "unnumbered text of c.txt (line 3)"
+    assert [w.message for w in warnings if w.line == 3] == [
+        "text outside any citation, recital or paragraph: cited as unnumbered text"
+    ]
+
+
+def test_a_text_built_as_a_text_adopted_is_inferred_to_be_one() -> None:
+    # Title line, "The European Parliament," and numbered units: the kind is stated by the shape.
+    bare = render(example(), "lines").split("---\n", 2)[-1]
+    document, _, _ = _inspect(bare)
+    assert document.meta.kind is Kind.text_adopted and document.origins["kind"] == "inferred"
+    assert document.is_resolution_text
+    # Without the opening formula the shape is not enough: the kind stays unknown.
+    document, _, _ = _inspect(bare.replace("The European Parliament,\n", ""))
+    assert document.meta.kind is None and document.origins["kind"] == "unknown"
