@@ -21,6 +21,7 @@ from bot.answers.evaluate import (
     DEFAULT_QUESTIONS,
     EvalSetError,
     check_against_corpus,
+    compare_table,
     evaluate,
     load_eval_set,
 )
@@ -86,6 +87,9 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"evaluation set (default: {DEFAULT_QUESTIONS})",
     )
     evaluation.add_argument("--details", action="store_true", help="list the questions missed")
+    evaluation.add_argument(
+        "--compare", action="store_true", help="side by side with rank-bm25 and bm25s on the same passages"
+    )
     _corpus_option(evaluation)
     return parser
 
@@ -222,8 +226,20 @@ def cmd_eval(args: argparse.Namespace, out: TextIO) -> int:
         print(str(exc), file=sys.stderr)
         return EXIT_USAGE
     report = evaluate(service, eval_set)
-    for line in report.summary():
-        print(line, file=out)
+    if args.compare:
+        from bot.answers.baselines import bm25s_ranker, rank_bm25_ranker  # bm25s: only when compared
+
+        passages = service.snapshot.passages
+        reports = [
+            ("bot", report),
+            ("rank-bm25", evaluate(service, eval_set, rank_bm25_ranker(passages), quotes=False)),
+            ("bm25s", evaluate(service, eval_set, bm25s_ranker(passages), quotes=False)),
+        ]
+        for line in compare_table(reports):
+            print(line, file=out)
+    else:
+        for line in report.summary():
+            print(line, file=out)
     if args.details:
         for line in report.misses():
             print(f"  {line}", file=out)
