@@ -27,7 +27,7 @@ from bot.answers.evaluate import (
 )
 from bot.answers.grouping import HitGroup, group_hits
 from bot.answers.quote import BadQuote, QuoteMatch, QuoteResult, Verdict
-from bot.answers.service import DEFAULT_TOP, BadQuestion, Service
+from bot.answers.service import DEFAULT_TOP, BadQuestion, Service, nothing_mentions
 from bot.answers.timeline import TimelineEntry
 from bot.corpus.load import load_corpus
 from bot.corpus.models import META_FIELDS, NO_MATCH
@@ -126,6 +126,8 @@ def cmd_ask(args: argparse.Namespace, out: TextIO) -> int:
     else:
         if answer.understood is not None and answer.understood.describe():
             print(f"Searched: {'; '.join(answer.understood.describe())}\n", file=out)
+        if answer.unmatched_terms:
+            print(nothing_mentions(answer.unmatched_terms) + "\n", file=out)
         if not answer.found:
             print(NO_MATCH, file=out)
         for group in group_hits(answer.hits):

@@ -28,7 +28,7 @@ from bot.corpus.models import CorpusError, Document, Hit, Passage, Problem
 from bot.search.index import Bm25Index
 from bot.search.index_store import Mapped, cache_key, load_or_build
 from bot.search.query import Query, QueryError, parse_query
-from bot.search.ranking import Layout, rank_passages
+from bot.search.ranking import Context, Layout, rank_passages
 from bot.search.tokens import MAX_TEXT_CHARS, TextMessages, check_text, tokenize
 
 logger = logging.getLogger(__name__)
@@ -45,6 +45,11 @@ _QUESTION_MESSAGES = TextMessages(
     common_words=_COMMON_ONLY,
 )
 DEFAULT_TOP = 3
+
+
+def nothing_mentions(terms: tuple[str, ...]) -> str:
+    """The named miss shown above an answer: the question's words no document contains."""
+    return "Nothing in the corpus mentions: " + ", ".join(terms)
 
 
 class EmptyCorpus(Exception):
@@ -66,6 +71,7 @@ class Snapshot:
     built_at: float
     layout: Layout  # passage -> document -> resolution, for filters and the timeline
     resolutions: tuple[Resolution, ...]  # oldest first, for /sources and its pages
+    context: Context | None = None  # the documents' titles, a context field in ranking
 
     @classmethod
     def build(cls, corpus: Corpus) -> Snapshot:
@@ -88,7 +94,8 @@ class Snapshot:
             ),
             key=lambda r: (r.adopted or dt.date.max, r.reference or ""),
         )
-        return cls(corpus, index, passages, documents, time.time(), layout, tuple(resolutions))
+        context = Context.build(layout)
+        return cls(corpus, index, passages, documents, time.time(), layout, tuple(resolutions), context)
 
 
 def _searchable(passage: Passage) -> str:
@@ -107,13 +114,20 @@ class Answer:
     # False when a phrase had too many candidates to check them all: ``total`` is then
     # a lower bound ("at least"), and more pages may exist.
     total_complete: bool = True
+    # The question's words that occur nowhere in the corpus: "Nothing in the corpus mentions: …"
+    unmatched_terms: tuple[str, ...] = ()
 
     @property
     def found(self) -> bool:
         return bool(self.hits)
 
     def as_json(self) -> dict[str, object]:
-        return {"query": self.query, "hits": [h.as_json() for h in self.hits]}
+        return {
+            "query": self.query,
+            "searched": self.understood.as_json() if self.understood is not None else None,
+            "unmatched_terms": list(self.unmatched_terms),
+            "hits": [h.as_json() for h in self.hits],
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,7 +245,7 @@ class Service:
         query = understand(question)
         snap = self._snapshot
         try:
-            ranking = rank_passages(query, snap.index, snap.passages, snap.layout, offset + top)
+            ranking = rank_passages(query, snap.index, snap.passages, snap.layout, offset + top, snap.context)
         except QueryError as exc:
             raise BadQuestion(str(exc)) from None
         hits = tuple(
@@ -239,7 +253,7 @@ class Service:
             for n, (pid, score) in enumerate(zip(ranking.ids, ranking.scores, strict=True), start=1)
             if n > offset
         )
-        return Answer(question.strip(), hits, ranking.total, offset, query, ranking.complete)
+        return Answer(question.strip(), hits, ranking.total, offset, query, ranking.complete, ranking.unmatched)
 
     @_timed
     def timeline(self, topic: str, offset: int = 0, limit: int | None = None) -> Timeline:

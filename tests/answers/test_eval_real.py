@@ -16,9 +16,12 @@ REAL_CORPUS = ROOT / "tests" / "eval" / "corpus"
 REAL_QUESTIONS = ROOT / "tests" / "eval" / "real_questions.yaml"
 # A little under the figures measured on this set (tests/eval/README.md); lower only with
 # a reason in the commit message.
-MRR_FLOOR = 0.86
-RECALL_FLOOR = 0.89
-OFF_TOPIC_FLOOR = 8
+MRR_FLOOR = 0.89
+RECALL_FLOOR = 0.92
+OFF_TOPIC_FLOOR = 21
+# Answerable questions that get no passage at all: the price of refusing off-topic ones
+# (see tests/eval/README.md); raise only with a reason in the commit message.
+LOST_CEILING = 1
 QUOTES_FLOOR = 19
 
 
@@ -58,7 +61,7 @@ def test_the_bot_holds_its_floor_on_the_real_set(real_report: EvalReport) -> Non
     assert real_report.mrr >= MRR_FLOOR, real_report.misses()
     assert real_report.recall >= RECALL_FLOOR, real_report.misses()
     assert real_report.refused_correctly >= OFF_TOPIC_FLOOR, real_report.misses()
-    assert real_report.lost == 0, real_report.misses()
+    assert real_report.lost <= LOST_CEILING, real_report.misses()
     assert real_report.quotes_right >= QUOTES_FLOOR, real_report.misses()
 
 
