@@ -274,7 +274,13 @@ def format_quote(result: QuoteResult) -> str:
     """A quote check as plain text: the verdict, then each passage with the words marked."""
     count = len(result.matches)
     places = f"{count}{'+' if result.more else ''} passage{'s' if count > 1 else ''}"
-    if result.verdict is Verdict.verbatim and result.omissions:
+    if result.pieces > 1:
+        lines = [{
+            Verdict.verbatim: "Verbatim, piece by piece: every piece stands word for word in a passage.",
+            Verdict.near: "Near miss, piece by piece: every piece stands at least nearly in a passage.",
+            Verdict.not_found: "Not found as a whole: some pieces stand in no passage.",
+        }[result.verdict]]
+    elif result.verdict is Verdict.verbatim and result.omissions:
         lines = [f"Verbatim with omissions: each part stands, in order, in {places}."]
     elif result.verdict is Verdict.verbatim:
         lines = [f"Verbatim: the words stand in this order in {places}."]
@@ -286,6 +292,23 @@ def format_quote(result: QuoteResult) -> str:
                  f"Closest passage, NOT a match (similarity {result.similarity:.2f}):"]
     else:
         return "Not found: no passage shares a word with this quote."
+    if result.html_stripped:
+        lines.insert(0, _html_note(result).rstrip())
+    if result.pieces > 1:
+        counts = [sum(v is verdict for v in result.piece_verdicts) for verdict in Verdict]
+        lines.append(f"Checked in {result.pieces} pieces (a long quote spans several passages): "
+                     f"{counts[0]} word for word, {counts[1]} near, {counts[2]} not found; "
+                     "the best passage of each piece follows.")
+    in_text = result.in_resolution_text
+    if result.verdict is not Verdict.not_found and in_text is not True:
+        kinds = " and ".join(f"a {k}" for k in sorted({m.document.kind_label for m in result.matches}))
+        what = "these words stand" if result.verdict is Verdict.verbatim else "the closest wording stands"
+        if in_text is False:
+            lines.append(f"Not the resolution's text: {what} only in {kinds}: that document's wording, "
+                         "not the resolution's.")
+        else:
+            lines.append(f"Not the resolution's text: the passages listed are in {kinds}. Not every passage "
+                         "of the resolutions' own text could be checked, so the words may stand there too.")
     marked = "The closest words" if result.verdict is Verdict.not_found else "Matched words"
     lines.append(f"{marked} are between [[ and ]].\n")
     for number, match in enumerate(result.matches, start=1):
@@ -293,6 +316,10 @@ def format_quote(result: QuoteResult) -> str:
     if result.more:
         lines.append(f"More passages hold these words; the first {count} are listed.")
     return "\n".join(lines)
+
+
+def _html_note(result: QuoteResult) -> str:
+    return "Note: HTML tags were removed from the quote before checking.\n" if result.html_stripped else ""
 
 
 def format_quote_match(number: int, match: QuoteMatch) -> str:
