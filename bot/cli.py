@@ -126,7 +126,9 @@ def cmd_ask(args: argparse.Namespace, out: TextIO) -> int:
     else:
         if answer.understood is not None and answer.understood.describe():
             print(f"Searched: {'; '.join(answer.understood.describe())}\n", file=out)
-        if answer.unmatched_terms:
+        if answer.language_note:
+            print(answer.language_note + "\n", file=out)
+        elif answer.unmatched_terms:
             print(nothing_mentions(answer.unmatched_terms) + "\n", file=out)
         if not answer.found:
             print(NO_MATCH, file=out)
@@ -141,7 +143,7 @@ def format_group(group: HitGroup) -> str:
     several = len(group.documents) > 1
     for wording in group.wordings:
         lines.append("")
-        lines.append(f"{wording.rank}. (score {wording.score:.2f})")
+        lines.append(f"{wording.number}. (score {wording.score:.2f})")
         if wording.lead:
             lines.append(f"   {wording.lead}")
             lines.append(f"   – {_indent(wording.text)}")

@@ -27,6 +27,7 @@ from bot.corpus.load import Corpus, date_conflict, load_corpus, parse_document
 from bot.corpus.models import CorpusError, Document, Hit, Passage, Problem
 from bot.search.index import Bm25Index
 from bot.search.index_store import Mapped, cache_key, load_or_build
+from bot.search.language import corpus_languages, language_note
 from bot.search.query import Query, QueryError, parse_query
 from bot.search.ranking import Context, Layout, rank_passages
 from bot.search.tokens import MAX_TEXT_CHARS, TextMessages, check_text, tokenize
@@ -72,6 +73,7 @@ class Snapshot:
     layout: Layout  # passage -> document -> resolution, for filters and the timeline
     resolutions: tuple[Resolution, ...]  # oldest first, for /sources and its pages
     context: Context | None = None  # the documents' titles, a context field in ranking
+    languages: tuple[str, ...] = ()  # the languages the corpus is written in, most common first
 
     @classmethod
     def build(cls, corpus: Corpus) -> Snapshot:
@@ -95,7 +97,8 @@ class Snapshot:
             key=lambda r: (r.adopted or dt.date.max, r.reference or ""),
         )
         context = Context.build(layout)
-        return cls(corpus, index, passages, documents, time.time(), layout, tuple(resolutions), context)
+        languages = corpus_languages(p.text for p in passages[:: max(1, len(passages) // 2000)])
+        return cls(corpus, index, passages, documents, time.time(), layout, tuple(resolutions), context, languages)
 
 
 def _searchable(passage: Passage) -> str:
@@ -116,6 +119,8 @@ class Answer:
     total_complete: bool = True
     # The question's words that occur nowhere in the corpus: "Nothing in the corpus mentions: …"
     unmatched_terms: tuple[str, ...] = ()
+    # Set when the question is in a language or script the corpus does not hold.
+    language_note: str | None = None
 
     @property
     def found(self) -> bool:
@@ -126,6 +131,7 @@ class Answer:
             "query": self.query,
             "searched": self.understood.as_json() if self.understood is not None else None,
             "unmatched_terms": list(self.unmatched_terms),
+            "language_note": self.language_note,
             "hits": [h.as_json() for h in self.hits],
         }
 
@@ -253,7 +259,8 @@ class Service:
             for n, (pid, score) in enumerate(zip(ranking.ids, ranking.scores, strict=True), start=1)
             if n > offset
         )
-        return Answer(question.strip(), hits, ranking.total, offset, query, ranking.complete, ranking.unmatched)
+        note = language_note(question, snap.languages)
+        return Answer(question.strip(), hits, ranking.total, offset, query, ranking.complete, ranking.unmatched, note)
 
     @_timed
     def timeline(self, topic: str, offset: int = 0, limit: int | None = None) -> Timeline:

@@ -293,8 +293,9 @@ class Context:
     bloggers did Parliament want freed in Examplestan?" must find the Examplestan
     resolution's paragraph on bloggers although it never names Examplestan. The titles
     are a BM25 index of their own, one entry per document; a passage's score is its
-    text's BM25 plus ``weight`` times its title's, and a title word counts as a word the
-    passage shares with the question. Plain passage scoring (``context=None``) stays
+    text's BM25 plus ``weight`` times its title's BM25 for the question's words the
+    passage lacks (a word counts once, as in BM25F), and a title word counts as a word
+    the passage shares with the question. Plain passage scoring (``context=None``) stays
     rank-bm25's BM25Okapi.
     """
 
@@ -447,11 +448,21 @@ def _with_context(
     ids, scores, total = _ranked(p, index, max(k, CONTEXT_DEPTH))
     if not ids:
         return ids, scores, total
-    titles = context.titles.scores(p.tokens)
-    if not titles.any():
-        return ids[:k], scores[:k], total
     chosen = np.asarray(ids, dtype=np.int64)
-    boosted = np.asarray(scores) + context.weight * titles[layout.doc_of[chosen]]
+    docs = layout.doc_of[chosen]
+    boosted = np.asarray(scores, dtype=np.float64)
+    touched = False
+    # As in BM25F, a word counts once per passage: the title adds the question's words
+    # the passage itself lacks (its country, its subject), not a second score for those
+    # it already holds.
+    for token in dict.fromkeys(p.tokens):
+        if not context.titles.document_frequency(token):
+            continue
+        lacking = ~np.isin(chosen, index.passages_with(token))
+        boosted = boosted + context.weight * context.titles.scores([token])[docs] * lacking
+        touched = True
+    if not touched:
+        return ids[:k], scores[:k], total
     first = p.preferred[chosen] if p.preferred is not None else np.zeros(len(chosen), dtype=np.bool_)
     order = np.lexsort((chosen, -boosted, ~first))[:k]
     return chosen[order].tolist(), boosted[order].tolist(), total
