@@ -41,6 +41,9 @@ MIN_LETTERS = 3
 def script_of(text: str) -> str | None:
     """The script most letters of ``text`` are written in ("Latin", "Cyrillic", ...), or None."""
     counts: Counter[str] = Counter()
+    if text.isascii():  # the common case, without a Unicode name per letter
+        counts["Latin"] = sum(c.isalpha() for c in text)
+        return "Latin" if counts["Latin"] >= MIN_LETTERS else None
     for char in text:
         if char.isalpha():
             name = unicodedata.name(char, "")

@@ -19,6 +19,7 @@ import datetime as dt
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -61,8 +62,9 @@ SHARED_ONLY_WITH_ABSENT = True
 ABSENCE_FROM = 100
 # Weight of a passage's document title in its score (Context); measured on the eval set.
 TITLE_WEIGHT = 1.0
-# With titles, the text's best passages are re-scored down to this depth.
-CONTEXT_DEPTH = 64
+# With titles, the text's best passages are re-scored down to this depth (the same
+# figures on the eval set from 8 to 64).
+CONTEXT_DEPTH = 16
 # When a word that names the question's subject (a country, a person, an organisation)
 # occurs nowhere in the corpus, answer with no passage rather than with passages about
 # something else under a warning (measured on tests/eval/real_questions.yaml).
@@ -225,19 +227,27 @@ def _sharing(
     With ``context``, a word of the passage's document title counts as shared, but at
     least one must stand in the passage itself.
     """
-    in_text = _postings_mask(index, needed)
     # In a corpus of a few dozen passages a missing everyday word ("judges") says nothing.
     absent = index.size >= ABSENCE_FROM and any(index.document_frequency(t) == 0 for t in needed)
     if len(needed) < 2 or MIN_SHARED < 2 or (SHARED_ONLY_WITH_ABSENT and not absent):
-        return in_text
+        return _postings_mask(index, needed)
     counts = np.zeros(index.size, dtype=np.int16)
     for token in needed:
-        shared = np.zeros(index.size, dtype=np.bool_)
-        shared[index.passages_with(token)] = True
-        titled = context.documents_with(token, len(layout.documents)) if context and layout else None
-        if titled is not None and layout is not None:
-            shared |= layout.passage_mask(titled)
-        counts += shared
+        counts[index.passages_with(token)] += 1
+    in_text: BoolArray = counts > 0
+    if context is not None and layout is not None:
+        # Title words count per document, spread over its passages in one step; a word in
+        # both a passage and its title counts once.
+        by_document = np.zeros(len(layout.documents), dtype=np.int16)
+        for token in needed:
+            titled = context.documents_with(token, len(layout.documents))
+            if titled is None:
+                continue
+            by_document += titled
+            held = index.passages_with(token)
+            counts[held[titled[layout.doc_of[held]]]] -= 1
+        if by_document.any():
+            counts += by_document[layout.doc_of]
     mask: BoolArray = (counts >= MIN_SHARED) & in_text
     return mask
 
@@ -330,6 +340,8 @@ class Plan:
     unchecked: tuple[str, ...] = ()
     # The question's words that occur nowhere in the corpus, as the user wrote them.
     unmatched: tuple[str, ...] = ()
+    # The topic's tokens (not a date's): only these make the title context look deeper.
+    topic: tuple[str, ...] = ()
 
 
 def plan(
@@ -366,7 +378,7 @@ def plan(
             # "political prisoners Uzbekistan": passages on Kazakhstan would answer another question.
             return Plan(query.search_tokens, np.zeros(index.size, dtype=np.bool_), None, False, (), missing)
         matching = _and(allowed, _sharing(index, needed, layout, context))
-        return Plan(query.search_tokens, matching, preferred, False, tuple(unchecked), missing)
+        return Plan(query.search_tokens, matching, preferred, False, tuple(unchecked), missing, tuple(topic))
     if query.has_filter:
         return Plan(query.search_tokens, allowed, preferred, True, tuple(unchecked), missing)
     if preferred is not None:
@@ -444,28 +456,40 @@ def rank_passages(
 def _with_context(
     p: Plan, index: Bm25Index, k: int, layout: Layout, context: Context
 ) -> tuple[list[int], list[float], int]:
-    """``_ranked``, with the best passages re-scored by their title (preferred passages still first)."""
-    ids, scores, total = _ranked(p, index, max(k, CONTEXT_DEPTH))
+    """``_ranked``, re-scored with the title's words each passage lacks (preferred passages still first).
+
+    The text's best CONTEXT_DEPTH passages are re-scored, and the best ``k`` kept.
+    """
+    titled = {t: context.titles.scores([t]) for t in dict.fromkeys(p.tokens) if context.titles.document_frequency(t)}
+    if not titled:
+        return _ranked(p, index, k)
+    # Only a topic word in a title is worth looking deeper for; a date's ("in 2016", in
+    # every title of that year) re-orders the best passages but draws in no new ones.
+    deeper = any(t in titled for t in p.topic)
+    ids, scores, total = _ranked(p, index, max(k, CONTEXT_DEPTH) if deeper else k)
     if not ids:
         return ids, scores, total
     chosen = np.asarray(ids, dtype=np.int64)
-    docs = layout.doc_of[chosen]
     boosted = np.asarray(scores, dtype=np.float64)
-    touched = False
+    docs = layout.doc_of[chosen]
     # As in BM25F, a word counts once per passage: the title adds the question's words
     # the passage itself lacks (its country, its subject), not a second score for those
     # it already holds.
-    for token in dict.fromkeys(p.tokens):
-        if not context.titles.document_frequency(token):
-            continue
-        lacking = ~np.isin(chosen, index.passages_with(token))
-        boosted = boosted + context.weight * context.titles.scores([token])[docs] * lacking
-        touched = True
-    if not touched:
-        return ids[:k], scores[:k], total
+    for token, weights in titled.items():
+        lacking = ~_holding(index.passages_with(token), chosen)
+        boosted = boosted + context.weight * weights[docs] * lacking
     first = p.preferred[chosen] if p.preferred is not None else np.zeros(len(chosen), dtype=np.bool_)
     order = np.lexsort((chosen, -boosted, ~first))[:k]
     return chosen[order].tolist(), boosted[order].tolist(), total
+
+
+def _holding(postings: npt.NDArray[np.integer[Any]], ids: IntArray) -> BoolArray:
+    """Which of ``ids`` are in ``postings`` (ascending): a binary search each, not a scan of the postings."""
+    if not len(postings):
+        return np.zeros(len(ids), dtype=np.bool_)
+    at = np.searchsorted(postings, ids)
+    found: BoolArray = postings[np.minimum(at, len(postings) - 1)] == ids
+    return found
 
 
 def _ranked(p: Plan, index: Bm25Index, k: int) -> tuple[list[int], list[float], int]:
