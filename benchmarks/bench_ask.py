@@ -110,6 +110,10 @@ def main(argv: Sequence[str] | None = None) -> None:
               f"{time.perf_counter() - start:.1f} s")
         start = time.perf_counter()
         service = Service(root)
+        context = getattr(service.snapshot, "context", None)  # the titles' index (issue 15), if any
+        if context is not None:
+            print(f"index arrays {service.snapshot.index.arrays.nbytes() / 1e6:.1f} MB, "
+                  f"title context {context.titles.arrays.nbytes() / 1e6:.1f} MB")
         print(f"Service loaded in {time.perf_counter() - start:.1f} s; "
               f"{args.questions} questions of 3 to 8 synthetic words per variant\n")
         print(f"{'Service.ask':<28} {'median ms':>10} {'p95 ms':>10} {'refused':>8}")

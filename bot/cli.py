@@ -21,12 +21,13 @@ from bot.answers.evaluate import (
     DEFAULT_QUESTIONS,
     EvalSetError,
     check_against_corpus,
+    compare_table,
     evaluate,
     load_eval_set,
 )
 from bot.answers.grouping import HitGroup, group_hits
 from bot.answers.quote import BadQuote, QuoteMatch, QuoteResult, Verdict
-from bot.answers.service import DEFAULT_TOP, BadQuestion, Service
+from bot.answers.service import DEFAULT_TOP, BadQuestion, Service, nothing_mentions
 from bot.answers.timeline import TimelineEntry
 from bot.corpus.load import Corpus, inspect_document, load_corpus
 from bot.corpus.models import META_FIELDS, NO_MATCH, CorpusError, Document
@@ -104,6 +105,9 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"evaluation set (default: {DEFAULT_QUESTIONS})",
     )
     evaluation.add_argument("--details", action="store_true", help="list the questions missed")
+    evaluation.add_argument(
+        "--compare", action="store_true", help="side by side with rank-bm25 and bm25s on the same passages"
+    )
     _corpus_option(evaluation)
 
     importing = sub.add_parser(
@@ -163,6 +167,10 @@ def cmd_ask(args: argparse.Namespace, out: TextIO) -> int:
     else:
         if answer.understood is not None and answer.understood.describe():
             print(f"Searched: {'; '.join(answer.understood.describe())}\n", file=out)
+        if answer.language_note:
+            print(answer.language_note + "\n", file=out)
+        elif answer.unmatched_terms:
+            print(nothing_mentions(answer.unmatched_terms) + "\n", file=out)
         if not answer.found:
             print(NO_MATCH, file=out)
         for group in group_hits(answer.hits):
@@ -176,7 +184,7 @@ def format_group(group: HitGroup) -> str:
     several = len(group.documents) > 1
     for wording in group.wordings:
         lines.append("")
-        lines.append(f"{wording.rank}. (score {wording.score:.2f})")
+        lines.append(f"{wording.number}. (score {wording.score:.2f})")
         if wording.lead:
             lines.append(f"   {wording.lead}")
             lines.append(f"   – {_indent(wording.text)}")
@@ -328,8 +336,20 @@ def cmd_eval(args: argparse.Namespace, out: TextIO) -> int:
         print(str(exc), file=sys.stderr)
         return EXIT_USAGE
     report = evaluate(service, eval_set)
-    for line in report.summary():
-        print(line, file=out)
+    if args.compare:
+        from bot.answers.baselines import bm25s_ranker, rank_bm25_ranker  # bm25s: only when compared
+
+        passages = service.snapshot.passages
+        reports = [
+            ("bot", report),
+            ("rank-bm25", evaluate(service, eval_set, rank_bm25_ranker(passages), quotes=False)),
+            ("bm25s", evaluate(service, eval_set, bm25s_ranker(passages), quotes=False)),
+        ]
+        for line in compare_table(reports):
+            print(line, file=out)
+    else:
+        for line in report.summary():
+            print(line, file=out)
     if args.details:
         for line in report.misses():
             print(f"  {line}", file=out)
@@ -362,7 +382,13 @@ def format_quote(result: QuoteResult) -> str:
     """A quote check as plain text: the verdict, then each passage with the words marked."""
     count = len(result.matches)
     places = f"{count}{'+' if result.more else ''} passage{'s' if count > 1 else ''}"
-    if result.verdict is Verdict.verbatim and result.across_units:
+    if result.pieces > 1:
+        lines = [{
+            Verdict.verbatim: "Verbatim, piece by piece: every piece stands word for word in a passage.",
+            Verdict.near: "Near miss, piece by piece: every piece stands at least nearly in a passage.",
+            Verdict.not_found: "Not found as a whole: some pieces stand in no passage.",
+        }[result.verdict]]
+    elif result.verdict is Verdict.verbatim and result.across_units:
         first, second = (m.passage.position.describe() for m in result.matches[:2])
         lines = [f"Verbatim across two units: the words run, in order, from {first} into {second}."]
     elif result.verdict is Verdict.verbatim and result.omissions:
@@ -377,6 +403,23 @@ def format_quote(result: QuoteResult) -> str:
                  f"Closest passage, NOT a match (similarity {result.similarity:.2f}):"]
     else:
         return "Not found: no passage shares a word with this quote."
+    if result.html_stripped:
+        lines.insert(0, _html_note(result).rstrip())
+    if result.pieces > 1:
+        counts = [sum(v is verdict for v in result.piece_verdicts) for verdict in Verdict]
+        lines.append(f"Checked in {result.pieces} pieces (a long quote spans several passages): "
+                     f"{counts[0]} word for word, {counts[1]} near, {counts[2]} not found; "
+                     "the best passage of each piece follows.")
+    in_text = result.in_resolution_text
+    if result.verdict is not Verdict.not_found and in_text is not True:
+        kinds = " and ".join(f"a {k}" for k in sorted({m.document.kind_label for m in result.matches}))
+        what = "these words stand" if result.verdict is Verdict.verbatim else "the closest wording stands"
+        if in_text is False:
+            lines.append(f"Not the resolution's text: {what} only in {kinds}: that document's wording, "
+                         "not the resolution's.")
+        else:
+            lines.append(f"Not the resolution's text: the passages listed are in {kinds}. Not every passage "
+                         "of the resolutions' own text could be checked, so the words may stand there too.")
     marked = "The closest words" if result.verdict is Verdict.not_found else "Matched words"
     lines.append(f"{marked} are between [[ and ]].\n")
     for number, match in enumerate(result.matches, start=1):
@@ -384,6 +427,10 @@ def format_quote(result: QuoteResult) -> str:
     if result.more:
         lines.append(f"More passages hold these words; the first {count} are listed.")
     return "\n".join(lines)
+
+
+def _html_note(result: QuoteResult) -> str:
+    return "Note: HTML tags were removed from the quote before checking.\n" if result.html_stripped else ""
 
 
 def format_quote_match(number: int, match: QuoteMatch) -> str:

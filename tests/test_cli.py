@@ -31,8 +31,11 @@ def test_ask_json_shape() -> None:
     code, out = _run("ask", "Vladimir Kozlov release", "--json", "--corpus", str(CORPUS), "--top", "2")
     assert code == 0
     data = json.loads(out)
-    assert set(data) == {"query", "hits"}
+    assert set(data) == {"query", "searched", "unmatched_terms", "language_note", "hits"}
+    assert data["language_note"] is None
     assert data["query"] == "Vladimir Kozlov release"
+    assert data["unmatched_terms"] == []
+    assert data["searched"]["words"] == "vladimir kozlov release" and data["searched"]["adopted"] is None
     assert len(data["hits"]) == 2
     first = data["hits"][0]
     assert HIT_KEYS <= set(first)
@@ -60,7 +63,8 @@ def test_ask_no_match_exit_1() -> None:
     assert code == 1
     assert "No passage matches" in out
     code, out = _run("ask", "cryptocurrency", "--json", "--corpus", str(CORPUS))
-    assert code == 1 and json.loads(out) == {"query": "cryptocurrency", "hits": []}
+    data = json.loads(out)
+    assert code == 1 and data["hits"] == [] and data["unmatched_terms"] == ["cryptocurrency"]
 
 
 def test_ask_bad_question_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
@@ -171,7 +175,7 @@ def test_a_reader_closing_the_pipe_gets_no_traceback() -> None:
 
 def test_no_match_wording_is_the_shared_one() -> None:
     code, out = _run("ask", "cryptocurrency", "--corpus", str(CORPUS))
-    assert code == 1 and out == f"{NO_MATCH}\n"
+    assert code == 1 and out == f"Nothing in the corpus mentions: cryptocurrency\n\n{NO_MATCH}\n"
     code, out = _run("timeline", "cryptocurrency", "--corpus", str(CORPUS))
     assert code == 1 and out == f"{NO_MATCH}\n"
 

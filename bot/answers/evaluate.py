@@ -3,22 +3,29 @@
 The set is a YAML file written by people (tests/eval/questions.yaml), so it is read
 through frozen pydantic models and every mistake is reported with the file, the
 question and the value. An answer is named by corpus file + paragraph + list item, the
-same position a citation shows, so the set stays readable and survives re-indexing.
+same position a citation shows, or by corpus file + ``contains``, a distinctive snippet
+of the passage's words, which survives a renumbering of the file's paragraphs.
+
+A set may also hold quote cases (``quotes:``): a quote and the verdict the check must
+give. ``evaluate`` measures any ranker (the bot, or a baseline of bot.answers.baselines)
+on the same questions, so figures can be compared side by side.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from bot.answers.quote import BadQuote
 from bot.answers.service import BadQuestion, Service
-from bot.corpus.models import Document, Hit
+from bot.corpus.models import Document, Hit, Passage
+from bot.search.tokens import words
 
 logger = logging.getLogger(__name__)
 
@@ -35,21 +42,52 @@ class EvalSetError(ValueError):
 
 
 class PassageRef(BaseModel):
-    """One passage that answers a question: corpus file, paragraph and list item."""
+    """One passage that answers a question: corpus file, then paragraph (+ item), a snippet it contains,
+    or ``whole: true`` when the question asks for the document itself (any of its passages answers)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     document: str = Field(min_length=1)
-    paragraph: int = Field(ge=1)
+    paragraph: int | None = Field(default=None, ge=1)
     item: int | None = Field(default=None, ge=1)
+    contains: str | None = Field(default=None, min_length=1)
+    whole: bool = False
 
-    @property
-    def key(self) -> PassageKey:
-        return (self.document, self.paragraph, self.item)
+    @model_validator(mode="after")
+    def _placed(self) -> PassageRef:
+        if self.whole and (self.paragraph is not None or self.contains is not None):
+            raise ValueError("whole names the document itself: no paragraph or contains with it")
+        if not self.whole and self.paragraph is None and self.contains is None:
+            raise ValueError("name the passage with paragraph (and item), with contains, or whole: true")
+        if self.item is not None and self.paragraph is None:
+            raise ValueError("item needs a paragraph")
+        if self.contains is not None and not words(self.contains):
+            raise ValueError("contains has no words")
+        return self
+
+    def matches(self, document: str, passage: Passage) -> bool:
+        """Whether ``passage`` of ``document`` is this answer (words compared as the quote check does)."""
+        if document != self.document:
+            return False
+        position = passage.position
+        if self.paragraph is not None and (position.paragraph, position.item) != (self.paragraph, self.item):
+            return False
+        return self.contains is None or _holds(passage, self.contains)
 
     def describe(self) -> str:
-        where = f"paragraph {self.paragraph}" + (f", item {self.item}" if self.item else "")
-        return f"{self.document} {where}"
+        where = []
+        if self.paragraph is not None:
+            where.append(f"paragraph {self.paragraph}" + (f", item {self.item}" if self.item else ""))
+        if self.contains is not None:
+            where.append(f"containing “{self.contains}”")
+        if self.whole:
+            return f"any passage of {self.document}"
+        return f"{self.document} {' '.join(where)}"
+
+
+def _holds(passage: Passage, snippet: str) -> bool:
+    needle = " " + " ".join(words(snippet)) + " "
+    return needle in " " + " ".join(words(passage.text)) + " "
 
 
 class EvalQuestion(BaseModel):
@@ -69,20 +107,36 @@ class EvalQuestion(BaseModel):
         return value
 
 
+QuoteVerdict = Literal["verbatim", "verbatim_omissions", "near", "not_found"]
+
+
+class EvalQuote(BaseModel):
+    """A quote as a journalist would paste it, and the verdict the check must give."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    quote: str = Field(min_length=1)
+    verdict: QuoteVerdict
+    note: str | None = None
+
+
 class EvalSet(BaseModel):
     """The whole evaluation file."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     questions: tuple[EvalQuestion, ...] = Field(min_length=1)
+    quotes: tuple[EvalQuote, ...] = ()
 
     @model_validator(mode="after")
     def _unique_ids(self) -> EvalSet:
         seen: set[str] = set()
-        for question in self.questions:
-            if question.id in seen:
-                raise ValueError(f"question id {question.id!r} is used twice")
-            seen.add(question.id)
+        ids = [("question", q.id) for q in self.questions] + [("quote", q.id) for q in self.quotes]
+        for kind, id_ in ids:
+            if id_ in seen:
+                raise ValueError(f"{kind} id {id_!r} is used twice")
+            seen.add(id_)
         return self
 
 
@@ -132,18 +186,32 @@ def _describe_error(data: dict[str, Any], exc: ValidationError) -> str:
 
 
 def check_against_corpus(eval_set: EvalSet, documents: Iterable[Document], path: Path) -> None:
-    """Every answer must name a passage the corpus has; else EvalSetError naming each one."""
-    known = {
-        (doc.name, p.position.paragraph, p.position.item) for doc in documents for p in doc.passages
-    }
-    missing = [
-        f"question {q.id!r}: no passage at {ref.describe()}"
-        for q in eval_set.questions
-        for ref in q.answers
-        if ref.key not in known
-    ]
-    if missing:
-        raise EvalSetError(f"{path}: " + "; ".join(missing))
+    """Every answer must name exactly one passage the corpus has; else EvalSetError naming each one."""
+    by_name = {doc.name: doc for doc in documents}
+    problems = []
+    for q in eval_set.questions:
+        for ref in q.answers:
+            doc = by_name.get(ref.document)
+            found = [p for p in doc.passages if ref.matches(doc.name, p)] if doc else []
+            if not found:
+                problems.append(f"question {q.id!r}: no passage at {ref.describe()}")
+            elif len(found) > 1 and not ref.whole:
+                problems.append(f"question {q.id!r}: {len(found)} passages match {ref.describe()}; make it distinctive")
+    if problems:
+        raise EvalSetError(f"{path}: " + "; ".join(problems))
+
+
+@dataclass(frozen=True, slots=True)
+class Ranked:
+    """A passage a ranker returned: its document's file name and the passage."""
+
+    document: str
+    passage: Passage
+
+    @property
+    def key(self) -> PassageKey:
+        position = self.passage.position
+        return (self.document, position.paragraph, position.item)
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,17 +219,19 @@ class QuestionResult:
     """How one question fared: the ranked passages and its contribution to each metric."""
 
     question: EvalQuestion
-    ranked: tuple[PassageKey, ...]
+    ranked: tuple[Ranked, ...]
     refused: str | None = None  # the BadQuestion message, if the bot refused the question
 
     @property
     def answerable(self) -> bool:
         return bool(self.question.answers)
 
+    def _is_answer(self, hit: Ranked) -> bool:
+        return any(a.matches(hit.document, hit.passage) for a in self.question.answers)
+
     @property
     def first_relevant_rank(self) -> int | None:
-        expected = {a.key for a in self.question.answers}
-        return next((i for i, key in enumerate(self.ranked, start=1) if key in expected), None)
+        return next((i for i, hit in enumerate(self.ranked, start=1) if self._is_answer(hit)), None)
 
     @property
     def reciprocal_rank(self) -> float:
@@ -170,14 +240,32 @@ class QuestionResult:
 
     @property
     def recall(self) -> float:
-        expected = {a.key for a in self.question.answers}
-        found = expected & set(self.ranked[:RECALL_DEPTH])
-        return len(found) / len(expected) if expected else 0.0
+        answers = self.question.answers
+        top = self.ranked[:RECALL_DEPTH]
+        found = sum(any(a.matches(h.document, h.passage) for h in top) for a in answers)
+        return found / len(answers) if answers else 0.0
 
     @property
     def correctly_empty(self) -> bool:
         """For a question the corpus does not answer: did the bot show nothing?"""
         return not self.ranked
+
+    @property
+    def lost(self) -> bool:
+        """An answerable question that got no passage at all."""
+        return self.answerable and not self.ranked
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteOutcome:
+    """How one quote case fared: the verdict given (or the refusal) against the one expected."""
+
+    case: EvalQuote
+    given: str
+
+    @property
+    def right(self) -> bool:
+        return self.given == self.case.verdict
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,6 +273,7 @@ class EvalReport:
     """Per-question results and the averaged metrics over answerable questions."""
 
     results: tuple[QuestionResult, ...]
+    quotes: tuple[QuoteOutcome, ...] = ()
 
     @property
     def answerable(self) -> tuple[QuestionResult, ...]:
@@ -208,14 +297,26 @@ class EvalReport:
     def refused_correctly(self) -> int:
         return sum(r.correctly_empty for r in self.unanswerable)
 
+    @property
+    def lost(self) -> int:
+        return sum(r.lost for r in self.answerable)
+
+    @property
+    def quotes_right(self) -> int:
+        return sum(q.right for q in self.quotes)
+
     def summary(self) -> list[str]:
-        return [
+        lines = [
             f"questions: {len(self.results)} ({len(self.answerable)} answerable, "
             f"{len(self.unanswerable)} about absent topics)",
             f"MRR@{MRR_DEPTH}: {self.mrr:.3f}",
             f"recall@{RECALL_DEPTH}: {self.recall:.3f}",
             f"absent topics answered with no passage: {self.refused_correctly}/{len(self.unanswerable)}",
+            f"answerable questions that lost their answer: {self.lost}/{len(self.answerable)}",
         ]
+        if self.quotes:
+            lines.append(f"quote verdicts right: {self.quotes_right}/{len(self.quotes)}")
+        return lines
 
     def misses(self) -> list[str]:
         """One line per question that did not rank an answer first (or showed passages for nothing)."""
@@ -223,26 +324,83 @@ class EvalReport:
         for r in self.results:
             if r.answerable and r.first_relevant_rank != 1:
                 rank = r.first_relevant_rank
-                got = f"first answer at rank {rank}" if rank else f"no answer in the top {MRR_DEPTH}"
+                if r.refused:
+                    got = f"refused ({r.refused})"
+                elif not r.ranked:
+                    got = "no passage at all"
+                else:
+                    got = f"first answer at rank {rank}" if rank else f"no answer in the top {MRR_DEPTH}"
                 lines.append(f"{r.question.id}: {got} — {r.question.question}")
             elif not r.answerable and not r.correctly_empty:
                 lines.append(f"{r.question.id}: showed {len(r.ranked)} passages for an absent topic")
+        for q in self.quotes:
+            if not q.right:
+                lines.append(f"quote {q.case.id}: {q.given}, expected {q.case.verdict}")
         return lines
 
 
-def _key(hit: Hit) -> PassageKey:
-    position = hit.passage.position
-    return (hit.document.name, position.paragraph, position.item)
+# A ranker: a question to its ranked passages (best first, at most MRR_DEPTH); it may
+# raise BadQuestion to refuse the question, which counts as showing no passage.
+Ranker = Callable[[str], Sequence[Ranked]]
 
 
-def evaluate(service: Service, eval_set: EvalSet) -> EvalReport:
-    """Ask every question of the set and score the ranking the bot returns."""
+def bot_ranker(service: Service) -> Ranker:
+    """The bot's own ranking, as ``ask`` gives it."""
+
+    def rank(question: str) -> Sequence[Ranked]:
+        answer = service.ask(question, top=MRR_DEPTH)
+        return [_ranked(h) for h in answer.hits]
+
+    return rank
+
+
+def _ranked(hit: Hit) -> Ranked:
+    return Ranked(hit.document.name, hit.passage)
+
+
+def quote_verdict(service: Service, quote: str) -> str:
+    """The verdict as the eval set names it: verbatim, verbatim_omissions, near, not_found, or refused."""
+    try:
+        result = service.quote(quote)
+    except BadQuote:
+        return "refused"
+    if result.verdict.value == "verbatim" and result.omissions:
+        return "verbatim_omissions"
+    return result.verdict.value
+
+
+def evaluate(service: Service, eval_set: EvalSet, ranker: Ranker | None = None, quotes: bool = True) -> EvalReport:
+    """Ask every question of the set (of the bot, or of ``ranker``) and score the ranking."""
+    rank = ranker or bot_ranker(service)
     results = []
     for question in eval_set.questions:
         try:
-            answer = service.ask(question.question, top=MRR_DEPTH)
+            ranked = tuple(rank(question.question))[:MRR_DEPTH]
         except BadQuestion as exc:
             results.append(QuestionResult(question, (), str(exc)))
             continue
-        results.append(QuestionResult(question, tuple(_key(h) for h in answer.hits)))
-    return EvalReport(tuple(results))
+        results.append(QuestionResult(question, ranked))
+    outcomes = tuple(QuoteOutcome(q, quote_verdict(service, q.quote)) for q in eval_set.quotes) if quotes else ()
+    return EvalReport(tuple(results), outcomes)
+
+
+def compare_table(reports: Sequence[tuple[str, EvalReport]]) -> list[str]:
+    """The figures of several rankers on one set, one column each (quotes: the bot's only)."""
+    first = reports[0][1]
+    rows: list[tuple[str, list[str]]] = [
+        (f"MRR@{MRR_DEPTH}", [f"{r.mrr:.3f}" for _, r in reports]),
+        (f"recall@{RECALL_DEPTH}", [f"{r.recall:.3f}" for _, r in reports]),
+        ("off-topic with no passage", [f"{r.refused_correctly}/{len(r.unanswerable)}" for _, r in reports]),
+        ("answerable that lost their answer", [f"{r.lost}/{len(r.answerable)}" for _, r in reports]),
+        ("quote verdicts right", [f"{r.quotes_right}/{len(r.quotes)}" if r.quotes else "-" for _, r in reports]),
+    ]
+    label = max(len(name) for name, _ in rows)
+    widths = [max(len(name), *(len(cells[i]) for _, cells in rows)) for i, (name, _) in enumerate(reports)]
+    lines = [
+        f"questions: {len(first.results)} ({len(first.answerable)} answerable, {len(first.unanswerable)} off-topic);"
+        f" quotes: {len(first.quotes)}",
+        " " * label + "  " + "  ".join(name.rjust(w) for (name, _), w in zip(reports, widths, strict=True)),
+    ]
+    for name, cells in rows:
+        lines.append(name.ljust(label) + "  " + "  ".join(c.rjust(w) for c, w in zip(cells, widths, strict=True)))
+    return lines

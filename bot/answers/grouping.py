@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.corpus.models import Document, Hit
 from bot.search.ranking import ResolutionInfo, resolution_key
@@ -35,6 +35,9 @@ class SharedWording:
     text: str
     lead: str | None
     hits: tuple[Hit, ...]
+    # The number shown: wordings are numbered in reading order (1., 2., 3. down the
+    # answer, continuing from the page's first rank), never 1., 3., then 2.
+    number: int = 0
 
     @property
     def rank(self) -> int:
@@ -98,9 +101,14 @@ def group_hits(hits: Sequence[Hit]) -> list[HitGroup]:
     for hit in sorted(hits, key=lambda h: h.rank):
         by_resolution.setdefault(resolution_key(hit.document), []).append(hit)
     groups = []
+    number = min((h.rank for h in hits), default=1)
     for members in by_resolution.values():
         info = ResolutionInfo.of(h.document for h in members)
-        groups.append(HitGroup(info.reference, info.title, info.adopted, tuple(_merge_wordings(members))))
+        wordings = []
+        for wording in _merge_wordings(members):
+            wordings.append(replace(wording, number=number))
+            number += 1
+        groups.append(HitGroup(info.reference, info.title, info.adopted, tuple(wordings)))
     return groups
 
 

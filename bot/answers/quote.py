@@ -9,6 +9,7 @@ tokens), never from a scan of every passage, so a check stays fast on a large co
 
 from __future__ import annotations
 
+import html
 import logging
 import re
 import threading
@@ -16,7 +17,7 @@ from bisect import bisect_right
 from collections import Counter, OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from difflib import SequenceMatcher
 from enum import StrEnum
 from typing import Any, Literal
@@ -59,6 +60,20 @@ _CUT_RE = re.compile(r"\[\s*\.{3,}\s*\]|\(\s*\.{3,}\s*\)|\.{3,}|\.\s\.\s\.")
 _OPENING = "\"'\u201c\u201e\u00ab\u2018\u201a\u201f\u300c"
 _CLOSING = "\"'\u201d\u201c\u00bb\u2019\u2018\u300d"
 _SEP = "\x01"  # joins folded words for a C-speed sequence search; never inside a word
+# An HTML tag pasted with a quote (copied from a web page): not words of the quote.
+# Only real HTML element names: "<put an end>" in a quote is words, not a tag.
+_HTML_NAMES = (
+    "a|abbr|article|b|blockquote|br|cite|code|del|div|em|font|footer|h[1-6]|header|hr|i|img|ins|li|mark|"
+    "nav|ol|p|pre|q|s|section|small|span|strike|strong|sub|sup|table|tbody|td|th|thead|tr|u|ul"
+)
+_TAG_RE = re.compile(r"</?(?:" + _HTML_NAMES + r")(?:\s+[^<>]*)?\s*/?>", re.IGNORECASE)
+# A quote longer than this (in words), or of several paragraphs, is checked piece by
+# piece: a pasted page spans several passages, and no one passage can hold it.
+PIECE_FROM_WORDS = 120
+# Pieces shorter than this (a heading, a dateline) are not checked on their own.
+MIN_PIECE_WORDS = 5
+_PARAGRAPH_RE = re.compile(r"\n\s*\n")
+_SENTENCE_RE = re.compile(r"(?<=[.;:!?])\s+")
 
 
 class BadQuote(ValueError):
@@ -171,6 +186,9 @@ class QuoteResult:
     # The words run, in order, from the first match's unit into the second's (two
     # consecutive units of one document, such as a paragraph and its point (a)).
     across_units: bool = False
+    html_stripped: bool = False  # HTML tags were taken out of the quote before the check
+    pieces: int = 1  # a long quote is checked piece by piece; matches then hold each piece's best
+    piece_verdicts: tuple[Verdict, ...] = ()  # each piece's verdict, in the quote's order
 
     @property
     def found(self) -> bool:
@@ -198,6 +216,9 @@ class QuoteResult:
             "more": self.more,
             "in_resolution_text": self.in_resolution_text,
             "across_units": self.across_units,
+            "html_stripped": self.html_stripped,
+            "pieces": self.pieces,
+            "piece_verdicts": [v.value for v in self.piece_verdicts],
         }
 
 
@@ -365,7 +386,85 @@ def _check(
     index: Bm25Index,
     budget: Budget,
 ) -> QuoteResult:
+    """``check_quote`` within its budget.
+
+    HTML tags pasted with the quote are taken out first (``html_stripped`` says so). A
+    quote of several paragraphs, or longer than PIECE_FROM_WORDS words, is checked piece
+    by piece (``_check_pieces``), all pieces within the one budget.
+    """
+    stripped = _without_tags(quote)
+    if stripped is not None:
+        result = _check(stripped, passages, documents, index, budget)
+        return replace(result, quote=quote.strip(), html_stripped=True)
     text, tokens = validate_quote(quote)
+    whole = _check_one(text, tokens, passages, documents, index, budget)
+    pieces = _pieces(text)
+    if whole.verdict is Verdict.verbatim or len(pieces) < 2:
+        return whole
+    return _check_pieces(text, pieces, passages, documents, index, budget)
+
+
+def _without_tags(quote: str) -> str | None:
+    """The quote without its HTML tags (entities decoded), or None when it has none."""
+    if not _TAG_RE.search(quote):
+        return None
+    return html.unescape(_TAG_RE.sub(" ", quote))
+
+
+def _pieces(text: str) -> list[str]:
+    """The parts of a long quote to check one by one: paragraphs, and the sentences of a long one."""
+    paragraphs = [p.strip() for p in _PARAGRAPH_RE.split(text) if p.strip()]
+    if len(paragraphs) == 1 and len(_words(text).words) <= PIECE_FROM_WORDS:
+        return [text]
+    pieces: list[str] = []
+    for paragraph in paragraphs:
+        if len(_words(paragraph).words) <= PIECE_FROM_WORDS:
+            pieces.append(paragraph)
+        else:
+            pieces += [s for s in _SENTENCE_RE.split(paragraph) if s.strip()]
+    return [p for p in pieces if len(_words(p).words) >= MIN_PIECE_WORDS] or [text]
+
+
+_RANK = {Verdict.verbatim: 2, Verdict.near: 1, Verdict.not_found: 0}
+
+
+def _check_pieces(
+    text: str, pieces: list[str], passages: Sequence[Passage], documents: Mapping[str, Document], index: Bm25Index,
+    budget: Budget,
+) -> QuoteResult:
+    """A long quote checked piece by piece: its verdict is its weakest piece's, with each piece's best passage.
+
+    Verbatim when every piece stands word for word in some passage; near when every
+    piece is at least near; else not found, with the closest passages shown.
+    """
+    results: list[QuoteResult] = []
+    for piece in pieces:
+        try:
+            results.append(_check(piece, passages, documents, index, budget))
+        except BadQuote:
+            continue  # a piece of common words only ("of the"): nothing to check it by
+    if not results:
+        raise BadQuote(_QUOTE_MESSAGES.common_words)
+    verdict = min((r.verdict for r in results), key=_RANK.__getitem__)
+    matches = tuple(r.matches[0] for r in results if r.matches)[:MAX_MATCHES]
+    shown = [r.similarity for r in results if r.matches] or [0.0]
+    return QuoteResult(
+        text,
+        verdict,
+        any(r.omissions for r in results),
+        min(shown),
+        matches,
+        more=len(results) > MAX_MATCHES or any(r.more for r in results),
+        resolution_text_unchecked=any(r.resolution_text_unchecked for r in results),
+        pieces=len(results),
+        piece_verdicts=tuple(r.verdict for r in results),
+    )
+
+
+def _check_one(
+    text: str, tokens: list[str], passages: Sequence[Passage], documents: Mapping[str, Document], index: Bm25Index,
+    budget: Budget,
+) -> QuoteResult:
     q = _words(text)
     segments = _segments(q)
     omissions = len(segments) > 1
@@ -684,13 +783,17 @@ def _align(q: _Words, cut_starts: set[int], passage: Passage, document: Document
         return None
     # Choose the run of matching blocks with the best ratio, so that a common word far
     # away in the passage does not stretch the window over unrelated text.
+    # Passage words between two blocks that meet where the quote marks a cut are the
+    # cut's, not differences: "leader [...] pending" spans the words it leaves out.
     best = (0.0, 0, 0)
     total = len(q.words)
     for i in range(len(blocks)):
-        matched = 0
+        matched = cut = 0
         for j in range(i, len(blocks)):
+            if j > i and blocks[j].a in cut_starts and blocks[j - 1].a + blocks[j - 1].size == blocks[j].a:
+                cut += blocks[j].b - (blocks[j - 1].b + blocks[j - 1].size)
             matched += blocks[j].size
-            width = blocks[j].b + blocks[j].size - blocks[i].b
+            width = blocks[j].b + blocks[j].size - blocks[i].b - cut
             ratio = 2 * matched / (total + width)
             if ratio > best[0]:
                 best = (ratio, base + blocks[i].b, base + blocks[j].b + blocks[j].size)

@@ -27,8 +27,9 @@ from bot.corpus.load import Corpus, date_conflict, load_corpus, parse_document
 from bot.corpus.models import CorpusError, Document, Hit, Passage, Problem
 from bot.search.index import Bm25Index
 from bot.search.index_store import Mapped, cache_key, load_or_build
+from bot.search.language import corpus_languages, language_note
 from bot.search.query import Query, QueryError, parse_query
-from bot.search.ranking import Layout, rank_passages
+from bot.search.ranking import Context, Layout, rank_passages
 from bot.search.tokens import MAX_TEXT_CHARS, TextMessages, check_text, tokenize, without_lone_surrogates
 
 if TYPE_CHECKING:
@@ -50,6 +51,11 @@ _QUESTION_MESSAGES = TextMessages(
 DEFAULT_TOP = 3
 
 
+def nothing_mentions(terms: tuple[str, ...]) -> str:
+    """The named miss shown above an answer: the question's words no document contains."""
+    return "Nothing in the corpus mentions: " + ", ".join(terms)
+
+
 class EmptyCorpus(Exception):
     """The corpus directory is missing or holds no servable document (a start-up error)."""
 
@@ -69,6 +75,8 @@ class Snapshot:
     built_at: float
     layout: Layout  # passage -> document -> resolution, for filters and the timeline
     resolutions: tuple[Resolution, ...]  # oldest first, for /sources and its pages
+    context: Context | None = None  # the documents' titles, a context field in ranking
+    languages: tuple[str, ...] = ()  # the languages the corpus is written in, most common first
 
     @classmethod
     def build(cls, corpus: Corpus) -> Snapshot:
@@ -91,7 +99,9 @@ class Snapshot:
             ),
             key=lambda r: (r.adopted or dt.date.max, r.reference or ""),
         )
-        return cls(corpus, index, passages, documents, time.time(), layout, tuple(resolutions))
+        context = Context.build(layout)
+        languages = corpus_languages(p.text for p in passages[:: max(1, len(passages) // 2000)])
+        return cls(corpus, index, passages, documents, time.time(), layout, tuple(resolutions), context, languages)
 
 
 def _searchable(passage: Passage) -> str:
@@ -110,13 +120,23 @@ class Answer:
     # False when a phrase had too many candidates to check them all: ``total`` is then
     # a lower bound ("at least"), and more pages may exist.
     total_complete: bool = True
+    # The question's words that occur nowhere in the corpus: "Nothing in the corpus mentions: …"
+    unmatched_terms: tuple[str, ...] = ()
+    # Set when the question is in a language or script the corpus does not hold.
+    language_note: str | None = None
 
     @property
     def found(self) -> bool:
         return bool(self.hits)
 
     def as_json(self) -> dict[str, object]:
-        return {"query": self.query, "hits": [h.as_json() for h in self.hits]}
+        return {
+            "query": self.query,
+            "searched": self.understood.as_json() if self.understood is not None else None,
+            "unmatched_terms": list(self.unmatched_terms),
+            "language_note": self.language_note,
+            "hits": [h.as_json() for h in self.hits],
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,7 +255,7 @@ class Service:
         query = understand(question)
         snap = self._snapshot
         try:
-            ranking = rank_passages(query, snap.index, snap.passages, snap.layout, offset + top)
+            ranking = rank_passages(query, snap.index, snap.passages, snap.layout, offset + top, context=snap.context)
         except QueryError as exc:
             raise BadQuestion(str(exc)) from None
         hits = tuple(
@@ -243,7 +263,8 @@ class Service:
             for n, (pid, score) in enumerate(zip(ranking.ids, ranking.scores, strict=True), start=1)
             if n > offset
         )
-        return Answer(question.strip(), hits, ranking.total, offset, query, ranking.complete)
+        note = language_note(question, snap.languages)
+        return Answer(question.strip(), hits, ranking.total, offset, query, ranking.complete, ranking.unmatched, note)
 
     @_timed
     def timeline(self, topic: str, offset: int = 0, limit: int | None = None) -> Timeline:

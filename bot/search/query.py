@@ -9,7 +9,11 @@ asks for beyond words.
 - A procedure reference written in the question is a filter too: it matches a
   document's reference exactly (``2016/2607`` matches any ``2016/2607(...)``).
 - "since 2019", "after March 2016", "before 2019", "between 2016 and 2019" filter by
-  adoption date.
+  adoption date. Every date filter of a question must hold: they combine into one
+  period ("since 2017 before 2018" is 2017; ``year:2016 year:2019`` is refused, as no
+  date is in both). Their words ("since", the year) are taken out of the scored text.
+- A date that does not exist ("32 March 2019") or is out of range ("since 1800") in a
+  date phrase is refused with a message, never searched as words.
 - Any other date ("in 2016", "March 2019", "14 March 2019") prefers resolutions adopted
   then: their passages come first, others still follow, because a year in a question
   may be the date of an event, not of the resolution.
@@ -120,7 +124,7 @@ class Query:
     terms: str
     date_terms: str = ""
     references: tuple[str, ...] = ()
-    periods: tuple[Period, ...] = ()
+    periods: tuple[Period, ...] = ()  # at most one: every date filter combined
     preferred: tuple[Period, ...] = ()
     phrases: tuple[str, ...] = ()
 
@@ -156,6 +160,21 @@ class Query:
     def in_preferred(self, adopted: dt.date | None) -> bool:
         return any(p.contains(adopted) for p in self.preferred)
 
+    def as_json(self) -> dict[str, object]:
+        """What was searched, for ``ask --json``: the filters and phrases applied, and the words scored."""
+        period = self.periods[0] if self.periods else None
+        return {
+            "described": self.describe(),
+            "words": self.terms,
+            "adopted": None if period is None else {
+                "from": None if period.start == dt.date.min else period.start.isoformat(),
+                "to": None if period.end == dt.date.max else period.end.isoformat(),
+            },
+            "adopted_first": [{"from": p.start.isoformat(), "to": p.end.isoformat()} for p in self.preferred],
+            "references": list(self.references),
+            "phrases": list(self.phrases),
+        }
+
     def describe(self) -> list[str]:
         """The filters in words, for a reply that says what was searched."""
         parts = [f"reference {r}" for r in self.references]
@@ -168,6 +187,12 @@ class Query:
 def parse_query(question: str) -> Query:
     """Split a question into ranking words and filters; QueryError for a malformed filter."""
     text = fold(question.strip())
+
+    def as_typed(folded: str) -> str:
+        """The words as the user wrote them (the text is matched folded, in lower case)."""
+        found = re.search(re.escape(folded), question, re.IGNORECASE)
+        return found[0] if found else folded
+
     references: list[str] = []
     periods: list[Period] = []
     preferred: list[Period] = []
@@ -191,19 +216,19 @@ def parse_query(question: str) -> Query:
     text = _REFERENCE_RE.sub(take_reference, text)
 
     def take_between(match: re.Match[str]) -> str:
-        first, last = _period(match, "a_"), _period(match, "b_")
-        if first is None or last is None:
-            return match[0]
+        first, last = _usable(match, "a_", as_typed(match["a"])), _usable(match, "b_", as_typed(match["b"]))
+        if first.start > last.end:
+            raise QueryError(
+                f"“{echo_value(as_typed(match[0]))}” ends before it starts: write the earlier date first, "
+                "for example: between 2016 and 2019."
+            )
         periods.append(Period(first.start, last.end, f"between {first.label} and {last.label}"))
-        date_terms.append(match[0])
-        return " "
+        return " "  # the filter's words are not scored
 
     text = _BETWEEN_RE.sub(take_between, text)
 
     def take_range(match: re.Match[str]) -> str:
-        day = _period(match, "d_")
-        if day is None:
-            return match[0]
+        day = _usable(match, "d_", as_typed(match["d"]))
         word = match["word"]
         if word in {"since", "from"}:
             span = Period(day.start, dt.date.max, f"since {day.label}")
@@ -214,15 +239,16 @@ def parse_query(question: str) -> Query:
         else:
             span = Period(dt.date.min, day.end, f"until {day.label}")
         periods.append(span)
-        date_terms.append(match[0])
-        return " "
+        return " "  # "since 2019": neither "since" nor "2019" is scored
 
     text = _RANGE_RE.sub(take_range, text)
 
     def take_date(match: re.Match[str]) -> str:
         day = _period(match, "")
         if day is None:
-            return match[0]
+            if not match["year4"]:  # "32 March 2019": written as a date, so not words to search
+                _usable(match, "", as_typed(match[0]))
+            return match[0]  # a bare number out of range ("1800 prisoners") stays a word
         preferred.append(Period(day.start, day.end, ("on " if day.start == day.end else "in ") + day.label))
         date_terms.append(match[0])
         return " "
@@ -233,7 +259,7 @@ def parse_query(question: str) -> Query:
         terms=" ".join(text.split()),
         date_terms=" ".join(date_terms),
         references=tuple(dict.fromkeys(references)),
-        periods=tuple(periods),
+        periods=_combined(periods),
         preferred=tuple(preferred),
         phrases=phrases,
     )
@@ -304,6 +330,54 @@ def _period(match: re.Match[str], prefix: str) -> Period | None:
         return None
 
 
+def _usable(match: re.Match[str], prefix: str, written: str) -> Period:
+    """The period of a date in a date filter, or QueryError saying why it cannot be one."""
+    period = _period(match, prefix)
+    if period is not None:
+        return period
+    shown = echo_value(written.strip())
+    year = re.search(r"\d{4}", written)
+    if year and not FIRST_YEAR <= int(year[0]) <= LAST_YEAR:
+        raise QueryError(
+            f"“{shown}” is out of range: resolutions are dated from {FIRST_YEAR} to {LAST_YEAR}. "
+            "Write a year in that span, for example: since 2019."
+        )
+    raise QueryError(f"“{shown}” is not a date. Write it like 14 March 2019, March 2019 or 2019.")
+
+
+def _combined(periods: list[Period]) -> tuple[Period, ...]:
+    """Every date filter must hold: one period, their intersection; QueryError when none is left."""
+    if len(periods) <= 1:
+        return tuple(periods)
+    start = max(p.start for p in periods)
+    end = min(p.end for p in periods)
+    if start > end:
+        asked = " and ".join(f"adopted {p.label}" for p in periods)
+        raise QueryError(
+            f"No date is {asked}: every date filter must hold. For a span of years write "
+            "year:2016-2019, or between 2016 and 2019."
+        )
+    return (Period(start, end, _span_label(start, end)),)
+
+
+def _span_label(start: dt.date, end: dt.date) -> str:
+    """A combined period in words: "in 2017", "in 2016–2019", "since 1 March 2019", "from … to …"."""
+    def day(d: dt.date) -> str:
+        return f"{d.day} {_MONTHS[d.month - 1].title()} {d.year}"
+
+    if start == dt.date.min:
+        return f"until {day(end)}"
+    if end == dt.date.max:
+        return f"since {day(start)}"
+    whole_years = (start.month, start.day, end.month, end.day) == (1, 1, 12, 31)
+    if whole_years:
+        return f"in {start.year}" if start.year == end.year else f"in {start.year}–{end.year}"
+    next_day = end + dt.timedelta(days=1)
+    if start.day == 1 and next_day.day == 1 and (start.year, start.month) == (end.year, end.month):
+        return f"in {_MONTHS[start.month - 1].title()} {start.year}"
+    return f"from {day(start)} to {day(end)}"
+
+
 def _checked(start: dt.date, end: dt.date, label: str) -> Period | None:
     return Period(start, end, label) if FIRST_YEAR <= start.year <= LAST_YEAR else None
 
@@ -325,6 +399,47 @@ def is_common(token: str, index: Bm25Index) -> bool:
 def informative(tokens: list[str], index: Bm25Index) -> list[str]:
     """The tokens a passage must share at least one of to be a match (absent ones included)."""
     return list(dict.fromkeys(t for t in tokens if t not in framing_stems() and not is_common(t, index)))
+
+
+def unmatched_words(query: Query, index: Bm25Index, titles: Bm25Index | None = None) -> tuple[str, ...]:
+    """The question's informative words that occur nowhere in the corpus, as the user wrote them.
+
+    "political prisoners Uzbekistan" on a corpus without Uzbekistan gives ("Uzbekistan",):
+    the answer must say so rather than let passages about another country stand for it.
+    A word of a document title (``titles``) is in the corpus.
+    """
+    missing: list[str] = []
+    for word in dict.fromkeys(words(query.terms)):
+        tokens = [t for t in tokenize(word) if t not in framing_stems() and t not in domain_stems()]
+        absent = all(
+            index.document_frequency(t) == 0 and (titles is None or titles.document_frequency(t) == 0) for t in tokens
+        )
+        if tokens and absent:
+            missing.append(_as_written(query.text, word))
+    return tuple(missing)
+
+
+def _as_written(text: str, word: str) -> str:
+    found = re.search(r"(?<!\w)" + re.escape(word) + r"(?!\w)", text, re.IGNORECASE)
+    return found[0] if found else word
+
+
+_SENTENCE_START = re.compile(r"(?:^|[.!?]\s+)[\"'“‘(]*$")
+
+
+def subject_words(text: str, candidates: tuple[str, ...]) -> tuple[str, ...]:
+    """The words among ``candidates`` that name a subject: written with a capital inside a sentence.
+
+    "political prisoners Uzbekistan" names a country; "Uzbekistan" opening the question
+    does not tell, nor does a word typed all in lower case, so those are not subjects.
+    """
+    subjects = []
+    for word in candidates:
+        for found in re.finditer(r"(?<!\w)" + re.escape(word) + r"(?!\w)", text):
+            if found[0][:1].isupper() and not found[0].isupper() and not _SENTENCE_START.search(text[: found.start()]):
+                subjects.append(word)
+                break
+    return tuple(subjects)
 
 
 def contains_phrase(text: str, phrase: str) -> bool:

@@ -22,6 +22,7 @@ import datetime as dt
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -29,7 +30,17 @@ import numpy.typing as npt
 from bot.corpus.models import Document, Passage, canonical_text_id
 from bot.search.budget import Budget
 from bot.search.index import Bm25Index
-from bot.search.query import Period, Query, QueryError, contains_phrase, echo_value, informative, is_common
+from bot.search.query import (
+    Period,
+    Query,
+    QueryError,
+    contains_phrase,
+    echo_value,
+    informative,
+    is_common,
+    subject_words,
+    unmatched_words,
+)
 from bot.search.tokens import tokenize, words
 
 logger = logging.getLogger(__name__)
@@ -46,6 +57,22 @@ UNKNOWN_DATE = -1
 PHRASE_CHECKS = 256
 # Candidates looked at per step when the timeline picks each resolution's best passage.
 _TIMELINE_STEP = 256
+# Informative words of the question a passage must share when the question has more than one.
+MIN_SHARED = 2
+# ... and only when some word of the question occurs nowhere in the corpus (measured on
+# tests/eval/real_questions.yaml and questions.yaml: see tests/eval/README.md).
+SHARED_ONLY_WITH_ABSENT = True
+# Passages from which a word missing from the corpus is evidence that the question is off-topic.
+ABSENCE_FROM = 100
+# Weight of a passage's document title in its score (Context); measured on the eval set.
+TITLE_WEIGHT = 1.0
+# With titles, the text's best passages are re-scored down to this depth (the same
+# figures on the eval set from 8 to 64).
+CONTEXT_DEPTH = 16
+# When a word that names the question's subject (a country, a person, an organisation)
+# occurs nowhere in the corpus, answer with no passage rather than with passages about
+# something else under a warning (measured on tests/eval/real_questions.yaml).
+SUBJECT_MISS_ANSWERS_NONE = True
 
 
 class OutOfTime(QueryError):
@@ -207,6 +234,43 @@ def _postings_mask(index: Bm25Index, tokens: Sequence[str]) -> BoolArray:
     return mask
 
 
+def _sharing(
+    index: Bm25Index, needed: Sequence[str], layout: Layout | None = None, context: Context | None = None
+) -> BoolArray:
+    """The passages that share enough of the question's informative words to answer it.
+
+    One shared word is enough when every informative word of the question occurs in
+    the corpus. When some do not ("world cup", "situation in Venezuela", "housing crisis
+    in Europe"), the question is likely about something the corpus does not hold, and
+    one remaining generic word proves nothing: a passage must then share two of them.
+    With ``context``, a word of the passage's document title counts as shared, but at
+    least one must stand in the passage itself.
+    """
+    # In a corpus of a few dozen passages a missing everyday word ("judges") says nothing.
+    absent = index.size >= ABSENCE_FROM and any(index.document_frequency(t) == 0 for t in needed)
+    if len(needed) < 2 or MIN_SHARED < 2 or (SHARED_ONLY_WITH_ABSENT and not absent):
+        return _postings_mask(index, needed)
+    counts = np.zeros(index.size, dtype=np.int16)
+    for token in needed:
+        counts[index.passages_with(token)] += 1
+    in_text: BoolArray = counts > 0
+    if context is not None and layout is not None:
+        # Title words count per document, spread over its passages in one step; a word in
+        # both a passage and its title counts once.
+        by_document = np.zeros(len(layout.documents), dtype=np.int16)
+        for token in needed:
+            titled = context.documents_with(token, len(layout.documents))
+            if titled is None:
+                continue
+            by_document += titled
+            held = index.passages_with(token)
+            counts[held[titled[layout.doc_of[held]]]] -= 1
+        if by_document.any():
+            counts += by_document[layout.doc_of]
+    mask: BoolArray = (counts >= MIN_SHARED) & in_text
+    return mask
+
+
 def _phrase_candidates(phrase: str, index: Bm25Index) -> IntArray:
     """Passages holding every search token of ``phrase``, ascending; QueryError if it has none."""
     tokens = sorted(dict.fromkeys(tokenize(phrase)), key=index.document_frequency)
@@ -297,6 +361,38 @@ def _too_general(query: Query, index: Bm25Index) -> TooGeneral:
 
 
 @dataclass(frozen=True, slots=True)
+class Context:
+    """The documents' titles as a context field of every passage (BM25F-style).
+
+    A paragraph of a resolution rarely repeats its country or its subject: "Which
+    bloggers did Parliament want freed in Examplestan?" must find the Examplestan
+    resolution's paragraph on bloggers although it never names Examplestan. The titles
+    are a BM25 index of their own, one entry per document; a passage's score is its
+    text's BM25 plus ``weight`` times its title's BM25 for the question's words the
+    passage lacks (a word counts once, as in BM25F), and a title word counts as a word
+    the passage shares with the question. Plain passage scoring (``context=None``) stays
+    rank-bm25's BM25Okapi.
+    """
+
+    titles: Bm25Index  # one entry per document, in Layout order
+    weight: float = 0.0  # set by build (TITLE_WEIGHT)
+
+    @classmethod
+    def build(cls, layout: Layout, weight: float | None = None) -> Context:
+        tokens = [tokenize(d.meta.title or "") for d in layout.documents]
+        return cls(Bm25Index.build(tokens), TITLE_WEIGHT if weight is None else weight)
+
+    def documents_with(self, token: str, size: int) -> BoolArray | None:
+        """Per document: its title holds ``token`` (None when no title does)."""
+        ids = self.titles.passages_with(token)
+        if not len(ids):
+            return None
+        mask = np.zeros(size, dtype=np.bool_)
+        mask[ids] = True
+        return mask
+
+
+@dataclass(frozen=True, slots=True)
 class Plan:
     """The masks a query amounts to: what may match, and what comes first."""
 
@@ -307,17 +403,22 @@ class Plan:
     # Phrases ``allowed`` only narrows to the passages holding their words: too many to
     # check all, so a passage is checked word for word when it ranks (see PHRASE_CHECKS).
     unchecked: tuple[str, ...] = ()
+    # The question's words that occur nowhere in the corpus, as the user wrote them.
+    unmatched: tuple[str, ...] = ()
+    # The topic's tokens (not a date's): only these make the title context look deeper.
+    topic: tuple[str, ...] = ()
 
 
 def plan(
     query: Query, index: Bm25Index, passages: Sequence[Passage], layout: Layout, budget: Budget | None = None,
-    reader: _Phrases | None = None,
+    reader: _Phrases | None = None, context: Context | None = None,
 ) -> Plan:
     """Turn a query into masks over the index; TooGeneral when there is nothing to go on.
 
     A phrase whose candidates the ``budget`` left no time to check is left unchecked:
     its passages are then checked as they rank (by ``reader``, which keeps what this
-    plan already read), as long as time remains.
+    plan already read), as long as time remains. ``context`` (the documents' titles)
+    keeps a word that stands in a title from counting as absent from the corpus.
     """
     phrases = reader or _Phrases(passages, budget or Budget())
     allowed: BoolArray | None = None
@@ -345,11 +446,15 @@ def plan(
     preferred = layout.passage_mask(layout.adopted_in(query.preferred)) if query.preferred else None
     topic = query.topic_tokens
     needed = informative(topic, index)
+    missing = unmatched_words(query, index, context.titles if context is not None else None)
     if needed:
-        matching = _and(allowed, _postings_mask(index, needed))
-        return Plan(query.search_tokens, matching, preferred, False, tuple(unchecked))
+        if missing and SUBJECT_MISS_ANSWERS_NONE and subject_words(query.text, missing):
+            # "political prisoners Uzbekistan": passages on Kazakhstan would answer another question.
+            return Plan(query.search_tokens, np.zeros(index.size, dtype=np.bool_), None, False, (), missing)
+        matching = _and(allowed, _sharing(index, needed, layout, context))
+        return Plan(query.search_tokens, matching, preferred, False, tuple(unchecked), missing, tuple(topic))
     if query.has_filter:
-        return Plan(query.search_tokens, allowed, preferred, True, tuple(unchecked))
+        return Plan(query.search_tokens, allowed, preferred, True, tuple(unchecked), missing)
     if preferred is not None:
         # Only a date and common words: "what did Parliament say in 2016?" lists 2016.
         return Plan(query.search_tokens, preferred, None, True)
@@ -369,6 +474,7 @@ class Ranking:
     scores: list[float]
     total: int
     complete: bool = True
+    unmatched: tuple[str, ...] = ()  # the question's words that occur nowhere in the corpus
 
 
 class _PhraseChecker:
@@ -400,20 +506,29 @@ class _PhraseChecker:
 
 
 def rank_passages(
-    query: Query, index: Bm25Index, passages: Sequence[Passage], layout: Layout, k: int,
+    query: Query,
+    index: Bm25Index,
+    passages: Sequence[Passage],
+    layout: Layout,
+    k: int,
     budget: Budget | None = None,
+    context: Context | None = None,
 ) -> Ranking:
     """The ``k`` best passages for ``query``, with their scores and how many match.
 
     ``budget`` (by default a fresh one) bounds the CPU time of the phrase checks; when
-    it runs out the ranking is marked incomplete.
+    it runs out the ranking is marked incomplete. ``context`` adds the documents'
+    titles as a field of their own (see _with_context).
     """
     budget = budget or Budget()
     reader = _Phrases(passages, budget)
-    p = plan(query, index, passages, layout, budget, reader)
+    p = plan(query, index, passages, layout, budget, reader, context)
     if not p.unchecked:
-        ids, scores, total = _ranked(p, index, k)
-        return Ranking(ids, scores, total)
+        if context is None or context.weight <= 0 or p.browse:
+            ids, scores, total = _ranked(p, index, k)
+        else:
+            ids, scores, total = _with_context(p, index, k, layout, context)
+        return Ranking(ids, scores, total, True, p.unmatched)
     check = _PhraseChecker(p.unchecked, passages, reader)
     # Rank among the candidates, check the best, and look deeper only while too few
     # hold the phrase: top n is a prefix of top 4n, so no passage is checked twice.
@@ -429,7 +544,46 @@ def rank_passages(
     if budget.exhausted and not kept:
         raise OutOfTime(_OUT_OF_TIME)  # "no passage matches" would not be known
     complete = exhausted and not budget.exhausted
-    return Ranking([pid for pid, _ in kept[:k]], [s for _, s in kept[:k]], len(kept), complete)
+    return Ranking([pid for pid, _ in kept[:k]], [s for _, s in kept[:k]], len(kept), complete, p.unmatched)
+
+
+def _with_context(
+    p: Plan, index: Bm25Index, k: int, layout: Layout, context: Context
+) -> tuple[list[int], list[float], int]:
+    """``_ranked``, re-scored with the title's words each passage lacks (preferred passages still first).
+
+    The text's best CONTEXT_DEPTH passages are re-scored, and the best ``k`` kept.
+    """
+    titled = {t: context.titles.scores([t]) for t in dict.fromkeys(p.tokens) if context.titles.document_frequency(t)}
+    if not titled:
+        return _ranked(p, index, k)
+    # Only a topic word in a title is worth looking deeper for; a date's ("in 2016", in
+    # every title of that year) re-orders the best passages but draws in no new ones.
+    deeper = any(t in titled for t in p.topic)
+    ids, scores, total = _ranked(p, index, max(k, CONTEXT_DEPTH) if deeper else k)
+    if not ids:
+        return ids, scores, total
+    chosen = np.asarray(ids, dtype=np.int64)
+    boosted = np.asarray(scores, dtype=np.float64)
+    docs = layout.doc_of[chosen]
+    # As in BM25F, a word counts once per passage: the title adds the question's words
+    # the passage itself lacks (its country, its subject), not a second score for those
+    # it already holds.
+    for token, weights in titled.items():
+        lacking = ~_holding(index.passages_with(token), chosen)
+        boosted = boosted + context.weight * weights[docs] * lacking
+    first = p.preferred[chosen] if p.preferred is not None else np.zeros(len(chosen), dtype=np.bool_)
+    order = np.lexsort((chosen, -boosted, ~first))[:k]
+    return chosen[order].tolist(), boosted[order].tolist(), total
+
+
+def _holding(postings: npt.NDArray[np.integer[Any]], ids: IntArray) -> BoolArray:
+    """Which of ``ids`` are in ``postings`` (ascending): a binary search each, not a scan of the postings."""
+    if not len(postings):
+        return np.zeros(len(ids), dtype=np.bool_)
+    at = np.searchsorted(postings, ids)
+    found: BoolArray = postings[np.minimum(at, len(postings) - 1)] == ids
+    return found
 
 
 def _ranked(p: Plan, index: Bm25Index, k: int) -> tuple[list[int], list[float], int]:

@@ -108,3 +108,64 @@ def test_the_default_set_is_found_from_any_directory(
     out = io.StringIO()
     assert run_cli(["eval", "--corpus", str(CORPUS)], out) == 0, capsys.readouterr().err
     assert "MRR@5: " in out.getvalue()
+
+
+def test_an_answer_named_by_a_snippet_survives_renumbering(tmp_path: Path, service: Service) -> None:
+    # The same Kozlov case as above, named by words of the passages instead of positions.
+    path = _write(
+        tmp_path,
+        "questions:\n"
+        "  - id: k\n    question: Vladimir Kozlov release\n    answers:\n"
+        "      - {document: 2019-2610-kazakhstan-human-rights-tca.txt, contains: 'early release from jail'}\n"
+        "      - {document: 2016-2607-kazakhstan-freedom-of-expression-oeil.md, contains: 'Parliament STRESSED its'}\n",
+    )
+    eval_set = load_eval_set(path)
+    check_against_corpus(eval_set, service.snapshot.corpus.documents, path)
+    report = evaluate(service, eval_set)
+    assert report.mrr == pytest.approx(0.5)
+    assert report.recall == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize(
+    ("answer", "message"),
+    [
+        ("{document: 2019-2610-kazakhstan-human-rights-tca.txt, contains: 'no such words here'}",
+         "question 'g': no passage at 2019-2610-kazakhstan-human-rights-tca.txt containing “no such words here”"),
+        ("{document: 2019-2610-kazakhstan-human-rights-tca.txt, contains: 'Kazakhstan'}",
+         "passages match 2019-2610-kazakhstan-human-rights-tca.txt containing “Kazakhstan”; make it distinctive"),
+    ],
+)
+def test_a_snippet_must_name_one_passage(tmp_path: Path, service: Service, answer: str, message: str) -> None:
+    path = _write(tmp_path, f"questions:\n  - {{id: g, question: x, answers: [{answer}]}}\n")
+    with pytest.raises(EvalSetError) as info:
+        check_against_corpus(load_eval_set(path), service.snapshot.corpus.documents, path)
+    assert message in str(info.value)
+
+
+def test_an_answer_needs_a_place(tmp_path: Path) -> None:
+    path = _write(tmp_path, "questions:\n  - {id: a, question: x, answers: [{document: d.md}]}\n")
+    with pytest.raises(EvalSetError, match=r"name the passage with paragraph \(and item\), with contains, or whole"):
+        load_eval_set(path)
+
+
+def test_compare_prints_the_bot_and_both_baselines_side_by_side(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        "questions:\n"
+        "  - {id: k, question: Vladimir Kozlov release, answers: "
+        "[{document: 2019-2610-kazakhstan-human-rights-tca.txt, contains: early release from jail}]}\n"
+        "  - {id: penguins, question: penguin colonies, answers: []}\n"
+        "quotes:\n"
+        "  - {id: q1, quote: implement the national torture prevention mechanism, verdict: verbatim}\n"
+        "  - {id: q2, quote: implement the national torture mechanism quickly, verdict: not_found}\n",
+    )
+    out = io.StringIO()
+    assert run_cli(["eval", "--compare", "--corpus", str(CORPUS), "--questions", str(path)], out) == 0
+    lines = out.getvalue().splitlines()
+    assert lines[0] == "questions: 2 (1 answerable, 1 off-topic); quotes: 2"
+    assert lines[1].split() == ["bot", "rank-bm25", "bm25s"]
+    rows = {line[:34].strip(): line[34:].split() for line in lines[2:]}
+    assert rows["off-topic with no passage"] == ["1/1", "1/1", "1/1"]
+    assert rows["answerable that lost their answer"] == ["0/1", "0/1", "0/1"]
+    assert rows["quote verdicts right"][1:] == ["-", "-"]
+    assert rows["quote verdicts right"][0] in {"1/2", "2/2"}

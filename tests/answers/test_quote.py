@@ -151,8 +151,9 @@ def test_a_quote_of_4000_characters_is_checked(service: Service) -> None:
     quote = quote[:4000]
     assert len(quote) == 4000
     result = service.quote(quote)
-    # Repeated, it stands nowhere as a whole; the check still answers with the closest passage.
-    assert result.verdict is Verdict.not_found
+    # Repeated, it stands nowhere as a whole: it is checked piece by piece, and each piece
+    # (a sentence of the paragraph) stands word for word in that paragraph.
+    assert result.pieces > 1 and set(result.piece_verdicts) <= {Verdict.verbatim, Verdict.not_found}
     assert result.matches[0].passage.text == paragraph
 
 
@@ -207,11 +208,13 @@ def test_non_latin_quote_is_answered_not_found(service: Service) -> None:
     assert result.verdict is Verdict.not_found and result.matches == ()
 
 
-def test_html_hostile_quote_is_treated_as_text(service: Service) -> None:
-    result = service.quote("<b>put an end</b> to all forms of political repression")
-    assert result.verdict is Verdict.near
-    assert [op.quote for op in result.matches[0].diff if op.kind == "add"] == ["b", "b"]
+def test_html_tags_are_stripped_from_a_quote_and_the_result_says_so(service: Service) -> None:
+    result = service.quote("<b>put an end</b> to all forms of <i>political</i> repression&nbsp;")
+    assert result.verdict is Verdict.verbatim and result.html_stripped
     assert result.matches[0].matched_text == "put an end to all forms of political repression"
+    assert not service.quote("put an end to all forms of political repression").html_stripped
+    # A quote that only looks like a tag is not changed: "a < b" is no tag.
+    assert not service.quote("put an end to all forms of political repression, a < b").html_stripped
 
 
 @pytest.mark.parametrize(
@@ -525,8 +528,10 @@ def test_json_shape() -> None:
     data = json.loads(out)
     assert set(data) == {
         "quote", "verdict", "omissions", "similarity", "matches", "more", "in_resolution_text", "across_units",
+        "html_stripped", "pieces", "piece_verdicts",
     }
     assert data["across_units"] is False
+    assert (data["html_stripped"], data["pieces"], data["piece_verdicts"]) == (False, 1, [])
     assert (data["verdict"], data["omissions"], data["similarity"]) == ("verbatim", False, 1.0)
     # Only in the OEIL summary, and every candidate was checked: proven not the text's words.
     assert data["in_resolution_text"] is False
@@ -607,3 +612,49 @@ def test_words_from_two_units_out_of_order_are_not_verbatim(tmp_path: Path) -> N
     (tmp_path / "ta.txt").write_text(render(example(), "blank"), encoding="utf-8")
     result = Service(tmp_path).quote("Instructs its President to forward; Urges the Commission to monitor")
     assert result.verdict is not Verdict.verbatim and not result.across_units
+
+
+def test_a_cut_plus_a_small_change_is_a_near_miss(service: Service) -> None:
+    result = service.quote("release the opposition leader [...] pending an independent review of his case")
+    assert result.verdict is Verdict.near and result.similarity >= 0.9
+    kinds = [op.kind for op in result.matches[0].diff]
+    assert "cut" in kinds and "drop" in kinds  # the marked cut, and "and impartial" left out
+
+
+def test_a_pasted_page_is_checked_piecewise_and_shows_the_closest_passages(service: Service) -> None:
+    page = (CORPUS / "2016-2607-kazakhstan-freedom-of-expression-oeil.md").read_text(encoding="utf-8")
+    result = service.quote(page[:4000])
+    assert result.pieces > 3 and len(result.matches) > 3
+    assert Verdict.verbatim in result.piece_verdicts
+    # The front matter and headings stand in no passage, so the page as a whole is not found,
+    # and the reply never claims that no passage shares a word with it.
+    assert result.verdict is Verdict.not_found and result.matches
+
+
+def test_several_verbatim_paragraphs_are_verbatim_piece_by_piece(service: Service) -> None:
+    quote = (
+        "implement the national torture prevention mechanism;\n\n"
+        "The resolution demands that Kazakh authorities end their crackdown on independent labor unions "
+        "and lift restrictions on their activities."
+    )
+    result = service.quote(quote)
+    assert result.verdict is Verdict.verbatim and result.pieces == 2
+    assert [m.document.name for m in result.matches] == [
+        "2016-2607-kazakhstan-freedom-of-expression-oeil.md", "2019-2610-kazakhstan-human-rights-tca.txt"
+    ]
+
+
+def test_cli_headline_carries_the_source_authority_warning() -> None:
+    code, out = _run("quote", "quash the convictions of bloggers", "--corpus", str(CORPUS))
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0].startswith("Verbatim: the words stand in this order in 1 passage.")
+    assert lines[1] == (
+        "Not the resolution's text: these words stand only in a summary: that document's wording, "
+        "not the resolution's."
+    )
+
+
+def test_cli_says_html_tags_were_removed() -> None:
+    code, out = _run("quote", "<p>quash the convictions of <b>bloggers</b></p>", "--corpus", str(CORPUS))
+    assert code == 0 and out.startswith("Note: HTML tags were removed from the quote before checking.\n")

@@ -1,0 +1,62 @@
+"""Titles as a context field: plain passage scoring stays rank-bm25's, and the context only adds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from rank_bm25 import BM25Okapi
+
+from bot.answers.service import Service
+from bot.search.query import parse_query
+from bot.search.ranking import Context, rank_passages
+from bot.search.tokens import tokenize
+from tests.conftest import ROOT
+
+REAL_CORPUS = ROOT / "tests" / "eval" / "corpus"
+
+
+@pytest.fixture(scope="module")
+def real() -> Service:
+    return Service(REAL_CORPUS)
+
+
+@pytest.mark.parametrize("question", ["bloggers journalists", "political prisoners Belarus", "Ryanair flight"])
+def test_plain_passage_scoring_equals_rank_bm25(real: Service, question: str) -> None:
+    snap = real.snapshot
+    okapi = BM25Okapi([tokenize(p.searchable) for p in snap.passages])
+    query = parse_query(question)
+    plain = rank_passages(query, snap.index, snap.passages, snap.layout, 10)
+    expected = okapi.get_scores(query.search_tokens)
+    assert plain.ids and plain.scores == [expected[i] for i in plain.ids]
+
+
+def test_a_zero_title_weight_scores_as_plain_bm25(real: Service) -> None:
+    # The title still counts as a shared word (a passage on bloggers in a resolution on
+    # Kazakhstan matches), but with weight 0 every score is rank-bm25's.
+    snap = real.snapshot
+    okapi = BM25Okapi([tokenize(p.searchable) for p in snap.passages])
+    query = parse_query("Which bloggers did Parliament want freed in Kazakhstan?")
+    zero = rank_passages(query, snap.index, snap.passages, snap.layout, 10, Context.build(snap.layout, weight=0.0))
+    expected = okapi.get_scores(query.search_tokens)
+    assert zero.ids and zero.scores == [expected[i] for i in zero.ids]
+
+
+def test_the_title_adds_only_the_words_a_passage_lacks(real: Service) -> None:
+    snap = real.snapshot
+    assert snap.context is not None
+    query = parse_query("political prisoners Kazakhstan")
+    ranked = rank_passages(query, snap.index, snap.passages, snap.layout, 3, snap.context)
+    # The passages about Kazakhstan come first; a title full of "political prisoners"
+    # (the 2023 Navalny resolution's) adds nothing to a passage already holding them.
+    assert all("kazakhstan" in snap.passages[i].document for i in ranked.ids)
+
+
+def test_unmatched_words_found_in_a_title_are_not_named(tmp_path: Path) -> None:
+    (tmp_path / "a.md").write_text(
+        "---\ntitle: European Parliament resolution on Examplestan\nkind: text_adopted\n---\n"
+        "Calls for the release of the bloggers detained for their posts online.\n",
+        encoding="utf-8",
+    )
+    answer = Service(tmp_path).ask("bloggers in Examplestan")
+    assert answer.unmatched_terms == () and answer.hits

@@ -1,0 +1,52 @@
+"""A question in another script or language is told which languages the corpus holds."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from bot.answers.service import Service
+from bot.cli import run_cli
+from bot.search.language import corpus_languages, language_note, language_of
+from tests.conftest import CORPUS
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("политические заключённые в Казахстане", "Cyrillic"),
+        ("πολιτικοί κρατούμενοι", "Greek"),
+        ("prisonniers politiques au Kazakhstan et les blogueurs", "French"),
+        ("Was ist mit den Bloggern in Kasachstan?", "German"),
+        ("What did Parliament say about the bloggers?", "English"),
+        ("Kozlov", None),  # no sign either way: nothing is guessed
+    ],
+)
+def test_language_of_a_question(text: str, language: str | None) -> None:
+    assert language_of(text) == language
+
+
+def test_the_corpus_languages_and_the_note() -> None:
+    assert corpus_languages(["The Parliament called on the authorities to release the bloggers."] * 3) == ("English",)
+    assert language_note("political prisoners", ("English",)) is None
+    assert language_note("Kozlov", ("English",)) is None
+    note = language_note("политические заключённые", ("English",))
+    assert note == (
+        "Your question seems to be written in Cyrillic script; the corpus holds documents in English. "
+        "Ask in English, for example: “political prisoners in Kazakhstan”."
+    )
+
+
+def test_a_cyrillic_question_is_told_the_corpus_is_in_english(service: Service) -> None:
+    answer = service.ask("политические заключённые в Казахстане")
+    assert answer.hits == ()
+    assert answer.language_note is not None and "the corpus holds documents in English" in answer.language_note
+    out = io.StringIO()
+    assert run_cli(["ask", "политические заключённые", "--corpus", str(CORPUS)], out) == 1
+    assert out.getvalue().startswith("Your question seems to be written in Cyrillic script;")
+    assert "No passage matches" in out.getvalue()
+
+
+def test_an_english_question_gets_no_note(service: Service) -> None:
+    assert service.ask("Vladimir Kozlov release").language_note is None
