@@ -133,7 +133,7 @@ class QuestionHandlers(BaseHandlers):
         else:
             try:
                 answer = await self.off_loop(query.from_user.id, self.service.ask, text, INLINE_RESULTS)
-                articles = render_answer.inline_articles(answer) or [render_answer.inline_no_match(text)]
+                articles = render_answer.inline_articles(answer) or [render_answer.inline_no_match(text, answer)]
             except BadQuestion as exc:
                 articles = [render_answer.inline_bad_question(str(exc))]
         await query.answer(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from bot.answers.grouping import HitGroup, SharedWording, group_hits
-from bot.answers.service import DEFAULT_TOP, Answer
+from bot.answers.service import DEFAULT_TOP, Answer, nothing_mentions
 from bot.corpus.models import NO_MATCH, Hit
 from bot.search.query import Query
 from bot.telegram.render import (
@@ -41,6 +41,16 @@ def answer_header(answer: Answer) -> str:
     return f"<b>{noun} {shown} of {total}</b> for “{echo(answer.query)}”"
 
 
+def answer_note(answer: Answer) -> str:
+    """The question's language when the corpus does not hold it, else the words no document
+    contains ("Nothing in the corpus mentions: Uzbekistan"), in italics; "" when neither."""
+    if answer.language_note:
+        return f"⚠️ <i>{esc(cut(answer.language_note, SEARCHED_CHARS))}</i>"
+    if answer.unmatched_terms:
+        return f"⚠️ <i>{esc(cut(nothing_mentions(answer.unmatched_terms), SEARCHED_CHARS))}</i>"
+    return ""
+
+
 def searched(understood: Query | None) -> str:
     """"Searched: …" in italics when the question had filters, else ""."""
     parts = understood.describe() if understood is not None else []
@@ -58,9 +68,11 @@ def render_answer(answer: Answer) -> list[str]:
     across messages repeats its header, so every message carries its citations.
     """
     filters = searched(answer.understood)
+    note = answer_note(answer)
     if not answer.hits:
-        return [f"{no_match(answer.query)}\n{filters}" if filters else no_match(answer.query)]
-    header = answer_header(answer) + (f"\n{filters}" if filters else "")
+        lines = [no_match(answer.query), filters, note]
+        return ["\n".join(line for line in lines if line)]
+    header = "\n".join(line for line in [answer_header(answer), filters, note] if line)
     terms = (
         frozenset(answer.understood.search_tokens)
         if answer.understood is not None
@@ -105,8 +117,7 @@ def place_html(hit: Hit, with_kind: bool) -> str:
 def _wording_html(
     wording: SharedWording, terms: frozenset[str], several: bool, limit: int
 ) -> str:
-    """One wording of a group: its rank(s), the passage as written, where it stands."""
-    ranks = ", ".join(str(h.rank) for h in wording.hits)
+    """One wording of a group: its number in reading order, the passage as written, where it stands."""
     if len(wording.hits) == 1:
         places = [place_html(wording.hits[0], several)]
     else:
@@ -117,7 +128,7 @@ def _wording_html(
         # No resolution text carries these words: every document's own note, once each.
         notes = list(dict.fromkeys(n for h in wording.hits if (n := h.document.wording_note)))
     tail = "\n".join([*places, *(f"⚠️ {esc(n)}" for n in notes)])
-    return quoted_block(f"<b>{ranks}.</b>\n", wording.lead, wording.text, terms, tail, limit)
+    return quoted_block(f"<b>{wording.number}.</b>\n", wording.lead, wording.text, terms, tail, limit)
 
 
 def has_more(answer: Answer) -> bool:
@@ -148,12 +159,18 @@ def inline_hint(username: str | None) -> Article:
     )
 
 
-def inline_no_match(question: str) -> Article:
+def inline_no_match(question: str, answer: Answer | None = None) -> Article:
+    note = answer_note(answer) if answer is not None else ""
+    plain = None
+    if answer is not None and answer.language_note:
+        plain = answer.language_note
+    elif answer is not None and answer.unmatched_terms:
+        plain = nothing_mentions(answer.unmatched_terms)
     return Article(
         id="no-match",
         title="No passage matches",
-        description="The corpus does not speak about that.",
-        html=no_match(question),
+        description=cut(plain or "The corpus does not speak about that.", INLINE_DESCRIPTION_CHARS),
+        html=f"{no_match(question)}\n{note}" if note else no_match(question),
     )
 
 

@@ -14,7 +14,7 @@ import math
 import re
 from collections.abc import Iterable, Sequence
 
-from bot.answers.quote import DiffOp, QuoteMatch, QuoteResult, Verdict
+from bot.answers.quote import NEAR_THRESHOLD, DiffOp, QuoteMatch, QuoteResult, Verdict
 from bot.corpus.models import Document, Hit
 from bot.telegram.render import (
     ELLIPSIS,
@@ -162,7 +162,13 @@ def quote_header(result: QuoteResult) -> str:
     """The verdict at a glance, the quote checked, and the wording warning if any."""
     count = len(result.matches)
     places = f"{count}{'+' if result.more else ''} passage{'' if count == 1 and not result.more else 's'}"
-    if result.verdict is Verdict.verbatim and result.across_units:
+    if result.pieces > 1:
+        verdict = {
+            Verdict.verbatim: "✅ <b>Verbatim, piece by piece</b>: every piece stands word for word in a passage.",
+            Verdict.near: "🟡 <b>Near, piece by piece</b>: every piece stands at least nearly in a passage.",
+            Verdict.not_found: "❌ <b>Not found as a whole</b>: some pieces stand in no passage.",
+        }[result.verdict]
+    elif result.verdict is Verdict.verbatim and result.across_units:
         first, second = (esc(m.passage.position.describe()) for m in result.matches[:2])
         verdict = f"✅ <b>Verbatim across two units</b>: the words run, in order, from {first} into {second}."
     elif result.verdict is Verdict.verbatim and result.omissions:
@@ -179,6 +185,14 @@ def quote_header(result: QuoteResult) -> str:
     else:
         verdict = "❌ <b>Not found</b>: no passage shares a word with this quote."
     lines = [verdict, f"<i>You checked: “{echo(result.quote)}”</i>"]
+    if result.html_stripped:
+        lines.append("<i>HTML tags were removed from the quote before checking.</i>")
+    if result.pieces > 1:
+        counts = [sum(v is kind for v in result.piece_verdicts) for kind in Verdict]
+        lines.append(
+            f"Checked in {result.pieces} pieces (a long quote spans several passages): {counts[0]} word for "
+            f"word, {counts[1]} near, {counts[2]} not found. The best passage of each piece follows."
+        )
     documents = {m.document.name: m.document for m in result.matches}
     in_text = result.in_resolution_text
     if result.verdict is not Verdict.not_found and in_text is not True:
@@ -201,6 +215,12 @@ def quote_header(result: QuoteResult) -> str:
     return "\n".join(lines)
 
 
+def _piece_verdict(similarity: float) -> Verdict:
+    if similarity >= 1.0:
+        return Verdict.verbatim
+    return Verdict.near if similarity >= NEAR_THRESHOLD else Verdict.not_found
+
+
 def render_quote(result: QuoteResult) -> list[str]:
     """The messages for a quote check: verdict, then each passage with its citation."""
     header = quote_header(result)
@@ -208,6 +228,12 @@ def render_quote(result: QuoteResult) -> list[str]:
     limit = MAX_MESSAGE - visible_length(header) - 2
     blocks = [header]
     for number, match in enumerate(result.matches, start=1):
+        if result.pieces > 1:  # each piece's best passage, judged on its own
+            verdict = _piece_verdict(match.similarity)
+            how = {Verdict.verbatim: "word for word", Verdict.near: f"{_percent(match.similarity)}% similar",
+                   Verdict.not_found: f"NOT a match, {_percent(match.similarity)}% similar"}[verdict]
+            blocks.append(render_quote_match(match, f"<b>{number}.</b> {how}", verdict, limit))
+            continue
         if result.verdict is Verdict.not_found:
             label = (
                 f"<b>Closest passage, NOT a match</b> ({_percent(match.similarity)}% similar; "

@@ -324,7 +324,7 @@ def test_grouped_answer_shows_shared_wording_once_and_each_source() -> None:
     out = shown([message])
     assert out.startswith(f"Passages 1–2 of 2 for “{question}”\nSearched: adopted in 2019; the phrase “all forms”")
     assert out.count(TITLE) == 1 and out.count(words) == 1
-    assert "\n1, 2.\n" in out
+    assert "\n1.\n" in out and "\n2.\n" not in out  # one wording, numbered once in reading order
     assert (
         "The same words stand in 2 documents:\n"
         "• paragraph 3 of ta.md — text adopted, Official Journal\n"
@@ -405,3 +405,40 @@ def test_answers_cite_the_parliaments_own_labels_in_telegram(tmp_path: Path, lay
     assert "paragraph 1, point (a) of ta.txt (line " in plain
     assert "P9_TA(2031)0056" in plain or layout in {"blank", "lines"}  # stated only in the copies that print it
     assert "paragraph 9" not in plain and "item 1" not in plain  # never the file's own count
+
+
+def test_telegram_names_the_words_no_document_contains(shipped: Service) -> None:
+    answer = shipped.ask("political prisoners Uzbekistan")
+    [message] = render_answer.render_answer(answer)
+    plain, _ = parse_html(message)
+    assert "Nothing in the corpus mentions: Uzbekistan" in plain
+    assert plain.startswith("No passage matches")  # the subject is absent: no Kazakhstan passages instead
+
+
+def test_telegram_tells_a_question_in_another_script_which_language_the_corpus_holds(shipped: Service) -> None:
+    [message] = render_answer.render_answer(shipped.ask("политические заключённые"))
+    plain, _ = parse_html(message)
+    assert "English" in plain
+
+
+def test_grouped_answers_number_in_reading_order_in_telegram(shipped: Service) -> None:
+    plain = "\n".join(parse_html(m)[0] for m in render_answer.render_answer(shipped.ask("Kozlov release", top=5)))
+    numbers = [int(line[:-1]) for line in plain.splitlines() if line[:-1].isdigit() and line.endswith(".")]
+    assert numbers == sorted(numbers) and numbers == list(range(1, len(numbers) + 1))
+
+
+def test_a_quote_pasted_with_html_tags_says_they_were_removed(shipped: Service) -> None:
+    [reply] = render_quote.render_quote(shipped.quote("<p>quash the convictions of <b>bloggers</b></p>"))
+    plain, _ = parse_html(reply)
+    assert plain.startswith("✅ Verbatim")
+    assert "HTML tags were removed from the quote before checking." in plain
+
+
+def test_a_pasted_page_is_checked_piece_by_piece_in_telegram(shipped: Service) -> None:
+    page = (CORPUS / "2016-2607-kazakhstan-freedom-of-expression-oeil.md").read_text(encoding="utf-8")
+    result = shipped.quote(page[:4000])
+    messages = render_quote.render_quote(result)
+    plain = "\n".join(parse_html(m)[0] for m in messages)
+    assert plain.startswith("❌ Not found as a whole: some pieces stand in no passage.")
+    assert f"Checked in {result.pieces} pieces" in plain and "word for word" in plain
+    assert "Closest passage, NOT a match" not in plain  # each piece's best passage is judged on its own
