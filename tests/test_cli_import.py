@@ -209,3 +209,17 @@ def test_a_year_import_reports_failures_and_json(server: StandIn, tmp_path: Path
     assert data["skipped"] == [{"source": "TA-9-2021-0002",
                                 "reason": "not a resolution: no title line such as "
                                           "'European Parliament resolution of <date> on ...' (English pages only)"}]
+
+
+def test_malformed_urls_are_refused_one_line_each_and_the_run_goes_on(
+    server: StandIn, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    server.doceo("TA-9-2021-0056", Route.fixture("TA-9-2021-0056_EN.html"))
+    bad = ["http://[::1", "http://a..b/", "http://xn--.com/"]
+    code, out = _run("import", *bad, "TA-9-2021-0056", "--corpus", str(tmp_path))
+    err = capsys.readouterr().err
+    assert code == 1
+    lines = err.strip().splitlines()
+    assert [line.split(": ", 1)[0] for line in lines] == [f"refused {url}" for url in bad]
+    assert all(": not a valid URL: " in line for line in lines) and "Traceback" not in err
+    assert out.startswith(f"wrote {tmp_path / '2021-02-11_2021-2544_TA-9-2021-0056.md'}")
