@@ -114,7 +114,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     importing.add_argument("sources", nargs="*", metavar="SOURCE")
     importing.add_argument("--year", type=_year, default=None, help="import the year's texts adopted (Open Data API)")
-    importing.add_argument("--match", default=None, metavar="WORDS", help="with --year: only titles with all WORDS")
+    importing.add_argument(
+        "--match", default=None, metavar="WORDS", help="with --year: only titles with all WORDS, as whole words"
+    )
     importing.add_argument("--dry-run", action="store_true", help="write nothing; show what would be written")
     importing.add_argument("--force", action="store_true", help="replace a duplicate (the old file goes to .trash/)")
     importing.add_argument("--json", action="store_true", help="one JSON object on stdout")
