@@ -250,3 +250,34 @@ def test_a_year_matching_war_leaves_software_out_and_says_so(server: StandIn, tm
     assert code == 0
     assert "2021: would import 1, skipped 0 already present, 1 not matching, failed 0" in out
     assert "TA-9-2021-0002" in out and "TA-9-2021-0001" not in out
+
+
+@pytest.mark.parametrize("blank", ["", "  "])
+def test_a_blank_source_is_refused_at_the_command_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], blank: str
+) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        _run("import", blank, "--corpus", str(tmp_path / "corpus"))
+    assert stopped.value.code == 2
+    assert capsys.readouterr().err.strip().splitlines()[-1] == (
+        "python -m bot import: error: argument SOURCE: SOURCE is empty: give a file, an http(s) URL or a text number"
+    )
+    assert not (tmp_path / "corpus").exists()
+
+
+def test_a_corpus_that_is_a_file_is_refused_before_any_fetch(
+    server: StandIn, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server.doceo("TA-9-2021-0056", Route.fixture("TA-9-2021-0056_EN.html"))
+    a_file = tmp_path / "notes.md"
+    a_file.write_text("mine\n")
+    with pytest.raises(SystemExit) as stopped:
+        _run("import", "TA-9-2021-0056", "--corpus", str(a_file))
+    assert stopped.value.code == 2
+    assert capsys.readouterr().err.strip().splitlines()[-1] == (
+        f"python -m bot import: error: argument --corpus: {a_file} is a file, not a folder"
+    )
+    monkeypatch.setenv("CORPUS_DIR", str(a_file))
+    assert _run("import", "TA-9-2021-0056") == (2, "")
+    assert capsys.readouterr().err == f"import: the corpus {a_file} is a file, not a folder\n"
+    assert server.requests == [] and a_file.read_text() == "mine\n"
