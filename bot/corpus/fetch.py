@@ -215,7 +215,9 @@ class Fetcher:
                 delay = wait if wait is not None else self.backoff * 2**attempt
             attempt += 1
             if self._clock() + delay >= deadline:
-                raise FetchError(url, f"timed out after {self.total_timeout:.0f} s (retrying would take longer)")
+                raise FetchError(
+                    url, f"gave up: a retry in {delay:.0f} s would pass the {self.total_timeout:.0f} s limit of a fetch"
+                )
             logger.info("retrying %s in %.1f s (attempt %d)", url, delay, attempt + 1)
             self._sleep(delay)
 

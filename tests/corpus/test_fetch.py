@@ -244,3 +244,12 @@ def test_a_redirect_to_an_invalid_location_is_refused_at_once(server: StandIn) -
         f"redirected to an address that is not a valid URL: Invalid port: ':1' ({server.url}broken)"
     )
     assert len(server.requests) == 1 and [w for w in sleeps.waits if w >= 0.25] == []
+
+
+def test_a_retry_that_would_pass_the_total_deadline_is_not_waited_for(server: StandIn) -> None:
+    server.routes["/busy"] = Route(503, headers={"Retry-After": "50"})
+    sleeps = Sleeps()
+    with _fetcher(sleeps, total_timeout=10.0) as fetcher, pytest.raises(FetchError) as caught:
+        fetcher.get(server.url + "busy", HTML_TYPES)
+    assert str(caught.value) == f"gave up: a retry in 50 s would pass the 10 s limit of a fetch ({server.url}busy)"
+    assert [w for w in sleeps.waits if w >= 1] == [] and len(server.requests) == 1
