@@ -116,14 +116,34 @@ def build_parser() -> argparse.ArgumentParser:
         description="SOURCE is a local .html/.htm, .docx, .pdf, .txt or .md file, an http(s) URL, "
         "or a text number (TA-9-2021-0056 or P9_TA(2021)0056) fetched from EP_BASE_URL.",
     )
-    importing.add_argument("sources", nargs="*", metavar="SOURCE")
+    importing.add_argument("sources", nargs="*", type=_source, metavar="SOURCE")
     importing.add_argument("--year", type=_year, default=None, help="import the year's texts adopted (Open Data API)")
-    importing.add_argument("--match", default=None, metavar="WORDS", help="with --year: only titles with all WORDS")
+    importing.add_argument(
+        "--match", default=None, metavar="WORDS", help="with --year: only titles with all WORDS, as whole words"
+    )
     importing.add_argument("--dry-run", action="store_true", help="write nothing; show what would be written")
     importing.add_argument("--force", action="store_true", help="replace a duplicate (the old file goes to .trash/)")
     importing.add_argument("--json", action="store_true", help="one JSON object on stdout")
-    _corpus_option(importing)
+    importing.add_argument(
+        "--corpus", type=_import_folder, default=None, metavar="DIR",
+        help="corpus directory to write into (default: CORPUS_DIR, else ./corpus)",
+    )
     return parser
+
+
+def _source(value: str) -> str:
+    # Blank, it would be read as a file named "" (or " ") and refused for its type.
+    if not value.strip():
+        raise argparse.ArgumentTypeError("SOURCE is empty: give a file, an http(s) URL or a text number")
+    return value
+
+
+def _import_folder(value: str) -> Path:
+    # Refused here rather than after every source has been fetched and found unwritable.
+    path = _directory(value)
+    if path.exists() and not path.is_dir():
+        raise argparse.ArgumentTypeError(f"{value} is a file, not a folder")
+    return path
 
 
 def _year(value: str) -> int:
@@ -500,6 +520,9 @@ def cmd_import(args: argparse.Namespace, out: TextIO) -> int:
     from bot.corpus.importer import CorpusIndex
 
     directory = args.corpus or settings.corpus_dir
+    if directory.exists() and not directory.is_dir():
+        print(f"import: the corpus {directory} is a file, not a folder", file=sys.stderr)
+        return EXIT_USAGE
     report = _ImportReport(args, out, directory)
     try:
         corpus = CorpusIndex.load(directory)

@@ -19,6 +19,7 @@ from urllib.parse import parse_qs, urlsplit
 
 IMPORT_FIXTURES = Path(__file__).resolve().parent / "fixtures" / "import"
 HTML = "text/html; charset=utf-8"
+DRIP_BYTES = 8
 JSONLD = "application/ld+json"
 
 
@@ -30,6 +31,7 @@ class Route:
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0  # seconds before answering (a slow server)
     chunked: bool = False  # no Content-Length: the body is streamed
+    drip: float = 0.0  # seconds between pieces of DRIP_BYTES (a server dripping its body)
 
     @classmethod
     def fixture(cls, name: str, **kwargs: Any) -> Route:
@@ -93,7 +95,14 @@ class StandIn:
                         self.send_header("Content-Type", route.content_type)
                     for key, value in route.headers.items():
                         self.send_header(key, value)
-                    if route.chunked:
+                    if route.drip:
+                        self.send_header("Content-Length", str(len(route.body)))
+                        self.end_headers()
+                        for at in range(0, len(route.body), DRIP_BYTES):
+                            self.wfile.write(route.body[at : at + DRIP_BYTES])
+                            self.wfile.flush()
+                            time.sleep(route.drip)
+                    elif route.chunked:
                         self.send_header("Transfer-Encoding", "chunked")
                         self.end_headers()
                         for at in range(0, len(route.body), 16384):

@@ -209,3 +209,75 @@ def test_a_year_import_reports_failures_and_json(server: StandIn, tmp_path: Path
     assert data["skipped"] == [{"source": "TA-9-2021-0002",
                                 "reason": "not a resolution: no title line such as "
                                           "'European Parliament resolution of <date> on ...' (English pages only)"}]
+
+
+def test_malformed_urls_are_refused_one_line_each_and_the_run_goes_on(
+    server: StandIn, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    server.doceo("TA-9-2021-0056", Route.fixture("TA-9-2021-0056_EN.html"))
+    bad = ["http://[::1", "http://a..b/", "http://xn--.com/"]
+    code, out = _run("import", *bad, "TA-9-2021-0056", "--corpus", str(tmp_path))
+    err = capsys.readouterr().err
+    assert code == 1
+    lines = err.strip().splitlines()
+    assert [line.split(": ", 1)[0] for line in lines] == [f"refused {url}" for url in bad]
+    assert all(": not a valid URL: " in line for line in lines) and "Traceback" not in err
+    assert out.startswith(f"wrote {tmp_path / '2021-02-11_2021-2544_TA-9-2021-0056.md'}")
+
+
+def test_a_year_listing_nested_too_deeply_is_one_refusal_line_and_a_summary(
+    server: StandIn, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    server.routes["/api/v2/adopted-texts"] = Route(
+        body=b'{"data": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", content_type="application/ld+json"
+    )
+    code, out = _run("import", "--year", "2021", "--corpus", str(tmp_path))
+    err = capsys.readouterr().err
+    assert code == 1 and "Traceback" not in err
+    reason = f"listing failed: the Open Data API sent JSON nested too deeply to read ({server.url}api/v2/adopted-texts)"
+    assert err.strip().splitlines()[-1] == f"refused year 2021: {reason}"
+    assert out.splitlines() == ["2021: imported 0, skipped 0 already present, 0 not matching, failed 0",
+                                f"  failed year 2021: {reason}"]
+
+
+def test_a_year_matching_war_leaves_software_out_and_says_so(server: StandIn, tmp_path: Path) -> None:
+    titles = ["Software industry and jobs", "Russia\u2019s war against Ukraine"]
+    serve_listing(server, [listing_item(f"TA-9-2021-{n:04d}", t) for n, t in enumerate(titles, start=1)])
+    for n, title in enumerate(titles, start=1):
+        server.doceo(f"TA-9-2021-{n:04d}", Route(body=doceo_page(f"TA-9-2021-{n:04d}", title,
+                                                                 reference=f"2021/{2600 + n}(RSP)")))
+    code, out = _run("import", "--year", "2021", "--match", "War", "--dry-run", "--corpus", str(tmp_path))
+    assert code == 0
+    assert "2021: would import 1, skipped 0 already present, 1 not matching, failed 0" in out
+    assert "TA-9-2021-0002" in out and "TA-9-2021-0001" not in out
+
+
+@pytest.mark.parametrize("blank", ["", "  "])
+def test_a_blank_source_is_refused_at_the_command_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], blank: str
+) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        _run("import", blank, "--corpus", str(tmp_path / "corpus"))
+    assert stopped.value.code == 2
+    assert capsys.readouterr().err.strip().splitlines()[-1] == (
+        "python -m bot import: error: argument SOURCE: SOURCE is empty: give a file, an http(s) URL or a text number"
+    )
+    assert not (tmp_path / "corpus").exists()
+
+
+def test_a_corpus_that_is_a_file_is_refused_before_any_fetch(
+    server: StandIn, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server.doceo("TA-9-2021-0056", Route.fixture("TA-9-2021-0056_EN.html"))
+    a_file = tmp_path / "notes.md"
+    a_file.write_text("mine\n")
+    with pytest.raises(SystemExit) as stopped:
+        _run("import", "TA-9-2021-0056", "--corpus", str(a_file))
+    assert stopped.value.code == 2
+    assert capsys.readouterr().err.strip().splitlines()[-1] == (
+        f"python -m bot import: error: argument --corpus: {a_file} is a file, not a folder"
+    )
+    monkeypatch.setenv("CORPUS_DIR", str(a_file))
+    assert _run("import", "TA-9-2021-0056") == (2, "")
+    assert capsys.readouterr().err == f"import: the corpus {a_file} is a file, not a folder\n"
+    assert server.requests == [] and a_file.read_text() == "mine\n"

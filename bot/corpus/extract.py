@@ -265,32 +265,65 @@ def pdf_text(data: bytes) -> Extracted:
     return Extracted(tuple(lines), tuple(notes), wrapped=True)
 
 
-# Furniture of EP and OJ PDFs (see the research notes): page counters, document codes, motto.
+# Furniture of EP and OJ PDFs (see the research notes): document codes and the motto,
+# dropped wherever they stand; page counters, dropped only as a page's first or last line
+# (a bare "12" inside the text is the end of "Article\n12", not a page number).
 _FURNITURE_RES = (
-    re.compile(r"^\d{1,3}\s*/\s*\d{1,3}$"),  # "2/15"
-    re.compile(r"^(?:-\s*)?\d{1,3}(?:\s*-)?$"),  # "- 3 -", "3"
     re.compile(r"\b[A-Z]{2}\\\d{6,7}[A-Z]{2}\.docx?\b"),  # "RE\1222621EN.docx"
     re.compile(r"^PE\d{3}\.\d{3}v\d{2}-\d{2}\b"),
     re.compile(r"United in diversity"),
 )
+_PAGE_NUMBER_RES = (
+    re.compile(r"^\d{1,3}\s*/\s*\d{1,3}$"),  # "2/15"
+    re.compile(r"^(?:-\s*)?\d{1,3}(?:\s*-)?$"),  # "- 3 -", "3"
+)
+# A line that is only a unit marker ("–", "(a)", "1.", "B."): recurring on many pages is
+# what markers do, so such a line is never taken for a running header.
+_MARKER_ONLY_RE = re.compile(
+    r"^(?:[\u2013\u2014\u2012\u2022*-]|\(?[A-Z]{1,2}\.|\d{1,3}\.|\([a-z]{1,4}\)|\([ivxl]{1,6}\)|[a-z]\))$"
+)
+# How many lines at the top and at the bottom of a page a running header or footer may
+# stand in (a header is often two lines: a document code, then a title).
+_EDGE_LINES = 3
+
+
+def _header_shaped(line: str) -> bool:
+    return len(line.split()) >= 2 or _MARKER_ONLY_RE.match(line) is None
 
 
 def _drop_page_furniture(pages: list[str]) -> tuple[list[str], list[str]]:
-    """Lines of every page less running headers/footers (a line on most pages) and furniture."""
-    page_lines = [[line.rstrip() for line in page.splitlines()] for page in pages]
+    """Lines of every page less running headers/footers, page numbers and furniture.
+
+    A running header or footer is a line found at the top or bottom of most pages (at
+    least three) that is not a bare unit marker; it is dropped where it stands at its
+    page's top or bottom (only furniture above or below it). A page number is dropped
+    only as a page's first or last line, furniture aside.
+    """
+    page_lines = [[line.strip() for line in page.splitlines()] for page in pages]
     repeated: set[str] = set()
     if len(pages) >= 3:
-        counts = Counter(line.strip() for lines in page_lines for line in set(lines) if line.strip())
-        repeated = {line for line, n in counts.items() if n >= max(3, len(pages) // 2 + 1)}
+        counts: Counter[str] = Counter()
+        for page in page_lines:
+            filled = [line for line in page if line]
+            counts.update({*filled[:_EDGE_LINES], *filled[-_EDGE_LINES:]})
+        repeated = {
+            line for line, n in counts.items() if n >= max(3, len(pages) // 2 + 1) and _header_shaped(line)
+        }
     lines: list[str] = []
     dropped = 0
     for page in page_lines:
-        for line in page:
-            stripped = line.strip()
-            if stripped and (stripped in repeated or any(r.search(stripped) for r in _FURNITURE_RES)):
-                dropped += 1
-                continue
-            lines.append(stripped)
+        drop = [bool(line) and any(r.search(line) for r in _FURNITURE_RES) for line in page]
+        for order in (range(len(page)), range(len(page) - 1, -1, -1)):
+            for at in order:  # peel the page's top, then its bottom, up to the first line of text
+                line = page[at]
+                if not line or drop[at]:
+                    continue
+                if line in repeated or any(r.match(line) for r in _PAGE_NUMBER_RES):
+                    drop[at] = True
+                    continue
+                break
+        dropped += sum(drop)
+        lines.extend(line for line, gone in zip(page, drop, strict=True) if not gone)
         lines.append("")  # a page break ends a block
     notes = [f"dropped {plural(dropped, 'page header, footer or page-number line')}"] if dropped else []
     return lines, notes

@@ -41,7 +41,7 @@ from bot.corpus.extract import (
 )
 from bot.corpus.fetch import DOCX_TYPE, HTML_TYPES, PDF_TYPE, TEXT_TYPES, Fetcher, FetchError, Progress
 from bot.corpus.load import corpus_files, date_conflict, load_corpus, parse_document
-from bot.corpus.models import MAX_TITLE_CHARS, CorpusError, Document, DocumentMeta, Kind, Passage
+from bot.corpus.models import MAX_TITLE_CHARS, CorpusError, Document, Kind, Passage
 from bot.corpus.page import NotAResolution, PageReading, read_page, text_id_from_page
 
 logger = logging.getLogger(__name__)
@@ -339,8 +339,7 @@ def render(reading: PageReading, text_id: str | None, url: str | None) -> bytes:
     front["source"] = reading.source
     if url:
         front["url"] = url
-    # TODO(structure reader): the text number goes into the front matter once DocumentMeta has it.
-    if text_id and "text_id" in DocumentMeta.model_fields:
+    if text_id:
         front["text_id"] = text_id
     lines = ["---"]
     for key, value in front.items():
@@ -415,9 +414,8 @@ class CorpusIndex:
             if found := _text_number_in(name):
                 index.text_ids.setdefault(found, name)
         for document in index.documents.values():
-            own = getattr(document.meta, "text_id", None)
-            if isinstance(own, str):
-                index.text_ids.setdefault(own, document.name)
+            if document.meta.text_id:
+                index.text_ids.setdefault(document.meta.text_id, document.name)
         return index
 
     def has_text(self, text_id: str) -> str | None:

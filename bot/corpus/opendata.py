@@ -15,6 +15,7 @@ import datetime as dt
 import json
 import logging
 import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +29,20 @@ PAGE_SIZE = 50
 MAX_PAGES = 400
 _IDENTIFIER_RE = re.compile(r"^TA-\d{1,2}-\d{4}-\d{4}$")
 _WORK_TYPE = "TEXT_ADOPTED"
+# How deep a title is looked for in nested JSON-LD values; real ones are one or two levels.
+_MAX_TITLE_DEPTH = 4
+# Typographic characters a reader takes for their plain forms (curly quotes, dashes, no-break
+# and thin spaces, the soft hyphen), folded before titles are matched. bot.search.tokens
+# folds the same way for search; the corpus room cannot import it.
+_FOLD = str.maketrans(
+    {
+        "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
+        "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u00ab": '"', "\u00bb": '"',
+        "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-",
+        "\u2212": "-", "\u00a0": " ", "\u2009": " ", "\u202f": " ", "\u00ad": "",
+        **dict.fromkeys("\u200b\u200c\u200d\u2060\ufeff", ""),
+    }
+)
 
 
 class OpenDataError(Exception):
@@ -78,7 +93,9 @@ def list_year(fetcher: Fetcher, open_data_url: str, year: int, *, page_size: int
 def _items(body: bytes, url: str) -> list[Any]:
     try:
         data = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except RecursionError:
+        raise OpenDataError(f"the Open Data API sent JSON nested too deeply to read ({url})") from None
+    except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
         raise OpenDataError(f"the Open Data API sent broken JSON ({exc}) ({url})") from None
     items = data.get("data") if isinstance(data, dict) else None
     if not isinstance(items, list):
@@ -97,7 +114,7 @@ def _listed(item: Any) -> Listed | None:
         identifier = str(item.get("id", "")).rsplit("/", 1)[-1]
     if not _IDENTIFIER_RE.match(identifier):
         return None
-    title = _english(item.get("title_dcterms")) or _english(item.get("title"))
+    title = _english(item.get("title_dcterms"), _MAX_TITLE_DEPTH) or _english(item.get("title"), _MAX_TITLE_DEPTH)
     adopted = None
     date = item.get("document_date")
     if isinstance(date, str):
@@ -108,8 +125,13 @@ def _listed(item: Any) -> Listed | None:
     return Listed(identifier, title, adopted)
 
 
-def _english(value: Any) -> str | None:
-    """The English text of a JSON-LD language map ({"en": ...}) or value list, else None."""
+def _english(value: Any, depth: int) -> str | None:
+    """The English text of a JSON-LD language map ({"en": ...}) or value list, else None.
+
+    Looks ``depth`` levels down at most: a list nested hundreds deep is no title.
+    """
+    if depth <= 0:
+        return None
     if isinstance(value, dict):
         text = value.get("en")
         if isinstance(text, list):
@@ -119,16 +141,27 @@ def _english(value: Any) -> str | None:
         return text.strip() or None if isinstance(text, str) else None
     if isinstance(value, list):
         for entry in value:
-            if (found := _english(entry)) is not None:
+            if (found := _english(entry, depth - 1)) is not None:
                 return found
     return None
 
 
+def fold(text: str) -> str:
+    """``text`` with case and typography folded (NFKC, curly quotes, dashes, odd spaces)."""
+    return unicodedata.normalize("NFKC", text).translate(_FOLD).casefold()
+
+
 def title_matches(title: str | None, words: str | None) -> bool:
-    """Whether every word of ``words`` is in ``title`` (case-insensitive); no words match all."""
+    """Whether every word of ``words`` stands as a whole word in ``title``; no words match all.
+
+    Case and typography are folded on both sides ("women’s" matches "women's", "EU–China"
+    matches "EU-China"); "war" matches "war" and "post-war", never "software" or "wars".
+    """
     if not words:
         return True
     if not title:
         return False
-    low = title.casefold()
-    return all(word in low for word in words.casefold().split())
+    folded = fold(title)
+    return all(
+        re.search(rf"(?<![^\W_]){re.escape(word)}(?![^\W_])", folded) is not None for word in fold(words).split()
+    )

@@ -159,3 +159,97 @@ def test_a_retry_after_given_as_an_http_date_is_honoured(server: StandIn) -> Non
     with _fetcher(sleeps) as fetcher:
         fetcher.get(server.url + "dated", HTML_TYPES)
     assert any(27 <= w <= 31 for w in sleeps.waits), sleeps.waits
+
+
+@pytest.mark.parametrize(
+    ("url", "why"),
+    [("http://[::1", "Invalid IPv6 URL"), ("http://a..b/", "not a valid URL"), ("http://xn--.com/", "not a valid URL")],
+    ids=["ipv6", "empty-label", "bad-punycode"],
+)
+def test_a_malformed_url_is_refused_in_one_line_not_retried(url: str, why: str) -> None:
+    sleeps = Sleeps()
+    with _fetcher(sleeps) as fetcher, pytest.raises(FetchError) as caught:
+        fetcher.get(url, HTML_TYPES)
+    message = str(caught.value)
+    assert message.startswith("not a valid URL: ") and why in message and message.endswith(f"({url})")
+    assert "\n" not in message
+    assert sleeps.waits == []
+
+
+def test_a_server_dripping_its_body_is_cut_off_at_the_total_deadline(server: StandIn) -> None:
+    import time
+
+    # 8 bytes every 50 ms: each read is well within the 0.5 s time-out, the whole body takes 10 s.
+    server.routes["/drip"] = Route(body=b"<p>x</p>" * 200, drip=0.05)
+    started = time.monotonic()
+    with _fetcher(timeout=0.5, total_timeout=1.0) as fetcher, pytest.raises(FetchError) as caught:
+        fetcher.get(server.url + "drip", HTML_TYPES)
+    assert str(caught.value) == f"timed out after 1 s ({server.url}drip)"
+    assert time.monotonic() - started < 3
+
+
+def test_the_total_deadline_defaults_to_three_time_outs_and_at_least_a_minute() -> None:
+    with Fetcher(timeout=3) as short, Fetcher(timeout=30) as long:
+        assert (short.total_timeout, long.total_timeout) == (60.0, 90.0)
+
+
+def _gzip_bomb(inflated: int) -> bytes:
+    import zlib
+
+    packer = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    piece = b"a" * (1 << 20)
+    parts = [packer.compress(b"<p>")]
+    parts += [packer.compress(piece) for _ in range(inflated // len(piece))]
+    parts += [packer.compress(b"</p>"), packer.flush()]
+    return b"".join(parts)
+
+
+def test_a_gzip_bomb_is_refused_at_the_cap_without_inflating_it(server: StandIn) -> None:
+    import tracemalloc
+
+    server.routes["/bomb"] = Route(body=_gzip_bomb(200 << 20), headers={"Content-Encoding": "gzip"})
+    tracemalloc.start()
+    try:
+        with _fetcher(max_bytes=1_000_000) as fetcher, pytest.raises(FetchError) as caught:
+            fetcher.get(server.url + "bomb", HTML_TYPES)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert str(caught.value) == f"over the 1,000,000 byte cap ({server.url}bomb)"
+    assert peak < 8 << 20, f"{peak:,} bytes at the peak"
+    assert server.requests[0].headers["Accept-Encoding"] == "identity"
+
+
+def test_a_gzip_body_within_the_cap_is_read_whole(server: StandIn) -> None:
+    import gzip
+
+    page = b"<p>" + b"resolution " * 50_000 + b"</p>"
+    server.routes["/zipped"] = Route(body=gzip.compress(page), headers={"Content-Encoding": "gzip"}, chunked=True)
+    with _fetcher() as fetcher:
+        assert fetcher.get(server.url + "zipped", HTML_TYPES).body == page
+
+
+def test_a_body_in_an_encoding_not_asked_for_is_refused(server: StandIn) -> None:
+    server.routes["/br"] = Route(body=b"\x0b\x02\x80hello\x03", headers={"Content-Encoding": "br"})
+    with _fetcher() as fetcher, pytest.raises(FetchError, match="compressed as br"):
+        fetcher.get(server.url + "br", HTML_TYPES)
+
+
+def test_a_redirect_to_an_invalid_location_is_refused_at_once(server: StandIn) -> None:
+    server.routes["/broken"] = Route(302, headers={"Location": "http://[::1"})
+    sleeps = Sleeps()
+    with _fetcher(sleeps) as fetcher, pytest.raises(FetchError) as caught:
+        fetcher.get(server.url + "broken", HTML_TYPES)
+    assert str(caught.value) == (
+        f"redirected to an address that is not a valid URL: Invalid port: ':1' ({server.url}broken)"
+    )
+    assert len(server.requests) == 1 and [w for w in sleeps.waits if w >= 0.25] == []
+
+
+def test_a_retry_that_would_pass_the_total_deadline_is_not_waited_for(server: StandIn) -> None:
+    server.routes["/busy"] = Route(503, headers={"Retry-After": "50"})
+    sleeps = Sleeps()
+    with _fetcher(sleeps, total_timeout=10.0) as fetcher, pytest.raises(FetchError) as caught:
+        fetcher.get(server.url + "busy", HTML_TYPES)
+    assert str(caught.value) == f"gave up: a retry in 50 s would pass the 10 s limit of a fetch ({server.url}busy)"
+    assert [w for w in sleeps.waits if w >= 1] == [] and len(server.requests) == 1

@@ -422,3 +422,11 @@ def test_a_text_copy_of_the_journal_with_cell_bars(tmp_path: Path) -> None:
     meta = prepared.document.meta
     assert (meta.reference, meta.source) == ("2016/2607(RSP)", "Official Journal of the European Union, C 50/38")
     assert prepared.text_id == "TA-8-2016-0083"
+
+
+def test_the_text_number_is_written_into_the_front_matter(server: StandIn, fetcher: Fetcher) -> None:
+    server.doceo("TA-9-2021-0056", Route.fixture("TA-9-2021-0056_EN.html"))
+    prepared = prepare("TA-9-2021-0056", fetcher=fetcher, base_url=server.url)
+    front = prepared.data.decode().split("---")[1]
+    assert "\ntext_id: TA-9-2021-0056\n" in front
+    assert prepared.document.meta.text_id == "TA-9-2021-0056"

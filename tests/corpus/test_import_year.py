@@ -106,6 +106,53 @@ def test_title_matching_needs_every_word() -> None:
     assert title_matches(None, None) and not title_matches(None, "belarus")
 
 
+@pytest.mark.parametrize(
+    ("title", "words", "kept"),
+    [
+        ("Software industry and jobs", "war", False),
+        ("Russia's war of aggression against Ukraine", "war", True),
+        ("Post-war reconstruction of Ukraine", "WAR ukraine", True),
+        ("Sanctions against Belarusian officials", "belarus", False),
+        ("Women\u2019s rights in Afghanistan", "women's", True),
+        ("EU\u2013China relations", "eu-china", True),
+        ("EU-China\u00a0relations", "china relations", True),
+    ],
+)
+def test_title_matching_is_by_whole_words_with_typography_folded(title: str, words: str, kept: bool) -> None:
+    assert title_matches(title, words) is kept
+
+
+def test_a_year_matching_war_leaves_software_out(server: StandIn, fetcher: Fetcher, tmp_path: Path) -> None:
+    titles = {1: "Software industry and jobs", 2: "Russia\u2019s war against Ukraine"}
+    serve_listing(server, [listing_item(f"TA-9-2021-{n:04d}", t) for n, t in titles.items()])
+    for n, title in titles.items():
+        server.doceo(f"TA-9-2021-{n:04d}", Route(body=doceo_page(f"TA-9-2021-{n:04d}", title,
+                                                                 reference=f"2021/{2500 + n}(RSP)")))
+    run = import_year(2021, fetcher=fetcher, open_data_url=server.url + "api/v2/", base_url=server.url,
+                      corpus=CorpusIndex.load(tmp_path / "corpus"), match="war", dry_run=True)
+    assert {item.listed.text_id: item.status for item in run} == {
+        "TA-9-2021-0001": "unmatched", "TA-9-2021-0002": "imported"}
+
+
+def test_deeply_nested_json_in_the_listing_is_an_error_not_a_crash(server: StandIn, fetcher: Fetcher) -> None:
+    server.routes[LISTING] = Route(body=b'{"data": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+                                   content_type="application/ld+json")
+    with pytest.raises(OpenDataError) as caught:
+        list(list_year(fetcher, server.url + "api/v2/", 2021))
+    listing = f"{server.url}api/v2/adopted-texts"
+    assert str(caught.value) == f"the Open Data API sent JSON nested too deeply to read ({listing})"
+
+
+def test_a_title_nested_deep_is_no_title(server: StandIn, fetcher: Fetcher) -> None:
+    item = listing_item("TA-9-2021-0001")
+    nested: object = {"en": "deep"}
+    for _ in range(900):  # parses (json's limit is higher up), but is no title
+        nested = [nested]
+    item["title_dcterms"] = nested
+    serve_listing(server, [item])
+    assert [entry.title for entry in list_year(fetcher, server.url + "api/v2/", 2021)] == [None]
+
+
 def test_a_year_imports_the_matching_texts_and_skips_what_is_present(
     server: StandIn, fetcher: Fetcher, tmp_path: Path
 ) -> None:
