@@ -9,13 +9,12 @@ without a command, from ``bot.__main__``.
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TextIO
 
 from bot.answers.evaluate import (
     DEFAULT_QUESTIONS,
@@ -29,18 +28,13 @@ from bot.answers.grouping import HitGroup, group_hits
 from bot.answers.quote import BadQuote, QuoteMatch, QuoteResult, Verdict
 from bot.answers.service import DEFAULT_TOP, BadQuestion, Service, nothing_mentions
 from bot.answers.timeline import TimelineEntry
-from bot.corpus.load import Corpus, inspect_document, load_corpus
-from bot.corpus.models import META_FIELDS, NO_MATCH, CorpusError, Document
-from bot.corpus.structure import Reading
-
-if TYPE_CHECKING:  # the importer's libraries (selectolax, pypdf...) load only for ``import``
-    from bot.corpus.fetch import Fetcher
-    from bot.corpus.importer import CorpusIndex, Prepared
+from bot.cli_check import cmd_check_corpus
+from bot.cli_import import cmd_import
+from bot.cli_output import EXIT_BROKEN_PIPE, EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE, default_corpus_dir, dump_json
+from bot.corpus.models import NO_MATCH
 
 logger = logging.getLogger(__name__)
 
-EXIT_OK, EXIT_NOT_FOUND, EXIT_USAGE = 0, 1, 2
-EXIT_BROKEN_PIPE = 128 + 13  # what a shell reports for a tool stopped by SIGPIPE
 
 
 def _positive(value: str) -> int:
@@ -152,25 +146,10 @@ def _year(value: str) -> int:
     return int(value)
 
 
-def default_corpus_dir() -> Path:
-    # Imported here so that ``ask --corpus`` works even with a broken .env.
-    from bot.config import Settings, SettingsFileError, env_file_problem
-
-    problem = env_file_problem()
-    if problem is not None:
-        raise SettingsFileError(problem)
-    return Settings().corpus_dir
-
-
-def _dump(data: object, out: TextIO) -> None:
-    json.dump(data, out, ensure_ascii=False, indent=2)
-    out.write("\n")
-
-
 def _refused(args: argparse.Namespace, out: TextIO, message: str, echo: dict[str, object]) -> int:
     """A question, topic or quote the service refused: its message on stderr, or in the JSON."""
     if args.json:
-        _dump({**echo, "error": message}, out)
+        dump_json({**echo, "error": message}, out)
     else:
         print(message, file=sys.stderr)
     return EXIT_USAGE
@@ -183,7 +162,7 @@ def cmd_ask(args: argparse.Namespace, out: TextIO) -> int:
     except BadQuestion as exc:
         return _refused(args, out, str(exc), {"query": args.question, "hits": []})
     if args.json:
-        _dump(answer.as_json(), out)
+        dump_json(answer.as_json(), out)
     else:
         if answer.understood is not None and answer.understood.describe():
             print(f"Searched: {'; '.join(answer.understood.describe())}\n", file=out)
@@ -228,7 +207,7 @@ def cmd_timeline(args: argparse.Namespace, out: TextIO) -> int:
     except BadQuestion as exc:
         return _refused(args, out, str(exc), {"topic": args.topic, "entries": []})
     if args.json:
-        _dump(timeline.as_json(), out)
+        dump_json(timeline.as_json(), out)
     elif not timeline.found:
         print(NO_MATCH, file=out)
     else:
@@ -255,96 +234,6 @@ def format_timeline_entry(entry: TimelineEntry) -> str:
 
 def _indent(text: str) -> str:
     return text.replace("\n", "\n   ")
-
-
-def cmd_check_corpus(args: argparse.Namespace, out: TextIO) -> int:
-    """Exit 0 for a corpus without errors (warnings allowed), 1 with errors; plain or JSON alike."""
-    directory = args.directory or default_corpus_dir()
-    # A check reads the files themselves, never the bot's parse cache of them.
-    corpus = load_corpus(directory, cache=False)
-    errors = [p for p in corpus.problems if p.severity == "error"]
-    readings = _readings(corpus)
-    if args.json:
-        _dump(check_json(corpus, readings), out)
-        return 1 if errors else EXIT_OK
-    print(
-        f"{directory}: {len(corpus.documents)} documents, {corpus.passage_count} passages, "
-        f"{len(errors)} errors, {len(corpus.problems) - len(errors)} warnings",
-        file=out,
-    )
-    for doc in corpus.documents:
-        print(f"\n{doc.name}: {len(doc.passages)} passages", file=out)
-        for name in META_FIELDS:
-            value = getattr(doc.meta, name)
-            shown = "unknown" if value is None else getattr(value, "value", value)
-            origin = doc.origins[name]
-            suffix = f" ({origin})" if origin != "unknown" else ""
-            print(f"  {name}: {shown}{suffix}", file=out)
-        reading = readings.get(doc.name)
-        if reading is None:
-            continue
-        if reading.structured or doc.is_resolution_text:
-            print(f"  units: {reading.parts_summary()}", file=out)
-        else:
-            print(f"  units: the file's paragraphs (a {doc.kind_label} has no EP structure)", file=out)
-        if reading.left_out:
-            print(f"  left out: {len(reading.left_out)} line{'s' if len(reading.left_out) > 1 else ''}", file=out)
-            for item in reading.left_out:
-                print(f"    line {item.line} ({item.reason}): {_shortened(item.text)}", file=out)
-    if corpus.problems:
-        print("\nProblems:", file=out)
-        for problem in corpus.problems:
-            print(f"  {problem}", file=out)
-    return 1 if errors else EXIT_OK
-
-
-def _readings(corpus: Corpus) -> dict[str, Reading]:
-    """What the structure reader finds in each served file (read again: the load keeps only passages)."""
-    readings: dict[str, Reading] = {}
-    for doc in corpus.documents:
-        try:
-            raw = (corpus.directory / doc.name).read_bytes()
-            _, _, reading = inspect_document(doc.name, raw)
-        except (OSError, CorpusError) as exc:
-            logger.warning("%s changed during the check: %s", doc.name, exc)
-            continue
-        readings[doc.name] = reading
-    return readings
-
-
-def check_json(corpus: Corpus, readings: dict[str, Reading]) -> dict[str, object]:
-    """check-corpus as one JSON object: each document's metadata, units and left-out lines, then the problems."""
-    return {
-        "documents": [_document_json(doc, readings.get(doc.name)) for doc in corpus.documents],
-        "problems": [
-            {"file": p.file, "line": p.line, "severity": p.severity, "message": p.message} for p in corpus.problems
-        ],
-    }
-
-
-def _document_json(doc: Document, reading: Reading | None) -> dict[str, object]:
-    meta = doc.meta
-    data: dict[str, object] = {"file": doc.name}
-    for name in META_FIELDS:
-        value = getattr(meta, name)
-        data[name] = value.isoformat() if name == "adopted" and value else getattr(value, "value", value)
-    data["origins"] = dict(doc.origins)
-    data["parts"] = dict(reading.parts) if reading else {}
-    data["passages"] = [
-        {"label": labels["label"], "part": labels["part"], "number": labels["number"], "point": labels["point"],
-         "line": p.position.line, "text": p.text}
-        for p in doc.passages
-        for labels in (p.position.labels(),)
-    ]
-    data["left_out"] = [item.as_json() for item in reading.left_out] if reading else []
-    return data
-
-
-_SHORT = 100
-
-
-def _shortened(text: str) -> str:
-    return text if len(text) <= _SHORT else text[: _SHORT - 1] + "\u2026"
 
 
 def cmd_eval(args: argparse.Namespace, out: TextIO) -> int:
@@ -384,7 +273,7 @@ def cmd_quote(args: argparse.Namespace, out: TextIO) -> int:
     except BadQuote as exc:
         return _refused(args, out, str(exc), {"quote": args.text, "matches": []})
     if args.json:
-        _dump(result.as_json(), out)
+        dump_json(result.as_json(), out)
     else:
         print(format_quote(result), file=out)
     return EXIT_OK if result.found else EXIT_NOT_FOUND
@@ -488,173 +377,6 @@ def _marked(text: str, spans: Sequence[tuple[int, int]]) -> str:
         last = end
     parts.append(text[last:])
     return "".join(parts)
-
-
-EXIT_INTERRUPTED = 128 + 2  # Ctrl-C, as a shell reports SIGINT
-
-
-def cmd_import(args: argparse.Namespace, out: TextIO) -> int:
-    """Exit 0 when every source was imported, 1 when any was refused or failed, 2 bad usage, 130 Ctrl-C.
-
-    Each refusal is one line on stderr (or an entry of ``skipped`` with ``--json``);
-    nothing is written for it. Files are written atomically, so Ctrl-C leaves whole files
-    only and the same command run again resumes.
-    """
-    from pydantic import ValidationError
-
-    from bot.config import Settings
-
-    if bool(args.sources) == (args.year is not None):
-        print("import: give SOURCE... or --year YEAR (one or the other)", file=sys.stderr)
-        return EXIT_USAGE
-    if args.match and args.year is None:
-        print("import: --match goes with --year", file=sys.stderr)
-        return EXIT_USAGE
-    try:
-        settings = Settings()
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        print(f"import: bad setting {'.'.join(map(str, first['loc'])).upper()}: {first['msg']}", file=sys.stderr)
-        return EXIT_USAGE
-    from bot.corpus.fetch import Fetcher
-    from bot.corpus.importer import CorpusIndex
-
-    directory = args.corpus or settings.corpus_dir
-    if directory.exists() and not directory.is_dir():
-        print(f"import: the corpus {directory} is a file, not a folder", file=sys.stderr)
-        return EXIT_USAGE
-    report = _ImportReport(args, out, directory)
-    try:
-        corpus = CorpusIndex.load(directory)
-        with Fetcher(
-            requests_per_second=settings.ep_requests_per_second, timeout=settings.ep_timeout_seconds
-        ) as fetcher:
-            if args.year is not None:
-                _import_year(args, settings.ep_open_data_url, settings.ep_base_url, fetcher, corpus, report)
-            else:
-                for source in args.sources:
-                    _import_one(args, source, settings.ep_base_url, fetcher, corpus, report)
-    except KeyboardInterrupt:
-        print(
-            f"\ninterrupted: {len(report.imported)} imported so far, nothing half-written; "
-            "run the same command again to resume",
-            file=sys.stderr,
-        )
-        report.finish()
-        return EXIT_INTERRUPTED
-    report.finish()
-    return EXIT_NOT_FOUND if report.failed else EXIT_OK
-
-
-class _ImportReport:
-    """What an import run did, printed as it goes (text) or at the end (``--json``)."""
-
-    def __init__(self, args: argparse.Namespace, out: TextIO, directory: Path) -> None:
-        self.json = bool(args.json)
-        self.dry_run = bool(args.dry_run)
-        self.out = out
-        self.directory = directory
-        self.imported: list[dict[str, object]] = []
-        self.skipped: list[dict[str, str]] = []
-        self.failed = 0
-
-    def wrote(self, prepared: Prepared, replaced: Sequence[str]) -> None:
-        self.imported.append(prepared.as_json())
-        if self.json:
-            return
-        verb = "would write" if self.dry_run else "wrote"
-        lines = [f"{verb} {self.directory / prepared.file_name}"]
-        if replaced:
-            moved = "would move" if self.dry_run else "moved"
-            lines.append(f"  {moved} {', '.join(replaced)} to {self.directory / '.trash'}")
-        lines.extend(f"  {line}" for line in prepared.preview.lines())
-        inferred = ", ".join(f"{name} ({how})" for name, how in prepared.inferred.items())
-        lines.append(f"  inferred: {inferred}")
-        unknown = [n for n in ("title", "reference", "adopted", "url") if getattr(prepared.document.meta, n) is None]
-        if prepared.text_id is None and prepared.document.is_resolution_text:
-            unknown.append("text_id")
-        if unknown:
-            lines.append(f"  unknown: {', '.join(unknown)}")
-        lines.extend(f"  note: {note}" for note in prepared.notes)
-        print("\n".join(lines), file=self.out)
-
-    def refused(self, source: str, reason: str, *, failure: bool = True) -> None:
-        self.skipped.append({"source": source, "reason": reason})
-        if failure:
-            self.failed += 1
-            if not self.json:
-                print(f"refused {source}: {reason}", file=sys.stderr)
-
-    def finish(self) -> None:
-        if self.json:
-            _dump({"imported": self.imported, "skipped": self.skipped, "dry_run": self.dry_run}, self.out)
-
-
-def _import_one(
-    args: argparse.Namespace, source: str, base_url: str, fetcher: Fetcher, corpus: CorpusIndex, report: _ImportReport
-) -> None:
-    from bot.corpus.importer import ImportRefused, check, prepare, write
-
-    try:
-        prepared = prepare(source, fetcher=fetcher, base_url=base_url)
-        if args.dry_run:
-            replaced = check(prepared, corpus, force=args.force)
-            corpus.add(prepared, replaced)  # so that a later source in this run is checked against it
-        else:
-            replaced = list(write(prepared, corpus, force=args.force).replaced)
-    except ImportRefused as exc:
-        report.refused(source, exc.reason)
-        return
-    report.wrote(prepared, replaced)
-
-
-def _import_year(
-    args: argparse.Namespace,
-    open_data_url: str,
-    base_url: str,
-    fetcher: Fetcher,
-    corpus: CorpusIndex,
-    report: _ImportReport,
-) -> None:
-    from tqdm import tqdm
-
-    from bot.corpus.fetch import FetchError
-    from bot.corpus.opendata import OpenDataError
-    from bot.corpus.yearly import import_year
-
-    counts = {"imported": 0, "present": 0, "unmatched": 0, "failed": 0}
-    items = import_year(
-        args.year, fetcher=fetcher, open_data_url=open_data_url, base_url=base_url, corpus=corpus,
-        match=args.match, dry_run=args.dry_run, force=args.force,
-    )
-    # On a terminal only (disable=None): a bar with no total, as the API gives none.
-    with tqdm(desc=f"texts adopted {args.year}", unit=" texts", file=sys.stderr, disable=None) as bar:
-        try:
-            for item in items:
-                counts[item.status] += 1
-                bar.update(1)
-                bar.set_postfix(counts, refresh=False)
-                text_id = item.listed.text_id
-                if item.status == "imported" and item.imported is not None:
-                    report.imported.append(item.imported)
-                    if not report.json:
-                        bar.write(f"{'would write' if args.dry_run else 'wrote'} {item.file}", file=report.out)
-                elif item.status == "present":
-                    report.refused(text_id, f"already present as {item.file}", failure=False)
-                elif item.status == "failed":
-                    report.refused(text_id, item.reason or "failed")
-        except (FetchError, OpenDataError) as exc:
-            report.refused(f"year {args.year}", f"listing failed: {exc}")
-    if not report.json:
-        verb = "would import" if args.dry_run else "imported"
-        print(
-            f"{args.year}: {verb} {counts['imported']}, skipped {counts['present']} already present, "
-            f"{counts['unmatched']} not matching, failed {counts['failed']}",
-            file=report.out,
-        )
-        for entry in report.skipped:
-            if not entry["reason"].startswith("already present"):
-                print(f"  failed {entry['source']}: {entry['reason']}", file=report.out)
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace, TextIO], int]] = {
