@@ -26,7 +26,7 @@ from bot.answers.evaluate import (
 )
 from bot.answers.grouping import HitGroup, group_hits
 from bot.answers.quote import BadQuote, QuoteMatch, QuoteResult, Verdict
-from bot.answers.service import DEFAULT_TOP, BadQuestion, Service, nothing_mentions
+from bot.answers.service import DEFAULT_TOP, STOPPED_EARLY, BadQuestion, Service, nothing_mentions
 from bot.answers.timeline import TimelineEntry
 from bot.cli_check import cmd_check_corpus
 from bot.cli_import import cmd_import
@@ -166,6 +166,8 @@ def cmd_ask(args: argparse.Namespace, out: TextIO) -> int:
     else:
         if answer.understood is not None and answer.understood.describe():
             print(f"Searched: {'; '.join(answer.understood.describe())}\n", file=out)
+        if answer.stopped_early:
+            print(STOPPED_EARLY + "\n", file=out)
         if answer.language_note:
             print(answer.language_note + "\n", file=out)
         elif answer.unmatched_terms:

@@ -25,6 +25,7 @@ from bot.corpus import store
 from bot.corpus.cache import paused_gc
 from bot.corpus.load import Corpus, date_conflict, load_corpus, parse_document
 from bot.corpus.models import CorpusError, Document, Hit, Passage, Problem
+from bot.search.budget import Budget
 from bot.search.index import Bm25Index
 from bot.search.index_store import Mapped, cache_key, load_or_build
 from bot.search.language import corpus_languages, language_note
@@ -49,6 +50,13 @@ _QUESTION_MESSAGES = TextMessages(
     common_words=_COMMON_ONLY,
 )
 DEFAULT_TOP = 3
+
+
+# Said when a question used its CPU budget: what is shown was checked, but not all was.
+STOPPED_EARLY = (
+    "This question asked for more checking than one question may take, so the search stopped "
+    "early: more passages may match. Fewer quoted phrases make it quicker."
+)
 
 
 def nothing_mentions(terms: tuple[str, ...]) -> str:
@@ -124,6 +132,9 @@ class Answer:
     unmatched_terms: tuple[str, ...] = ()
     # Set when the question is in a language or script the corpus does not hold.
     language_note: str | None = None
+    # The question used its CPU budget (bot.search.budget): the search stopped early, so
+    # passages past those shown may match and ``total`` is a lower bound.
+    stopped_early: bool = False
 
     @property
     def found(self) -> bool:
@@ -135,6 +146,7 @@ class Answer:
             "searched": self.understood.as_json() if self.understood is not None else None,
             "unmatched_terms": list(self.unmatched_terms),
             "language_note": self.language_note,
+            "stopped_early": self.stopped_early,
             "hits": [h.as_json() for h in self.hits],
         }
 
@@ -254,8 +266,11 @@ class Service:
         question = without_lone_surrogates(question)  # echoed in the reply: never unencodable
         query = understand(question)
         snap = self._snapshot
+        budget = Budget()
         try:
-            ranking = rank_passages(query, snap.index, snap.passages, snap.layout, offset + top, context=snap.context)
+            ranking = rank_passages(
+                query, snap.index, snap.passages, snap.layout, offset + top, budget, context=snap.context
+            )
         except QueryError as exc:
             raise BadQuestion(str(exc)) from None
         hits = tuple(
@@ -264,7 +279,10 @@ class Service:
             if n > offset
         )
         note = language_note(question, snap.languages)
-        return Answer(question.strip(), hits, ranking.total, offset, query, ranking.complete, ranking.unmatched, note)
+        return Answer(
+            question.strip(), hits, ranking.total, offset, query, ranking.complete, ranking.unmatched, note,
+            stopped_early=budget.exhausted,
+        )
 
     @_timed
     def timeline(self, topic: str, offset: int = 0, limit: int | None = None) -> Timeline:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from bot.answers.grouping import HitGroup, SharedWording, group_hits
-from bot.answers.service import DEFAULT_TOP, Answer, nothing_mentions
+from bot.answers.service import DEFAULT_TOP, STOPPED_EARLY, Answer, nothing_mentions
 from bot.corpus.models import NO_MATCH, Hit
 from bot.search.query import Query
 from bot.telegram.render import (
@@ -42,13 +42,15 @@ def answer_header(answer: Answer) -> str:
 
 
 def answer_note(answer: Answer) -> str:
-    """The question's language when the corpus does not hold it, else the words no document
-    contains ("Nothing in the corpus mentions: Uzbekistan"), in italics; "" when neither."""
+    """Notes above an answer, in italics: that the search stopped early (the question's
+    CPU budget), the question's language when the corpus does not hold it, else the words
+    no document contains ("Nothing in the corpus mentions: Uzbekistan"); "" when none."""
+    notes = [STOPPED_EARLY] if answer.stopped_early else []
     if answer.language_note:
-        return f"⚠️ <i>{esc(cut(answer.language_note, SEARCHED_CHARS))}</i>"
-    if answer.unmatched_terms:
-        return f"⚠️ <i>{esc(cut(nothing_mentions(answer.unmatched_terms), SEARCHED_CHARS))}</i>"
-    return ""
+        notes.append(cut(answer.language_note, SEARCHED_CHARS))
+    elif answer.unmatched_terms:
+        notes.append(cut(nothing_mentions(answer.unmatched_terms), SEARCHED_CHARS))
+    return "\n".join(f"⚠️ <i>{esc(n)}</i>" for n in notes)
 
 
 def searched(understood: Query | None) -> str:

@@ -101,3 +101,27 @@ def test_a_quote_out_of_time_does_not_claim_what_it_did_not_read(
     result = uyghurs.quote("Parliament condemns the detention number 7 of Uyghurs in camps")
     assert result.verdict is not Verdict.verbatim or result.more
     assert result.verdict is Verdict.verbatim or result.resolution_text_unchecked
+
+
+def test_an_answer_cut_short_by_the_budget_says_so_everywhere(
+    uyghurs: Service, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+
+    from bot.answers import service as service_module
+    from bot.cli import run_cli
+    from bot.telegram import render_answer
+
+    monkeypatch.setattr(service_module, "Budget", lambda: _Checks(300))  # time for a few checks only
+    answer = uyghurs.ask('"detention number" "camps in Xinjiang" Uyghurs')
+    assert answer.found and answer.stopped_early and not answer.total_complete
+    assert answer.as_json()["stopped_early"] is True
+    [message] = render_answer.render_answer(answer)
+    assert "the search stopped early: more passages may match" in message
+    assert f"of at least {answer.total}</b>" in message
+    out = io.StringIO()
+    from bot import cli
+
+    monkeypatch.setattr(cli, "Service", lambda directory: uyghurs)
+    run_cli(["ask", '"detention number" "camps in Xinjiang" Uyghurs', "--corpus", "x"], out)
+    assert "the search stopped early: more passages may match" in out.getvalue()
