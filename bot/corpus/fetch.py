@@ -96,7 +96,10 @@ class Fetcher:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
         transport: httpx.BaseTransport | None = None,
+        url_check: Callable[[str], str | None] | None = None,
     ) -> None:
+        """``url_check`` vets every URL before it is requested, the first and each
+        redirect's: it returns why not (the fetch is then refused), or None."""
         if requests_per_second <= 0:
             raise ValueError("requests_per_second must be positive")
         self.interval = 1.0 / requests_per_second
@@ -110,6 +113,7 @@ class Fetcher:
         self.backoff = backoff
         self._clock = clock
         self._sleep = sleep
+        self._url_check = url_check
         self._last: float | None = None
         # One Fetcher may serve several imports at once (Telegram runs each in a thread):
         # the pace is kept across all of them. httpx.Client is itself thread-safe.
@@ -148,6 +152,7 @@ class Fetcher:
         refused. With ``empty_ok`` a 204 returns an empty body instead of failing.
         """
         _check_scheme(url, url)
+        self._vet(url, url)
         deadline = self._clock() + self.total_timeout
         current = url
         for _hop in range(self.max_redirects + 1):
@@ -162,6 +167,7 @@ class Fetcher:
                     except ValueError as exc:
                         raise FetchError(current, f"redirected to {location!r}, not a valid URL: {exc}") from None
                     _check_scheme(url, target)
+                    self._vet(url, target)
                     logger.debug("redirect %s -> %s", current, target)
                     current, params = target, None
                     continue
@@ -169,6 +175,10 @@ class Fetcher:
             finally:
                 response.close()
         raise FetchError(url, f"more than {self.max_redirects} redirects")
+
+    def _vet(self, origin: str, url: str) -> None:
+        if self._url_check is not None and (reason := self._url_check(url)):
+            raise FetchError(origin, reason if url == origin else f"redirected to {url}: {reason}")
 
     def _send(
         self, url: str, accept: Collection[str], params: dict[str, str] | None, deadline: float

@@ -147,11 +147,10 @@ class ImportHandlers(AdminHandlers):
         from bot.corpus.fetch import Fetcher
 
         settings = self.settings
-        if reason := self._internal_address(source):
-            return f"{source}: {reason}"
         if self._fetcher is None:
             self._fetcher = Fetcher(
-                requests_per_second=settings.ep_requests_per_second, timeout=settings.ep_timeout_seconds
+                requests_per_second=settings.ep_requests_per_second, timeout=settings.ep_timeout_seconds,
+                url_check=self._internal_address,  # the first URL and every redirect
             )
         try:
             # allow_files=False: an admin's argument never reads a file on the server.
@@ -176,11 +175,12 @@ class ImportHandlers(AdminHandlers):
             return f"{name}: could not be read ({type(exc).__name__})"
 
     def _internal_address(self, source: str) -> str | None:
-        """Why an admin's URL must not be fetched: it names this machine or its network.
+        """Why a URL must not be fetched for an admin: it names this machine or its network.
 
         /import runs a request from the bot's host, so an address on its own network
         (a metadata service, a database's HTTP port) is refused, unless it is the host
-        of EP_BASE_URL, which the operator chose. Redirects are not followed to check.
+        of EP_BASE_URL, which the operator chose. The Fetcher asks this of the first URL
+        and of every redirect.
         """
         try:
             host = urlsplit(source).hostname if "://" in source else None

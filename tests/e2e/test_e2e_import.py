@@ -235,3 +235,19 @@ async def test_a_malformed_url_is_a_refusal_not_an_apology(
     [status] = await say(telegram, olga_chat, olga, "/import http://[::1/x.html")
     refused = await settled(telegram, status)
     assert refused["text"].startswith("Not imported: http://[::1/x.html")
+
+
+async def test_a_redirect_to_the_bots_own_network_is_not_followed(
+    telegram: FakeTelegram, start_bot: BotStarter, corpus: Path, ep: StandIn,
+    olga: dict[str, Any], olga_chat: dict[str, Any],
+) -> None:
+    port = ep.url.rsplit(":", 1)[1].rstrip("/")
+    ep.routes["/redirect"] = Route(302, b"", headers={"Location": f"http://localhost:{port}/secret"})
+    ep.routes["/secret"] = Route(body=doceo_page(TEXT, TITLE))
+    await start(start_bot, corpus, ep)
+    [status] = await say(telegram, olga_chat, olga, f"/import {ep.url}redirect")
+    refused = await settled(telegram, status)
+    assert refused["text"].startswith("Not imported:")
+    assert f"redirected to http://localhost:{port}/secret" in refused["text"]
+    assert "it is an address of this machine or its network" in refused["text"]
+    assert [r.path for r in ep.requests] == ["/redirect"]  # the internal address was never requested
