@@ -251,10 +251,15 @@ def cmd_eval(args: argparse.Namespace, out: TextIO) -> int:
         from bot.answers.baselines import bm25s_ranker, rank_bm25_ranker  # bm25s: only when compared
 
         passages = service.snapshot.passages
+        try:
+            bm25s = bm25s_ranker(passages)
+        except ImportError:  # a test and evaluation dependency, not the bot's
+            print("eval --compare needs bm25s: pip install -e '.[test]'", file=sys.stderr)
+            return EXIT_USAGE
         reports = [
             ("bot", report),
             ("rank-bm25", evaluate(service, eval_set, rank_bm25_ranker(passages), quotes=False)),
-            ("bm25s", evaluate(service, eval_set, bm25s_ranker(passages), quotes=False)),
+            ("bm25s", evaluate(service, eval_set, bm25s, quotes=False)),
         ]
         for line in compare_table(reports):
             print(line, file=out)

@@ -169,3 +169,22 @@ def test_compare_prints_the_bot_and_both_baselines_side_by_side(tmp_path: Path) 
     assert rows["answerable that lost their answer"] == ["0/1", "0/1", "0/1"]
     assert rows["quote verdicts right"][1:] == ["-", "-"]
     assert rows["quote verdicts right"][0] in {"1/2", "2/2"}
+
+
+def test_compare_without_bm25s_installed_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    import builtins
+    import io
+
+    real_import = builtins.__import__
+
+    def no_bm25s(name: str, *args: object, **kwargs: object) -> object:
+        if name == "bm25s":
+            raise ImportError("No module named 'bm25s'")
+        return real_import(name, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(builtins, "__import__", no_bm25s)
+    monkeypatch.delitem(__import__("sys").modules, "bm25s", raising=False)
+    err = io.StringIO()
+    monkeypatch.setattr("sys.stderr", err)
+    assert run_cli(["eval", "--compare"], io.StringIO()) == 2
+    assert "eval --compare needs bm25s: pip install -e '.[test]'" in err.getvalue()
