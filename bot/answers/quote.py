@@ -45,6 +45,8 @@ MAX_VERIFIED = 5000
 # Compiling the screen costs some 30 us a word, as much as reading a dozen candidates
 # word by word: fewer candidates than this are read without it.
 SCREEN_FROM = 16
+# A passage this long (characters) is screened even when it is the only candidate.
+SCREEN_LONG = 20_000
 SCREEN_PARTS = 4
 SCREEN_WORDS = 8
 # Candidates for a near miss: the BM25 best passages for the quote's rarest tokens.
@@ -549,13 +551,16 @@ def _verbatim(
     for pid in candidates.tolist():
         (first if passages[pid].document in own_text else then).append(pid)
     needles = [_SEP + _SEP.join(q.words[i:j]) + _SEP for i, j in segments]
-    screen = _screen(q, segments) if len(candidates) >= SCREEN_FROM else None
+    screen = _screen(q, segments)
+    many = len(candidates) >= SCREEN_FROM
     matches: list[QuoteMatch] = []
     for checked, pid in enumerate(first + then):
         if len(matches) >= MAX_MATCHES or checked >= MAX_VERIFIED or budget.spent():
             return matches, True, checked < len(first)
         passage = passages[pid]
-        if screen is not None and not _may_hold(screen, passage.searchable):
+        # Screened when there are many candidates, and always for a long passage: its
+        # words with their offsets cost seconds to make, the screen milliseconds.
+        if (many or len(passage.searchable) >= SCREEN_LONG) and not _may_hold(screen, passage.searchable):
             continue
         found = _find_in_order(needles, passage)
         if found is not None:
