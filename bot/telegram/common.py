@@ -186,7 +186,7 @@ class BaseHandlers:
         message = update.effective_message
         if message is None or message.text is None:
             return None
-        parts = render.unpaired_replaced(message.text).split(maxsplit=1)
+        parts = message.text.split(maxsplit=1)
         if len(parts) < 2:
             await message.reply_html(usage)
             return None

@@ -57,13 +57,12 @@ class QuestionHandlers(BaseHandlers):
         message = update.effective_message
         if message is None or message.text is None:
             return
-        text = render.unpaired_replaced(message.text)
         # A message wholly in quotation marks is a quote to check, not a question.
-        quote = quoted_text(text)
+        quote = quoted_text(message.text)
         if quote is not None:
             await self.check_quote(update, context, quote)
         else:
-            await self.answer_question(update, context, text)
+            await self.answer_question(update, context, message.text)
 
     async def not_text(self, update: Update, context: Context) -> None:
         if update.effective_message:
@@ -123,7 +122,7 @@ class QuestionHandlers(BaseHandlers):
         query = update.inline_query
         if query is None:
             return
-        text = render.unpaired_replaced(query.query).strip()
+        text = query.query.strip()
         personal = False
         if not text:
             articles = [render_answer.inline_hint(context.bot.username)]

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from bot.corpus.models import Document, Hit
-from bot.search.tokens import tokenize, word_spans
+from bot.search.tokens import tokenize, without_lone_surrogates, word_spans
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +46,6 @@ URL_CHARS = 200
 MAX_HREF_CHARS = 2048
 
 _TAG_RE = re.compile(r"<[^>]*>")
-_LONE_SURROGATE_RE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,20 +70,11 @@ class Article:
     html: str
 
 
-def unpaired_replaced(text: str) -> str:
-    """``text`` with every lone surrogate replaced by U+FFFD.
-
-    JSON can carry "\\ud800" alone, and Python decodes it to a lone surrogate, which
-    neither UTF-8 nor UTF-16 can encode: Telegram would refuse the message, and
-    measuring it would raise. (A pair decodes to one code point, never to two here.)
-    """
-    return _LONE_SURROGATE_RE.sub("\ufffd", text)
-
-
 def utf16_length(text: str) -> int:
     """Length as Telegram counts it: UTF-16 code units (an emoji counts two).
 
-    A lone surrogate counts one unit, as the U+FFFD that replaces it does, never an error.
+    A lone surrogate (JSON can carry "\\ud800" alone) counts one unit, as the U+FFFD
+    that replaces it in every escaped text does, never an error.
     """
     return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
@@ -96,12 +86,12 @@ def visible_length(html_text: str) -> int:
 
 def esc(text: str) -> str:
     """Text for Telegram HTML: ``<``, ``>`` and ``&`` escaped, lone surrogates replaced."""
-    return html.escape(unpaired_replaced(text), quote=False)
+    return html.escape(without_lone_surrogates(text), quote=False)
 
 
 def esc_attr(text: str) -> str:
     """An attribute value (a link): quotes escaped too."""
-    return html.escape(unpaired_replaced(text), quote=True)
+    return html.escape(without_lone_surrogates(text), quote=True)
 
 
 def cut(text: str, limit: int) -> str:
