@@ -10,6 +10,7 @@ that every button press was answered.
 from __future__ import annotations
 
 import asyncio
+import shutil
 import threading
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -111,3 +112,26 @@ def ana(telegram: FakeTelegram) -> dict[str, Any]:
 @pytest.fixture
 def ana_chat(telegram: FakeTelegram, ana: dict[str, Any]) -> dict[str, Any]:
     return telegram.private_chat(ana)
+
+
+# An admin (ADMIN_ID) who has written to the bot, and a copy of the shipped corpus to change.
+ADMIN_ID = 4242
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    target = tmp_path / "corpus"
+    shutil.copytree(CORPUS, target)
+    return target
+
+
+@pytest.fixture
+def olga(telegram: FakeTelegram) -> dict[str, Any]:
+    return telegram.user(ADMIN_ID, "Olga")
+
+
+@pytest.fixture
+def olga_chat(telegram: FakeTelegram, olga: dict[str, Any]) -> dict[str, Any]:
+    chat = telegram.private_chat(olga)
+    telegram.chats[chat["id"]] = chat  # she has written to the bot before
+    return chat

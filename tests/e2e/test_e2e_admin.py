@@ -4,20 +4,18 @@
 from __future__ import annotations
 
 import logging
-import shutil
 import threading
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import CORPUS, BotStarter
+from conftest import ADMIN_ID, BotStarter
 from conversation import buttons, press, replies, say, upload
 from fake_telegram import FakeTelegram
 
 from bot.corpus.load import MAX_FILE_BYTES
 from bot.telegram.render_admin import EXPIRED, NOT_ALLOWED
 
-ADMIN_ID = 4242
 TCA = "2019-2610-kazakhstan-human-rights-tca.txt"
 OEIL = "2016-2607-kazakhstan-freedom-of-expression-oeil.md"
 GOOD = (
@@ -29,25 +27,6 @@ GOOD = (
 NEWER = GOOD.replace(b"spring floods", b"autumn storms")
 PUBLIC = ["ask", "sources", "help", "start"]
 ADMIN = ["reload", "corpus", "remove", "stats", "import"]
-
-
-@pytest.fixture
-def corpus(tmp_path: Path) -> Path:
-    target = tmp_path / "corpus"
-    shutil.copytree(CORPUS, target)
-    return target
-
-
-@pytest.fixture
-def olga(telegram: FakeTelegram) -> dict[str, Any]:
-    return telegram.user(ADMIN_ID, "Olga")
-
-
-@pytest.fixture
-def olga_chat(telegram: FakeTelegram, olga: dict[str, Any]) -> dict[str, Any]:
-    chat = telegram.private_chat(olga)
-    telegram.chats[chat["id"]] = chat  # she has written to the bot before
-    return chat
 
 
 def files(directory: Path) -> dict[str, bytes]:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import CORPUS, BotStarter
+from conftest import ADMIN_ID, BotStarter
 from conversation import buttons, say, upload
 from fake_telegram import FakeTelegram
 
@@ -16,7 +15,6 @@ from bot.telegram.imports import ImportHandlers
 from bot.telegram.render_admin import NOT_ALLOWED
 from tests.standin_ep import Route, StandIn, doceo_page
 
-ADMIN_ID = 4242
 TEXT = "TA-9-2021-0056"
 TITLE = "Human rights situation in Examplestan"
 FILE = "2021-02-11_2021-2544_TA-9-2021-0056.md"
@@ -26,25 +24,6 @@ FILE = "2021-02-11_2021-2544_TA-9-2021-0056.md"
 def ep() -> Iterator[StandIn]:
     with StandIn() as server:
         yield server
-
-
-@pytest.fixture
-def corpus(tmp_path: Path) -> Path:
-    target = tmp_path / "corpus"
-    shutil.copytree(CORPUS, target)
-    return target
-
-
-@pytest.fixture
-def olga(telegram: FakeTelegram) -> dict[str, Any]:
-    return telegram.user(ADMIN_ID, "Olga")
-
-
-@pytest.fixture
-def olga_chat(telegram: FakeTelegram, olga: dict[str, Any]) -> dict[str, Any]:
-    chat = telegram.private_chat(olga)
-    telegram.chats[chat["id"]] = chat
-    return chat
 
 
 async def start(start_bot: BotStarter, corpus: Path, ep: StandIn) -> Any:
