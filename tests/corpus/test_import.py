@@ -32,12 +32,6 @@ DETAINED = "1. Calls on the authorities to release all persons detained for exer
 
 
 @pytest.fixture
-def server() -> Iterator[StandIn]:
-    with StandIn() as stand_in:
-        yield stand_in
-
-
-@pytest.fixture
 def fetcher() -> Iterator[Fetcher]:
     with Fetcher(requests_per_second=1000.0, timeout=0.5, retries=1, backoff=0.01) as client:
         yield client

@@ -51,12 +51,6 @@ def serve_listing(server: StandIn, items: list[dict[str, object]], *, end_with_2
 
 
 @pytest.fixture
-def server() -> Iterator[StandIn]:
-    with StandIn() as stand_in:
-        yield stand_in
-
-
-@pytest.fixture
 def fetcher() -> Iterator[Fetcher]:
     with Fetcher(requests_per_second=1000.0, timeout=2.0, retries=1, backoff=0.01) as client:
         yield client
