@@ -31,9 +31,7 @@ def cmd_import(args: argparse.Namespace, out: TextIO) -> int:
     nothing is written for it. Files are written atomically, so Ctrl-C leaves whole files
     only and the same command run again resumes.
     """
-    from pydantic import ValidationError
-
-    from bot.config import Settings
+    from bot.config import Settings, SettingsFileError, env_file_problem
 
     if bool(args.sources) == (args.year is not None):
         print("import: give SOURCE... or --year YEAR (one or the other)", file=sys.stderr)
@@ -41,12 +39,10 @@ def cmd_import(args: argparse.Namespace, out: TextIO) -> int:
     if args.match and args.year is None:
         print("import: --match goes with --year", file=sys.stderr)
         return EXIT_USAGE
-    try:
-        settings = Settings()
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        print(f"import: bad setting {'.'.join(map(str, first['loc'])).upper()}: {first['msg']}", file=sys.stderr)
-        return EXIT_USAGE
+    # A bad setting or .env is reported by bot.__main__, as for every command.
+    if problem := env_file_problem():
+        raise SettingsFileError(problem)
+    settings = Settings()
     from bot.corpus.fetch import Fetcher
     from bot.corpus.importer import CorpusIndex
 
