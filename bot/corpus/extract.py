@@ -23,6 +23,9 @@ from dataclasses import dataclass, field
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from bot.corpus.layout import FOOTNOTE_RE
+from bot.corpus.models import PROCEDURE_REF
+
 logger = logging.getLogger(__name__)
 
 
@@ -299,7 +302,9 @@ def _drop_page_furniture(pages: list[str]) -> tuple[list[str], list[str]]:
     page's top or bottom (only furniture above or below it). A page number is dropped
     only as a page's first or last line, furniture aside.
     """
-    page_lines = [[line.strip() for line in page.splitlines()] for page in pages]
+    # A justified line comes out of pypdf with runs of spaces between its words: one space
+    # each, as written ("European  Parliament  resolution" is "European Parliament resolution").
+    page_lines = [[" ".join(line.split()) for line in page.splitlines()] for page in pages]
     repeated: set[str] = set()
     if len(pages) >= 3:
         counts: Counter[str] = Counter()
@@ -351,12 +356,15 @@ UNIT_START_RE = re.compile(
     r"\([a-z]{1,4}\)\s|\([ivxl]{1,6}\)\s|"  # point "(a) ", "(ii) "
     r"having regard\b|whereas\b|"
     r"The European Parliament,|European Parliament (?:\S+ )?(?:resolution|recommendation|decision)\b|"
-    r"Resolution on\b|\d{4}/\d{4}\([A-Z]{3}\)|#|"
+    rf"Resolution on\b|{PROCEDURE_REF}|#|"
     r"\((?:\d{4}/C \d|C/\d{4}/))"  # the Official Journal's "(2018/C 050/05)", "(C/2023/399)"
 )
-# A unit that ends with a procedure reference is a complete title line.
-_ENDS_TITLE_RE = re.compile(r"\(\d{4}/\d{4}\([A-Z]{3}\)\)$")
+# A unit that ends with a procedure reference closing its last parenthesis is a complete
+# title line: "(2021/2544(RSP))", "(COM(2021)0206 – C9-0146/2021 – 2021/0106(COD))".
+_ENDS_TITLE_RE = re.compile(rf"\b{PROCEDURE_REF}\)$")
 _HYPHEN_END_RE = re.compile(r"[^\W\d_]-$")
+# A document code broken after its hyphen: "A9-" + "0188/2023" is "A9-0188/2023".
+_CODE_HYPHEN_END_RE = re.compile(r"\b(?:RC-)?[A-Z]\d{1,2}-$")
 _CELL_END_RE = re.compile(r"\s*\|$")
 
 
@@ -394,11 +402,19 @@ def join_wrapped(lines: Iterable[str]) -> tuple[list[str], list[str]]:
         if current and MARKER_RE.match(current[-1]) and len(current) == 1:
             current.append(line)
             continue
-        if current and (UNIT_START_RE.match(line) or MARKER_RE.match(line) or _ENDS_TITLE_RE.search(current[-1])):
+        # A footnote at a page's foot is a unit of its own (bot.corpus.layout leaves it out),
+        # never the end of the sentence it interrupts.
+        footnote = FOOTNOTE_RE.match(line) is not None
+        if current and (
+            footnote or UNIT_START_RE.match(line) or MARKER_RE.match(line) or _ENDS_TITLE_RE.search(current[-1])
+        ):
             close()
         if current and _HYPHEN_END_RE.search(current[-1]) and line[:1].islower():
             current[-1] = current[-1][:-1] + line
             out.hyphens += 1
+            continue
+        if current and _CODE_HYPHEN_END_RE.search(current[-1]) and line[:1].isdigit():
+            current[-1] += line
             continue
         current.append(line)
     close()

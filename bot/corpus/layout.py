@@ -16,7 +16,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from bot.corpus.models import LeftOut
+from bot.corpus.models import PROCEDURE_REF, LeftOut
 
 logger = logging.getLogger(__name__)
 
@@ -71,7 +71,7 @@ _PAGE_HEADER_RE = re.compile(
 )
 # A footnote line: "(1) OJ C 93, 9.3.2016, p. 111.", "[2] Texts adopted, P9_TA(2020)0231.",
 # and in a PDF's text "1 OJ C 93, ...". The reference marks inside the text stay as written.
-_FOOTNOTE_RE = re.compile(
+FOOTNOTE_RE = re.compile(
     r"(?:\(\d{1,3}\)|\[\d{1,3}\]|\d{1,3})\s?"
     r"(?:OJ [A-Z]\b|Texts adopted\b|ECLI\b|https?://|Judgment of\b|Case [CT]-"
     r"|Regulation \(|Directive \(|Council Decision\b)"
@@ -79,7 +79,7 @@ _FOOTNOTE_RE = re.compile(
 # A line that is the text's number alone, maybe glued to its source document:
 # "P9_TA(2021)0056", "P9_TA(2021)0056RC-B9-0144/2021", "P8_TA-PROV(2019)0203RC-B8-0204/2019".
 _TEXT_NUMBER_RE = re.compile(r"P\d{1,2}_TA(?:-PROV)?\(\d{4}\)\d{4}(?:(?:RC-)?[ABO]\d-\d{4}/\d{4})?")
-_PROCEDURE_RE = re.compile(r"\d{4}/\d{4}\([A-Z]{3}\)")
+_PROCEDURE_RE = re.compile(PROCEDURE_REF)
 # A running header repeats on every page; a heading seldom does, and never ends a sentence.
 _MAX_HEADER_WORDS = 12
 _CLOSING = (".", ",", ";", ":", "!", "?")
@@ -100,7 +100,7 @@ def furniture(text: str) -> str | None:
         return NAVIGATION
     if _PAGE_HEADER_RE.fullmatch(text):
         return PAGE_HEADER
-    if _FOOTNOTE_RE.match(text):
+    if FOOTNOTE_RE.match(text):
         return FOOTNOTE
     if _TEXT_NUMBER_RE.fullmatch(text):
         return TEXT_NUMBER

@@ -13,12 +13,22 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from bot.corpus.models import MAX_TITLE_CHARS, META_FIELDS, DocumentMeta, Kind, Origin, Problem, canonical_text_id
+from bot.corpus.models import (
+    MAX_TITLE_CHARS,
+    META_FIELDS,
+    PROCEDURE_REF,
+    REFERENCE_RE,
+    DocumentMeta,
+    Kind,
+    Origin,
+    Problem,
+    canonical_text_id,
+)
 from bot.corpus.passages import clean, first_heading
 
 logger = logging.getLogger(__name__)
 
-_REFERENCE_RE = re.compile(r"\b\d{4}/\d{4}\([A-Z]{3}\)")
+_REFERENCE_RE = re.compile(rf"\b{PROCEDURE_REF}")
 _MONTHS = {
     m: i
     for i, m in enumerate(
@@ -40,7 +50,7 @@ _TITLE_RE = re.compile(
     r"^(?:European Parliament )?(?:(?:non-)?legislative )?(?:resolution|recommendation|decision)\b", re.IGNORECASE
 )
 _DASH = r"\s*[-\u2013\u2014]\s*"
-_REF = r"(\d{4}/\d{4}\([A-Z]{3}\))"
+_REF = rf"({PROCEDURE_REF})"
 # The only wordings taken as this document's own reference or adoption date. Anything
 # else (a reference recalled in passing, a posting date) is not inferred.
 # OEIL's dateline: "2016/2607(RSP) - 10/03/2016 - Text adopted by Parliament, ...".
@@ -57,7 +67,10 @@ _TITLE_DATE_RE = re.compile(r"^[\s#*]*(?:European Parliament )?resolution of (.+
 _EP_TITLE_DATE_RE = re.compile(
     r"^European Parliament (?:(?:non-)?legislative )?(?:resolution|recommendation|decision) of (.+)$"
 )
-_TITLE_REFERENCE_RE = re.compile(rf"\({_REF}\)\W*$")
+# The reference closes the title's last parenthesis: "(2021/2544(RSP))", and a legislative
+# title's "(COM(2021)0206 – C9-0146/2021 – 2021/0106(COD))".
+_TITLE_REFERENCE_RE = re.compile(rf"\b{_REF}\)\W*$")
+_TITLE_GROUP_RE = re.compile(r"\s*\((?:[^()]|\([^()]*\))*\)\W*$")
 # "the resolution (was) adopted (by Parliament) on 10 March 2016", "text adopted on ...".
 _ADOPTED_ON_RE = re.compile(
     r"\b(?:resolution|text)\s+(?:was\s+)?adopted\s+(?:by\s+(?:the\s+)?(?:European\s+)?Parliament\s+)?on\s+(.+)",
@@ -147,7 +160,7 @@ def complete_meta(
                 )
             )
     if meta.title is None:
-        heading = _TITLE_REFERENCE_RE.sub("", title_line).strip() if title_line else first_heading(body)
+        heading = _title_without_procedure(title_line) if title_line else first_heading(body)
         if heading and _TITLE_RE.match(heading) and len(heading) <= MAX_TITLE_CHARS:
             inferred["title"] = heading
     if meta.kind is None and ep_text and title_line is not None:
@@ -163,10 +176,24 @@ def complete_meta(
         origins[field] = "inferred"
     if inferred:
         meta = meta.model_copy(update=inferred)
+    if meta.reference is not None and not REFERENCE_RE.match(meta.reference):
+        warnings.append(Problem(
+            name, None,
+            f"reference {meta.reference[:80]!r} is not of a known procedure form like 2016/2607(RSP) "
+            "or 1998/0031R(NLE): cited as written",
+            "warning",
+        ))
     for field in ("reference", "adopted"):
         if getattr(meta, field) is None and not any(w.message.startswith(f"{field} unknown") for w in warnings):
             warnings.append(Problem(name, None, f"{field} unknown: not in front matter nor in the text", "warning"))
     return meta, origins, warnings
+
+
+def _title_without_procedure(title_line: str) -> str:
+    """The title line less its final "(… REF)" group, which names the procedure, not the subject."""
+    if _TITLE_REFERENCE_RE.search(title_line):
+        return _TITLE_GROUP_RE.sub("", title_line).strip()
+    return title_line.strip()
 
 
 def _stated_reference_and_date(body: str) -> tuple[set[str], set[dt.date]]:

@@ -15,7 +15,7 @@ import logging
 import re
 from dataclasses import dataclass
 
-from bot.corpus.models import Kind
+from bot.corpus.models import PROCEDURE_REF, Kind
 
 logger = logging.getLogger(__name__)
 
@@ -27,7 +27,7 @@ _MONTHS = (
     "January February March April May June July August September October November December"
 ).split()
 _DATE = rf"(\d{{1,2}}) ({'|'.join(_MONTHS)}) (\d{{4}})"
-_REF = r"\d{4}/\d{4}\([A-Z]{3}\)"
+_REF = PROCEDURE_REF
 # "European Parliament resolution of 11 February 2021 on ..." and its kin (legislative,
 # non-legislative resolution, recommendation, decision), with the adoption date.
 TITLE_RE = re.compile(

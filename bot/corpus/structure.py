@@ -58,6 +58,8 @@ _ROMAN = ("i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xi
 # Closing punctuation, maybe followed by a closing quote or bracket: the unit before is whole.
 _CLOSED_RE = re.compile(r"[.,;:!?][\"\u201d\u2019')\]]*$")
 _HYPHEN_BREAK_RE = re.compile(r"[^\W\d_]-$")
+# A document code broken after its hyphen: "A9-" + "0188/2023" is "A9-0188/2023".
+_CODE_BREAK_RE = re.compile(r"\b(?:RC-)?[A-Z]\d{1,2}-$")
 _MAX_HEADING_WORDS = 12
 _MAX_TITLE_LINES = 4
 
@@ -71,6 +73,7 @@ class _Unit:
     texts: list[str] = field(default_factory=list)
     parent: _Unit | None = None  # a point's paragraph (or recital)
     marker: str = ""  # the marker as written, for the report of a unit without text
+    dash_line: int = 0  # the line of the last lone list dash in the unit's texts
 
     def closed(self) -> bool:
         return not self.texts or bool(_CLOSED_RE.search(self.texts[-1]))
@@ -114,7 +117,9 @@ def join_lines(texts: list[str]) -> str:
     """
     out = texts[0]
     for text in texts[1:]:
-        if _HYPHEN_BREAK_RE.search(out):
+        if _CODE_BREAK_RE.search(out) and text[:1].isdigit():
+            out += text
+        elif _HYPHEN_BREAK_RE.search(out):
             out = out[:-1] + text if text[:1].islower() and out[-2:-1].islower() else out + text
         else:
             out = f"{out} {text}"
@@ -177,6 +182,11 @@ def _read_structure(name: str, body: str, first_line: int, needs_opening: bool) 
             warnings.append(Problem(
                 name, unit.line, "text outside any citation, recital or paragraph: cited as unnumbered text",
                 "warning"))
+        if len(unit.texts) > 1 and _DASH_ONLY_RE.fullmatch(unit.texts[-1]):
+            # A list dash with no item after it (the text ends): reported, not served.
+            dash = unit.texts.pop()
+            warnings.append(Problem(name, unit.dash_line, f"a list dash in {_label(unit)} has no text", "warning"))
+            left_out.append(LeftOut(unit.dash_line, dash, NO_TEXT))
         if not unit.texts:
             warnings.append(Problem(name, unit.line, f"{_label(unit)} has no text", "warning"))
             left_out.append(LeftOut(unit.line, unit.marker, NO_TEXT))
@@ -231,7 +241,7 @@ def _units(lines: list[Line], left_out: list[LeftOut]) -> list[_Unit]:
     parent: _Unit | None = None
     point: _Unit | None = None  # the paragraph's last lettered point: (i), (ii) may stand under it
     citations = 0
-    seen_paragraph = False
+    seen_paragraph = seen_recital = False
     annex: str | None = None  # the annex being read ("" when it has no number)
     opened = False
     for line in lines:
@@ -245,16 +255,20 @@ def _units(lines: list[Line], left_out: list[LeftOut]) -> list[_Unit]:
             continue
         free = current is None or current.closed() or line.after_blank
         unit: _Unit | None = None
+        # Citations come first: once a recital or a paragraph has begun, "having regard" (a
+        # wrapped line, a quoted act) or a lone dash (a list cell) goes on the unit before.
+        citing = not seen_paragraph and not seen_recital
         if annex is None:
-            if match := _CITATION_RE.fullmatch(text):
+            if (match := _CITATION_RE.fullmatch(text)) and citing:
                 explicit = text[:1] in _DASHES
                 if explicit or free:
                     citations += 1
                     unit = _Unit("citation", str(citations), None, line.number, [match[1]], marker=text)
-            elif _DASH_ONLY_RE.fullmatch(text) and free:
+            elif _DASH_ONLY_RE.fullmatch(text) and free and citing:
                 citations += 1
                 unit = _Unit("citation", str(citations), None, line.number, marker=text)
             elif (match := _RECITAL_RE.fullmatch(text)) and free and not seen_paragraph:
+                seen_recital = True
                 unit = _Unit("recital", match[1], None, line.number, _some(match[2]), marker=text)
             elif (match := _PARAGRAPH_RE.fullmatch(text)) and free:
                 seen_paragraph = True
@@ -290,6 +304,8 @@ def _units(lines: list[Line], left_out: list[LeftOut]) -> list[_Unit]:
             units.append(current)
         else:
             current.texts.append(text)
+            if _DASH_ONLY_RE.fullmatch(text):
+                current.dash_line = line.number
     return units
 
 

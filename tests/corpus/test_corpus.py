@@ -239,7 +239,7 @@ def test_oeil_summary_without_front_matter_infers_reference_and_date() -> None:
 @pytest.mark.parametrize(
     ("front", "message"),
     [
-        ("reference: 2016-2607\n", "'reference'"),
+        ("reference: true\n", "'reference'"),
         ("adopted: 10/03/2016\n", "not an ISO date"),
         ("kind: press_release\n", "'kind'"),
         ("url: javascript:alert(1)\n", "not an http(s) URL"),
@@ -255,6 +255,27 @@ def test_bad_front_matter_values_are_named(front: str, message: str) -> None:
         parse_document("x.md", raw.encode())
     assert "x.md" in str(info.value)
     assert message in str(info.value)
+
+
+@pytest.mark.parametrize("reference", ["1998/0031R(NLE)", "2023/0321(CNS)", "2022/0900(BUD)", "2019/2610(DCE)"])
+def test_every_procedure_reference_form_is_taken(reference: str) -> None:
+    raw = f"---\nreference: {reference}\n---\nThe European Parliament adopted a resolution on this matter today.\n"
+    doc, warnings = parse_document("x.md", raw.encode())
+    assert doc.meta.reference == reference
+    assert not any("procedure form" in w.message for w in warnings)
+    assert doc.citation()[1].startswith(f"{reference} · ")
+
+
+def test_a_reference_of_unknown_shape_is_a_warning_and_cited_as_written() -> None:
+    raw = b"---\nreference: 2016-2607\n---\nThe European Parliament adopted a resolution on this matter today.\n"
+    doc, warnings = parse_document("x.md", raw)
+    assert doc.meta.reference == "2016-2607"
+    assert doc.citation()[1].startswith("2016-2607 · ")
+    (warning,) = [w for w in warnings if "procedure form" in w.message]
+    assert str(warning) == (
+        "x.md: warning: reference '2016-2607' is not of a known procedure form like 2016/2607(RSP) "
+        "or 1998/0031R(NLE): cited as written"
+    )
 
 
 def test_unclosed_front_matter_and_no_passage() -> None:
