@@ -4,9 +4,13 @@ Built against the API's published OpenAPI 3.0.3 document, ``info.version`` "v2"
 (https://data.europarl.europa.eu/api/v2, endpoint ``GET /adopted-texts``, operation
 ``get_adopted_texts``) and the adopted-texts data structure documented in the EP's
 ``europarl/open-data-beta-testing`` repository (ELI-EP profile 0.4.4). The list is paged
-with ``offset``/``limit`` and no total is given: paging stops at a short or empty page
-or an HTTP 204. Items are read tolerantly: only ``identifier`` (or the last part of
-``id``) is required; the English title and ``document_date`` are used when present.
+with ``offset``/``limit`` and no total is given: paging stops at a short or empty page,
+an HTTP 204, or an HTTP 404 after the first page (the OpenAPI document gives both for
+"no more items"). An item listed twice (offset paging over a list that changed) is
+yielded once. Items are read tolerantly: only ``identifier`` (or the last part of
+``id``) is required; the English title (``title_dcterms``, ``title``, or the title of
+an expression in ``is_realized_by``: the minimal listing gives it there, if anywhere)
+and ``document_date`` are used when present.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from bot.corpus.fetch import JSON_TYPES, Fetcher
+from bot.corpus.fetch import JSON_TYPES, Fetcher, FetchError
 
 logger = logging.getLogger(__name__)
 
@@ -67,7 +71,8 @@ def list_year(fetcher: Fetcher, open_data_url: str, year: int, *, page_size: int
     url = f"{open_data_url.rstrip('/')}/adopted-texts"
     offset = 0
     previous_first: str | None = None
-    for _page in range(MAX_PAGES):
+    seen: set[str] = set()
+    for page in range(MAX_PAGES):
         params = {
             "year": str(year),
             "work-type": _WORK_TYPE,
@@ -75,7 +80,12 @@ def list_year(fetcher: Fetcher, open_data_url: str, year: int, *, page_size: int
             "offset": str(offset),
             "limit": str(page_size),
         }
-        fetched = fetcher.get(url, JSON_TYPES, params=params, empty_ok=True)
+        try:
+            fetched = fetcher.get(url, JSON_TYPES, params=params, empty_ok=True)
+        except FetchError as exc:
+            if exc.status == 404 and page > 0:
+                return  # past the last item; on the first page a 404 is a wrong address
+            raise
         if not fetched.body:
             return
         items = _items(fetched.body, url)
@@ -83,7 +93,10 @@ def list_year(fetcher: Fetcher, open_data_url: str, year: int, *, page_size: int
         if not items or (listed and listed[0].text_id == previous_first):
             return
         previous_first = listed[0].text_id if listed else None
-        yield from listed
+        for found in listed:
+            if found.text_id not in seen:
+                seen.add(found.text_id)
+                yield found
         if len(items) < page_size:
             return
         offset += len(items)
@@ -114,7 +127,11 @@ def _listed(item: Any) -> Listed | None:
         identifier = str(item.get("id", "")).rsplit("/", 1)[-1]
     if not _IDENTIFIER_RE.match(identifier):
         return None
-    title = _english(item.get("title_dcterms"), _MAX_TITLE_DEPTH) or _english(item.get("title"), _MAX_TITLE_DEPTH)
+    title = (
+        _english(item.get("title_dcterms"), _MAX_TITLE_DEPTH)
+        or _english(item.get("title"), _MAX_TITLE_DEPTH)
+        or _realized_title(item.get("is_realized_by"))
+    )
     adopted = None
     date = item.get("document_date")
     if isinstance(date, str):
@@ -123,6 +140,16 @@ def _listed(item: Any) -> Listed | None:
         except ValueError:
             adopted = None
     return Listed(identifier, title, adopted)
+
+
+def _realized_title(value: Any) -> str | None:
+    """The English title of the work's expressions (``is_realized_by[].title``), if listed."""
+    if not isinstance(value, list):
+        return None
+    for expression in value[:100]:  # one per language: 24 in all
+        if isinstance(expression, dict) and (found := _english(expression.get("title"), _MAX_TITLE_DEPTH)):
+            return found
+    return None
 
 
 def _english(value: Any, depth: int) -> str | None:

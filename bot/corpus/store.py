@@ -67,6 +67,9 @@ def write_atomically(directory: Path, name: str, data: bytes, overwrite: bool) -
     fd, tmp = tempfile.mkstemp(prefix=".upload-", suffix=".tmp", dir=directory)
     try:
         with os.fdopen(fd, "wb") as handle:
+            # mkstemp makes 0600: a corpus file is read by whoever runs the bot (the
+            # Docker image's uid 10001, say), so it gets the shipped files' 0644.
+            os.fchmod(handle.fileno(), 0o644)
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())

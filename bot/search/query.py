@@ -90,8 +90,10 @@ _RANGE_RE = re.compile(
 )
 _FILTER_RE = re.compile(r"(?<!\S)(?P<key>year|ref|reference):(?P<value>\S*)")
 _YEAR_VALUE_RE = re.compile(r"^(\d{4})(?:(?:-|\.\.)(\d{4}))?$")
-_REF_VALUE_RE = re.compile(r"^(\d{4}/\d{4})(\([a-z]{3}\))?$")
-_REFERENCE_RE = re.compile(r"(?<![\w/])(\d{4}/\d{4})(\([a-z]{3}\))?(?![\w/])")
+# A procedure reference as a folded question writes it (bot.corpus.models.PROCEDURE_REF,
+# lower-cased), with or without its type: 2016/2607(rsp), 1998/0031r(nle), 2016/2607.
+_REF_VALUE_RE = re.compile(r"^(\d{4}/\d{4}r?)(\([a-z]{3}\))?$")
+_REFERENCE_RE = re.compile(r"(?<![\w/])(\d{4}/\d{4}r?)(\([a-z]{3}\))?(?![\w/])")
 _PHRASE_RE = re.compile(r'"([^"]+)"')
 
 
@@ -151,7 +153,8 @@ class Query:
             return True
         if reference is None:
             return False
-        return any(reference == r or reference.startswith(f"{r}(") for r in self.references)
+        # "2016/2607" matches 2016/2607(RSP), and "1998/0031" the interim report's 1998/0031R(NLE).
+        return any(reference == r or reference.startswith((f"{r}(", f"{r}R(")) for r in self.references)
 
     def in_periods(self, adopted: dt.date | None) -> bool:
         """True when no date filter is set, or ``adopted`` falls in one of the periods."""
@@ -210,7 +213,7 @@ def parse_query(question: str) -> Query:
     phrases = tuple(p.strip() for p in _PHRASE_RE.findall(text) if words(p))
 
     def take_reference(match: re.Match[str]) -> str:
-        references.append(match[1] + (match[2] or "").upper())
+        references.append(match[1].upper() + (match[2] or "").upper())
         return " "
 
     text = _REFERENCE_RE.sub(take_reference, text)
@@ -297,7 +300,7 @@ def _reference_filter(value: str, key: str) -> str:
             f"{key}:{echo_value(value)} is not a procedure reference: write it like ref:2016/2607(RSP) "
             "or, for a text adopted, ref:P9_TA(2021)0056."
         )
-    return match[1] + (match[2] or "").upper()
+    return match[1].upper() + (match[2] or "").upper()
 
 
 def _period(match: re.Match[str], prefix: str) -> Period | None:

@@ -33,7 +33,9 @@ def listing_item(text_id: str, title: str | None = None, date: str = "2021-02-11
     return item
 
 
-def serve_listing(server: StandIn, items: list[dict[str, object]], *, end_with_204: bool = False) -> None:
+def serve_listing(
+    server: StandIn, items: list[dict[str, object]], *, end_with_204: bool = False, end_with_404: bool = False
+) -> None:
     """Pages of the list by offset and limit, as the API serves them, with its JSON-LD context."""
 
     def page(query: dict[str, list[str]]) -> Route:
@@ -41,6 +43,8 @@ def serve_listing(server: StandIn, items: list[dict[str, object]], *, end_with_2
         chunk = items[offset : offset + limit]
         if not chunk and end_with_204:
             return Route(204, content_type=None)
+        if not chunk and end_with_404:
+            return Route(404, b'{"error": "no data"}', content_type="application/json")
         return Route.json({
             "data": chunk,
             "@context": [{"data": "@graph", "@base": "https://data.europarl.europa.eu/"},
@@ -73,6 +77,33 @@ def test_the_listing_ends_on_204_and_takes_minimal_items(server: StandIn, fetche
     serve_listing(server, [listing_item(f"TA-9-2021-{n:04d}") for n in range(1, 51)], end_with_204=True)
     listed = list(list_year(fetcher, server.url + "api/v2", 2021))
     assert len(listed) == 50 and listed[0].title is None and listed[0].adopted is None
+
+
+def test_a_404_after_the_first_page_ends_the_listing(server: StandIn, fetcher: Fetcher) -> None:
+    serve_listing(server, [listing_item(f"TA-9-2021-{n:04d}", f"Text {n}") for n in range(1, 101)], end_with_404=True)
+    listed = list(list_year(fetcher, server.url + "api/v2/", 2021))
+    assert len(listed) == 100 and [r.query["offset"][0] for r in server.requests] == ["0", "50", "100"]
+    serve_listing(server, [], end_with_404=True)  # a 404 at once is a wrong address, not an empty year
+    with pytest.raises(FetchError, match="HTTP 404"):
+        list(list_year(fetcher, server.url + "api/v2/", 2021))
+
+
+def test_an_item_shifted_onto_the_next_page_is_listed_once(server: StandIn, fetcher: Fetcher) -> None:
+    first = [listing_item(f"TA-9-2021-{n:04d}", f"Text {n}") for n in range(1, 51)]
+    second = [first[-1], *(listing_item(f"TA-9-2021-{n:04d}", f"Text {n}") for n in range(51, 60))]
+    server.routes[LISTING] = lambda query: Route.json({"data": first if query["offset"] == ["0"] else second})
+    listed = [x.text_id for x in list_year(fetcher, server.url + "api/v2/", 2021)]
+    assert listed == [f"TA-9-2021-{n:04d}" for n in range(1, 60)]
+
+
+def test_a_minimal_item_takes_its_title_from_its_expressions(server: StandIn, fetcher: Fetcher) -> None:
+    item = {**listing_item("TA-9-2021-0056"), "is_realized_by": [
+        {"id": "eli/dl/doc/TA-9-2021-0056/fra", "title": {"fr": "La situation au Myanmar"}},
+        {"id": "eli/dl/doc/TA-9-2021-0056/eng", "title": {"en": "The situation in Myanmar"}},
+    ]}
+    serve_listing(server, [item])
+    (listed,) = list_year(fetcher, server.url + "api/v2/", 2021)
+    assert listed.title == "The situation in Myanmar"
 
 
 def test_the_listing_skips_budget_drafts_and_stops_on_a_server_ignoring_offset(

@@ -118,3 +118,11 @@ def test_parse_query_never_fails_but_with_a_message(text: str) -> None:
         parse_query(text)
     except QueryError as exc:
         assert str(exc).endswith(".")
+
+
+@pytest.mark.parametrize("asked", ["ref:1998/0031R(NLE)", "ref:1998/0031r(nle)", "ref:1998/0031", "1998/0031R(NLE)"])
+def test_an_interim_report_reference_is_a_filter(asked: str) -> None:
+    query = parse_query(f"{asked} consent".lower())
+    assert query.matches_reference("1998/0031R(NLE)")
+    assert not query.matches_reference("1998/0032R(NLE)") and not query.matches_reference(None)
+    assert "0031" not in " ".join(query.terms)
