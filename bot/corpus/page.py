@@ -40,6 +40,27 @@ _UNDATED_TITLE_RE = re.compile(
     re.IGNORECASE,
 )
 _ANY_REF_RE = re.compile(_REF)
+# What a doceo page of a tabled document says it is, in its first line: "JOINT MOTION FOR
+# A RESOLUTION on ...", "REPORT on ...", "RECOMMENDATION FOR SECOND READING ...".
+_TABLED_RE = re.compile(
+    r"^(JOINT MOTION FOR A RESOLUTION|MOTION FOR A RESOLUTION|REPORT|RECOMMENDATION FOR SECOND READING|"
+    r"RECOMMENDATION|AMENDMENTS?|DRAFT AGENDA|MINUTES)\b"
+)
+_TABLED_KINDS = {
+    "JOINT MOTION FOR A RESOLUTION": "a joint motion for a resolution (what the groups tabled)",
+    "MOTION FOR A RESOLUTION": "a motion for a resolution (what was tabled)",
+    "REPORT": "a committee report (what the committee tabled)",
+    "RECOMMENDATION FOR SECOND READING": "a committee recommendation for second reading",
+    "RECOMMENDATION": "a committee recommendation (what the committee tabled)",
+    "AMENDMENT": "tabled amendments",
+    "AMENDMENTS": "tabled amendments",
+    "DRAFT AGENDA": "a draft agenda",
+    "MINUTES": "the minutes of a sitting",
+}
+# EUR-Lex's banner on every page, its texts and its information pages alike.
+_EURLEX_MARK = "This document is an excerpt from the EUR-Lex website"
+# doceo's box of links to the stages of a document: "Texts adopted :", then the number.
+_TEXTS_ADOPTED_BOX_RE = re.compile(r"^Texts adopted\s*:\s*$")
 _PROCEDURE_LINE_RE = re.compile(rf"^Procedure\s*:\s*({_REF})\s*$")
 # The text number as the page writes it: P9_TA(2021)0056, P8_TA-PROV(2019)0203, glued
 # to the document it adopts ("P9_TA(2021)0056RC-B9-0144/2021").
@@ -58,14 +79,35 @@ _STRUCTURE_RE = re.compile(
 )
 # Where a doceo page's own text ends: its footer.
 _FOOTER_RE = re.compile(r"^(?:Last updated:|Legal notice\b|Top\s*$|Go back to the Europarl portal)")
-# OEIL: "Resolution on ...", then "2016/2607(RSP)" or "2014/2832(RSP) - 18/09/2014".
+# OEIL's summary pages, in every layout they have had. A heading (the resolution's
+# "Resolution on ...", or for a legislative resolution the file's title), then a
+# dateline: "2021/2540(RSP) 11/02/2021" (today's document-summary page, two spans),
+# "2016/2607(RSP) - 10/03/2016", "2014/2832(RSP) - 18/09/2014 - Text adopted by
+# Parliament, single reading", or the reference alone with the date on the next line.
 _OEIL_TITLE_RE = re.compile(r"^Resolution on \S")
-# The date is the event summarised: taken as the adoption date only alone or before
-# "Text adopted by Parliament" (as OEIL's summary datelines read), never before "Debate".
-_OEIL_PROCEDURE_RE = re.compile(
-    rf"^({_REF})(?:\s*-\s*(\d{{2}})/(\d{{2}})/(\d{{4}}))?(?:\s*-\s*(.*?))?\s*$"
+_OEIL_DATELINE_RE = re.compile(
+    rf"^({_REF})(?:\s*(?:[-\u2013]\s*)?(\d{{2}})/(\d{{2}})/(\d{{4}}))?(?:\s*[-\u2013]\s*(.*?))?\s*$"
 )
+_OEIL_DATE_RE = re.compile(r"^(\d{2})/(\d{2})/(\d{4})(?:\s*[-\u2013]\s*(.*?))?\s*$")
+# The event summarised, as OEIL labels it under the summary ("• Text adopted by
+# Parliament, single reading") or on the old dateline. Its date is the text's adoption
+# date only for "Text adopted by Parliament"; a debate's or a committee's date never is.
+_OEIL_EVENT_RE = re.compile(
+    r"^\u2022\s*((?:Text adopted by Parliament|Debate in Parliament|Committee report tabled|Decision by Parliament"
+    r"|Commission|Legislative proposal|Results of vote|Council|Document|Summary)\b.*)$"
+)
+# A procedure file (not a summary): its section headings, each a line of its own.
+_OEIL_FILE_HEADINGS = frozenset({"Basic information", "Key events", "Technical information", "Documentation gateway"})
+# A text adopted as a procedure file lists it: "T9-0054/2021" is TA-9-2021-0054.
+_OEIL_TEXT_NUMBER_RE = re.compile(r"^T(\d{1,2})-(\d{4})/(\d{4})$")
+# How far below its heading a summary's dateline stands, and its first sentence below that.
+_OEIL_DATELINE_WINDOW = 3
+_OEIL_ADOPTED_WINDOW = 8
 _OEIL_ADOPTED_RE = re.compile(r"^The European Parliament adopted\b")
+# A dashed list item of a summary: "- increase pressure on the Tatmadaw ...;".
+_OEIL_ITEM_RE = re.compile(r"^[-\u2013\u2022]\s+\S")
+# A block that ends a sentence or a clause: the next block starts a new one.
+_CLOSED_RE = re.compile(r"[.;:!?][\"\u201d\u2019')\]]*$")
 
 
 class NotAResolution(ValueError):
@@ -110,11 +152,22 @@ def read_page(lines: tuple[str, ...] | list[str], url: str | None = None) -> Pag
 def _read_text_adopted(lines: tuple[str, ...] | list[str]) -> PageReading:
     titles = [i for i, line in enumerate(lines) if TITLE_RE.match(line)]
     if not titles:
+        pointer = _adopted_pointer(lines)
+        if kind := next((m.group(1) for line in lines[:3] if (m := _TABLED_RE.match(line))), None):
+            noun = _TABLED_KINDS.get(kind.upper(), kind.lower())
+            raise NotAResolution(f"{noun}, not a text adopted{pointer}")
+        if any(line.startswith(_EURLEX_MARK) for line in lines[:5]) and not any(
+            _OPENING_RE.match(line) for line in lines
+        ):
+            raise NotAResolution(
+                "a EUR-Lex information page (a document's or a procedure's metadata), not the text: "
+                "import the Official Journal text (legal-content/EN/TXT/HTML/?uri=...) or the text adopted"
+            )
         undated = next((line for line in lines if _UNDATED_TITLE_RE.match(line)), None)
         if undated is not None:
             raise NotAResolution(
                 f"not a text adopted: the title line has no adoption date ({_short(undated)}); "
-                "a motion or draft is not imported"
+                f"a motion or draft is not imported{pointer}"
             )
         raise NotAResolution(
             "not a resolution: no title line such as 'European Parliament resolution of <date> on ...' "
@@ -191,6 +244,18 @@ def _read_text_adopted(lines: tuple[str, ...] | list[str]) -> PageReading:
     )
 
 
+def _adopted_pointer(lines: tuple[str, ...] | list[str]) -> str:
+    """"; the page lists its text adopted, P10_TA(2025)0096: import TA-10-2025-0096", or "".
+
+    A doceo page of a motion or a report links the text the plenary adopted from it in
+    its "Texts adopted :" box; the admin is told which number to import instead.
+    """
+    for at, line in enumerate(lines[:-1]):
+        if _TEXTS_ADOPTED_BOX_RE.match(line) and (found := text_id_from_page(lines[at + 1])):
+            return f"; the page lists its text adopted, {lines[at + 1].strip()[:40]}: import {found[0]}"
+    return ""
+
+
 def split_procedure(title_line: str) -> tuple[str, str]:
     """("title", "(procedure)") when the line ends with a parenthesis, balanced, else (line, "").
 
@@ -226,50 +291,92 @@ def _looks_like_oeil(lines: tuple[str, ...] | list[str], url: str | None) -> boo
         return False
     if url and "oeil" in url.lower():
         return True
-    first = next((i for i, line in enumerate(lines) if _OEIL_TITLE_RE.match(line)), None)
-    if first is None:
-        return False
-    window = lines[first + 1 : first + 4]
-    return any(_OEIL_PROCEDURE_RE.match(line) for line in window) and any(
-        _OEIL_ADOPTED_RE.match(line) for line in lines[first + 1 : first + 8]
-    )
+    return _oeil_file_texts(lines) is not None or _oeil_dateline(lines) is not None
+
+
+def _oeil_dateline(lines: tuple[str, ...] | list[str]) -> tuple[int, re.Match[str]] | None:
+    """Where a summary's dateline stands (a heading above it, "The European Parliament adopted" below)."""
+    for at, line in enumerate(lines):
+        if at == 0 or (match := _OEIL_DATELINE_RE.match(line)) is None:
+            continue
+        if any(_OEIL_ADOPTED_RE.match(later) for later in lines[at + 1 : at + 1 + _OEIL_ADOPTED_WINDOW]):
+            return at, match
+    return None
+
+
+def _oeil_file_texts(lines: tuple[str, ...] | list[str]) -> list[str] | None:
+    """The texts adopted a procedure file lists (TA-9-2021-0054...), or None when it is no procedure file."""
+    headings = _OEIL_FILE_HEADINGS.intersection(line.strip() for line in lines)
+    if len(headings) < 3:
+        return None
+    found = (m.groups() for line in lines if (m := _OEIL_TEXT_NUMBER_RE.match(line.strip())))
+    return list(dict.fromkeys(f"TA-{int(term)}-{year}-{number}" for term, number, year in found))
 
 
 def _read_oeil(lines: tuple[str, ...] | list[str]) -> PageReading:
-    start = next((i for i, line in enumerate(lines) if _OEIL_TITLE_RE.match(line)), None)
-    if start is None:
-        raise NotAResolution("not a Legislative Observatory summary of a resolution: no 'Resolution on ...' title")
-    procedure = next(
-        ((i, m) for i in range(start + 1, min(start + 4, len(lines))) if (m := _OEIL_PROCEDURE_RE.match(lines[i]))),
-        None,
-    )
-    if procedure is None:
-        raise NotAResolution("Legislative Observatory page without a procedure line under its title")
-    if not any(_OEIL_ADOPTED_RE.match(line) for line in lines[start:]):
+    texts = _oeil_file_texts(lines)
+    if texts is not None:
+        listed = f": import the text adopted ({', '.join(texts)}) or its summary" if texts else (
+            ": it lists no text adopted")
+        raise NotAResolution(f"a Legislative Observatory procedure file, not a summary nor a text{listed}")
+    found = _oeil_dateline(lines)
+    if found is None:
+        if not any(_OEIL_ADOPTED_RE.match(line) for line in lines):
+            raise NotAResolution(
+                "not a summary of a text adopted: no 'The European Parliament adopted ...' sentence"
+            )
         raise NotAResolution(
-            "not a summary of a text adopted: no 'The European Parliament adopted ...' sentence"
+            "Legislative Observatory page without a procedure line (like 2021/2540(RSP) 11/02/2021) under its title"
         )
-    end = next((i for i in range(start + 1, len(lines)) if _FOOTER_RE.match(lines[i])), len(lines))
-    _, match = procedure
+    at, match = found
+    start = at - 1  # the heading: "Resolution on ...", or the procedure's title
     reference = match.group(1)
-    evidence = {"title": "summary title line", "reference": "procedure line under the title",
+    date = match.groups()[1:4]
+    first = at + 1
+    event = match.group(5)
+    if date[0] is None and first < len(lines) and (on_next := _OEIL_DATE_RE.match(lines[first])):
+        date, event = on_next.groups()[:3], on_next.group(4)
+        first += 1
+    end = next((i for i in range(first, len(lines)) if _FOOTER_RE.match(lines[i])), len(lines))
+    label = next((i for i in range(first, end) if _OEIL_EVENT_RE.match(lines[i])), None)
+    if label is not None:
+        event = event or _OEIL_EVENT_RE.match(lines[label]).group(1)  # type: ignore[union-attr]
+        end = label  # the page's label of the event summarised is no part of the summary
+    evidence = {"title": "summary heading", "reference": "procedure line under the heading",
                 "source": "Legislative Observatory page"}
     adopted = None
-    event = match.group(5)
-    if match.group(2) and (not event or event.lower().startswith("text adopted")):
-        # The old OEIL layout dates the event summarised, here the text's adoption.
+    if date[0] is not None and (not event or event.lower().startswith("text adopted")):
         try:
-            adopted = dt.date(int(match.group(4)), int(match.group(3)), int(match.group(2)))
-            evidence["adopted"] = "date on the procedure line"
+            adopted = dt.date(int(date[2]), int(date[1]), int(date[0]))
+            evidence["adopted"] = "date on the procedure line" + (f" ({event})" if event else "")
         except ValueError:
             adopted = None  # "31/02/2014" states no date: unknown
-    body = tuple(lines[start:end])
+    # The heading is marked as one ("# "), as the page's own heading is: a long title such as
+    # "Business in Europe: Framework for Income Taxation (BEFIT)" is no passage of the summary.
+    body = (f"# {lines[start].strip()}", *lines[at:first], *_rejoined(lines[first:end]))
     return PageReading(
         Kind.summary, body, lines[start].strip(), reference, adopted, None, False, OEIL, evidence,
         dropped_before=sum(1 for line in lines[:start] if line.strip()),
         dropped_after=sum(1 for line in lines[end:] if line.strip()),
         dropped_inside=0,
     )
+
+
+def _rejoined(lines: tuple[str, ...] | list[str]) -> list[str]:
+    """Blocks of a summary: a sentence split over two blocks made one ("... extend targeted
+    sanctions to the entire leadership and to the" + "legal entities directly owned ...;"),
+    and the dashed items under a lead-in ("The EU ... are urged to:") kept in its block."""
+    out: list[str] = []
+    for line in lines:
+        if out and line[:1].islower() and not _CLOSED_RE.search(out[-1]):
+            out[-1] = f"{out[-1]} {line}"
+        elif out and _OEIL_ITEM_RE.match(line) and (out[-1].endswith(":") or _OEIL_ITEM_RE.match(
+            out[-1].rsplit("\n", 1)[-1]
+        )):
+            out[-1] = f"{out[-1]}\n{line}"
+        else:
+            out.append(line)
+    return out
 
 
 def _date(day: str, month: str, year: str) -> dt.date:
