@@ -64,6 +64,8 @@ _SPACE_RE = re.compile(r"[ \t\n\r\f]+")
 # A table cell that is only a unit's marker: the Official Journal sets each citation as
 # a row of two cells, "—" and "having regard to ...". The row is one unit.
 MARKER_RE = re.compile(r"^(?:[\u2013\u2014\u2012-]|\(?[A-Z]{1,2}[.)]|\(?\d{1,3}[.)]|\([a-z]{1,4}\)|\([ivxl]{1,6}\))$")
+_SUPERSCRIPT_RE = re.compile(r"vertical-align\s*:\s*super", re.IGNORECASE)
+_FOOTNOTE_CALL_RE = re.compile(r"\d{1,3}[a-z]?|\*{1,3}")
 _META_CHARSET_RE = re.compile(rb"<meta[^>]+charset=[\"']?([A-Za-z0-9_-]+)", re.IGNORECASE)
 
 
@@ -81,8 +83,10 @@ def html_text(data: bytes, charset: str | None = None) -> Extracted:
     root = tree.body or tree.root
     if root is None:
         raise ExtractError("not an HTML page: nothing in it")
-    lines, dropped = _html_blocks(root)
+    lines, dropped, calls = _html_blocks(root)
     notes = [f"dropped {plural(dropped, 'navigation, script, style or form element')}"] if dropped else []
+    if calls:
+        notes.append(f"set {plural(calls, 'superscript footnote call')} in brackets ('transparency[13]')")
     return Extracted(tuple(lines), tuple(notes), canonical)
 
 
@@ -103,13 +107,18 @@ def _decode_html(data: bytes, charset: str | None) -> str:
     return data.decode("cp1252", errors="replace")
 
 
-def _html_blocks(root: LexborNode) -> tuple[list[str], int]:
-    """Walk the tree without recursion (pages nest deeply) and cut text at block edges."""
+def _html_blocks(root: LexborNode) -> tuple[list[str], int, int]:
+    """Walk the tree without recursion (pages nest deeply) and cut text at block edges.
+
+    Returns the lines, the elements dropped and the footnote calls set in brackets.
+    """
     lines: list[str] = []
     inline: list[str] = []
-    dropped = 0
+    dropped = calls = 0
     # Stack entries: a node to visit, or ("end", tag, lines-before) once its children are done.
     stack: list[LexborNode | tuple[str, str, int]] = [root]
+    rows: list[list[tuple[int, int]]] = []  # per open row: its cells' line ranges
+    tables: list[AmendmentTable] = []  # per open table: its amendment columns, once seen
 
     def flush() -> None:
         text = _SPACE_RE.sub(" ", "".join(inline)).strip()
@@ -122,8 +131,14 @@ def _html_blocks(root: LexborNode) -> tuple[list[str], int]:
         if isinstance(item, tuple):
             _, tag, start = item
             flush()
-            if tag == "tr":
-                _join_marker_row(lines, start)
+            if tag in {"td", "th"} and rows:
+                rows[-1].append((start, len(lines)))
+            elif tag == "table" and tables:
+                tables.pop()
+            elif tag == "tr":
+                cells = [lines[a:b] for a, b in rows.pop()] if rows else []
+                if not (tables and tables[-1].take_row(lines, start, cells)):
+                    _join_marker_row(lines, start)
             elif tag in {"ul", "ol"} and len(lines) - start > 1:
                 # One list, one block: its items stay together under the sentence that leads in.
                 block = "\n".join(lines[start:])
@@ -148,14 +163,26 @@ def _html_blocks(root: LexborNode) -> tuple[list[str], int]:
         if tag == "header" and not _inside(item, {"main", "article"}):
             dropped += 1  # the site's banner; a header inside the article may hold its title
             continue
+        if (tag == "sup" or _SUPERSCRIPT_RE.search(attributes.get("style") or "")) and (
+            call := _FOOTNOTE_CALL_RE.fullmatch((item.text() or "").strip())
+        ):
+            # A footnote call glued to its word ("transparency" + superscript "13") would read
+            # as "transparency13", a word in no dictionary: it is set off as "transparency[13]".
+            inline.append(f"[{call[0]}]")
+            calls += 1
+            continue
         if tag in _BLOCK_TAGS:
             flush()
             stack.append(("end", tag, len(lines)))
+            if tag == "tr":
+                rows.append([])
+            elif tag == "table":
+                tables.append(AmendmentTable())
         if tag == "li":
             inline.append(_bullet(item))
         stack.extend(reversed(list(item.iter(include_text=True))))
     flush()
-    return lines, dropped
+    return lines, dropped, calls
 
 
 def _inside(node: LexborNode, tags: set[str]) -> bool:
@@ -180,6 +207,51 @@ def _bullet(item: LexborNode) -> str:
             number += 1
         sibling = sibling.prev
     return f"{number}. "
+
+
+# The header row of an amendment's two columns: "Text proposed by the Commission |
+# Amendment" (legislative texts), "Present text | Amendment" (the Rules of Procedure).
+_AMENDMENT_COLUMN = "Amendment"
+_MAX_COLUMN_WORDS = 8
+
+
+@dataclass(slots=True)
+class AmendmentTable:
+    """One table, and the amendment columns its header row named, if any.
+
+    A two-column amendment table flattened cell by cell would run the text amended and
+    the amendment together. Each cell's text is kept whole and as written, its first line
+    led by its column's heading ("Text proposed by the Commission: …", "Amendment: …")
+    where the column changes, so that the reader (and a quote) can tell the two apart;
+    empty cells give nothing.
+    """
+
+    columns: tuple[str, str] | None = None
+    last: int | None = None  # the column of the last cell written: a heading is repeated only on a change
+
+    def take_row(self, lines: list[str], start: int, cells: list[list[str]]) -> bool:
+        """Rewrite the row at ``lines[start:]``; False when it is no amendment table's row."""
+        if len(cells) != 2:
+            return False
+        texts = [" ".join(cell) for cell in cells]
+        if texts[1] == _AMENDMENT_COLUMN and _column_heading(texts[0]):
+            self.columns = (texts[0], _AMENDMENT_COLUMN)
+            del lines[start:]  # the headings now lead each cell's text
+            return True
+        if self.columns is None:
+            return False
+        del lines[start:]
+        for column, (heading, cell) in enumerate(zip(self.columns, cells, strict=True)):
+            if cell:
+                lines.append(cell[0] if column == self.last else f"{heading}: {cell[0]}")
+                lines.extend(cell[1:])
+                self.last = column
+        return True
+
+
+def _column_heading(text: str) -> bool:
+    words = text.split()
+    return 0 < len(words) <= _MAX_COLUMN_WORDS and text[:1].isupper() and not text.endswith((".", ";", ",", ":"))
 
 
 def _join_marker_row(lines: list[str], start: int) -> None:
@@ -222,16 +294,21 @@ def docx_text(data: bytes) -> Extracted:
         if isinstance(block, Paragraph):
             add_paragraph(block)
         elif isinstance(block, Table):
+            table = AmendmentTable()
             for row in block.rows:
                 start = len(lines)
                 seen: set[int] = set()
+                cells: list[list[str]] = []
                 for cell in row.cells:
                     if id(cell._tc) in seen:  # a merged cell is listed once per column it spans
                         continue
                     seen.add(id(cell._tc))
+                    before = len(lines)
                     for paragraph in cell.paragraphs:
                         add_paragraph(paragraph)
-                _join_marker_row(lines, start)
+                    cells.append(lines[before:])
+                if not table.take_row(lines, start, cells):
+                    _join_marker_row(lines, start)
     notes = []
     if auto_numbered:
         notes.append(

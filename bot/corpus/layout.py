@@ -15,6 +15,7 @@ import logging
 import re
 from collections import Counter
 from dataclasses import dataclass
+from itertools import pairwise
 
 from bot.corpus.models import PROCEDURE_REF, LeftOut
 
@@ -30,6 +31,7 @@ _WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
 _NAVIGATION_RE = re.compile(
     "|".join((
         r"(?:Index|Previous|Next|Full text|Top|Legal notice|Privacy policy|Cookies policy|Sitemap|Contact)",
+        r"Legal notice - Privacy policy",
         r"(?:Index )?(?:Previous )?(?:Next )?Full text",
         r"Procedure ?: .*",
         r"Document stages in plenary",
@@ -80,6 +82,7 @@ FOOTNOTE_RE = re.compile(
 # "P9_TA(2021)0056", "P9_TA(2021)0056RC-B9-0144/2021", "P8_TA-PROV(2019)0203RC-B8-0204/2019".
 _TEXT_NUMBER_RE = re.compile(r"P\d{1,2}_TA(?:-PROV)?\(\d{4}\)\d{4}(?:(?:RC-)?[ABO]\d-\d{4}/\d{4})?")
 _PROCEDURE_RE = re.compile(PROCEDURE_REF)
+_AMENDMENT_LINE_RE = re.compile(r"Amendment \d{1,4}")
 # A running header repeats on every page; a heading seldom does, and never ends a sentence.
 _MAX_HEADER_WORDS = 12
 _CLOSING = (".", ",", ";", ":", "!", "?")
@@ -129,11 +132,14 @@ def plain_lines(body: str, first_line: int) -> tuple[list[Line], list[LeftOut]]:
         else:
             lines.append(Line(number, text, blank))
         blank = False
-    repeated = Counter(line.text for line in lines if _may_be_header(line.text))
+    # What an amendment amends ("Proposal for a regulation", "Parliament's Rules of
+    # Procedure") stands under every "Amendment N": a repeat, but no running header.
+    amended = {line.number for before, line in pairwise(lines) if _AMENDMENT_LINE_RE.fullmatch(before.text)}
+    repeated = Counter(line.text for line in lines if _may_be_header(line.text) and line.number not in amended)
     if any(count > 1 for count in repeated.values()):
         kept: list[Line] = []
         for line in lines:
-            if repeated.get(line.text, 0) > 1:
+            if repeated.get(line.text, 0) > 1 and line.number not in amended:
                 left_out.append(LeftOut(line.number, line.text, PAGE_HEADER))
             else:
                 kept.append(line)

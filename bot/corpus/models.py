@@ -185,7 +185,10 @@ class Problem:
 
 
 # The parts of an EP text adopted, as its amendment forms name them (bot.corpus.structure).
-PARTS: tuple[str, ...] = ("citation", "recital", "paragraph", "point", "annex")
+# "amendment" is a legislative resolution's amendment ("amendment 12"); "position" a unit of
+# the Parliament's position attached to it, numbered as the act numbers it ("recital 12",
+# "article 5(2)"), cited "position, recital 12" (bot.corpus.position).
+PARTS: tuple[str, ...] = ("citation", "recital", "paragraph", "point", "amendment", "annex", "position")
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,7 +227,10 @@ class Position:
             return None
         if self.part == "unnumbered":  # words in no numbered unit of a text adopted
             return "unnumbered text"
-        unit = f"{self.part} {self.number}" if self.number else self.part
+        if self.part == "position":
+            unit = f"position, {self.number}"
+        else:
+            unit = f"{self.part} {self.number}" if self.number else self.part
         if not self.point:
             return unit
         # "a.ii" is point (ii) under point (a): "paragraph 5, point (a)(ii)".

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from bot.corpus.layout import Line, plain_lines
 from bot.corpus.models import PARTS, TEXT_ID_RE, Kind, LeftOut, Passage, Position, Problem
 from bot.corpus.passages import clean, last_sentence, split_passages
+from bot.corpus.position import POSITION, PositionUnit, is_boundary, read_position
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +53,8 @@ _DASH_ONLY_RE = re.compile(rf"[{_DASHES}]")
 _RECITAL_RE = re.compile(r"([A-Z]{1,2})\.(?: (.*))?")
 _PARAGRAPH_RE = re.compile(r"(\d{1,3})\.(?: (.*))?")
 _POINT_RE = re.compile(r"\(([a-z]{1,2}|[ivxl]{1,6})\)(?: (.*))?")
+# "Amendment 12" (doceo sets two no-break spaces): the amendment's number, alone on its line.
+_AMENDMENT_RE = re.compile(r"Amendment (\d{1,4})")
 _ANNEX_RE = re.compile(r"(?:ANNEX|Annex)(?: ([IVX]+|\d+))?(?: (?:to|TO) [^.;,]*)?:?")
 _ROMAN = ("i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii", "xiii", "xiv", "xv",
           "xvi", "xvii", "xviii", "xix", "xx")
@@ -79,6 +82,9 @@ class _Unit:
         return not self.texts or bool(_CLOSED_RE.search(self.texts[-1]))
 
     def text(self) -> str:
+        if self.part == "amendment":
+            # An amendment's blocks (what it amends, each column's text) stay one a line.
+            return clean("\n".join(self.texts))
         return clean(join_lines(self.texts))
 
 
@@ -103,7 +109,8 @@ class Reading:
             noun = part if count == 1 else f"{part}s"
             numbers = [p.position.number for p in self.passages
                        if p.position.part == part and p.position.point is None and p.position.number]
-            span = f" ({numbers[0]}\u2013{numbers[-1]})" if part in ("recital", "paragraph") and numbers else ""
+            spanned = part in ("recital", "paragraph", "amendment")
+            span = f" ({numbers[0]}\u2013{numbers[-1]})" if spanned and numbers else ""
             shown.append(f"{count} {noun}{span}")
         return ", ".join(shown) or "no units"
 
@@ -195,7 +202,7 @@ def _read_structure(name: str, body: str, first_line: int, needs_opening: bool) 
         position = Position(len(passages) + 1, None, unit.line, unit.part, unit.number, unit.point)
         passages.append(Passage(name, position, unit.text(), lead))
         if unit.part is not None:
-            key = "point" if unit.point is not None else unit.part
+            key = "point" if unit.point is not None and unit.part != POSITION else unit.part
             parts[key] = parts.get(key, 0) + 1
     ordered: dict[str, int] = {p: parts[p] for p in PARTS if p in parts}
     left_out.sort(key=lambda item: item.line)
@@ -243,13 +250,29 @@ def _units(lines: list[Line], left_out: list[LeftOut]) -> list[_Unit]:
     citations = 0
     seen_paragraph = seen_recital = False
     annex: str | None = None  # the annex being read ("" when it has no number)
+    amending = False  # inside an amendment: every line is its text, until the next one
     opened = False
-    for line in lines:
+    for index, line in enumerate(lines):
         text = line.text
         if not opened and _OPENING_RE.fullmatch(text):
             left_out.append(LeftOut(line.number, text, OPENING))
             opened = True
             continue
+        if seen_paragraph and is_boundary(text):
+            units.extend(_from_position(read_position(lines[index:], left_out)))
+            break
+        if seen_paragraph and (match := _AMENDMENT_RE.fullmatch(text)):
+            current = _Unit("amendment", match[1], None, line.number, marker=text)
+            units.append(current)
+            parent = point = None
+            amending = True
+            continue
+        if amending and current is not None:
+            if _ANNEX_RE.fullmatch(text) and current.texts:
+                amending = False  # "ANNEX TO THE LEGISLATIVE RESOLUTION": read below as an annex
+            else:
+                current.texts.append(text)
+                continue
         if current is not None and not current.texts and _text_of_marker(text, current):
             current.texts.append(text)  # the text cell after a marker cell (Official Journal)
             continue
@@ -307,6 +330,18 @@ def _units(lines: list[Line], left_out: list[LeftOut]) -> list[_Unit]:
             if _DASH_ONLY_RE.fullmatch(text):
                 current.dash_line = line.number
     return units
+
+
+def _from_position(found: list[PositionUnit]) -> list[_Unit]:
+    """The position's units as the reader's own, a point keeping its paragraph for its lead-in."""
+    made: dict[int, _Unit] = {}
+    out: list[_Unit] = []
+    for unit in found:
+        parent = made.get(id(unit.parent)) if unit.parent is not None else None
+        converted = _Unit(POSITION, unit.number, unit.point, unit.line, unit.texts, parent)
+        made[id(unit)] = converted
+        out.append(converted)
+    return out
 
 
 def _is_sub_point(marker: str, point: _Unit | None, current: _Unit | None) -> bool:

@@ -1,0 +1,136 @@
+"""The Parliament's position attached to a legislative resolution, cut into its own citations, recitals and articles.
+
+A text adopted at first reading prints the legislative resolution ("1. Adopts its
+position at first reading hereinafter set out;" …), then the position itself: a line
+"P9_TC1-COD(2021)0106", the heading "Position of the European Parliament adopted at
+first reading on 13 March 2024 with a view to the adoption of Regulation …", and the act
+as amended: "Having regard to …," citations, "Whereas:", recitals "(1) …", "HAVE
+ADOPTED THIS REGULATION:", then "Article 1", its heading, its paragraphs "1. …" and
+points "(a) …", and annexes. None of these are the resolution's paragraphs. Each is cited
+as the act's own numbering, inside the position: "position, recital 12", "position,
+article 5(2)", "position, article 5(2), point (a)". Headings and formulas are left out
+with their reason, as in the resolution.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+
+from bot.corpus.layout import Line
+from bot.corpus.models import LeftOut
+
+logger = logging.getLogger(__name__)
+
+POSITION = "position"
+POSITION_HEADING = "position heading"
+HEADING = "heading"
+
+# Where the position begins: its number ("P9_TC1-COD(2021)0106", glued to its heading in
+# some copies) or its heading alone.
+_BOUNDARY_RE = re.compile(
+    r"(?:P\d{1,2}_TC\d-[A-Z]{3}\(\d{4}\)\d{4}\b.*|Position of the European Parliament adopted at (?:first|second) "
+    r"reading\b.*)"
+)
+_CITATION_RE = re.compile(r"Having regard to\b.*")
+_RECITAL_RE = re.compile(r"\((\d{1,3}[a-z]?)\)(?: (.*))?")
+_ARTICLE_RE = re.compile(r"Article (\d{1,3}[a-z]?)")
+_PARAGRAPH_RE = re.compile(r"(\d{1,3}[a-z]?)\.(?: (.*))?")
+# A point: "(a)", "(ii)", or a definition's "(1)" in an article.
+_POINT_RE = re.compile(r"\(([a-z]{1,2}|[ivx]{1,6}|\d{1,3}[a-z]?)\)(?: (.*))?")
+_ANNEX_RE = re.compile(r"ANNEX(?: ([IVX]+|\d+))?")
+_CLOSED_RE = re.compile(r"[.,;:!?][\"\u201d\u2019')\]]*$")
+_MAX_HEADING_WORDS = 12
+
+
+@dataclass(slots=True)
+class PositionUnit:
+    """One unit of the position: its citation ("recital 12", "article 5(2)"), point and text."""
+
+    number: str
+    point: str | None
+    line: int
+    texts: list[str] = field(default_factory=list)
+    parent: PositionUnit | None = None  # a point's paragraph
+
+    def closed(self) -> bool:
+        return not self.texts or bool(_CLOSED_RE.search(self.texts[-1]))
+
+
+def is_boundary(text: str) -> bool:
+    """Whether ``text`` (one plain line) is where an attached position begins."""
+    return _BOUNDARY_RE.fullmatch(text) is not None
+
+
+def read_position(lines: list[Line], left_out: list[LeftOut]) -> list[PositionUnit]:
+    """The units of the position from its boundary line on; lines in none go to ``left_out``."""
+    units: list[PositionUnit] = []
+    current: PositionUnit | None = None
+    paragraph: PositionUnit | None = None
+    article: str | None = None
+    annex: str | None = None
+    citations = 0
+    begun = False  # past the position's number, heading and enacting formula
+    for at, line in enumerate(lines):
+        text = line.text
+        if not begun:
+            begun = at > 0 and bool(
+                _CITATION_RE.fullmatch(text) or _RECITAL_RE.fullmatch(text) or _ARTICLE_RE.fullmatch(text)
+                or text == "Whereas:"
+            )
+            if not begun:
+                left_out.append(LeftOut(line.number, text, POSITION_HEADING))
+                continue
+        free = current is None or current.closed() or line.after_blank
+        unit: PositionUnit | None = None
+        if (match := _ANNEX_RE.fullmatch(text)) and free:
+            annex, article, paragraph, current = match[1] or "", None, None, None
+            left_out.append(LeftOut(line.number, text, HEADING))
+            continue
+        if (match := _ARTICLE_RE.fullmatch(text)) and annex is None:
+            article, paragraph, current = match[1], None, None
+            left_out.append(LeftOut(line.number, text, HEADING))
+            continue
+        if annex is not None or article is None:
+            if annex is None and _CITATION_RE.fullmatch(text) and free:
+                citations += 1
+                unit = PositionUnit(f"citation {citations}", None, line.number, [text])
+            elif annex is None and (match := _RECITAL_RE.fullmatch(text)) and free:
+                unit = PositionUnit(f"recital {match[1]}", None, line.number, _some(match[2]))
+            elif current is not None and not free:
+                current.texts.append(text)  # a wrapped line
+            elif annex is not None and not (free and _heading_like(text)):
+                unit = PositionUnit(f"annex {annex}".rstrip(), None, line.number, [text])
+            else:
+                # "Whereas:", "HAVE ADOPTED THIS REGULATION:", an annex's heading.
+                left_out.append(LeftOut(line.number, text, HEADING))
+                current = None
+        elif (match := _PARAGRAPH_RE.fullmatch(text)) and free:
+            unit = PositionUnit(f"article {article}({match[1]})", None, line.number, _some(match[2]))
+            paragraph = unit
+        elif (match := _POINT_RE.fullmatch(text)) and free:
+            number = paragraph.number if paragraph is not None else f"article {article}"
+            unit = PositionUnit(number, match[1], line.number, _some(match[2]), paragraph)
+        elif current is not None and not free:
+            current.texts.append(text)  # a wrapped line
+        elif free and _heading_like(text):
+            left_out.append(LeftOut(line.number, text, HEADING))  # the article's title, a chapter's
+        elif current is not None and current.point is None:
+            current.texts.append(text)  # a further subparagraph
+        elif current is not None and current.parent is not None:
+            current.parent.texts.append(text)  # a paragraph's closing words, after its points
+        else:
+            unit = PositionUnit(f"article {article}", None, line.number, [text])
+        if unit is not None:
+            units.append(unit)
+            current = unit
+    return units
+
+
+def _some(text: str | None) -> list[str]:
+    return [text] if text else []
+
+
+def _heading_like(text: str) -> bool:
+    return not _CLOSED_RE.search(text) and len(text.split()) <= _MAX_HEADING_WORDS
