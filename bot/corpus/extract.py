@@ -392,8 +392,9 @@ def _drop_page_furniture(pages: list[str]) -> tuple[list[str], list[str]]:
             line for line, n in counts.items() if n >= max(3, len(pages) // 2 + 1) and _header_shaped(line)
         }
     lines: list[str] = []
-    dropped = 0
+    dropped = calls = 0
     for page in page_lines:
+        calls += _bracket_footnote_calls(page)
         drop = [bool(line) and any(r.search(line) for r in _FURNITURE_RES) for line in page]
         for order in (range(len(page)), range(len(page) - 1, -1, -1)):
             for at in order:  # peel the page's top, then its bottom, up to the first line of text
@@ -408,7 +409,32 @@ def _drop_page_furniture(pages: list[str]) -> tuple[list[str], list[str]]:
         lines.extend(line for line, gone in zip(page, drop, strict=True) if not gone)
         lines.append("")  # a page break ends a block
     notes = [f"dropped {plural(dropped, 'page header, footer or page-number line')}"] if dropped else []
+    if calls:
+        notes.append(f"set {plural(calls, 'footnote call')} glued to a word in brackets ('Committee[1],')")
     return lines, notes
+
+
+# A PDF's superscript footnote call comes out of pypdf glued to its word: "the Committee1,",
+# "29 December 20211,". It is told from the word only by the footnote of that number
+# standing on the same page ("1 OJ C 115, 11.3.2022, p. 5."); a call is looked for after a
+# lower-case word of three letters or more, or after a year.
+_FOOTNOTE_NUMBER_RE = re.compile(r"^(\d{1,3})\s?\S")
+_CALL_AFTER = r"(?:(?<=[a-z]{3})|(?<=\b(?:19|20)\d\d))"
+
+
+def _bracket_footnote_calls(page: list[str]) -> int:
+    """Set the footnote calls of ``page`` (its lines, changed in place) in brackets; how many."""
+    numbers = {m.group(1) for line in page if FOOTNOTE_RE.match(line) and (m := _FOOTNOTE_NUMBER_RE.match(line))}
+    if not numbers:
+        return 0
+    alternatives = "|".join(sorted(numbers, key=len, reverse=True))
+    call = re.compile(rf"{_CALL_AFTER}({alternatives})(?=[,.;:)]|\s|$)")
+    count = 0
+    for at, line in enumerate(page):
+        if line and not FOOTNOTE_RE.match(line):
+            page[at], found = call.subn(r"[\1]", line)
+            count += found
+    return count
 
 
 def plain_text(data: bytes) -> Extracted:
@@ -434,7 +460,15 @@ UNIT_START_RE = re.compile(
     r"having regard\b|whereas\b|"
     r"The European Parliament,|European Parliament (?:\S+ )?(?:resolution|recommendation|decision)\b|"
     rf"Resolution on\b|{PROCEDURE_REF}|#|"
-    r"\((?:\d{4}/C \d|C/\d{4}/))"  # the Official Journal's "(2018/C 050/05)", "(C/2023/399)"
+    r"\((?:\d{4}/C \d|C/\d{4}/)|"  # the Official Journal's "(2018/C 050/05)", "(C/2023/399)"
+    # The Parliament's position attached (bot.corpus.position) and a legislative text's amendments:
+    r"P\d{1,2}_TC\d-|Position of the European Parliament adopted\b|Having regard\b|Whereas:|"
+    r"After (?:transmission|consulting)\b|Acting in accordance\b|\(\d{1,3}[a-z]?\)\s|\(Text with EEA relevance\)|"
+    r"Amendment \d{1,4}$)"
+)
+# Lines that stand alone whatever follows: "Article 5", "CHAPTER I", "HAVE ADOPTED THIS REGULATION:".
+_ALONE_RE = re.compile(
+    r"^(?:Article \d{1,3}[a-z]?|Amendment \d{1,4}|ANNEX(?: [IVX]+)?|[A-Z]{2,}(?:[ \u2013-]+[A-Z]+)+[,:]?)$"
 )
 # A unit that ends with a procedure reference closing its last parenthesis is a complete
 # title line: "(2021/2544(RSP))", "(COM(2021)0206 – C9-0146/2021 – 2021/0106(COD))".
@@ -443,6 +477,8 @@ _HYPHEN_END_RE = re.compile(r"[^\W\d_]-$")
 # A document code broken after its hyphen: "A9-" + "0188/2023" is "A9-0188/2023".
 _CODE_HYPHEN_END_RE = re.compile(r"\b(?:RC-)?[A-Z]\d{1,2}-$")
 _CELL_END_RE = re.compile(r"\s*\|$")
+_MAX_TITLE_WORDS = 12
+_CLOSING = (".", ",", ";", ":", "!", "?")
 
 
 @dataclass(slots=True)
@@ -462,6 +498,7 @@ def join_wrapped(lines: Iterable[str]) -> tuple[list[str], list[str]]:
     """
     out = _Joined()
     current: list[str] = []
+    titled = False  # the unit before was "Article N": its title ("Subject matter") stands alone
 
     def close() -> None:
         if current:
@@ -482,10 +519,17 @@ def join_wrapped(lines: Iterable[str]) -> tuple[list[str], list[str]]:
         # A footnote at a page's foot is a unit of its own (bot.corpus.layout leaves it out),
         # never the end of the sentence it interrupts.
         footnote = FOOTNOTE_RE.match(line) is not None
+        alone = _ALONE_RE.match(line) is not None and not MARKER_RE.match(line)
         if current and (
-            footnote or UNIT_START_RE.match(line) or MARKER_RE.match(line) or _ENDS_TITLE_RE.search(current[-1])
+            footnote or alone or UNIT_START_RE.match(line) or MARKER_RE.match(line)
+            or _ENDS_TITLE_RE.search(current[-1]) or _ALONE_RE.match(current[-1])
         ):
             close()
+        if titled and not current and len(line.split()) <= _MAX_TITLE_WORDS and not line.endswith(_CLOSING):
+            out.units.append(line)  # an article's title
+            titled = False
+            continue
+        titled = line.startswith("Article ") and alone
         if current and _HYPHEN_END_RE.search(current[-1]) and line[:1].islower():
             current[-1] = current[-1][:-1] + line
             out.hyphens += 1

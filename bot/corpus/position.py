@@ -71,6 +71,7 @@ def read_position(lines: list[Line], left_out: list[LeftOut]) -> list[PositionUn
     article: str | None = None
     annex: str | None = None
     citations = 0
+    recitals = False
     begun = False  # past the position's number, heading and enacting formula
     for at, line in enumerate(lines):
         text = line.text
@@ -93,11 +94,14 @@ def read_position(lines: list[Line], left_out: list[LeftOut]) -> list[PositionUn
             left_out.append(LeftOut(line.number, text, HEADING))
             continue
         if annex is not None or article is None:
-            if annex is None and _CITATION_RE.fullmatch(text) and free:
+            # The act's citations: "Having regard to …," and its other visas ("After
+            # transmission of the draft legislative act to the national parliaments,").
+            if annex is None and free and not recitals and (_CITATION_RE.fullmatch(text) or text.endswith(",")):
                 citations += 1
                 unit = PositionUnit(f"citation {citations}", None, line.number, [text])
             elif annex is None and (match := _RECITAL_RE.fullmatch(text)) and free:
                 unit = PositionUnit(f"recital {match[1]}", None, line.number, _some(match[2]))
+                recitals = True
             elif current is not None and not free:
                 current.texts.append(text)  # a wrapped line
             elif annex is not None and not (free and _heading_like(text)):
