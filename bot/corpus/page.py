@@ -57,6 +57,8 @@ _TABLED_KINDS = {
     "DRAFT AGENDA": "a draft agenda",
     "MINUTES": "the minutes of a sitting",
 }
+# "Corrigendum to the position of the European Parliament adopted at first reading on ..."
+_CORRIGENDUM_RE = re.compile(r"^Corrigendum\b")
 # EUR-Lex's banner on every page, its texts and its information pages alike.
 _EURLEX_MARK = "This document is an excerpt from the EUR-Lex website"
 # doceo's box of links to the stages of a document: "Texts adopted :", then the number.
@@ -151,6 +153,11 @@ def read_page(lines: tuple[str, ...] | list[str], url: str | None = None) -> Pag
 
 def _read_text_adopted(lines: tuple[str, ...] | list[str]) -> PageReading:
     titles = [i for i, line in enumerate(lines) if TITLE_RE.match(line)]
+    if corrigendum := next((line for line in lines[:12] if _CORRIGENDUM_RE.match(line)), None):
+        raise NotAResolution(
+            f"a corrigendum ({_short(corrigendum, 60)}): it corrects a text already adopted and is not "
+            "imported; import the text it corrects"
+        )
     if not titles:
         pointer = _adopted_pointer(lines)
         if kind := next((m.group(1) for line in lines[:3] if (m := _TABLED_RE.match(line))), None):
@@ -175,6 +182,14 @@ def _read_text_adopted(lines: tuple[str, ...] | list[str]) -> PageReading:
         )
     distinct = {lines[i] for i in titles}
     if len(distinct) > 1:
+        references = {tuple(_ANY_REF_RE.findall(split_procedure(line)[1])) for line in distinct}
+        if len(references) == 1 and (shared := next(iter(references))):
+            # A discharge text adopted: its decisions and the resolution "with observations
+            # forming an integral part of the decision", on one page, one procedure.
+            raise NotAResolution(
+                f"the text holds {len(distinct)} acts of one procedure, {shared[0]} (a discharge's decisions and "
+                "resolution?): a text of several acts is not imported yet"
+            )
         raise NotAResolution(
             f"the page holds {len(distinct)} resolutions (a sitting's index?); import each by its text number"
         )

@@ -203,6 +203,25 @@ def test_refused_a_page_that_is_not_one_resolution(fixture: str, reason: str) ->
     assert reason in _refused(prepare_file, IMPORT_FIXTURES / fixture, base_url=PUBLIC)
 
 
+@pytest.mark.parametrize(
+    ("lines", "reason"),
+    [
+        (["P9_TA(2022)0133", "Corrigendum to the position of the European Parliament adopted at first reading on "
+          "15 September 2021", "The European Parliament,", "1. In the text, replace 'shall' by 'may';"],
+         "a corrigendum (Corrigendum to the position of the European Parliament adop…): it corrects"),
+        (["European Parliament decision of 4 May 2022 on discharge in respect of the implementation of the general "
+          "budget, Section III (2021/2106(DEC))", "The European Parliament,", "1. Grants the Commission discharge;",
+          "European Parliament resolution of 4 May 2022 with observations forming an integral part of the decision "
+          "on discharge, Section III (2021/2106(DEC))", "The European Parliament,", "1. Welcomes the report;"],
+         "the text holds 2 acts of one procedure, 2021/2106(DEC) (a discharge's decisions and resolution?)"),
+    ],
+)
+def test_refused_a_kind_of_text_adopted_not_read_names_it(lines: list[str], reason: str, tmp_path: Path) -> None:
+    path = tmp_path / "text.html"
+    path.write_text("".join(f"<p>{line}</p>" for line in lines), encoding="utf-8")
+    assert _refused(prepare_file, path, base_url=PUBLIC).startswith(f"{path}: {reason}")
+
+
 def test_refused_a_title_without_structure(tmp_path: Path) -> None:
     path = tmp_path / "title-only.html"
     path.write_text(
