@@ -41,6 +41,8 @@ def test_upload_is_served_and_survives_a_restart(corpus: Path) -> None:
     hit = service.ask("reservoir dam").hits[0]
     assert hit.document.meta.reference == "2021/2001(RSP)"
     assert Service(corpus).ask("reservoir dam").hits[0].passage.text == hit.passage.text
+    # Readable by the Docker image's uid 10001 as by any other user, like the shipped files.
+    assert (corpus / "reservoirs.md").stat().st_mode & 0o777 == 0o644
 
 
 @pytest.mark.parametrize(

@@ -443,3 +443,16 @@ def test_the_text_number_is_written_into_the_front_matter(server: StandIn, fetch
     front = prepared.data.decode().split("---")[1]
     assert "\ntext_id: TA-9-2021-0056\n" in front
     assert prepared.document.meta.text_id == "TA-9-2021-0056"
+
+
+def test_an_imported_file_is_readable_by_any_user_whatever_the_umask(tmp_path: Path) -> None:
+    import os
+    import stat
+
+    old = os.umask(0o077)  # an admin's strict umask: mkstemp alone would leave 0600
+    try:
+        written = write(prepare_file(IMPORT_FIXTURES / "TA-9-2021-0056_EN.html", base_url=PUBLIC),
+                        CorpusIndex.load(tmp_path))
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(written.path.stat().st_mode) == 0o644
