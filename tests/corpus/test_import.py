@@ -456,3 +456,36 @@ def test_an_imported_file_is_readable_by_any_user_whatever_the_umask(tmp_path: P
     finally:
         os.umask(old)
     assert stat.S_IMODE(written.path.stat().st_mode) == 0o644
+
+
+@pytest.mark.parametrize(
+    ("dateline", "adopted"),
+    [
+        ("<p>2014/2832(RSP)</p><p>18/09/2014</p>", dt.date(2014, 9, 18)),  # reference and date on two lines
+        ("<p>2014/2832(RSP)</p><p>17/09/2014 - Debate in Parliament</p>", None),
+        ("<p>2014/2832(RSP) 18/09/2014</p>", dt.date(2014, 9, 18)),  # today's document-summary page
+    ],
+)
+def test_an_oeil_dateline_in_every_layout(dateline: str, adopted: dt.date | None) -> None:
+    page = (
+        "<h1>Resolution on the persecution of human rights defenders in Azerbaijan</h1>"
+        f"{dateline}"
+        "<p>The European Parliament adopted a resolution on the persecution of human rights defenders.</p>"
+        "<p>It reiterated its call on the government to release all political prisoners without delay.</p>"
+    ).encode()
+    prepared = prepare_bytes("summary.html", page, base_url=PUBLIC)
+    assert (prepared.document.meta.reference, prepared.document.meta.adopted) == ("2014/2832(RSP)", adopted)
+    assert [p.text[:30] for p in prepared.document.passages] == [
+        "The European Parliament adopte", "It reiterated its call on the "]
+
+
+def test_a_debate_label_under_a_summary_keeps_its_date_from_being_taken() -> None:
+    page = (
+        "<h1>Resolution on the persecution of human rights defenders in Azerbaijan</h1>"
+        "<p>2014/2832(RSP) 17/09/2014</p>"
+        "<p>The European Parliament adopted a resolution on the persecution of human rights defenders.</p>"
+        "<ul><li>Debate in Parliament</li></ul>"
+    ).encode()
+    prepared = prepare_bytes("summary.html", page, base_url=PUBLIC)
+    assert prepared.document.meta.adopted is None
+    assert not any("Debate in Parliament" in p.text for p in prepared.document.passages)
