@@ -45,6 +45,25 @@ def make_docx(*, table_citations: bool = False) -> bytes:
     return out.getvalue()
 
 
+def docx_bomb(paragraphs: int = 1_000_000) -> bytes:
+    """A valid DOCX (title line, opening formula, a paragraph) whose body then holds ``paragraphs``
+    empty paragraphs: about 50 bytes of XML each, compressed some 300 to 1 (issue 23's bomb)."""
+    import zipfile
+
+    source = zipfile.ZipFile(io.BytesIO(make_docx()))
+    document = source.read("word/document.xml")
+    cut = document.rindex(b"<w:sectPr")
+    empty = b'<w:p><w:pPr><w:pStyle w:val="Normal"/></w:pPr></w:p>'
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for member in source.infolist():
+            if member.filename == "word/document.xml":
+                target.writestr(member.filename, document[:cut] + empty * paragraphs + document[cut:])
+            else:
+                target.writestr(member, source.read(member))
+    return out.getvalue()
+
+
 def make_pdf(*, width: float = 70.0) -> bytes:
     """A two-page PDF with a running header, a page counter and hard-wrapped, hyphenated lines."""
     pdf = FPDF()

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from bot.corpus.layout import FOOTNOTE_RE
+from bot.corpus.limits import LimitError, check_docx, check_pdf
 from bot.corpus.models import PROCEDURE_REF
 
 logger = logging.getLogger(__name__)
@@ -71,7 +72,7 @@ _META_CHARSET_RE = re.compile(rb"<meta[^>]+charset=[\"']?([A-Za-z0-9_-]+)", re.I
 
 def html_text(data: bytes, charset: str | None = None) -> Extracted:
     """The blocks of an HTML page in reading order, without scripts, styles or navigation."""
-    text = _decode_html(data, charset)
+    text, decoded = _decode_html(data, charset)
     if "<" not in text:
         raise ExtractError("not an HTML page: no markup at all")
     tree = LexborHTMLParser(text)
@@ -84,27 +85,67 @@ def html_text(data: bytes, charset: str | None = None) -> Extracted:
     if root is None:
         raise ExtractError("not an HTML page: nothing in it")
     lines, dropped, calls = _html_blocks(root)
-    notes = [f"dropped {plural(dropped, 'navigation, script, style or form element')}"] if dropped else []
+    notes = [*decoded]
+    if dropped:
+        notes.append(f"dropped {plural(dropped, 'navigation, script, style or form element')}")
     if calls:
         notes.append(f"set {plural(calls, 'superscript footnote call')} in brackets ('transparency[13]')")
     return Extracted(tuple(lines), tuple(notes), canonical)
 
 
-def _decode_html(data: bytes, charset: str | None) -> str:
+def _decode_html(data: bytes, charset: str | None) -> tuple[str, list[str]]:
+    """The page's text and a note on what decoding changed.
+
+    A page declared (or found to be) UTF-8 is read as UTF-8 whatever a stray byte says:
+    each bad sequence becomes U+FFFD and is counted, instead of the whole page being
+    re-read as Windows-1252, which would turn every correct "–" into "â€“".
+    """
     if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="replace")
+        return _utf8(data[3:])
     declared = charset
     if declared is None and (match := _META_CHARSET_RE.search(data[:4096])):
         declared = match.group(1).decode("ascii")
-    for encoding in (declared, "utf-8"):
-        if not encoding:
-            continue
+    if declared is not None and declared.strip().lower().replace("_", "-") in {"utf-8", "utf8"}:
+        return _utf8(data)
+    if declared:
         try:
-            return data.decode(encoding)
-        except (LookupError, UnicodeDecodeError):
-            continue
-    # Web pages that lie about their encoding are usually Windows-1252.
-    return data.decode("cp1252", errors="replace")
+            return data.decode(declared), []
+        except LookupError:
+            pass  # an encoding Python does not know: as if none were declared
+        except UnicodeDecodeError:
+            return data.decode(declared, errors="replace"), [f"bytes not valid as the declared {declared} replaced"]
+    try:
+        return data.decode("utf-8"), []
+    except UnicodeDecodeError:
+        pass
+    # Undeclared and not clean UTF-8: UTF-8 with a few stray bytes when its well-formed
+    # multi-byte characters are at least as many as the bad bytes, else (usually) Windows-1252.
+    escaped = data.decode("utf-8", errors="surrogateescape")
+    bad = sum(len(run) for run in _ESCAPED_RE.findall(escaped))
+    if len(_WELL_FORMED_RE.findall(escaped)) >= bad:
+        return _utf8(data)
+    return data.decode("cp1252", errors="replace"), ["not UTF-8 and no encoding declared: read as Windows-1252"]
+
+
+# A run of bytes that are not UTF-8, as the surrogateescape handler gives them: one U+FFFD for each run.
+_ESCAPED_RE = re.compile("[\udc80-\udcff]+")
+# A character that took two to four well-formed UTF-8 bytes.
+_WELL_FORMED_RE = re.compile("[\u0080-\udbff\ue000-\U0010ffff]")
+
+
+def _utf8(data: bytes) -> tuple[str, list[str]]:
+    text = data.decode("utf-8", errors="surrogateescape")  # C speed, each bad byte kept apart
+    bad = 0
+
+    def replace(match: re.Match[str]) -> str:
+        nonlocal bad
+        bad += len(match[0])
+        return "\ufffd"
+
+    text = _ESCAPED_RE.sub(replace, text)
+    if not bad:
+        return text, []
+    return text, [f"replaced {plural(bad, 'byte')} that {'was' if bad == 1 else 'were'} not UTF-8 with \ufffd"]
 
 
 def _html_blocks(root: LexborNode) -> tuple[list[str], int, int]:
@@ -272,6 +313,10 @@ def docx_text(data: bytes) -> Extracted:
     from docx.text.paragraph import Paragraph
 
     try:
+        check_docx(io.BytesIO(data))  # before python-docx builds anything
+    except LimitError as exc:
+        raise ExtractError(str(exc)) from None
+    try:
         document = docx.Document(io.BytesIO(data))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
         raise ExtractError(f"not a readable DOCX file ({type(exc).__name__}: {exc})") from None
@@ -334,7 +379,10 @@ def pdf_text(data: bytes) -> Extracted:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
             raise ExtractError("the PDF is encrypted; save an unprotected copy")
+        check_pdf(reader)
         pages = [page.extract_text() or "" for page in reader.pages]
+    except LimitError as exc:
+        raise ExtractError(str(exc)) from None
     except ExtractError:
         raise
     except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError, OSError) as exc:

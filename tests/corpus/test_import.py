@@ -481,11 +481,11 @@ def test_an_oeil_dateline_in_every_layout(dateline: str, adopted: dt.date | None
 
 def test_a_debate_label_under_a_summary_keeps_its_date_from_being_taken() -> None:
     page = (
-        "<h1>Resolution on the persecution of human rights defenders in Azerbaijan</h1>"
-        "<p>2014/2832(RSP) 17/09/2014</p>"
-        "<p>The European Parliament adopted a resolution on the persecution of human rights defenders.</p>"
-        "<ul><li>Debate in Parliament</li></ul>"
-    ).encode()
+        b"<h1>Resolution on the persecution of human rights defenders in Azerbaijan</h1>"
+        b"<p>2014/2832(RSP) 17/09/2014</p>"
+        b"<p>The European Parliament adopted a resolution on the persecution of human rights defenders.</p>"
+        b"<ul><li>Debate in Parliament</li></ul>"
+    )
     prepared = prepare_bytes("summary.html", page, base_url=PUBLIC)
     assert prepared.document.meta.adopted is None
     assert not any("Debate in Parliament" in p.text for p in prepared.document.passages)
