@@ -32,6 +32,7 @@ class Route:
     delay: float = 0.0  # seconds before answering (a slow server)
     chunked: bool = False  # no Content-Length: the body is streamed
     drip: float = 0.0  # seconds between pieces of DRIP_BYTES (a server dripping its body)
+    declared: int | None = None  # a Content-Length that lies (the body sent, then the connection closed)
 
     @classmethod
     def fixture(cls, name: str, **kwargs: Any) -> Route:
@@ -110,10 +111,13 @@ class StandIn:
                             self.wfile.write(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n")
                         self.wfile.write(b"0\r\n\r\n")
                     else:
-                        self.send_header("Content-Length", str(len(route.body)))
+                        declared = route.declared if route.declared is not None else len(route.body)
+                        self.send_header("Content-Length", str(declared))
                         self.end_headers()
                         if route.status != 204:
                             self.wfile.write(route.body)
+                        if route.declared is not None:
+                            self.close_connection = True
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up (a time-out or a size cap): that is the test
 

@@ -442,7 +442,7 @@ def _drop_page_furniture(pages: list[str]) -> tuple[list[str], list[str]]:
     lines: list[str] = []
     dropped = calls = 0
     for page in page_lines:
-        calls += _bracket_footnote_calls(page)
+        calls += _mark_footnotes(page)
         drop = [bool(line) and any(r.search(line) for r in _FURNITURE_RES) for line in page]
         for order in (range(len(page)), range(len(page) - 1, -1, -1)):
             for at in order:  # peel the page's top, then its bottom, up to the first line of text
@@ -462,27 +462,59 @@ def _drop_page_furniture(pages: list[str]) -> tuple[list[str], list[str]]:
     return lines, notes
 
 
-# A PDF's superscript footnote call comes out of pypdf glued to its word: "the Committee1,",
-# "29 December 20211,". It is told from the word only by the footnote of that number
-# standing on the same page ("1 OJ C 115, 11.3.2022, p. 5."); a call is looked for after a
-# lower-case word of three letters or more, or after a year.
-_FOOTNOTE_NUMBER_RE = re.compile(r"^(\d{1,3})\s?\S")
-_CALL_AFTER = r"(?:(?<=[a-z]{3})|(?<=\b(?:19|20)\d\d))"
+# A PDF's superscript footnote call comes out of pypdf glued to its word ("the Committee1,",
+# "29 December 20211,"), and its footnotes ("1 OJ C 115, 11.3.2022, p. 5.", "36 Directive
+# 2014/32/EU of ...", "3 This position replaces ...") at the foot of the page, a line or
+# several each. A footnote is told from a line of text by its number standing as a call
+# on the same page; the calls are looked for after a lower-case word of three letters or
+# more, after a year or after an act's number. Each footnote is made one line, "[36] Directive ...", and each
+# call "instruments[36]": bot.corpus.layout leaves the one out, and the other stays in
+# its place in the text.
+_FOOTNOTE_START_RE = re.compile(r"^(\d{1,3})\s+([^\s.)].*)$")
+# What a call is glued to: a word's last three letters, a year, or an act's "/EU" ("2014/32/EU36").
+_CALL_AFTER = r"(?P<after>[a-z]{3}|\b(?:19|20)\d\d|/(?:EU|EC|EEC|Euratom|CFSP|JHA))"
+_ANY_CALL_RE = re.compile(rf"{_CALL_AFTER}(?P<call>\d{{1,3}})(?=[,.;:)]|\s|$)")
 
 
-def _bracket_footnote_calls(page: list[str]) -> int:
-    """Set the footnote calls of ``page`` (its lines, changed in place) in brackets; how many."""
-    numbers = {m.group(1) for line in page if FOOTNOTE_RE.match(line) and (m := _FOOTNOTE_NUMBER_RE.match(line))}
-    if not numbers:
-        return 0
-    alternatives = "|".join(sorted(numbers, key=len, reverse=True))
-    call = re.compile(rf"{_CALL_AFTER}({alternatives})(?=[,.;:)]|\s|$)")
-    count = 0
+def _mark_footnotes(page: list[str]) -> int:
+    """Make the footnotes of ``page`` (changed in place) "[N] …" lines, bracket their calls; how many calls."""
+    # A footnote comes after its call: the first line "N …" whose N stands as a call above it,
+    # or, a call or not, a line shaped as a footnote ("1 OJ C 115, ...").
+    called: set[str] = set()
+    start = None
     for at, line in enumerate(page):
-        if line and not FOOTNOTE_RE.match(line):
-            page[at], found = call.subn(r"[\1]", line)
-            count += found
+        match = _FOOTNOTE_START_RE.match(line)
+        if match and (match.group(1) in called or FOOTNOTE_RE.match(line)):
+            start = at
+            break
+        called.update(m["call"] for m in _ANY_CALL_RE.finditer(line))
+    if start is None:
+        return 0
+    notes: list[str] = []
+    expected = int(_FOOTNOTE_START_RE.match(page[start]).group(1))  # type: ignore[union-attr]
+    numbers: set[str] = set()
+    for line in page[start:]:
+        match = _FOOTNOTE_START_RE.match(line)
+        if match and int(match.group(1)) == expected:
+            notes.append(f"[{match.group(1)}] {match.group(2)}")
+            numbers.add(match.group(1))
+            expected += 1
+        elif line and notes:
+            notes[-1] = _join_footnote(notes[-1], line)
+    page[start:] = notes
+    alternatives = "|".join(sorted(numbers, key=len, reverse=True))
+    call = re.compile(rf"{_CALL_AFTER}(?P<call>{alternatives})(?=[,.;:)]|\s|$)")
+    count = 0
+    for at in range(start):
+        page[at], found = call.subn(r"\g<after>[\g<call>]", page[at])
+        count += found
     return count
+
+
+def _join_footnote(text: str, line: str) -> str:
+    if _HYPHEN_END_RE.search(text) and line[:1].islower():
+        return text[:-1] + line
+    return f"{text} {line}"
 
 
 def plain_text(data: bytes) -> Extracted:
@@ -512,7 +544,7 @@ UNIT_START_RE = re.compile(
     # The Parliament's position attached (bot.corpus.position) and a legislative text's amendments:
     r"P\d{1,2}_TC\d-|Position of the European Parliament adopted\b|Having regard\b|Whereas:|"
     r"After (?:transmission|consulting)\b|Acting in accordance\b|\(\d{1,3}[a-z]?\)\s|\(Text with EEA relevance\)|"
-    r"Amendment \d{1,4}$)"
+    r"Amendment \d{1,4}$|(?:Section|Part) (?:[A-Z]|\d{1,2}|[IVX]{1,5})\b(?! of\b))"
 )
 # Lines that stand alone whatever follows: "Article 5", "CHAPTER I", "HAVE ADOPTED THIS REGULATION:".
 _ALONE_RE = re.compile(
@@ -526,6 +558,9 @@ _HYPHEN_END_RE = re.compile(r"[^\W\d_]-$")
 _CODE_HYPHEN_END_RE = re.compile(r"\b(?:RC-)?[A-Z]\d{1,2}-$")
 _CELL_END_RE = re.compile(r"\s*\|$")
 _MAX_TITLE_WORDS = 12
+# A wrapped line that ends on a word naming a numbered provision: the bare number next is its number.
+_REFERS_RE = re.compile(r"\b(?:Articles?|Rules?|paragraphs?|points?|Annex|Chapter|Section|Title|Recitals?)$")
+_NUMBER_ONLY_RE = re.compile(r"\d{1,3}[a-z]?[.,;:)]?")
 _CLOSING = (".", ",", ";", ":", "!", "?")
 
 
@@ -563,6 +598,9 @@ def join_wrapped(lines: Iterable[str]) -> tuple[list[str], list[str]]:
             continue
         if current and MARKER_RE.match(current[-1]) and len(current) == 1:
             current.append(line)
+            continue
+        if current and _REFERS_RE.search(current[-1]) and _NUMBER_ONLY_RE.fullmatch(line):
+            current.append(line)  # "... laid down in Article" + "31.": the number it refers to, no paragraph
             continue
         # A footnote at a page's foot is a unit of its own (bot.corpus.layout leaves it out),
         # never the end of the sentence it interrupts.

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import email.utils
 import logging
+import re
 import threading
 import time
 import zlib
@@ -23,6 +24,8 @@ from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
 import httpx
+
+from bot.corpus.addresses import REFUSED, AddressGuard, GuardedTransport
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +58,8 @@ Progress = Callable[[int, int | None], None]
 # left open (ValueError), an empty or over-long host label (UnicodeError from the idna
 # codec, or idna.IDNAError, a UnicodeError), httpx's own checks.
 _BAD_URL_ERRORS = (httpx.InvalidURL, httpx.UnsupportedProtocol, ValueError, UnicodeError)
+# How h11 (under httpx) words a body cut short of its Content-Length.
+_SHORT_BODY_RE = re.compile(r"received (\d+) bytes, expected (\d+)")
 # How httpx words a redirect whose Location it cannot read (a RemoteProtocolError).
 _BAD_LOCATION = "Invalid URL in location header"
 
@@ -97,9 +102,12 @@ class Fetcher:
         sleep: Callable[[float], None] = time.sleep,
         transport: httpx.BaseTransport | None = None,
         url_check: Callable[[str], str | None] | None = None,
+        guard: AddressGuard | None = None,
     ) -> None:
         """``url_check`` vets every URL before it is requested, the first and each
-        redirect's: it returns why not (the fetch is then refused), or None."""
+        redirect's: it returns why not (the fetch is then refused), or None. ``guard``
+        does so for addresses (bot.corpus.addresses), and checks again, on the address
+        connected to, when each connection is opened."""
         if requests_per_second <= 0:
             raise ValueError("requests_per_second must be positive")
         self.interval = 1.0 / requests_per_second
@@ -113,6 +121,9 @@ class Fetcher:
         self.backoff = backoff
         self._clock = clock
         self._sleep = sleep
+        if guard is not None:
+            url_check = url_check or guard.url_reason
+            transport = transport or GuardedTransport(guard)
         self._url_check = url_check
         self._last: float | None = None
         # One Fetcher may serve several imports at once (Telegram runs each in a thread):
@@ -209,6 +220,8 @@ class Fetcher:
             except _BAD_URL_ERRORS as exc:
                 raise FetchError(url, f"not a valid URL: {exc or type(exc).__name__}") from None
             except httpx.TransportError as exc:
+                if str(exc).startswith(REFUSED):  # the guard's: not a dropped connection, never retried
+                    raise FetchError(url, str(exc)) from None
                 if attempt >= self.retries:
                     raise FetchError(url, f"connection failed: {exc}") from None
                 delay = self.backoff * 2**attempt
@@ -299,6 +312,10 @@ class Fetcher:
         except httpx.TimeoutException:
             raise FetchError(url, self._timed_out(deadline, "timed out while reading")) from None
         except httpx.TransportError as exc:
+            if short := _SHORT_BODY_RE.search(str(exc)):
+                got, expected = int(short[1]), int(short[2])
+                reason = f"the server sent fewer bytes than it declared ({got:,} of {expected:,}): the page is cut"
+                raise FetchError(url, reason) from None
             raise FetchError(url, f"connection broken while reading: {exc}") from None
         except zlib.error as exc:
             raise FetchError(url, f"the {encoding} body is broken ({exc})") from None

@@ -19,6 +19,7 @@ import dataclasses
 import datetime as dt
 import logging
 import re
+import sys
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -50,6 +51,8 @@ logger = logging.getLogger(__name__)
 # reports with annexes) are a few MB as PDF.
 MAX_SOURCE_BYTES = 20 * 1024 * 1024
 FIRST_LABELS = 5
+# A Passage and its Position as Python objects, beside their strings (measured with sys.getsizeof).
+_PASSAGE_OVERHEAD = 250
 TEXT_NUMBER_RE = re.compile(r"^TA-(\d{1,2})-(\d{4})-(\d{4})$", re.IGNORECASE)
 # A text number inside a corpus file name or URL ("..._TA-9-2021-0056.md", "TA-9-2021-0056_EN.html").
 _TEXT_NUMBER_IN_NAME_RE = re.compile(r"(?<![A-Za-z0-9])TA-(\d{1,2})-(\d{4})-(\d{4})(?![0-9])")
@@ -117,6 +120,13 @@ class Prepared:
     inferred: dict[str, str]
     notes: tuple[str, ...]
     preview: Preview
+
+    @property
+    def held_bytes(self) -> int:
+        """About what this holds in memory: the file, and its passages as Python objects."""
+        passages = self.document.passages
+        texts = sum(sys.getsizeof(p.text) + (sys.getsizeof(p.lead) if p.lead else 0) for p in passages)
+        return len(self.data) + texts + _PASSAGE_OVERHEAD * len(passages)
 
     def as_json(self) -> dict[str, Any]:
         meta = self.document.meta

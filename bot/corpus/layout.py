@@ -74,6 +74,7 @@ _PAGE_HEADER_RE = re.compile(
 # A footnote line: "(1) OJ C 93, 9.3.2016, p. 111.", "[2] Texts adopted, P9_TA(2020)0231.",
 # and in a PDF's text "1 OJ C 93, ...". The reference marks inside the text stay as written.
 FOOTNOTE_RE = re.compile(
+    r"\[\d{1,3}[a-z]?\] \S|"  # a footnote as bot.corpus.extract sets a PDF's: "[36] Directive 2014/32/EU ..."
     r"(?:\(\d{1,3}\)|\[\d{1,3}\]|\d{1,3})\s?"
     r"(?:OJ [A-Z]\b|Texts adopted\b|ECLI\b|https?://|Judgment of\b|Case [CT]-"
     r"|Regulation \(|Directive \(|Council Decision\b)"

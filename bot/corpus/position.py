@@ -40,6 +40,8 @@ _PARAGRAPH_RE = re.compile(r"(\d{1,3}[a-z]?)\.(?: (.*))?")
 # A point: "(a)", "(ii)", or a definition's "(1)" in an article.
 _POINT_RE = re.compile(r"\(([a-z]{1,2}|[ivx]{1,6}|\d{1,3}[a-z]?)\)(?: (.*))?")
 _ANNEX_RE = re.compile(r"ANNEX(?: ([IVX]+|\d+))?")
+# A part of an annex: "Section A - Information to be submitted by providers ...", "Part 2".
+_SECTION_RE = re.compile(r"((?:Section|Part) (?:[A-Z]|\d{1,2}|[IVX]{1,5}))\b(?! of\b).*")
 _CLOSED_RE = re.compile(r"[.,;:!?][\"\u201d\u2019')\]]*$")
 _MAX_HEADING_WORDS = 12
 
@@ -70,6 +72,7 @@ def read_position(lines: list[Line], left_out: list[LeftOut]) -> list[PositionUn
     paragraph: PositionUnit | None = None
     article: str | None = None
     annex: str | None = None
+    levels: list[PositionUnit] = []  # the points of the paragraph so far, for nesting
     citations = 0
     recitals = False
     begun = False  # past the position's number, heading and enacting formula
@@ -86,11 +89,17 @@ def read_position(lines: list[Line], left_out: list[LeftOut]) -> list[PositionUn
         free = current is None or current.closed() or line.after_blank
         unit: PositionUnit | None = None
         if (match := _ANNEX_RE.fullmatch(text)) and free:
-            annex, article, paragraph, current = match[1] or "", None, None, None
+            annex, article, paragraph, current, levels = match[1] or "", None, None, None, []
+            left_out.append(LeftOut(line.number, text, HEADING))
+            continue
+        if annex is not None and free and (match := _SECTION_RE.fullmatch(text)):
+            part = match[1][0].lower() + match[1][1:]
+            annex = f"{annex.split(',')[0]}, {part}"  # "VIII, section A": its points are numbered anew
+            paragraph, current, levels = None, None, []
             left_out.append(LeftOut(line.number, text, HEADING))
             continue
         if (match := _ARTICLE_RE.fullmatch(text)) and annex is None:
-            article, paragraph, current = match[1], None, None
+            article, paragraph, current, levels = match[1], None, None, []
             left_out.append(LeftOut(line.number, text, HEADING))
             continue
         if annex is not None or article is None:
@@ -104,18 +113,30 @@ def read_position(lines: list[Line], left_out: list[LeftOut]) -> list[PositionUn
                 recitals = True
             elif current is not None and not free:
                 current.texts.append(text)  # a wrapped line
+            elif annex is not None and free and (match := _PARAGRAPH_RE.fullmatch(text)):
+                unit = PositionUnit(f"annex {annex}, point {match[1]}", None, line.number, _some(match[2]))
+                paragraph, levels = unit, []
+            elif annex is not None and free and paragraph is not None and (match := _POINT_RE.fullmatch(text)):
+                path, parent = _nest(match[1], current, levels)
+                unit = PositionUnit(paragraph.number, path, line.number, _some(match[2]), parent or paragraph)
+                levels.append(unit)
             elif annex is not None and not (free and _heading_like(text)):
-                unit = PositionUnit(f"annex {annex}".rstrip(), None, line.number, [text])
+                if current is not None and current.number.startswith("annex") and current.point is None:
+                    current.texts.append(text)  # a further subparagraph of the annex's point
+                else:
+                    unit = PositionUnit(f"annex {annex}".rstrip(), None, line.number, [text])
             else:
                 # "Whereas:", "HAVE ADOPTED THIS REGULATION:", an annex's heading.
                 left_out.append(LeftOut(line.number, text, HEADING))
                 current = None
         elif (match := _PARAGRAPH_RE.fullmatch(text)) and free:
             unit = PositionUnit(f"article {article}({match[1]})", None, line.number, _some(match[2]))
-            paragraph = unit
+            paragraph, levels = unit, []
         elif (match := _POINT_RE.fullmatch(text)) and free:
             number = paragraph.number if paragraph is not None else f"article {article}"
-            unit = PositionUnit(number, match[1], line.number, _some(match[2]), paragraph)
+            path, parent = _nest(match[1], current, levels)
+            unit = PositionUnit(number, path, line.number, _some(match[2]), parent or paragraph)
+            levels.append(unit)
         elif current is not None and not free:
             current.texts.append(text)  # a wrapped line
         elif free and _heading_like(text):
@@ -130,6 +151,43 @@ def read_position(lines: list[Line], left_out: list[LeftOut]) -> list[PositionUn
             units.append(unit)
             current = unit
     return units
+
+
+_ROMAN = ("i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii", "xiii", "xiv", "xv",
+          "xvi", "xvii", "xviii", "xix", "xx")
+
+
+def _nest(marker: str, current: PositionUnit | None, levels: list[PositionUnit]) -> tuple[str, PositionUnit | None]:
+    """A point's path ("h.i": point (i) under point (h)) and the point it stands under, if any.
+
+    A point ending with a colon opens points under it ("(h) … unless …:" then "(i)", "(ii)");
+    otherwise a marker goes on the deepest series it follows ("(b)" after "(a)"), else
+    starts the paragraph's first level.
+    """
+    if current is not None and current.point is not None and current in levels and current.texts and (
+        current.texts[-1].endswith(":")
+    ):
+        return f"{current.point}.{marker}", current
+    for unit in reversed(levels):
+        assert unit.point is not None
+        above, _, own = unit.point.rpartition(".")
+        if _follows(own, marker):
+            parent = next((u for u in levels if u.point == above), None) if above else None
+            return f"{above}.{marker}" if above else marker, parent
+    return marker, None
+
+
+def _follows(previous: str, marker: str) -> bool:
+    """Whether ``marker`` is the next one after ``previous`` in a series of letters, numerals or numbers."""
+    if previous in _ROMAN and marker in _ROMAN and _ROMAN.index(marker) == _ROMAN.index(previous) + 1:
+        return True
+    if previous.isdigit() and marker[:-1].isdigit() is False and marker.isdigit():
+        return int(marker) == int(previous) + 1
+    if previous[:1].isdigit() and marker[:1].isdigit():  # "44", "44a", "45"
+        base = int("".join(ch for ch in previous if ch.isdigit()))
+        number = int("".join(ch for ch in marker if ch.isdigit()))
+        return number in (base, base + 1) and marker != previous
+    return len(previous) == len(marker) == 1 and previous.isalpha() and ord(marker) == ord(previous) + 1
 
 
 def _some(text: str | None) -> list[str]:

@@ -76,6 +76,7 @@ class PendingAction:
 
     action: str  # "replace", "remove", or bot.telegram.imports' "import" and "import-replace"
     name: str
+    owner: int  # the admin who asked: only they may press its buttons
     data: bytes = b""
     prepared: Prepared | None = None  # an import's text, read and checked, waiting for Add
 
@@ -153,7 +154,7 @@ class AdminHandlers(BaseHandlers):
         except StoreError as exc:
             await message.reply_html(render_admin.remove_refused(requested, str(exc)))
             return
-        key = self.pending.put(PendingAction("remove", name))
+        key = self.pending.put(PendingAction("remove", name, self.who(update)))
         await message.reply_html(
             render_admin.confirm_remove(name),
             reply_markup=keyboard(self._confirm_buttons(render_admin.REMOVE_LABEL, key)),
@@ -181,7 +182,7 @@ class AdminHandlers(BaseHandlers):
         telegram_file = await document.get_file()
         data = bytes(await telegram_file.download_as_bytearray())
         logger.info("upload from %s: %r, %d bytes", user_id(update), name, len(data))
-        text, rows = await self._save(name, data, overwrite=False)
+        text, rows = await self._save(name, data, overwrite=False, owner=self.who(update))
         await message.reply_html(text, reply_markup=keyboard(rows))
 
     # Buttons ---------------------------------------------------------------------
@@ -218,10 +219,16 @@ class AdminHandlers(BaseHandlers):
         if query is None:
             return
         parts = (query.data or "").split(":")
-        pending = self.pending.pop(parts[2]) if len(parts) == 3 else None
+        pending = self.pending.peek(parts[2]) if len(parts) == 3 else None
         if pending is None or parts[1] not in {"yes", "no"} or not isinstance(query.message, Message):
             await self.answer_callback(query, render_admin.EXPIRED)
             return
+        if pending.owner != self.who(update):
+            # Another admin (in a group, say): the one who asked decides; the buttons stay.
+            logger.info("admin %s pressed %s's confirmation of %r", self.who(update), pending.owner, pending.name)
+            await self.answer_callback(query, render_admin.NOT_YOURS)
+            return
+        self.pending.pop(parts[2])
         await self.answer_callback(query)
         rows: list[list[render.Button]] = []
         if parts[1] == "no":
@@ -238,19 +245,19 @@ class AdminHandlers(BaseHandlers):
     async def _carry_out(self, pending: PendingAction) -> tuple[str, list[list[render.Button]]]:
         """What a confirmed action does; the reply and any new buttons."""
         if pending.action == "replace":
-            return await self._save(pending.name, pending.data, overwrite=True)
+            return await self._save(pending.name, pending.data, overwrite=True, owner=pending.owner)
         return await self._remove(pending.name), []
 
     # Helpers ---------------------------------------------------------------------
 
     async def _save(
-        self, name: str, data: bytes, overwrite: bool
+        self, name: str, data: bytes, overwrite: bool, owner: int
     ) -> tuple[str, list[list[render.Button]]]:
         """Validate, write and reload off the event loop; the reply and its buttons."""
         try:
             result = await asyncio.to_thread(self.service.add_document, name, data, overwrite)
         except NeedsConfirmation as exc:
-            key = self.pending.put(PendingAction("replace", exc.name, data), len(data))
+            key = self.pending.put(PendingAction("replace", exc.name, owner, data), len(data))
             return (
                 render_admin.confirm_replace(exc.name),
                 self._confirm_buttons(render_admin.REPLACE_LABEL, key),

@@ -10,14 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ipaddress
 import logging
-import socket
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 from telegram import Message, Update
 from telegram.error import BadRequest
@@ -85,7 +82,7 @@ class ImportHandlers(AdminHandlers):
             status, lambda seconds: render_import.fetching(source, seconds, progress.received, progress.total),
             self._fetch_and_read, source, progress,
         )
-        await self._offer(status, prepared)
+        await self._offer(status, prepared, self.who(update))
 
     async def upload(self, update: Update, context: Context) -> None:
         """An EP page sent as a file is imported; a corpus .md or .txt is saved as before."""
@@ -108,7 +105,7 @@ class ImportHandlers(AdminHandlers):
         prepared = await self._while_showing(
             status, lambda seconds: render_import.reading(name), self._read_upload, name, data
         )
-        await self._offer(status, prepared)
+        await self._offer(status, prepared, self.who(update))
 
     # Confirmation ------------------------------------------------------------------
 
@@ -123,8 +120,8 @@ class ImportHandlers(AdminHandlers):
         except importer.ImportRefused as exc:
             if not force and exc.reason.startswith("already in the corpus"):
                 key = self.pending.put(
-                    PendingAction("import-replace", pending.name, prepared=pending.prepared),
-                    len(pending.prepared.data),
+                    PendingAction("import-replace", pending.name, pending.owner, prepared=pending.prepared),
+                    pending.prepared.held_bytes,
                 )
                 return render_import.duplicate(exc.reason), self._confirm_buttons(render_admin.REPLACE_LABEL, key)
             return render_import.refused(str(exc)), []
@@ -148,9 +145,13 @@ class ImportHandlers(AdminHandlers):
 
         settings = self.settings
         if self._fetcher is None:
+            from bot.corpus.addresses import AddressGuard
+
             self._fetcher = Fetcher(
                 requests_per_second=settings.ep_requests_per_second, timeout=settings.ep_timeout_seconds,
-                url_check=self._internal_address,  # the first URL and every redirect
+                # /import fetches from the bot's host: nothing on its own network but EP_BASE_URL
+                # (host and port), checked for each URL, redirect and connection.
+                guard=AddressGuard(settings.ep_base_url),
             )
         try:
             # allow_files=False: an admin's argument never reads a file on the server.
@@ -174,30 +175,6 @@ class ImportHandlers(AdminHandlers):
             logger.exception("import of the upload %r failed", name)
             return f"{name}: could not be read ({type(exc).__name__})"
 
-    def _internal_address(self, source: str) -> str | None:
-        """Why a URL must not be fetched for an admin: it names this machine or its network.
-
-        /import runs a request from the bot's host, so an address on its own network
-        (a metadata service, a database's HTTP port) is refused, unless it is the host
-        of EP_BASE_URL, which the operator chose. The Fetcher asks this of the first URL
-        and of every redirect.
-        """
-        try:
-            host = urlsplit(source).hostname if "://" in source else None
-        except ValueError:
-            return None  # malformed: the fetcher refuses it with its own reason
-        if host is None or host == urlsplit(self.settings.ep_base_url).hostname:
-            return None
-        try:
-            addresses = {str(info[4][0]) for info in socket.getaddrinfo(host, None)}
-        except (OSError, UnicodeError):
-            return None  # unresolvable: the fetch fails with its own reason
-        for address in addresses:
-            ip = ipaddress.ip_address(address.split("%", 1)[0])
-            if not ip.is_global:
-                return f"refusing to fetch {host}: it is an address of this machine or its network ({ip})"
-        return None
-
     async def _while_showing(
         self, status: Message, show: Callable[[float], str], call: Callable[..., Prepared | str], *args: Any
     ) -> Prepared | str:
@@ -216,12 +193,14 @@ class ImportHandlers(AdminHandlers):
                 shown = text
         return task.result()
 
-    async def _offer(self, status: Message, prepared: Prepared | str) -> None:
+    async def _offer(self, status: Message, prepared: Prepared | str, owner: int) -> None:
         """Edit ``status`` into the preview with Add / Cancel, or into the refusal."""
         if isinstance(prepared, str):
             await status.edit_text(render_import.refused(prepared), parse_mode="HTML")
             return
-        key = self.pending.put(PendingAction("import", prepared.file_name, prepared=prepared), len(prepared.data))
+        # Charged what it holds in memory (the file and its parsed passages), not its size on disk.
+        key = self.pending.put(PendingAction("import", prepared.file_name, owner, prepared=prepared),
+                               prepared.held_bytes)
         await status.edit_text(
             render_import.preview(prepared), parse_mode="HTML",
             reply_markup=keyboard(self._confirm_buttons(render_import.ADD_LABEL, key)),

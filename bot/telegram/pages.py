@@ -86,6 +86,11 @@ class PendingStore(Generic[T]):
             self._bytes -= dropped
         return key
 
+    def peek(self, key: str) -> T | None:
+        """The entry stored under ``key``, left in place, or None."""
+        entry = self._entries.get(key)
+        return None if entry is None else entry[0]
+
     def pop(self, key: str) -> T | None:
         """Take the entry stored under ``key``, or None when it has expired or was taken."""
         entry = self._entries.pop(key, None)

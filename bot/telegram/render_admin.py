@@ -24,6 +24,7 @@ MAX_PROBLEM_CHARS = 300
 MAX_NAME_CHARS = 200
 NOT_ALLOWED = "This command is for the bot's administrators."
 EXPIRED = "This confirmation has expired. Send the file or the command again."
+NOT_YOURS = "Only the admin who asked can confirm or cancel this."
 REPLACE_LABEL = "Replace"
 REMOVE_LABEL = "Remove"
 CANCEL_LABEL = "Cancel"

@@ -193,6 +193,15 @@ def test_the_total_deadline_defaults_to_three_time_outs_and_at_least_a_minute() 
         assert (short.total_timeout, long.total_timeout) == (60.0, 90.0)
 
 
+def test_a_body_cut_short_of_its_content_length_says_so(server: StandIn) -> None:
+    server.routes["/cut"] = Route(body=b"<p>European Parliament resolution of 11 February 2021</p>", declared=10_000)
+    with _fetcher() as fetcher, pytest.raises(FetchError) as caught:
+        fetcher.get(server.url + "cut", HTML_TYPES)
+    assert str(caught.value) == (
+        f"the server sent fewer bytes than it declared (57 of 10,000): the page is cut ({server.url}cut)"
+    )
+
+
 def _gzip_bomb(inflated: int) -> bytes:
     import zlib
 

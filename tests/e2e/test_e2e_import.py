@@ -189,13 +189,15 @@ async def test_a_broken_or_unfit_upload_is_refused_with_its_reason(
     "http://10.1.2.3/doceo/document/TA-9-2021-0056_EN.html",
     "http://169.254.169.254/latest/meta-data/",
     "http://localhost:{port}/doceo/document/TA-9-2021-0056_EN.html",
+    "http://127.0.0.1:1/doceo/document/TA-9-2021-0056_EN.html",  # EP_BASE_URL's host, another port
 ])
 async def test_an_address_on_the_bots_own_network_is_not_fetched(
     url: str, telegram: FakeTelegram, start_bot: BotStarter, corpus: Path, ep: StandIn,
     olga: dict[str, Any], olga_chat: dict[str, Any],
 ) -> None:
-    # EP_BASE_URL's host (127.0.0.1 here) is the operator's choice; any other internal
-    # address, "localhost" included, is refused before a request is sent.
+    # EP_BASE_URL's host and port (127.0.0.1 here) are the operator's choice; any other
+    # internal address, "localhost" and another port of that host included, is refused
+    # before a request is sent.
     ep.doceo(TEXT, Route(body=doceo_page(TEXT, TITLE)))
     await start(start_bot, corpus, ep)
     url = url.format(port=ep.url.rsplit(":", 1)[1].rstrip("/"))
