@@ -489,3 +489,19 @@ def test_a_debate_label_under_a_summary_keeps_its_date_from_being_taken() -> Non
     prepared = prepare_bytes("summary.html", page, base_url=PUBLIC)
     assert prepared.document.meta.adopted is None
     assert not any("Debate in Parliament" in p.text for p in prepared.document.passages)
+
+
+def test_a_waiting_import_is_charged_what_it_holds_not_its_file_size() -> None:
+    import tracemalloc
+
+    raw = doceo_page("TA-9-2021-0056", "Human rights in Kazakhstan", paragraphs=400)
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        prepared = prepare_bytes("TA-9-2021-0056_EN.html", raw, base_url=PUBLIC)
+        held = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    # What the preview keeps is the file and its parsed passages: well over the file's bytes.
+    assert prepared.held_bytes > 2 * len(prepared.data)
+    assert held / 2 < prepared.held_bytes < held * 2, (held, prepared.held_bytes)

@@ -403,3 +403,25 @@ async def test_a_corpus_dir_that_is_not_writable_is_named_to_the_admin(
     logged = [r for r in caplog.records if r.name == "bot.telegram.admin"]
     assert len(logged) == 2 and all(str(corpus) in r.getMessage() and r.exc_info for r in logged)
     assert not any(m["text"].startswith("Sorry") for m in telegram.bot_messages_in(olga_chat["id"]))
+
+
+async def test_a_confirmation_is_pressed_only_by_the_admin_who_asked(
+    telegram: FakeTelegram, start_bot: BotStarter, corpus: Path, olga: dict[str, Any],
+    olga_chat: dict[str, Any], ana: dict[str, Any],
+) -> None:
+    # Two admins (in a group both would see the buttons): Ana cannot confirm Olga's removal.
+    from bot.telegram.render_admin import NOT_YOURS
+
+    await start_bot(corpus, admin_ids=frozenset({ADMIN_ID, ana["id"]}))
+    await telegram.wait_for(lambda: telegram.scoped_commands)
+    telegram.rejections.clear()  # Ana has no chat with the bot yet: no admin menu for her (as Telegram does)
+    [ask] = await say(telegram, olga_chat, olga, f"/remove {TCA}")
+    remove, cancel = buttons(ask)
+    for button in (remove, cancel):
+        query_id = telegram.press_stale(ask, ana, button["callback_data"])
+        answer = await telegram.wait_for(lambda q=query_id: telegram.callback_queries[q])  # type: ignore[misc]
+        assert answer["text"] == NOT_YOURS
+    assert (corpus / TCA).exists() and buttons(ask) == [remove, cancel]
+    edited = await press(telegram, ask, olga, remove["callback_data"])
+    assert edited["text"].startswith(f"Removed {TCA} (kept in .trash/).")
+    assert not (corpus / TCA).exists()
