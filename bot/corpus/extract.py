@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from bot.corpus.layout import FOOTNOTE_RE
+from bot.corpus.layout import is_footnote
 from bot.corpus.limits import LimitError, check_docx, check_pdf
 from bot.corpus.models import PROCEDURE_REF
 
@@ -484,7 +484,7 @@ def _mark_footnotes(page: list[str]) -> int:
     start = None
     for at, line in enumerate(page):
         match = _FOOTNOTE_START_RE.match(line)
-        if match and (match.group(1) in called or FOOTNOTE_RE.match(line)):
+        if match and (match.group(1) in called or is_footnote(line)):
             start = at
             break
         called.update(m["call"] for m in _ANY_CALL_RE.finditer(line))
@@ -604,7 +604,7 @@ def join_wrapped(lines: Iterable[str]) -> tuple[list[str], list[str]]:
             continue
         # A footnote at a page's foot is a unit of its own (bot.corpus.layout leaves it out),
         # never the end of the sentence it interrupts.
-        footnote = FOOTNOTE_RE.match(line) is not None
+        footnote = is_footnote(line)
         alone = _ALONE_RE.match(line) is not None and not MARKER_RE.match(line)
         if current and (
             footnote or alone or UNIT_START_RE.match(line) or MARKER_RE.match(line)

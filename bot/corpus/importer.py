@@ -261,6 +261,9 @@ def _prepare(
         notes.extend(joined)
     else:
         lines = [line for line in lines if line.strip()]
+    # One space for each run of whitespace, no-break spaces included ("12\u00a0March 2024"),
+    # as the corpus serves it; a list's items keep their own lines.
+    lines = ["\n".join(" ".join(part.split()) for part in line.split("\n")) for line in lines]
     try:
         reading = read_page(list(lines), url)
     except NotAResolution as exc:

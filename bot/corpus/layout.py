@@ -63,6 +63,7 @@ _PAGE_HEADER_RE = re.compile(
         r"OJ C, C/\d{4}/\d+.*",
         r"Document \d{5}[A-Z]{2}\d{4}",  # CELEX: Document 52021IP0293
         r"ELI: \S+",
+        r"ISSN \d{4}-\d{3}[\dX](?: \(\w+ edition\))?",
         r"\S*\\\d{5,}[A-Z]{2}\.docx?\b.*",  # RR\506234EN.doc EN PE506.234v02-00 ...
         r"PE\d{3}\.\d{3}(?:v\d\d-\d\d)?\b.*",
         r"(?:EN )?United in diversity(?: ?EN)?\b.*",
@@ -77,8 +78,19 @@ FOOTNOTE_RE = re.compile(
     r"\[\d{1,3}[a-z]?\] \S|"  # a footnote as bot.corpus.extract sets a PDF's: "[36] Directive 2014/32/EU ..."
     r"(?:\(\d{1,3}\)|\[\d{1,3}\]|\d{1,3})\s?"
     r"(?:OJ [A-Z]\b|Texts adopted\b|ECLI\b|https?://|Judgment of\b|Case [CT]-"
-    r"|Regulation \(|Directive \(|Council Decision\b)"
+    r"|(?P<act>Regulation \(|Directive \(|Council Decision\b))"
 )
+# An act named at a footnote's start is a footnote only with its Journal reference: "(70)
+# Regulation (EU) 2018/1807 of the European Parliament ... encourages ..." is an act's recital.
+_JOURNAL_REFERENCE_RE = re.compile(r"\bOJ [A-Z],? (?:C/|L/)?\d")
+
+
+def is_footnote(text: str) -> bool:
+    """Whether ``text`` (one plain line) is a footnote: "(1) OJ C 93, 9.3.2016, p. 111.", "[36] ..."."""
+    match = FOOTNOTE_RE.match(text)
+    return match is not None and (match["act"] is None or _JOURNAL_REFERENCE_RE.search(text) is not None)
+
+
 # A line that is the text's number alone, maybe glued to its source document:
 # "P9_TA(2021)0056", "P9_TA(2021)0056RC-B9-0144/2021", "P8_TA-PROV(2019)0203RC-B8-0204/2019".
 _TEXT_NUMBER_RE = re.compile(r"P\d{1,2}_TA(?:-PROV)?\(\d{4}\)\d{4}(?:(?:RC-)?[ABO]\d-\d{4}/\d{4})?")
@@ -104,7 +116,7 @@ def furniture(text: str) -> str | None:
         return NAVIGATION
     if _PAGE_HEADER_RE.fullmatch(text):
         return PAGE_HEADER
-    if FOOTNOTE_RE.match(text):
+    if is_footnote(text):
         return FOOTNOTE
     if _TEXT_NUMBER_RE.fullmatch(text):
         return TEXT_NUMBER

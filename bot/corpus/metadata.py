@@ -47,7 +47,8 @@ _DATE_PATTERNS = (
 # "Posted 20 March 2019 ... the resolution" is no adoption date.
 _ADOPTION_CONTEXT_RE = re.compile(r"adopt|resolution|text adopted", re.IGNORECASE)
 _TITLE_RE = re.compile(
-    r"^(?:European Parliament )?(?:(?:non-)?legislative )?(?:resolution|recommendation|decision)\b", re.IGNORECASE
+    r"^(?:(?:European Parliament )?(?:(?:non-)?legislative )?(?:resolution|recommendation|decision)|"
+    r"Amendments adopted by the European Parliament)\b", re.IGNORECASE
 )
 _DASH = r"\s*[-\u2013\u2014]\s*"
 _REF = rf"({PROCEDURE_REF})"
@@ -65,12 +66,13 @@ _REFERENCE_LINE_RE = re.compile(
 _TITLE_DATE_RE = re.compile(r"^[\s#*]*(?:European Parliament )?resolution of (.+)$", re.IGNORECASE)
 # The EP title line bot.corpus.structure found: a resolution's, a recommendation's or a decision's.
 _EP_TITLE_DATE_RE = re.compile(
-    r"^European Parliament (?:(?:non-)?legislative )?(?:resolution|recommendation|decision) of (.+)$"
+    r"^(?:European Parliament (?:(?:non-)?legislative )?(?:resolution|recommendation|decision) of|"
+    r"Amendments adopted by the European Parliament on) (.+)$"
 )
 # The reference closes the title's last parenthesis: "(2021/2544(RSP))", and a legislative
 # title's "(COM(2021)0206 – C9-0146/2021 – 2021/0106(COD))".
-_TITLE_REFERENCE_RE = re.compile(rf"\b{_REF}\)\W*$")
-_TITLE_GROUP_RE = re.compile(r"\s*\((?:[^()]|\([^()]*\))*\)\W*$")
+_TITLE_REFERENCE_RE = re.compile(rf"\b{_REF}\)(?:\s*\(\d{{1,3}}\))?\W*$")  # "(1)": the Journal's footnote call
+_TITLE_GROUP_RE = re.compile(r"\s*\((?:[^()]|\([^()]*\))*\)(?:\s*\(\d{1,3}\))?\W*$")
 # "the resolution (was) adopted (by Parliament) on 10 March 2016", "text adopted on ...".
 _ADOPTED_ON_RE = re.compile(
     r"\b(?:resolution|text)\s+(?:was\s+)?adopted\s+(?:by\s+(?:the\s+)?(?:European\s+)?Parliament\s+)?on\s+(.+)",

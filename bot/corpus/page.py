@@ -31,7 +31,8 @@ _REF = PROCEDURE_REF
 # "European Parliament resolution of 11 February 2021 on ..." and its kin (legislative,
 # non-legislative resolution, recommendation, decision), with the adoption date.
 TITLE_RE = re.compile(
-    rf"^European Parliament (?:(?:non-)?legislative )?(?:resolution|recommendation|decision) of {_DATE}\b",
+    rf"^(?:European Parliament (?:(?:non-)?legislative )?(?:resolution|recommendation|decision) of|"
+    rf"Amendments adopted by the European Parliament on) {_DATE}\b",
 )
 # A title without a date is a motion or a draft, not a text adopted.
 _UNDATED_TITLE_RE = re.compile(
@@ -77,7 +78,8 @@ _OJ_LINE_RE = re.compile(r"^OJ C[ ,]")
 _OJ_NUMBER_RE = re.compile(r"^\((?:\d{4}/C \d{1,4}/\d{1,3}|C/\d{4}/\d+)\)$")
 _OPENING_RE = re.compile(r"^The European Parliament,?\s*$")
 _STRUCTURE_RE = re.compile(
-    r"^(?:[\u2013\u2014\u2012-]\s*having regard|having regard|[A-Z]{1,2}\.\s+[Ww]hereas|\d{1,3}\.\s+\S)"
+    r"^(?:[\u2013\u2014\u2012-]\s*having regard|having regard|[A-Z]{1,2}\.\s+[Ww]hereas|\d{1,3}\.\s+\S|"
+    r"Amendment \d{1,4}$)"  # amendments adopted (a text referred back to committee) open with their first
 )
 # Where a doceo page's own text ends: its footer.
 _FOOTER_RE = re.compile(r"^(?:Last updated:|Legal notice\b|Top\s*$|Go back to the Europarl portal)")
@@ -209,7 +211,7 @@ def _read_text_adopted(lines: tuple[str, ...] | list[str]) -> PageReading:
     if not any(_OPENING_RE.match(line) or _STRUCTURE_RE.match(line) for line in body[1:]):
         raise NotAResolution(
             "not a resolution: after the title there is no 'The European Parliament,' "
-            "nor any citation, recital or numbered paragraph"
+            "nor any citation, recital, numbered paragraph or amendment"
         )
     evidence: dict[str, str] = {}
     title_match = TITLE_RE.match(title_line)
@@ -271,13 +273,17 @@ def _adopted_pointer(lines: tuple[str, ...] | list[str]) -> str:
     return ""
 
 
+# A footnote call after a title's closing parenthesis, as the Official Journal sets it.
+_TRAILING_CALL_RE = re.compile(r"(?<=\))\s*(?:\(\d{1,3}\)|\[\d{1,3}\])$")
+
+
 def split_procedure(title_line: str) -> tuple[str, str]:
     """("title", "(procedure)") when the line ends with a parenthesis, balanced, else (line, "").
 
     "... (2021/2544(RSP))" and "... (COM(2021)0206 – C9-0146/2021 – 2021/0106(COD))" both
     lose the whole final group; the body keeps the title line as written.
     """
-    text = title_line.rstrip()
+    text = _TRAILING_CALL_RE.sub("", title_line.rstrip())  # the Journal's footnote call: "... (COD)) (1)"
     if not text.endswith(")"):
         return text, ""
     depth = 0

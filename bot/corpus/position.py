@@ -33,6 +33,9 @@ _BOUNDARY_RE = re.compile(
     r"(?:P\d{1,2}_TC\d-[A-Z]{3}\(\d{4}\)\d{4}\b.*|Position of the European Parliament adopted at (?:first|second) "
     r"reading\b.*)"
 )
+# "AMENDMENTS BY THE EUROPEAN PARLIAMENT (*1) to the Commission proposal": amendments adopted
+# when a text is referred back to committee (Rule 59(4)) restate the whole act in one amendment.
+_RESTATED_RE = re.compile(r"AMENDMENTS BY THE EUROPEAN PARLIAMENT\b.*")
 _CITATION_RE = re.compile(r"Having regard to\b.*")
 _RECITAL_RE = re.compile(r"\((\d{1,3}[a-z]?)\)(?: (.*))?")
 _ARTICLE_RE = re.compile(r"Article (\d{1,3}[a-z]?)")
@@ -60,13 +63,23 @@ class PositionUnit:
         return not self.texts or bool(_CLOSED_RE.search(self.texts[-1]))
 
 
+def restates_the_act(text: str) -> bool:
+    """Whether ``text``, under "Amendment 1", opens a restatement of the whole proposal as amended."""
+    return _RESTATED_RE.fullmatch(text) is not None
+
+
 def is_boundary(text: str) -> bool:
     """Whether ``text`` (one plain line) is where an attached position begins."""
     return _BOUNDARY_RE.fullmatch(text) is not None
 
 
-def read_position(lines: list[Line], left_out: list[LeftOut]) -> list[PositionUnit]:
-    """The units of the position from its boundary line on; lines in none go to ``left_out``."""
+def read_position(lines: list[Line], left_out: list[LeftOut], heading: str = POSITION_HEADING) -> list[PositionUnit]:
+    """The units of the position from its boundary line on; lines in none go to ``left_out``.
+
+    An amendment restating the whole proposal ("AMENDMENTS BY THE EUROPEAN PARLIAMENT to
+    the Commission proposal", then the act) is read the same way; ``heading`` is then the
+    reason its preamble is left out with.
+    """
     units: list[PositionUnit] = []
     current: PositionUnit | None = None
     paragraph: PositionUnit | None = None
@@ -84,8 +97,11 @@ def read_position(lines: list[Line], left_out: list[LeftOut]) -> list[PositionUn
                 or text == "Whereas:"
             )
             if not begun:
-                left_out.append(LeftOut(line.number, text, POSITION_HEADING))
+                left_out.append(LeftOut(line.number, text, heading))
                 continue
+        if current is not None and not current.texts and not _is_marker(text):
+            current.texts.append(text)  # "(1a)" alone, then its text: an inserted point or recital
+            continue
         free = current is None or current.closed() or line.after_blank
         unit: PositionUnit | None = None
         if (match := _ANNEX_RE.fullmatch(text)) and free:
@@ -188,6 +204,10 @@ def _follows(previous: str, marker: str) -> bool:
         number = int("".join(ch for ch in marker if ch.isdigit()))
         return number in (base, base + 1) and marker != previous
     return len(previous) == len(marker) == 1 and previous.isalpha() and ord(marker) == ord(previous) + 1
+
+
+def _is_marker(text: str) -> bool:
+    return any(pattern.fullmatch(text) for pattern in (_RECITAL_RE, _ARTICLE_RE, _PARAGRAPH_RE, _POINT_RE, _ANNEX_RE))
 
 
 def _some(text: str | None) -> list[str]:

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from bot.corpus.layout import Line, plain_lines
 from bot.corpus.models import PARTS, TEXT_ID_RE, Kind, LeftOut, Passage, Position, Problem
 from bot.corpus.passages import clean, last_sentence, split_passages
-from bot.corpus.position import POSITION, PositionUnit, is_boundary, read_position
+from bot.corpus.position import POSITION, PositionUnit, is_boundary, read_position, restates_the_act
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +35,7 @@ UNNUMBERED = "unnumbered"
 HEADING = "heading"
 BEFORE_TEXT = "before the title line"
 NO_TEXT = "marker without text"
+RESTATED_HEADING = "heading of the act as amended"
 
 # One of these in a body's first HINT_CHARS is needed for it to show EP structure: a
 # cheap test that spares the line-by-line reading of every other file (news reports,
@@ -44,7 +45,7 @@ _HINTS = ("having regard", "Parliament,", "hereas")
 HINT_CHARS = 50_000
 _TITLE_RE = re.compile(
     r"(?:European Parliament (?:(?:non-)?legislative )?(?:resolution|recommendation|decision)|"
-    r"Resolution of the European Parliament)\b.*"
+    r"Resolution of the European Parliament|Amendments adopted by the European Parliament on)\b.*"
 )
 _OPENING_RE = re.compile(r"The European Parliament,?")
 _DASHES = "\u2013\u2014-"
@@ -55,6 +56,9 @@ _PARAGRAPH_RE = re.compile(r"(\d{1,3})\.(?: (.*))?")
 _POINT_RE = re.compile(r"\(([a-z]{1,2}|[ivxl]{1,6})\)(?: (.*))?")
 # "Amendment 12" (doceo sets two no-break spaces): the amendment's number, alone on its line.
 _AMENDMENT_RE = re.compile(r"Amendment (\d{1,4})")
+# The resolution's annex after the position: "ANNEX TO THE LEGISLATIVE RESOLUTION" (a joint statement).
+_RESOLUTION_ANNEX_RE = re.compile(r"(?:ANNEX|Annex) (?:TO|to) THE (?:LEGISLATIVE )?RESOLUTION\b.*|"
+                                  r"Annex to the (?:legislative )?resolution\b.*")
 _ANNEX_RE = re.compile(r"(?:ANNEX|Annex)(?: ([IVX]+|\d+))?(?: (?:to|TO) [^.;,]*)?:?")
 _ROMAN = ("i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii", "xiii", "xiv", "xv",
           "xvi", "xvii", "xviii", "xix", "xx")
@@ -177,7 +181,7 @@ def _read_structure(name: str, body: str, first_line: int, needs_opening: bool) 
         m.group(0) for item in left_out if item.line < stated_before for m in TEXT_ID_RE.finditer(item.text)
     ))
     units = _units(lines[begin:], left_out)
-    counted = sum(1 for u in units if u.part in ("citation", "recital", "paragraph"))
+    counted = sum(1 for u in units if u.part in ("citation", "recital", "paragraph", "amendment"))
     opened = any(item.reason == OPENING for item in left_out)
     if counted == 0 or (counted < 2 and title_line is None and not opened) or (needs_opening and not opened):
         return None
@@ -216,7 +220,7 @@ def _start(lines: list[Line]) -> tuple[int | None, int] | None:
         text = line.text
         if _OPENING_RE.fullmatch(text) or _CITATION_RE.match(text) or (
             _RECITAL_RE.match(text) and "whereas" in text.lower()
-        ):
+        ) or (title_at is not None and _AMENDMENT_RE.fullmatch(text)):
             return title_at, index
         if _TITLE_RE.match(text):
             title_at = index
@@ -252,16 +256,37 @@ def _units(lines: list[Line], left_out: list[LeftOut]) -> list[_Unit]:
     annex: str | None = None  # the annex being read ("" when it has no number)
     amending = False  # inside an amendment: every line is its text, until the next one
     opened = False
+    skip_to = 0  # past the position, once read
     for index, line in enumerate(lines):
+        if index < skip_to:
+            continue
         text = line.text
         if not opened and _OPENING_RE.fullmatch(text):
             left_out.append(LeftOut(line.number, text, OPENING))
             opened = True
             continue
         if seen_paragraph and is_boundary(text):
-            units.extend(_from_position(read_position(lines[index:], left_out)))
-            break
-        if seen_paragraph and (match := _AMENDMENT_RE.fullmatch(text)):
+            # The position runs to the resolution's own annex, if any, or to the end.
+            skip_to = next((i for i in range(index + 1, len(lines)) if _RESOLUTION_ANNEX_RE.fullmatch(lines[i].text)),
+                           len(lines))
+            units.extend(_from_position(read_position(lines[index:skip_to], left_out)))
+            current = parent = point = None
+            amending = False
+            continue
+        if (match := _AMENDMENT_RE.fullmatch(text)) and index + 1 < len(lines) and restates_the_act(
+            lines[index + 1].text
+        ):
+            # One amendment restating the act: cited by the act's own numbering inside it.
+            skip_to = next((i for i in range(index + 1, len(lines))
+                            if _AMENDMENT_RE.fullmatch(lines[i].text) or _RESOLUTION_ANNEX_RE.fullmatch(lines[i].text)),
+                           len(lines))
+            left_out.append(LeftOut(line.number, text, HEADING))
+            restated = read_position(lines[index + 1 : skip_to], left_out, heading=RESTATED_HEADING)
+            units.extend(_from_position(restated, part="amendment", prefix=f"{match[1]}, "))
+            current = parent = point = None
+            amending = False
+            continue
+        if match := _AMENDMENT_RE.fullmatch(text):
             current = _Unit("amendment", match[1], None, line.number, marker=text)
             units.append(current)
             parent = point = None
@@ -332,13 +357,17 @@ def _units(lines: list[Line], left_out: list[LeftOut]) -> list[_Unit]:
     return units
 
 
-def _from_position(found: list[PositionUnit]) -> list[_Unit]:
-    """The position's units as the reader's own, a point keeping its paragraph for its lead-in."""
+def _from_position(found: list[PositionUnit], part: str = POSITION, prefix: str = "") -> list[_Unit]:
+    """The position's units as the reader's own, a point keeping its paragraph for its lead-in.
+
+    An amendment restating the act gives ``part`` "amendment" and ``prefix`` "1, ": its
+    units are cited "amendment 1, recital 12", "amendment 1, article 5(2)".
+    """
     made: dict[int, _Unit] = {}
     out: list[_Unit] = []
     for unit in found:
         parent = made.get(id(unit.parent)) if unit.parent is not None else None
-        converted = _Unit(POSITION, unit.number, unit.point, unit.line, unit.texts, parent)
+        converted = _Unit(part, f"{prefix}{unit.number}", unit.point, unit.line, unit.texts, parent)
         made[id(unit)] = converted
         out.append(converted)
     return out
