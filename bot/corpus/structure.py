@@ -39,9 +39,10 @@ RESTATED_HEADING = "heading of the act as amended"
 
 # One of these in a body's first HINT_CHARS is needed for it to show EP structure: a
 # cheap test that spares the line-by-line reading of every other file (news reports,
-# summaries). "hereas" is "whereas" and "Whereas". A text adopted opens with its
-# citations or recitals well within that, navigation and cover pages included.
-_HINTS = ("having regard", "Parliament,", "hereas")
+# summaries). "hereas" is "whereas" and "Whereas"; amendments adopted have none of
+# these but their title. A text adopted opens with its citations or recitals well
+# within that, navigation and cover pages included.
+_HINTS = ("having regard", "Parliament,", "hereas", "Amendments adopted by")
 HINT_CHARS = 50_000
 _TITLE_RE = re.compile(
     r"(?:European Parliament (?:(?:non-)?legislative )?(?:resolution|recommendation|decision)|"

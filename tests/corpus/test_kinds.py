@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from bot.corpus.importer import prepare_bytes
+from bot.corpus.models import Kind
 
 PUBLIC = "https://www.europarl.europa.eu/"
 
@@ -161,3 +162,95 @@ def test_a_docx_amendment_table_reads_as_the_html_one(tmp_path: Path) -> None:
     assert passages[-1].position.describe() == "amendment 1"
     assert passages[-1].text.endswith("Text proposed by the Commission: (3) The Union supports Moldova.\n"
                                       "Amendment: (3) The Union supports its people.")
+
+
+# The shapes below are those of the Official Journal's pages of P9_TA(2024)0130,
+# P9_TA(2021)0499 and P9_TA(2023)0069 (EUR-Lex), seen in copies that cannot be committed
+# here (see tests/real/README.md): no-break spaces, a footnote call after the title,
+# amendments adopted without a resolution, one amendment restating the whole act.
+NBSP = "\u00a0"
+
+
+def test_a_journal_legislative_resolution_with_its_position_note_and_annex() -> None:
+    page = _page(
+        "P9_TA(2024)0130", "Cyber Resilience Act",
+        f"European Parliament legislative resolution of 12{NBSP}March 2024 on the proposal for a regulation on "
+        f"horizontal cybersecurity requirements (COM(2022)0454 \u2013 C9-0308/2022 \u2013 2022/0272(COD)) (1)",
+        "(Ordinary legislative procedure: first reading)", "(C/2025/1022)", "The European Parliament,",
+        "\u2014 having regard to the Commission proposal to Parliament and the Council (COM(2022)0454),",
+        f"\u2014 having regard to the opinion of the European Economic and Social Committee of 14{NBSP}December "
+        "2022 (1),",
+        "1. Adopts its position at first reading hereinafter set out;",
+        "2. Instructs its President to forward its position to the Council.",
+        f"(1){NBSP}{NBSP} OJ{NBSP}C{NBSP}100, 16.3.2023, p.{NBSP}101.",
+        "P9_TC1-COD(2022)0272",
+        f"Position of the European Parliament adopted at first reading on 12{NBSP}March 2024 with a view to the "
+        "adoption of Regulation (EU) 2024/\u2026",
+        "(As an agreement was reached between Parliament and Council, Parliament's position corresponds to the "
+        "final legislative act, Regulation (EU) 2024/2847.)",
+        "ANNEX TO THE LEGISLATIVE RESOLUTION",
+        "Joint political statement by the European Parliament, the Council and the Commission on ENISA resources",
+        "The European Parliament and the Council consider that this Regulation confers additional tasks on ENISA.",
+        "ELI: http://data.europa.eu/eli/C/2025/1022/oj", "ISSN 1977-091X (electronic edition)",
+    )
+    prepared = prepare_bytes("oj.html", page, base_url=PUBLIC)
+    meta = prepared.document.meta
+    assert (meta.reference, meta.adopted) == ("2022/0272(COD)", dt.date(2024, 3, 12))
+    assert meta.title == ("European Parliament legislative resolution of 12 March 2024 on the proposal for a "
+                          "regulation on horizontal cybersecurity requirements")
+    passages = prepared.document.passages
+    assert [p.position.describe() for p in passages] == [
+        "citation 1", "citation 2", "paragraph 1", "paragraph 2", "annex", "annex"]
+    assert passages[1].text.endswith("of 14 December 2022 (1),")
+    assert passages[4].text.startswith("Joint political statement")
+    assert passages[5].text.endswith("additional tasks on ENISA.")  # no ELI, no ISSN
+    assert not any("(As an agreement" in p.text or "OJ C 100" in p.text for p in passages)
+
+
+def test_amendments_adopted_without_a_resolution_are_cited_one_by_one() -> None:
+    page = _page(
+        "P9_TA(2021)0499", "Digital Markets Act ***I",
+        f"Amendments adopted by the European Parliament on 15{NBSP}December 2021 on the proposal for a{NBSP}regulation "
+        "on contestable and fair markets in the digital sector (Digital Markets Act) (COM(2020)0842 \u2014 "
+        "C9-0419/2020 \u2014 2020/0374(COD)) (1)",
+        "(Ordinary legislative procedure: first reading)", "(2022/C 251/33)",
+        "Amendment 1", f"Proposal for a{NBSP}regulation", "Recital 1",
+        ("Text proposed by the Commission", "Amendment"),
+        ("(1) Digital services play an important role.", "(1) Digital services play an increasingly important role."),
+        "Amendment 244", "Proposal for a regulation", f"Recital 14 a{NBSP}(new)",
+        ("Text proposed by the Commission", "Amendment"), ("", "(14a)"), ("", "Gatekeepers may also provide services."),
+    )
+    prepared = prepare_bytes("oj.html", page, base_url=PUBLIC)
+    meta = prepared.document.meta
+    assert (meta.reference, meta.adopted, meta.kind) == ("2020/0374(COD)", dt.date(2021, 12, 15), Kind.text_adopted)
+    labels = {p.position.describe(): p.text for p in prepared.document.passages}
+    assert list(labels) == ["amendment 1", "amendment 244"]
+    assert labels["amendment 244"] == ("Proposal for a regulation\nRecital 14 a (new)\nAmendment: (14a)\n"
+                                       "Gatekeepers may also provide services.")
+
+
+def test_an_amendment_restating_the_whole_act_is_cited_by_the_acts_numbering() -> None:
+    page = _page(
+        f"Amendments adopted by the European Parliament on 14{NBSP}March 2023 on the proposal for a regulation on "
+        "harmonised rules on fair access to and use of data (Data Act) (COM(2022)0068 \u2014 C9-0051/2022 \u2014 "
+        "2022/0047(COD)) (1)",
+        "Amendment 1", "AMENDMENTS BY THE EUROPEAN PARLIAMENT (*1)", "to the Commission proposal",
+        "THE EUROPEAN PARLIAMENT AND THE COUNCIL OF THE EUROPEAN UNION,",
+        "Having regard to the Treaty on the Functioning of the European Union,", "Whereas:",
+        "(69) The ability to switch providers is a key condition for a competitive market.", "(69a)",
+        "Switching charges are charges imposed by providers of cloud computing on their customers.",
+        "(70) Regulation (EU) 2018/1807 of the European Parliament and of the Council encourages providers to "
+        "develop codes of conduct.",
+        "HAVE ADOPTED THIS REGULATION:", "Article 2", "Definitions",
+        "For the purposes of this Regulation, the following definitions apply:",
+        "(1) \u2018data\u2019 means any digital representation of acts;", "(1a)",
+        "\u2018personal data\u2019 means personal data as defined in Regulation (EU) 2016/679;",
+    )
+    prepared = prepare_bytes("oj.html", page, base_url=PUBLIC)
+    assert [p.position.describe() for p in prepared.document.passages] == [
+        "amendment 1, citation 1", "amendment 1, recital 69", "amendment 1, recital 69a", "amendment 1, recital 70",
+        "amendment 1, article 2", "amendment 1, article 2, point (1)", "amendment 1, article 2, point (1a)",
+    ]
+    texts = [p.text for p in prepared.document.passages]
+    assert texts[3].startswith("Regulation (EU) 2018/1807")  # a recital naming an act is no footnote
+    assert texts[-1] == "\u2018personal data\u2019 means personal data as defined in Regulation (EU) 2016/679;"
