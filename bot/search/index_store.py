@@ -58,8 +58,9 @@ _S = TypeVar("_S")
 _T = TypeVar("_T")
 
 # Bump when the layout of the saved files changes (2: the manifest records file sizes;
-# 3: bitmaps in 64-bit words, with a rank table; 4: and a CRC-32 of every array file).
-FORMAT = 4
+# 3: bitmaps in 64-bit words, with a rank table; 4: and a CRC-32 of every array file;
+# 5: and the key it was saved under, so that a copy under another key is not served).
+FORMAT = 5
 # Bytes read at a time when checksumming an array file.
 _CRC_STEP = 1 << 24
 _ARRAYS = ("indptr", "postings", "tf", "norm", "idf", "max_weight", "big_row",
@@ -347,6 +348,7 @@ def save(arrays: IndexArrays, cache_dir: Path, key: str, scratch: Path | None = 
         meta: dict[str, object] = {f.name: getattr(arrays, f.name)
                                    for f in fields(IndexArrays) if f.name not in _ARRAYS}
         meta["format"] = FORMAT
+        meta["key"] = key
         meta["files"] = files
         meta["checksums"] = checksums
         # Written last, once the arrays are on disk: a directory without it, or whose
@@ -392,6 +394,10 @@ def load(directory: Path) -> IndexArrays:
         raise ValueError(f"{meta_path} does not match its own checksum: a damaged save")
     if meta.get("format") != FORMAT:
         raise ValueError(f"{meta_path}: format {meta.get('format')!r}, expected {FORMAT}")
+    if (saved_as := meta.pop("key", None)) != directory.name:
+        # A directory copied by hand from another corpus (or another version of this one)
+        # may even hold as many passages: its answers would be another corpus's.
+        raise ValueError(f"{meta_path} was saved for index {str(saved_as)[:20]!r}, not {directory.name[:20]!r}")
     files = meta.pop("files")
     checksums = meta.pop("checksums")
     del meta["format"]

@@ -128,3 +128,16 @@ def test_a_nearly_full_volume_gets_no_saved_index_and_the_index_serves_from_memo
     assert list(ids) == [7]  # served all the same
     assert list(cache_dir.iterdir()) == []  # nothing written, no temporary left
     assert any("bytes free, and a cache leaves" in r.getMessage() for r in caplog.records)
+
+
+def test_a_saved_index_copied_under_another_key_is_not_served(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Another corpus with as many passages: its saved index copied by hand into this one's place.
+    other = [text.replace("Kozlov", "Kozlow") for text in TEXTS]
+    directory = save(Bm25Index.build([_tokens(t) for t in other]).arrays, tmp_path, "theirs")
+    shutil.copytree(directory, tmp_path / "ours")
+    with caplog.at_level(logging.WARNING):
+        index = load_or_build(tmp_path, "ours", TEXTS, _tokens, min_passages=0)
+    assert "was saved for index 'theirs', not 'ours'" in caplog.text
+    assert index.top(["kozlov"], 3)[0].tolist() == [0]
