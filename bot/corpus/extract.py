@@ -25,7 +25,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from bot.corpus.layout import is_footnote
 from bot.corpus.limits import LimitError, check_docx, check_pdf
-from bot.corpus.models import PROCEDURE_REF
+from bot.corpus.models import CITATION_OPENING, PROCEDURE_REF
 
 logger = logging.getLogger(__name__)
 
@@ -537,7 +537,7 @@ UNIT_START_RE = re.compile(
     r"\(?[A-Z]{1,2}\.\s|"  # recital "A. ", "AA. "
     r"\d{1,3}\.\s|"  # paragraph "1. "
     r"\([a-z]{1,4}\)\s|\([ivxl]{1,6}\)\s|"  # point "(a) ", "(ii) "
-    r"having regard\b|whereas\b|"
+    rf"{CITATION_OPENING}|whereas\b|"
     r"The European Parliament,|European Parliament (?:\S+ )?(?:resolution|recommendation|decision)\b|"
     rf"Resolution on\b|{PROCEDURE_REF}|#|"
     r"\((?:\d{4}/C \d|C/\d{4}/)|"  # the Official Journal's "(2018/C 050/05)", "(C/2023/399)"

@@ -264,8 +264,9 @@ def _prepare(
     # One space for each run of whitespace, no-break spaces included ("12\u00a0March 2024"),
     # as the corpus serves it; a list's items keep their own lines.
     lines = ["\n".join(" ".join(part.split()) for part in line.split("\n")) for line in lines]
+    named = _named_text_number(url, extracted.canonical_url, source)
     try:
-        reading = read_page(list(lines), url)
+        reading = read_page(list(lines), url, text_adopted=requested_text_id is not None or named is not None)
     except NotAResolution as exc:
         raise ImportRefused(source, str(exc)) from None
     inferred = dict(reading.evidence)
@@ -276,12 +277,8 @@ def _prepare(
         if text_id is None and reading.kind is Kind.text_adopted:
             text_id = requested_text_id
             inferred["text_id"] = "the text number asked for"
-    if text_id is None and reading.kind is Kind.text_adopted:
-        for place, where in ((url, "URL"), (extracted.canonical_url, "canonical link"), (source, "file name")):
-            if place and (found := _text_number_in(unquote(urlsplit(place).path) if "://" in place else place)):
-                text_id = found
-                inferred["text_id"] = where
-                break
+    if text_id is None and reading.kind is Kind.text_adopted and named is not None:
+        text_id, inferred["text_id"] = named
     public_url = url or extracted.canonical_url
     if public_url is not None:
         inferred["url"] = "address fetched" if url else "the page's canonical link"
@@ -306,6 +303,14 @@ def _prepare(
     notes.extend(w.message for w in warnings)
     preview = _preview(document, text_id)
     return Prepared(source, file_name, raw, document, text_id, inferred, tuple(notes), preview)
+
+
+def _named_text_number(url: str | None, canonical: str | None, source: str) -> tuple[str, str] | None:
+    """(TA-9-2021-0056, where) when the URL, the page's canonical link or the file name names a text adopted."""
+    for place, where in ((url, "URL"), (canonical, "canonical link"), (source, "file name")):
+        if place and (found := _text_number_in(unquote(urlsplit(place).path) if "://" in place else place)):
+            return found, where
+    return None
 
 
 def _text_number_in(text: str) -> str | None:

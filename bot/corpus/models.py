@@ -24,6 +24,9 @@ logger = logging.getLogger(__name__)
 # One pattern, shared by front matter, title lines, OEIL datelines, ``ref:`` and the importer.
 PROCEDURE_REF = r"\d{4}/\d{4}R?\([A-Z]{3}\)"
 REFERENCE_RE = re.compile(rf"^{PROCEDURE_REF}$")
+# How the Parliament's citations open: "– having regard to …,", and in decisions on
+# immunity and the like "– having received a request …", "– having heard …".
+CITATION_OPENING = r"[Hh]aving (?:regard|received|examined|heard|consulted|been consulted|taken note)\b"
 # The longest reference front matter may give: a reference is cited whole in every answer.
 MAX_REFERENCE_CHARS = 100
 # Caps on front matter text: every reply shows these whole in each citation, so one

@@ -15,7 +15,7 @@ import logging
 import re
 from dataclasses import dataclass
 
-from bot.corpus.models import PROCEDURE_REF, Kind
+from bot.corpus.models import CITATION_OPENING, PROCEDURE_REF, Kind
 
 logger = logging.getLogger(__name__)
 
@@ -78,7 +78,7 @@ _OJ_LINE_RE = re.compile(r"^OJ C[ ,]")
 _OJ_NUMBER_RE = re.compile(r"^\((?:\d{4}/C \d{1,4}/\d{1,3}|C/\d{4}/\d+)\)$")
 _OPENING_RE = re.compile(r"^The European Parliament,?\s*$")
 _STRUCTURE_RE = re.compile(
-    r"^(?:[\u2013\u2014\u2012-]\s*having regard|having regard|[A-Z]{1,2}\.\s+[Ww]hereas|\d{1,3}\.\s+\S|"
+    rf"^(?:[\u2013\u2014\u2012-]\s*{CITATION_OPENING}|{CITATION_OPENING}|[A-Z]{{1,2}}\.\s+[Ww]hereas|\d{{1,3}}\.\s+\S|"
     r"Amendment \d{1,4}$)"  # amendments adopted (a text referred back to committee) open with their first
 )
 # Where a doceo page's own text ends: its footer.
@@ -146,15 +146,23 @@ def text_id_from_page(value: str) -> tuple[str, bool] | None:
     return f"TA-{int(term)}-{year}-{number}", prov is not None
 
 
-def read_page(lines: tuple[str, ...] | list[str], url: str | None = None) -> PageReading:
-    """Read extracted lines as a text adopted or an OEIL summary, or raise NotAResolution."""
+def read_page(lines: tuple[str, ...] | list[str], url: str | None = None, text_adopted: bool = False) -> PageReading:
+    """Read extracted lines as a text adopted or an OEIL summary, or raise NotAResolution.
+
+    ``text_adopted`` says the page was asked for, or is named, by a text adopted's number
+    (TA-5-2003-0307): its title may then be undated, as the Parliament's older pages
+    print it ("European Parliament decision on the request for waiver of the immunity of
+    ..."), the date standing in the page's date line if anywhere.
+    """
     if _looks_like_oeil(lines, url):
         return _read_oeil(lines)
-    return _read_text_adopted(lines)
+    return _read_text_adopted(lines, text_adopted)
 
 
-def _read_text_adopted(lines: tuple[str, ...] | list[str]) -> PageReading:
+def _read_text_adopted(lines: tuple[str, ...] | list[str], known: bool = False) -> PageReading:
     titles = [i for i, line in enumerate(lines) if TITLE_RE.match(line)]
+    if not titles and known:
+        titles = [i for i, line in enumerate(lines) if _UNDATED_TITLE_RE.match(line) and line[:1] == "E"][:1]
     if corrigendum := next((line for line in lines[:12] if _CORRIGENDUM_RE.match(line)), None):
         raise NotAResolution(
             f"a corrigendum ({_short(corrigendum, 60)}): it corrects a text already adopted and is not "
@@ -214,20 +222,27 @@ def _read_text_adopted(lines: tuple[str, ...] | list[str]) -> PageReading:
             "nor any citation, recital, numbered paragraph or amendment"
         )
     evidence: dict[str, str] = {}
-    title_match = TITLE_RE.match(title_line)
-    assert title_match is not None
-    try:
-        adopted = _date(*title_match.groups())
-    except ValueError:
-        raise NotAResolution(f"the title's date is not a real date: {_short(title_line)}") from None
-    evidence["adopted"] = "title line"
+    before = lines[:start]
+    adopted: dt.date | None = None
+    if title_match := TITLE_RE.match(title_line):
+        try:
+            adopted = _date(*title_match.groups())
+        except ValueError:
+            raise NotAResolution(f"the title's date is not a real date: {_short(title_line)}") from None
+        evidence["adopted"] = "title line"
+        if not _agrees_with_date_line(before, adopted):
+            raise NotAResolution(
+                f"the page's date line does not match the title's date {adopted.isoformat()}; check the page"
+            )
+    elif (sitting := _date_line(before)) is not None:
+        adopted = sitting  # an undated title: the text is dated by the sitting that adopted it
+        evidence["adopted"] = "the page's date line (the sitting)"
     title, tail = split_procedure(title_line)
     evidence["title"] = "title line"
     reference = None
     if len(refs := _ANY_REF_RE.findall(tail)) == 1:
         reference = refs[0]
         evidence["reference"] = "title line"
-    before = lines[:start]
     if reference is None:
         procedures = {m.group(1) for line in before if (m := _PROCEDURE_LINE_RE.match(line))}
         if len(procedures) == 1:
@@ -240,10 +255,6 @@ def _read_text_adopted(lines: tuple[str, ...] | list[str]) -> PageReading:
     if len(numbers) == 1:
         (text_id, provisional), = numbers
         evidence["text_id"] = "text number printed with the text"
-    if not _agrees_with_date_line(before, adopted):
-        raise NotAResolution(
-            f"the page's date line does not match the title's date {adopted.isoformat()}; check the page"
-        )
     source = TEXTS_ADOPTED
     evidence["source"] = "default for a text adopted"
     if any(OFFICIAL_JOURNAL in line for line in before) or any(_OJ_LINE_RE.match(line) for line in before):
@@ -293,8 +304,20 @@ def split_procedure(title_line: str) -> tuple[str, str]:
         elif text[at] == "(":
             depth -= 1
             if depth == 0:
-                return text[:at].rstrip(), text[at:]
+                # "… Cohn-Bendit ((2000/2109/(IMM))": an unbalanced opening goes with the group.
+                return text[:at].rstrip(" ("), text[at:]
     return text, ""
+
+
+def _date_line(before: list[str] | tuple[str, ...]) -> dt.date | None:
+    """The date of the page's date line ("Thursday, 11 February 2021 - Brussels"), if it has a real one."""
+    for line in before:
+        if match := _DATE_LINE_RE.match(line):
+            try:
+                return _date(*match.groups())
+            except ValueError:
+                return None
+    return None
 
 
 def _agrees_with_date_line(before: list[str] | tuple[str, ...], adopted: dt.date) -> bool:

@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass, field
 
 from bot.corpus.layout import Line, plain_lines
-from bot.corpus.models import PARTS, TEXT_ID_RE, Kind, LeftOut, Passage, Position, Problem
+from bot.corpus.models import CITATION_OPENING, PARTS, TEXT_ID_RE, Kind, LeftOut, Passage, Position, Problem
 from bot.corpus.passages import clean, last_sentence, split_passages
 from bot.corpus.position import POSITION, PositionUnit, is_boundary, read_position, restates_the_act
 
@@ -50,7 +50,7 @@ _TITLE_RE = re.compile(
 )
 _OPENING_RE = re.compile(r"The European Parliament,?")
 _DASHES = "\u2013\u2014-"
-_CITATION_RE = re.compile(rf"(?:[{_DASHES}]\s?)?((?:H|h)aving regard\b.*)")
+_CITATION_RE = re.compile(rf"(?:[{_DASHES}]\s?)?({CITATION_OPENING}.*)")
 _DASH_ONLY_RE = re.compile(rf"[{_DASHES}]")
 _RECITAL_RE = re.compile(r"([A-Z]{1,2})\.(?: (.*))?")
 _PARAGRAPH_RE = re.compile(r"(\d{1,3})\.(?: (.*))?")
