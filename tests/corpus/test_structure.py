@@ -321,3 +321,25 @@ def test_a_text_built_as_a_text_adopted_is_inferred_to_be_one() -> None:
     # Without the opening formula the shape is not enough: the kind stays unknown.
     document, _, _ = _inspect(bare.replace("The European Parliament,\n", ""))
     assert document.meta.kind is None and document.origins["kind"] == "unknown"
+
+
+def test_no_citation_is_opened_once_recitals_or_paragraphs_have_begun() -> None:
+    text = (
+        "European Parliament resolution of 11 February 2021 on Kazakhstan (2021/2544(RSP))\n"
+        "The European Parliament,\n"
+        "\u2013 having regard to its previous resolutions on Kazakhstan,\n"
+        "A. whereas the Court ruled on the case brought\n"
+        "having regard to the evidence of the defence;\n"  # a wrapped line, not a citation
+        "1. Calls on the authorities to act as follows:\n"
+        "\u2013\n"  # a list dash standing alone in its table cell
+        "release all journalists;\n"
+        "2. Instructs its President to forward this resolution.\n"
+    )
+    _, _, reading = _inspect(text)
+    labels = [(p.position.describe(), p.text) for p in reading.passages]
+    assert labels == [
+        ("citation 1", "having regard to its previous resolutions on Kazakhstan,"),
+        ("recital A", "whereas the Court ruled on the case brought having regard to the evidence of the defence;"),
+        ("paragraph 1", "Calls on the authorities to act as follows: \u2013 release all journalists;"),
+        ("paragraph 2", "Instructs its President to forward this resolution."),
+    ]
