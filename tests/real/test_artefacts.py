@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -251,3 +252,29 @@ def test_every_procedure_reference_the_open_data_api_gives_is_of_the_shared_form
     assert all(normalise_text_number(text_id) == text_id for text_id in adopted)
     expected = next(e["expected"] for e in _manifest() if e["file"] == name)
     assert (process["label"], adopted) == (expected["label"], expected["texts_adopted_in_created_a_realization_of"])
+
+
+# ------------------------------------------------------------ nothing dropped silently
+
+
+_MARKER_RE = re.compile(r"^(?:[\u2013\u2014-]\s?|[A-Z]{1,2}\.\s|\d{1,3}\.\s|\([a-z]{1,4}\)\s)")
+
+
+def _importable() -> list[Prepared]:
+    prepared = [_import(name) for name in ("oeil_summary_2021-2540RSP_id1651118.html",
+                                           "oeil_summary_2023-0321CNS_id1864147.html")]
+    return prepared + [_excerpt(name) for name in sorted(EXCERPTS)]
+
+
+def test_every_line_of_every_imported_artefact_is_served_or_reported_with_its_reason() -> None:
+    for prepared in _importable():
+        _, _, reading = inspect_document(prepared.file_name, prepared.data)
+        body = prepared.data.decode("utf-8").split("\n---\n", 1)[1]
+        served = "\n".join(p.text for p in prepared.document.passages)
+        reported = {" ".join(item.text.split()) for item in reading.left_out}
+        for line in body.splitlines():
+            text = " ".join(line.replace("**", "").split())
+            if not text:
+                continue
+            words = _MARKER_RE.sub("", text)  # "– ", "A. ", "1. ", "(a) ", "- ": carried by the label
+            assert words in served or text in reported, f"{prepared.file_name}: {text[:80]!r} is neither"
