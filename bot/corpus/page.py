@@ -88,7 +88,6 @@ _FOOTER_RE = re.compile(r"^(?:Last updated:|Legal notice\b|Top\s*$|Go back to th
 # dateline: "2021/2540(RSP) 11/02/2021" (today's document-summary page, two spans),
 # "2016/2607(RSP) - 10/03/2016", "2014/2832(RSP) - 18/09/2014 - Text adopted by
 # Parliament, single reading", or the reference alone with the date on the next line.
-_OEIL_TITLE_RE = re.compile(r"^Resolution on \S")
 _OEIL_DATELINE_RE = re.compile(
     rf"^({_REF})(?:\s*(?:[-\u2013]\s*)?(\d{{2}})/(\d{{2}})/(\d{{4}}))?(?:\s*[-\u2013]\s*(.*?))?\s*$"
 )
@@ -104,14 +103,13 @@ _OEIL_EVENT_RE = re.compile(
 _OEIL_FILE_HEADINGS = frozenset({"Basic information", "Key events", "Technical information", "Documentation gateway"})
 # A text adopted as a procedure file lists it: "T9-0054/2021" is TA-9-2021-0054.
 _OEIL_TEXT_NUMBER_RE = re.compile(r"^T(\d{1,2})-(\d{4})/(\d{4})$")
-# How far below its heading a summary's dateline stands, and its first sentence below that.
-_OEIL_DATELINE_WINDOW = 3
+# How far below its dateline a summary's first sentence stands.
 _OEIL_ADOPTED_WINDOW = 8
 _OEIL_ADOPTED_RE = re.compile(r"^The European Parliament adopted\b")
 # A dashed list item of a summary: "- increase pressure on the Tatmadaw ...;".
 _OEIL_ITEM_RE = re.compile(r"^[-\u2013\u2022]\s+\S")
-# A block that ends a sentence or a clause: the next block starts a new one.
-_CLOSED_RE = re.compile(r"[.;:!?][\"\u201d\u2019')\]]*$")
+# A block that ends a sentence: the next block starts a new one (after a comma it may go on).
+_SENTENCE_END_RE = re.compile(r"[.;:!?][\"\u201d\u2019')\]]*$")
 
 
 class NotAResolution(ValueError):
@@ -412,7 +410,7 @@ def _rejoined(lines: tuple[str, ...] | list[str]) -> list[str]:
     and the dashed items under a lead-in ("The EU ... are urged to:") kept in its block."""
     out: list[str] = []
     for line in lines:
-        if out and line[:1].islower() and not _CLOSED_RE.search(out[-1]):
+        if out and line[:1].islower() and not _SENTENCE_END_RE.search(out[-1]):
             out[-1] = f"{out[-1]} {line}"
         elif out and _OEIL_ITEM_RE.match(line) and (out[-1].endswith(":") or _OEIL_ITEM_RE.match(
             out[-1].rsplit("\n", 1)[-1]

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from bot.corpus.layout import Line
 from bot.corpus.models import LeftOut
+from bot.corpus.units import CLOSED_RE, ROMAN, heading_like, some
 
 logger = logging.getLogger(__name__)
 
@@ -45,8 +46,6 @@ _POINT_RE = re.compile(r"\(([a-z]{1,2}|[ivx]{1,6}|\d{1,3}[a-z]?)\)(?: (.*))?")
 _ANNEX_RE = re.compile(r"ANNEX(?: ([IVX]+|\d+))?")
 # A part of an annex: "Section A - Information to be submitted by providers ...", "Part 2".
 _SECTION_RE = re.compile(r"((?:Section|Part) (?:[A-Z]|\d{1,2}|[IVX]{1,5}))\b(?! of\b).*")
-_CLOSED_RE = re.compile(r"[.,;:!?][\"\u201d\u2019')\]]*$")
-_MAX_HEADING_WORDS = 12
 
 
 @dataclass(slots=True)
@@ -60,7 +59,7 @@ class PositionUnit:
     parent: PositionUnit | None = None  # a point's paragraph
 
     def closed(self) -> bool:
-        return not self.texts or bool(_CLOSED_RE.search(self.texts[-1]))
+        return not self.texts or bool(CLOSED_RE.search(self.texts[-1]))
 
 
 def restates_the_act(text: str) -> bool:
@@ -125,18 +124,18 @@ def read_position(lines: list[Line], left_out: list[LeftOut], heading: str = POS
                 citations += 1
                 unit = PositionUnit(f"citation {citations}", None, line.number, [text])
             elif annex is None and (match := _RECITAL_RE.fullmatch(text)) and free:
-                unit = PositionUnit(f"recital {match[1]}", None, line.number, _some(match[2]))
+                unit = PositionUnit(f"recital {match[1]}", None, line.number, some(match[2]))
                 recitals = True
             elif current is not None and not free:
                 current.texts.append(text)  # a wrapped line
             elif annex is not None and free and (match := _PARAGRAPH_RE.fullmatch(text)):
-                unit = PositionUnit(f"annex {annex}, point {match[1]}", None, line.number, _some(match[2]))
+                unit = PositionUnit(f"annex {annex}, point {match[1]}", None, line.number, some(match[2]))
                 paragraph, levels = unit, []
             elif annex is not None and free and paragraph is not None and (match := _POINT_RE.fullmatch(text)):
                 path, parent = _nest(match[1], current, levels)
-                unit = PositionUnit(paragraph.number, path, line.number, _some(match[2]), parent or paragraph)
+                unit = PositionUnit(paragraph.number, path, line.number, some(match[2]), parent or paragraph)
                 levels.append(unit)
-            elif annex is not None and not (free and _heading_like(text)):
+            elif annex is not None and not (free and heading_like(text, capital=False)):
                 if current is not None and current.number.startswith("annex") and current.point is None:
                     current.texts.append(text)  # a further subparagraph of the annex's point
                 else:
@@ -146,16 +145,16 @@ def read_position(lines: list[Line], left_out: list[LeftOut], heading: str = POS
                 left_out.append(LeftOut(line.number, text, HEADING))
                 current = None
         elif (match := _PARAGRAPH_RE.fullmatch(text)) and free:
-            unit = PositionUnit(f"article {article}({match[1]})", None, line.number, _some(match[2]))
+            unit = PositionUnit(f"article {article}({match[1]})", None, line.number, some(match[2]))
             paragraph, levels = unit, []
         elif (match := _POINT_RE.fullmatch(text)) and free:
             number = paragraph.number if paragraph is not None else f"article {article}"
             path, parent = _nest(match[1], current, levels)
-            unit = PositionUnit(number, path, line.number, _some(match[2]), parent or paragraph)
+            unit = PositionUnit(number, path, line.number, some(match[2]), parent or paragraph)
             levels.append(unit)
         elif current is not None and not free:
             current.texts.append(text)  # a wrapped line
-        elif free and _heading_like(text):
+        elif free and heading_like(text, capital=False):
             left_out.append(LeftOut(line.number, text, HEADING))  # the article's title, a chapter's
         elif current is not None and current.point is None:
             current.texts.append(text)  # a further subparagraph
@@ -167,10 +166,6 @@ def read_position(lines: list[Line], left_out: list[LeftOut], heading: str = POS
             units.append(unit)
             current = unit
     return units
-
-
-_ROMAN = ("i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii", "xiii", "xiv", "xv",
-          "xvi", "xvii", "xviii", "xix", "xx")
 
 
 def _nest(marker: str, current: PositionUnit | None, levels: list[PositionUnit]) -> tuple[str, PositionUnit | None]:
@@ -195,7 +190,7 @@ def _nest(marker: str, current: PositionUnit | None, levels: list[PositionUnit])
 
 def _follows(previous: str, marker: str) -> bool:
     """Whether ``marker`` is the next one after ``previous`` in a series of letters, numerals or numbers."""
-    if previous in _ROMAN and marker in _ROMAN and _ROMAN.index(marker) == _ROMAN.index(previous) + 1:
+    if previous in ROMAN and marker in ROMAN and ROMAN.index(marker) == ROMAN.index(previous) + 1:
         return True
     if previous.isdigit() and marker[:-1].isdigit() is False and marker.isdigit():
         return int(marker) == int(previous) + 1
@@ -210,9 +205,3 @@ def _is_marker(text: str) -> bool:
     return any(pattern.fullmatch(text) for pattern in (_RECITAL_RE, _ARTICLE_RE, _PARAGRAPH_RE, _POINT_RE, _ANNEX_RE))
 
 
-def _some(text: str | None) -> list[str]:
-    return [text] if text else []
-
-
-def _heading_like(text: str) -> bool:
-    return not _CLOSED_RE.search(text) and len(text.split()) <= _MAX_HEADING_WORDS

@@ -25,6 +25,7 @@ from bot.corpus.layout import Line, plain_lines
 from bot.corpus.models import CITATION_OPENING, PARTS, TEXT_ID_RE, Kind, LeftOut, Passage, Position, Problem
 from bot.corpus.passages import clean, last_sentence, split_passages
 from bot.corpus.position import POSITION, PositionUnit, is_boundary, read_position, restates_the_act
+from bot.corpus.units import CLOSED_RE, ROMAN, heading_like, some
 
 logger = logging.getLogger(__name__)
 
@@ -61,14 +62,9 @@ _AMENDMENT_RE = re.compile(r"Amendment (\d{1,4})")
 _RESOLUTION_ANNEX_RE = re.compile(r"(?:ANNEX|Annex) (?:TO|to) THE (?:LEGISLATIVE )?RESOLUTION\b.*|"
                                   r"Annex to the (?:legislative )?resolution\b.*")
 _ANNEX_RE = re.compile(r"(?:ANNEX|Annex)(?: ([IVX]+|\d+))?(?: (?:to|TO) [^.;,]*)?:?")
-_ROMAN = ("i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii", "xiii", "xiv", "xv",
-          "xvi", "xvii", "xviii", "xix", "xx")
-# Closing punctuation, maybe followed by a closing quote or bracket: the unit before is whole.
-_CLOSED_RE = re.compile(r"[.,;:!?][\"\u201d\u2019')\]]*$")
 _HYPHEN_BREAK_RE = re.compile(r"[^\W\d_]-$")
 # A document code broken after its hyphen: "A9-" + "0188/2023" is "A9-0188/2023".
 _CODE_BREAK_RE = re.compile(r"\b(?:RC-)?[A-Z]\d{1,2}-$")
-_MAX_HEADING_WORDS = 12
 _MAX_TITLE_LINES = 4
 
 
@@ -84,7 +80,7 @@ class _Unit:
     dash_line: int = 0  # the line of the last lone list dash in the unit's texts
 
     def closed(self) -> bool:
-        return not self.texts or bool(_CLOSED_RE.search(self.texts[-1]))
+        return not self.texts or bool(CLOSED_RE.search(self.texts[-1]))
 
     def text(self) -> str:
         if self.part == "amendment":
@@ -243,7 +239,7 @@ def _title_end(lines: list[Line], title_at: int, begin: int) -> int:
 
 
 def _before(line: Line) -> LeftOut:
-    return LeftOut(line.number, line.text, HEADING if _heading_like(line.text) else BEFORE_TEXT)
+    return LeftOut(line.number, line.text, HEADING if heading_like(line.text) else BEFORE_TEXT)
 
 
 def _units(lines: list[Line], left_out: list[LeftOut]) -> list[_Unit]:
@@ -318,17 +314,17 @@ def _units(lines: list[Line], left_out: list[LeftOut]) -> list[_Unit]:
                 unit = _Unit("citation", str(citations), None, line.number, marker=text)
             elif (match := _RECITAL_RE.fullmatch(text)) and free and not seen_paragraph:
                 seen_recital = True
-                unit = _Unit("recital", match[1], None, line.number, _some(match[2]), marker=text)
+                unit = _Unit("recital", match[1], None, line.number, some(match[2]), marker=text)
             elif (match := _PARAGRAPH_RE.fullmatch(text)) and free:
                 seen_paragraph = True
-                unit = _Unit("paragraph", match[1], None, line.number, _some(match[2]), marker=text)
+                unit = _Unit("paragraph", match[1], None, line.number, some(match[2]), marker=text)
             elif (match := _POINT_RE.fullmatch(text)) and free and parent is not None:
                 if _is_sub_point(match[1], point, current):
                     assert point is not None and point.point is not None
                     unit = _Unit(parent.part, parent.number, f"{point.point}.{match[1]}", line.number,
-                                 _some(match[2]), point, text)
+                                 some(match[2]), point, text)
                 else:
-                    unit = _Unit(parent.part, parent.number, match[1], line.number, _some(match[2]), parent, text)
+                    unit = _Unit(parent.part, parent.number, match[1], line.number, some(match[2]), parent, text)
                     point = unit
             elif seen_paragraph and free and (match := _ANNEX_RE.fullmatch(text)):
                 annex = match[1] or ""
@@ -341,7 +337,7 @@ def _units(lines: list[Line], left_out: list[LeftOut]) -> list[_Unit]:
             units.append(unit)
             current = unit
             continue
-        if free and _heading_like(text):
+        if free and heading_like(text):
             left_out.append(LeftOut(line.number, text, HEADING))
         elif annex is not None and free:
             current = _Unit("annex", annex or None, None, line.number, [text])
@@ -378,12 +374,12 @@ def _is_sub_point(marker: str, point: _Unit | None, current: _Unit | None) -> bo
     """Whether "(i)", "(ii)"… stand under the lettered ``point`` before them, as in
     "(a) act as follows: (i) …; (ii) …;": the series opens right after a point that ends
     with a colon, and goes on while the numerals follow one another."""
-    if point is None or current is None or marker not in _ROMAN:
+    if point is None or current is None or marker not in ROMAN:
         return False
     if current is point:
         return marker == "i" and point.text().endswith(":")
     previous = (current.point or "").partition(".")[2]
-    return current.parent is point and previous in _ROMAN and _ROMAN.index(marker) == _ROMAN.index(previous) + 1
+    return current.parent is point and previous in ROMAN and ROMAN.index(marker) == ROMAN.index(previous) + 1
 
 
 def _lead(unit: _Unit) -> str | None:
@@ -406,16 +402,6 @@ def _text_of_marker(text: str, unit: _Unit) -> bool:
     )
 
 
-def _some(text: str | None) -> list[str]:
-    return [text] if text else []
-
-
-def _heading_like(text: str) -> bool:
-    return (
-        not _CLOSED_RE.search(text)
-        and text[:1].isupper()
-        and len(text.split()) <= _MAX_HEADING_WORDS
-    )
 
 
 def _label(unit: _Unit) -> str:
@@ -474,6 +460,6 @@ def _point_value(point: str, previous: tuple[int, _Unit, bool] | None) -> tuple[
     "(i)" is a numeral unless it follows "(h)" in a lettered series; "(v)" and "(x)" likewise.
     """
     letter = _letters_value(point)
-    if point in _ROMAN and (previous is None or previous[2] or letter != previous[0] + 1):
-        return _ROMAN.index(point) + 1, True
+    if point in ROMAN and (previous is None or previous[2] or letter != previous[0] + 1):
+        return ROMAN.index(point) + 1, True
     return letter, False
