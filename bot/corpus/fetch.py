@@ -58,6 +58,11 @@ Progress = Callable[[int, int | None], None]
 # left open (ValueError), an empty or over-long host label (UnicodeError from the idna
 # codec, or idna.IDNAError, a UnicodeError), httpx's own checks.
 _BAD_URL_ERRORS = (httpx.InvalidURL, httpx.UnsupportedProtocol, ValueError, UnicodeError)
+# How the resolver words a name it cannot find (getaddrinfo's errors, as httpx passes them on).
+_NO_NAME_RE = re.compile(
+    r"Name or service not known|No address associated with hostname|nodename nor servname|getaddrinfo failed|"
+    r"Temporary failure in name resolution"
+)
 # How h11 (under httpx) words a body cut short of its Content-Length.
 _SHORT_BODY_RE = re.compile(r"received (\d+) bytes, expected (\d+)")
 # How httpx words a redirect whose Location it cannot read (a RemoteProtocolError).
@@ -222,6 +227,10 @@ class Fetcher:
             except httpx.TransportError as exc:
                 if str(exc).startswith(REFUSED):  # the guard's: not a dropped connection, never retried
                     raise FetchError(url, str(exc)) from None
+                if _NO_NAME_RE.search(str(exc)):
+                    # No such name, or no network: a retry seconds later finds the same.
+                    host = urlsplit(url).hostname or url
+                    raise FetchError(url, f"cannot find {host}: no such name, or no network") from None
                 if attempt >= self.retries:
                     raise FetchError(url, f"connection failed: {exc}") from None
                 delay = self.backoff * 2**attempt

@@ -262,3 +262,11 @@ def test_a_retry_that_would_pass_the_total_deadline_is_not_waited_for(server: St
         fetcher.get(server.url + "busy", HTML_TYPES)
     assert str(caught.value) == f"gave up: a retry in 50 s would pass the 10 s limit of a fetch ({server.url}busy)"
     assert [w for w in sleeps.waits if w >= 1] == [] and len(server.requests) == 1
+
+
+def test_a_name_that_does_not_resolve_is_one_line_at_once_not_retried() -> None:
+    sleeps: list[float] = []
+    with _fetcher(sleeps=sleeps.append) as fetcher, pytest.raises(FetchError) as caught:
+        fetcher.get("http://no-such-host.invalid/doceo/document/TA-9-2021-0056_EN.html", HTML_TYPES)
+    assert str(caught.value).startswith("cannot find no-such-host.invalid: no such name, or no network")
+    assert fetcher.requests == 1 and sleeps == []
