@@ -265,8 +265,8 @@ def test_a_retry_that_would_pass_the_total_deadline_is_not_waited_for(server: St
 
 
 def test_a_name_that_does_not_resolve_is_one_line_at_once_not_retried() -> None:
-    sleeps: list[float] = []
-    with _fetcher(sleeps=sleeps.append) as fetcher, pytest.raises(FetchError) as caught:
+    sleeps = Sleeps()
+    with _fetcher(sleeps) as fetcher, pytest.raises(FetchError) as caught:
         fetcher.get("http://no-such-host.invalid/doceo/document/TA-9-2021-0056_EN.html", HTML_TYPES)
     assert str(caught.value).startswith("cannot find no-such-host.invalid: no such name, or no network")
-    assert fetcher.requests == 1 and sleeps == []
+    assert fetcher.requests == 1 and sleeps.waits == []
