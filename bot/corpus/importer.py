@@ -54,6 +54,8 @@ FIRST_LABELS = 5
 # A Passage and its Position as Python objects, beside their strings (measured with sys.getsizeof).
 _PASSAGE_OVERHEAD = 250
 TEXT_NUMBER_RE = re.compile(r"^TA-(\d{1,2})-(\d{4})-(\d{4})$", re.IGNORECASE)
+# What can only be a text number, mistyped ("TA-9-2021-56", "p9_ta(2021)56"): no dot, no slash.
+_TEXT_NUMBER_LIKE_RE = re.compile(r"(?:TA-|P\d{1,2}_TA)[\w()-]*", re.IGNORECASE)
 # A text number inside a corpus file name or URL ("..._TA-9-2021-0056.md", "TA-9-2021-0056_EN.html").
 _TEXT_NUMBER_IN_NAME_RE = re.compile(r"(?<![A-Za-z0-9])TA-(\d{1,2})-(\d{4})-(\d{4})(?![0-9])")
 _FORMATS = {
@@ -179,6 +181,9 @@ def prepare(
     passes ``allow_files=False``: a path on the server is then refused, never read.
     """
     text_id = normalise_text_number(source)
+    if text_id is None and _TEXT_NUMBER_LIKE_RE.fullmatch(source.strip()):
+        # "TA-9-2021-56": a text number mistyped, not a file without a suffix.
+        raise ImportRefused(source, "not a text number: write it like TA-9-2021-0056 or P9_TA(2021)0056")
     if text_id is not None:
         url = ep_page_url(base_url, text_id)
         fetched = _fetch(source, fetcher, url, HTML_TYPES, progress)

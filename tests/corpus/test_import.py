@@ -505,3 +505,9 @@ def test_a_waiting_import_is_charged_what_it_holds_not_its_file_size() -> None:
     # What the preview keeps is the file and its parsed passages: well over the file's bytes.
     assert prepared.held_bytes > 2 * len(prepared.data)
     assert held / 2 < prepared.held_bytes < held * 2, (held, prepared.held_bytes)
+
+
+@pytest.mark.parametrize("source", ["TA-9-2021-56", "ta-9-2021-0056x", "P9_TA(2021)56", "TA-"])
+def test_a_mistyped_text_number_is_called_so(source: str, fetcher: Fetcher) -> None:
+    assert _refused(prepare, source, fetcher=fetcher, base_url=PUBLIC) == (
+        f"{source}: not a text number: write it like TA-9-2021-0056 or P9_TA(2021)0056")
