@@ -434,6 +434,12 @@ class Service:
             passages = len(prepared.document.passages)
             return UploadResult(written.path.name, bool(written.replaced), passages, self._reload(fresh=True))
 
+    def import_duplicates(self, prepared: Prepared) -> list[tuple[str, str]]:
+        """The files ``prepared`` would replace, with why (same text number, reference and kind, name)."""
+        from bot.corpus import importer
+
+        return importer.CorpusIndex.of(self.corpus_dir, self._snapshot.corpus.documents).duplicates(prepared)
+
     def remove_document(self, name: str) -> ReloadReport:
         """Move a corpus file to the trash and reload."""
         with self._write_lock:

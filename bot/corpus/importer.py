@@ -80,6 +80,15 @@ class ImportRefused(Exception):
         self.reason = reason
 
 
+class AlreadyInCorpus(ImportRefused):
+    """A text the corpus holds already; ``found`` lists (file, why): same number, reference and kind, name."""
+
+    def __init__(self, source: str, found: list[tuple[str, str]]) -> None:
+        listed = "; ".join(f"{name} ({why})" for name, why in found)
+        super().__init__(source, f"already in the corpus: {listed}; --force replaces it")
+        self.found = found
+
+
 @dataclass(frozen=True, slots=True)
 class Preview:
     """What an admin checks before adding a text: its citation and the shape of its parts."""
@@ -473,8 +482,7 @@ def check(prepared: Prepared, corpus: CorpusIndex, *, force: bool = False) -> li
     """The files ``prepared`` would replace (only with ``force``), or ImportRefused: what ``write`` checks first."""
     duplicates = corpus.duplicates(prepared)
     if duplicates and not force:
-        listed = "; ".join(f"{name} ({why})" for name, why in duplicates)
-        raise ImportRefused(prepared.source, f"already in the corpus: {listed}; --force replaces it")
+        raise AlreadyInCorpus(prepared.source, duplicates)
     replaced = [name for name, _ in duplicates]
     others = [d for name, d in corpus.documents.items() if name not in replaced]
     if conflict := date_conflict(prepared.document, others):

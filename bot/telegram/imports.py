@@ -117,13 +117,13 @@ class ImportHandlers(AdminHandlers):
         force = pending.action == "import-replace"
         try:
             result = await asyncio.to_thread(self.service.import_document, pending.prepared, force)
+        except importer.AlreadyInCorpus as exc:  # added meanwhile (the preview found none)
+            key = self.pending.put(
+                PendingAction("import-replace", pending.name, pending.owner, prepared=pending.prepared),
+                pending.prepared.held_bytes,
+            )
+            return render_import.duplicate(exc.found), self._confirm_buttons(render_admin.REPLACE_LABEL, key)
         except importer.ImportRefused as exc:
-            if not force and exc.reason.startswith("already in the corpus"):
-                key = self.pending.put(
-                    PendingAction("import-replace", pending.name, pending.owner, prepared=pending.prepared),
-                    pending.prepared.held_bytes,
-                )
-                return render_import.duplicate(exc.reason), self._confirm_buttons(render_admin.REPLACE_LABEL, key)
             return render_import.refused(str(exc)), []
         except StoreError as exc:  # the file it replaces was removed meanwhile
             return render_import.refused(f"{pending.name}: {exc}"), []
@@ -198,10 +198,12 @@ class ImportHandlers(AdminHandlers):
         if isinstance(prepared, str):
             await status.edit_text(render_import.refused(prepared), parse_mode="HTML")
             return
+        # A text the corpus holds already is offered as a replacement at once, not after Add.
+        found = await asyncio.to_thread(self.service.import_duplicates, prepared)
+        action, text, label = ("import", render_import.preview(prepared), render_import.ADD_LABEL)
+        if found:
+            action, text, label = ("import-replace", render_import.duplicate(found, prepared),
+                                   render_admin.REPLACE_LABEL)
         # Charged what it holds in memory (the file and its parsed passages), not its size on disk.
-        key = self.pending.put(PendingAction("import", prepared.file_name, owner, prepared=prepared),
-                               prepared.held_bytes)
-        await status.edit_text(
-            render_import.preview(prepared), parse_mode="HTML",
-            reply_markup=keyboard(self._confirm_buttons(render_import.ADD_LABEL, key)),
-        )
+        key = self.pending.put(PendingAction(action, prepared.file_name, owner, prepared=prepared), prepared.held_bytes)
+        await status.edit_text(text, parse_mode="HTML", reply_markup=keyboard(self._confirm_buttons(label, key)))

@@ -8,6 +8,7 @@ a wrong page before adding it. Everything from the page is escaped.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from bot.answers.service import UploadResult
@@ -49,15 +50,15 @@ def reading(name: str) -> str:
     return f"Reading <code>{esc(cut(name, 200))}</code>…"
 
 
-def preview(prepared: Prepared) -> str:
-    """What Add would write, for the admin to check."""
+def preview(prepared: Prepared, heading: str = "<b>Import this text?</b>") -> str:
+    """What Add (or Replace) would write, for the admin to check, under ``heading``."""
     p = prepared.preview
     adopted = f"adopted {p.adopted.isoformat()}" if p.adopted else "adoption date unknown"
     units = ", ".join(f"{count} {part}" for part, count in p.units) or "none"
     labels = "; ".join(p.first_labels[:MAX_LABELS_SHOWN]) or "none"
     inferred = ", ".join(f"{field} (from the {origin})" for field, origin in prepared.inferred.items())
     lines = [
-        "<b>Import this text?</b>",
+        heading,
         f"<b>{esc(cut(p.title or 'Title unknown', 500))}</b>",
         esc(f"{p.reference or 'reference unknown'} · {adopted} · {p.text_id or 'text number unknown'}"),
         esc(f"{p.kind.label}, {p.source or 'source unknown'}"),
@@ -83,11 +84,11 @@ def refused(reason: str) -> str:
     return fit(f"<b>Not imported:</b> {esc(cut(reason, MAX_PROBLEM_CHARS * 2))}")
 
 
-def duplicate(reason: str) -> str:
-    return fit(
-        f"<b>Already in the corpus:</b> {esc(cut(reason, MAX_PROBLEM_CHARS * 2))}\n"
-        "Replace it? The old file is kept in .trash/."
-    )
+def duplicate(found: Sequence[tuple[str, str]], prepared: Prepared | None = None) -> str:
+    """The text is in the corpus already: which file, and why; Replace or Cancel (under a preview if given)."""
+    listed = "; ".join(f"<code>{esc(cut(name, 120))}</code> ({esc(why)})" for name, why in found)
+    notice = f"<b>Already in the corpus:</b> {listed}\nReplace it with this text? The old file is kept in .trash/."
+    return fit(notice) if prepared is None else preview(prepared, heading=notice)
 
 
 def added(result: UploadResult) -> str:

@@ -33,9 +33,9 @@ async def start(start_bot: BotStarter, corpus: Path, ep: StandIn) -> Any:
 async def settled(telegram: FakeTelegram, message: dict[str, Any]) -> dict[str, Any]:
     """The status message once the fetch is over: the preview, or why not."""
     key = (message["chat"]["id"], message["message_id"])
+    settled_texts = ("Import this text?", "Already in the corpus", "Not imported")
     done: dict[str, Any] = await telegram.wait_for(
-        lambda: telegram.messages[key]["text"].startswith(("Import this text?", "Not imported"))
-        and telegram.messages[key]
+        lambda: telegram.messages[key]["text"].startswith(settled_texts) and telegram.messages[key]
     )
     return done
 
@@ -118,11 +118,15 @@ async def test_a_second_import_of_the_same_text_asks_to_replace(
 ) -> None:
     ep.doceo(TEXT, Route(body=doceo_page(TEXT, TITLE)))
     await start(start_bot, corpus, ep)
-    for _ in range(2):
-        [status] = await say(telegram, olga_chat, olga, f"/import {TEXT}")
-        outcome = await choose(telegram, await settled(telegram, status), olga, "Add")
-    assert outcome["text"].startswith("Already in the corpus:")
-    assert "same text number TA-9-2021-0056" in outcome["text"]
+    [status] = await say(telegram, olga_chat, olga, f"/import {TEXT}")
+    await choose(telegram, await settled(telegram, status), olga, "Add")
+    # The second time the preview says so at once, and offers Replace instead of Add.
+    [status] = await say(telegram, olga_chat, olga, f"/import {TEXT}")
+    outcome = await settled(telegram, status)
+    assert outcome["text"].startswith(f"Already in the corpus: {FILE} (same text number TA-9-2021-0056")
+    assert "2021/2544(RSP) · adopted 2021-02-11" in outcome["text"]  # the preview, under the notice
+    assert [b["text"] for b in buttons(outcome)] == ["Replace", "Cancel"]
+    assert "--force" not in outcome["text"] and outcome["text"].count("Already in the corpus") == 1
     replaced = await choose(telegram, outcome, olga, "Replace")
     assert replaced["text"].startswith(f"Replaced with {FILE}")
     assert (corpus / ".trash").exists() and (corpus / FILE).exists()
