@@ -50,6 +50,12 @@ def cmd_import(args: argparse.Namespace, out: TextIO) -> int:
     if directory.exists() and not directory.is_dir():
         print(f"import: the corpus {directory} is a file, not a folder", file=sys.stderr)
         return EXIT_USAGE
+    if not directory.exists() and not directory.parent.is_dir():
+        # "--corpus typo/dir": a mistyped path is refused, not made into a new corpus unseen.
+        print(f"import: no folder {directory.parent} to make the corpus {directory} in: check the path",
+              file=sys.stderr)
+        return EXIT_USAGE
+    new = not directory.exists()
     report = _ImportReport(args, out, directory)
     try:
         corpus = CorpusIndex.load(directory)
@@ -70,6 +76,8 @@ def cmd_import(args: argparse.Namespace, out: TextIO) -> int:
         report.finish()
         return EXIT_INTERRUPTED
     report.finish()
+    if new and directory.exists():
+        print(f"import: {directory} did not exist: it was made, a new corpus", file=sys.stderr)
     return EXIT_NOT_FOUND if report.failed else EXIT_OK
 
 

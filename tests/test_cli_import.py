@@ -281,3 +281,17 @@ def test_a_corpus_that_is_a_file_is_refused_before_any_fetch(
     assert _run("import", "TA-9-2021-0056") == (2, "")
     assert capsys.readouterr().err == f"import: the corpus {a_file} is a file, not a folder\n"
     assert server.requests == [] and a_file.read_text() == "mine\n"
+
+
+def test_a_mistyped_corpus_path_is_refused_and_a_new_corpus_folder_is_said(
+    server: StandIn, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    server.doceo("TA-9-2021-0056", Route.fixture("TA-9-2021-0056_EN.html"))
+    typo = tmp_path / "corpsu" / "dir"
+    assert _run("import", "TA-9-2021-0056", "--corpus", str(typo)) == (2, "")
+    assert capsys.readouterr().err == f"import: no folder {typo.parent} to make the corpus {typo} in: check the path\n"
+    assert not typo.parent.exists() and server.requests == []
+    fresh = tmp_path / "corpus"
+    code, _ = _run("import", "TA-9-2021-0056", "--corpus", str(fresh))
+    assert code == 0 and _files(fresh) == ["2021-02-11_2021-2544_TA-9-2021-0056.md"]
+    assert f"import: {fresh} did not exist: it was made, a new corpus" in capsys.readouterr().err
