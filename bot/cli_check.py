@@ -13,7 +13,7 @@ from typing import TextIO
 
 from bot.cli_output import EXIT_OK, default_corpus_dir, dump_json
 from bot.corpus.load import Corpus, inspect_document, load_corpus
-from bot.corpus.models import META_FIELDS, CorpusError, Document
+from bot.corpus.models import META_FIELDS, CorpusError, Document, plural
 from bot.corpus.structure import Reading
 
 logger = logging.getLogger(__name__)
@@ -30,12 +30,12 @@ def cmd_check_corpus(args: argparse.Namespace, out: TextIO) -> int:
         dump_json(check_json(corpus, readings), out)
         return 1 if errors else EXIT_OK
     print(
-        f"{directory}: {len(corpus.documents)} documents, {corpus.passage_count} passages, "
-        f"{len(errors)} errors, {len(corpus.problems) - len(errors)} warnings",
+        f"{directory}: {plural(len(corpus.documents), 'document')}, {plural(corpus.passage_count, 'passage')}, "
+        f"{plural(len(errors), 'error')}, {plural(len(corpus.problems) - len(errors), 'warning')}",
         file=out,
     )
     for doc in corpus.documents:
-        print(f"\n{doc.name}: {len(doc.passages)} passages", file=out)
+        print(f"\n{doc.name}: {plural(len(doc.passages), 'passage')}", file=out)
         for name in META_FIELDS:
             value = getattr(doc.meta, name)
             shown = "unknown" if value is None else getattr(value, "value", value)

@@ -66,7 +66,7 @@ def test_check_corpus_calls_an_unusable_folder_unusable(tmp_path: Path, files: l
         (tmp_path / name).write_text("The European Parliament calls for the release of Vladimir Kozlov.\n")
     code, out = _run("check-corpus", str(tmp_path))
     assert code == 1  # was 0: "0 documents ... 0 errors"
-    assert f"{tmp_path}: 0 documents, 0 passages, 1 errors, 0 warnings" in out
+    assert f"{tmp_path}: 0 documents, 0 passages, 1 error, 0 warnings" in out
     assert f"  {tmp_path}: error: {reason}" in out
 
 

@@ -25,13 +25,9 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from bot.corpus.layout import is_footnote
 from bot.corpus.limits import LimitError, check_docx, check_pdf
-from bot.corpus.models import CITATION_OPENING, PROCEDURE_REF
+from bot.corpus.models import CITATION_OPENING, PROCEDURE_REF, plural
 
 logger = logging.getLogger(__name__)
-
-
-def plural(count: int, noun: str) -> str:
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 class ExtractError(ValueError):

@@ -38,11 +38,10 @@ from bot.corpus.extract import (
     join_wrapped,
     pdf_text,
     plain_text,
-    plural,
 )
 from bot.corpus.fetch import DOCX_TYPE, HTML_TYPES, PDF_TYPE, TEXT_TYPES, Fetcher, FetchError, Progress
 from bot.corpus.load import corpus_files, date_conflict, load_corpus, parse_document
-from bot.corpus.models import MAX_TITLE_CHARS, CorpusError, Document, Kind, Passage
+from bot.corpus.models import MAX_TITLE_CHARS, CorpusError, Document, Kind, Passage, plural
 from bot.corpus.page import NotAResolution, PageReading, read_page, text_id_from_page
 
 logger = logging.getLogger(__name__)
@@ -113,7 +112,7 @@ class Preview:
             f"{'adopted ' + self.adopted.isoformat() if self.adopted else 'adoption date unknown'} · "
             f"{self.text_id or 'text number unknown'}",
             f"{self.kind.label}, {self.source or 'source unknown'}",
-            f"{self.passages} passages; units per part: {units}",
+            f"{plural(self.passages, 'passage')}; units per part: {units}",
             f"first: {'; '.join(self.first_labels) or 'none'}",
         ]
 

@@ -38,6 +38,11 @@ MAX_URL_CHARS = 2000
 NO_MATCH = "No passage matches: the corpus does not speak about that."
 
 
+def plural(count: int, noun: str) -> str:
+    """"1 passage", "2 passages": a count and its noun, as every report words them."""
+    return f"{count:,} {noun}" if count == 1 else f"{count:,} {noun}s"
+
+
 class Kind(StrEnum):
     """What a document is: the resolution's own text, or something written about it."""
 

@@ -111,7 +111,9 @@ class Reading:
             numbers = [p.position.number for p in self.passages
                        if p.position.part == part and p.position.point is None and p.position.number]
             spanned = part in ("recital", "paragraph", "amendment")
-            span = f" ({numbers[0]}\u2013{numbers[-1]})" if spanned and numbers else ""
+            span = ""
+            if spanned and numbers:
+                span = f" ({numbers[0]})" if numbers[0] == numbers[-1] else f" ({numbers[0]}\u2013{numbers[-1]})"
             shown.append(f"{count} {noun}{span}")
         return ", ".join(shown) or "no units"
 

@@ -10,7 +10,7 @@ import logging
 from collections.abc import Sequence
 
 from bot.answers.service import ReloadReport, ServiceStats, UploadResult
-from bot.corpus.models import Document, Problem
+from bot.corpus.models import Document, Problem, plural
 from bot.telegram.render import ELLIPSIS, MAX_MESSAGE, Page, cut, list_page, source_text, visible_length
 from bot.telegram.render import esc as escape
 
@@ -75,7 +75,7 @@ def reload_report(report: ReloadReport) -> str:
 def upload_saved(result: UploadResult) -> str:
     verb = "Replaced" if result.replaced else "Saved"
     return fit(
-        f"{verb} {_name(result.name)} ({result.passages} passages).\n\n"
+        f"{verb} {_name(result.name)} ({plural(result.passages, 'passage')}).\n\n"
         + reload_report(result.reload)
     )
 
@@ -121,7 +121,7 @@ def remove_usage() -> str:
 def _file_html(doc: Document) -> str:
     meta = doc.meta
     return (
-        f"{_name(doc.name)}: {len(doc.passages)} passages\n"
+        f"{_name(doc.name)}: {plural(len(doc.passages), 'passage')}\n"
         f"  {escape(meta.reference or 'reference unknown')} · "
         f"{escape(meta.adopted.isoformat() if meta.adopted else 'date unknown')} · "
         f"{escape(source_text(doc))}"

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from bot.answers.service import UploadResult
+from bot.corpus.models import plural
 from bot.telegram.render import cut, esc
 from bot.telegram.render_admin import MAX_PROBLEM_CHARS, fit, reload_report
 
@@ -62,7 +63,7 @@ def preview(prepared: Prepared, heading: str = "<b>Import this text?</b>") -> st
         f"<b>{esc(cut(p.title or 'Title unknown', 500))}</b>",
         esc(f"{p.reference or 'reference unknown'} · {adopted} · {p.text_id or 'text number unknown'}"),
         esc(f"{p.kind.label}, {p.source or 'source unknown'}"),
-        esc(f"{p.passages} passages: {units}"),
+        esc(f"{plural(p.passages, 'passage')}: {units}"),
         esc(f"First: {labels}"),
         f"File: <code>{esc(prepared.file_name)}</code>",
     ]
@@ -94,5 +95,6 @@ def duplicate(found: Sequence[tuple[str, str]], prepared: Prepared | None = None
 def added(result: UploadResult) -> str:
     verb = "Replaced with" if result.replaced else "Added"
     return fit(
-        f"{verb} <code>{esc(result.name)}</code> ({result.passages} passages).\n\n" + reload_report(result.reload)
+        f"{verb} <code>{esc(result.name)}</code> ({plural(result.passages, 'passage')}).\n\n"
+        + reload_report(result.reload)
     )

@@ -343,3 +343,13 @@ def test_no_citation_is_opened_once_recitals_or_paragraphs_have_begun() -> None:
         ("paragraph 1", "Calls on the authorities to act as follows: \u2013 release all journalists;"),
         ("paragraph 2", "Instructs its President to forward this resolution."),
     ]
+
+
+def test_a_part_of_one_unit_is_counted_in_the_singular_with_its_one_label() -> None:
+    text = (
+        "European Parliament resolution of 11 February 2021 on Kazakhstan (2021/2544(RSP))\n"
+        "The European Parliament,\n\u2013 having regard to its previous resolutions on Kazakhstan,\n"
+        "A. whereas journalists were detained;\n1. Instructs its President to forward this resolution.\n"
+    )
+    _, _, reading = _inspect(text)
+    assert reading.parts_summary() == "1 citation, 1 recital (A), 1 paragraph (1)"

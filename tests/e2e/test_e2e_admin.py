@@ -102,7 +102,7 @@ async def test_an_uploaded_file_answers_questions_and_survives_a_restart(
     assert before["text"].startswith("No passage matches")
 
     reply = await upload(telegram, olga_chat, olga, "reservoirs.md", GOOD)
-    assert reply["text"].startswith("Saved reservoirs.md (1 passages).\n\nCorpus reloaded.")
+    assert reply["text"].startswith("Saved reservoirs.md (1 passage).\n\nCorpus reloaded.")
     assert "Added: reservoirs.md" in reply["text"] and "Passages: 20 → 21" in reply["text"]
     assert (corpus / "reservoirs.md").read_bytes() == GOOD
     assert len(telegram.downloads) == 1
@@ -176,7 +176,7 @@ async def test_traversal_names_never_leave_the_corpus(
     for index, (requested, name) in enumerate(saved.items()):
         content = GOOD.replace(b"Sylvania", f"Sylvania{index}".encode())
         reply = await upload(telegram, olga_chat, olga, requested, content)
-        assert reply["text"].startswith(f"Saved {name} (1 passages)"), reply["text"]
+        assert reply["text"].startswith(f"Saved {name} (1 passage)"), reply["text"]
         assert (corpus / name).read_bytes() == content
     for requested, reason in [("evil\x00.md", "NUL byte"), ("..", "not a usable file name"),
                               ("../.hidden.md", "not a usable file name")]:
@@ -219,7 +219,7 @@ async def test_replacing_a_file_needs_the_button(
     await telegram.wait_for(lambda: telegram.callback_queries[query_id])
     assert telegram.callback_queries[query_id]["text"] == NOT_ALLOWED  # type: ignore[index]
     edited = await press(telegram, ask, olga, replace["callback_data"])
-    assert edited["text"].startswith("Replaced reservoirs.md (1 passages).\n\nCorpus reloaded.")
+    assert edited["text"].startswith("Replaced reservoirs.md (1 passage).\n\nCorpus reloaded.")
     assert "Changed: reservoirs.md" in edited["text"] and buttons(edited) == []
     assert (corpus / "reservoirs.md").read_bytes() == NEWER
     assert [p.read_bytes() for p in (corpus / ".trash").iterdir()] == [GOOD]
