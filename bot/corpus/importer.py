@@ -41,8 +41,8 @@ from bot.corpus.extract import (
 )
 from bot.corpus.fetch import DOCX_TYPE, HTML_TYPES, PDF_TYPE, TEXT_TYPES, Fetcher, FetchError, Progress
 from bot.corpus.load import corpus_files, date_conflict, load_corpus, parse_document
-from bot.corpus.models import MAX_TITLE_CHARS, CorpusError, Document, Kind, Passage, plural
-from bot.corpus.page import NotAResolution, PageReading, read_page, text_id_from_page
+from bot.corpus.models import MAX_TITLE_CHARS, CorpusError, Document, Kind, Passage, parse_text_number, plural
+from bot.corpus.page import NotAResolution, PageReading, read_page
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +52,6 @@ MAX_SOURCE_BYTES = 20 * 1024 * 1024
 FIRST_LABELS = 5
 # A Passage and its Position as Python objects, beside their strings (measured with sys.getsizeof).
 _PASSAGE_OVERHEAD = 250
-TEXT_NUMBER_RE = re.compile(r"^TA-(\d{1,2})-(\d{4})-(\d{4})$", re.IGNORECASE)
 # What can only be a text number, mistyped ("TA-9-2021-56", "p9_ta(2021)56"): no dot, no slash.
 _TEXT_NUMBER_LIKE_RE = re.compile(r"(?:TA-|P\d{1,2}_TA)[\w()-]*", re.IGNORECASE)
 # A text number inside a corpus file name or URL ("..._TA-9-2021-0056.md", "TA-9-2021-0056_EN.html").
@@ -160,14 +159,8 @@ class Written:
 
 def normalise_text_number(value: str) -> str | None:
     """"TA-9-2021-0056" for either notation (TA-9-2021-0056, P9_TA(2021)0056), else None."""
-    value = value.strip()
-    if match := TEXT_NUMBER_RE.match(value):
-        term, year, number = match.groups()
-        return f"TA-{int(term)}-{year}-{number}"
-    found = text_id_from_page(value)
-    if found is not None and re.fullmatch(r"P\d{1,2}_TA(?:-PROV)?\(\d{4}\)\d{4}", value):
-        return found[0]
-    return None
+    found = parse_text_number(value)
+    return found.dashed if found is not None else None
 
 
 def ep_page_url(base_url: str, text_id: str) -> str:

@@ -153,18 +153,54 @@ def _shown(value: Any, limit: int = 80) -> str:
 
 
 # The number of a text adopted, in its two notations: P9_TA(2021)0056 (in the text,
-# "-PROV" in a provisional edition) and TA-9-2021-0056 (the web page's address).
-TEXT_ID_RE = re.compile(r"P(\d{1,2})_TA(?:-PROV)?\((\d{4})\)(\d{4})")
-_TEXT_ID_DASHED_RE = re.compile(r"TA-(\d{1,2})-(\d{4})-(\d{4})")
+# "-PROV" in a provisional edition) and TA-9-2021-0056 (the web page's address). The one
+# parser of both, for front matter, pages, ``ref:`` and the importer.
+TEXT_ID_RE = re.compile(r"(?<![A-Za-z0-9])P(?P<term>\d{1,2})_TA(?P<prov>-PROV)?\((?P<year>\d{4})\)(?P<number>\d{4})")
+_TEXT_ID_DASHED_RE = re.compile(r"TA-(?P<term>\d{1,2})-(?P<year>\d{4})-(?P<number>\d{4})", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class TextNumber:
+    """A text adopted's number: its term, year and number, and whether a provisional edition printed it."""
+
+    term: int
+    year: str
+    number: str
+    provisional: bool = False
+
+    @property
+    def printed(self) -> str:
+        """As the text prints it, less "-PROV": P9_TA(2021)0056."""
+        return f"P{self.term}_TA({self.year}){self.number}"
+
+    @property
+    def dashed(self) -> str:
+        """As the web page's address writes it: TA-9-2021-0056."""
+        return f"TA-{self.term}-{self.year}-{self.number}"
+
+
+def _text_number(match: re.Match[str]) -> TextNumber:
+    groups = match.groupdict()
+    return TextNumber(int(groups["term"]), groups["year"], groups["number"], bool(groups.get("prov")))
+
+
+def parse_text_number(text: str) -> TextNumber | None:
+    """The number that ``text`` is, in either notation (whole, blanks aside), else None."""
+    text = text.strip()
+    match = TEXT_ID_RE.fullmatch(text) or _TEXT_ID_DASHED_RE.fullmatch(text)
+    return _text_number(match) if match is not None else None
+
+
+def find_text_number(text: str) -> TextNumber | None:
+    """The first printed number (P9_TA(2021)0056, maybe glued to what follows) in ``text``, else None."""
+    match = TEXT_ID_RE.search(text)
+    return _text_number(match) if match is not None else None
 
 
 def canonical_text_id(text: str) -> str | None:
     """``text`` as P9_TA(2021)0056 when it is a text number in either notation, else None."""
-    text = text.strip()
-    match = TEXT_ID_RE.fullmatch(text) or _TEXT_ID_DASHED_RE.fullmatch(text)
-    if match is None:
-        return None
-    return f"P{match[1]}_TA({match[2]}){match[3]}"
+    found = parse_text_number(text)
+    return found.printed if found is not None else None
 
 
 def _capped(text: str, limit: int) -> str:

@@ -15,7 +15,7 @@ import logging
 import re
 from dataclasses import dataclass
 
-from bot.corpus.models import CITATION_OPENING, PROCEDURE_REF, Kind
+from bot.corpus.models import CITATION_OPENING, PROCEDURE_REF, Kind, find_text_number
 
 logger = logging.getLogger(__name__)
 
@@ -65,9 +65,6 @@ _EURLEX_MARK = "This document is an excerpt from the EUR-Lex website"
 # doceo's box of links to the stages of a document: "Texts adopted :", then the number.
 _TEXTS_ADOPTED_BOX_RE = re.compile(r"^Texts adopted\s*:\s*$")
 _PROCEDURE_LINE_RE = re.compile(rf"^Procedure\s*:\s*({_REF})\s*$")
-# The text number as the page writes it: P9_TA(2021)0056, P8_TA-PROV(2019)0203, glued
-# to the document it adopts ("P9_TA(2021)0056RC-B9-0144/2021").
-PAGE_TEXT_ID_RE = re.compile(r"\bP(\d{1,2})_TA(-PROV)?\((\d{4})\)(\d{4})")
 # "Thursday, 11 February 2021 - Brussels" (doceo's date line).
 _DATE_LINE_RE = re.compile(rf"^(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday), {_DATE} - ")
 # The Journal's page reference in its header: "C 50/38" (a cell of its own, or run into
@@ -136,12 +133,10 @@ class PageReading:
 
 
 def text_id_from_page(value: str) -> tuple[str, bool] | None:
-    """("TA-9-2021-0056", provisional) from "P9_TA(2021)0056", None when absent."""
-    match = PAGE_TEXT_ID_RE.search(value)
-    if match is None:
-        return None
-    term, prov, year, number = match.groups()
-    return f"TA-{int(term)}-{year}-{number}", prov is not None
+    """("TA-9-2021-0056", provisional) from the number the page prints, maybe glued to its
+    source document ("P9_TA(2021)0056RC-B9-0144/2021", "P8_TA-PROV(2019)0203"); None when absent."""
+    found = find_text_number(value)
+    return (found.dashed, found.provisional) if found is not None else None
 
 
 def read_page(lines: tuple[str, ...] | list[str], url: str | None = None, text_adopted: bool = False) -> PageReading:

@@ -82,3 +82,16 @@ def test_text_numbers_in_both_notations_are_one_number() -> None:
     assert canonical_text_id("TA-9-2021-0056") == canonical_text_id("P9_TA(2021)0056") == "P9_TA(2021)0056"
     assert canonical_text_id("P8_TA-PROV(2019)0203") == "P8_TA(2019)0203"
     assert canonical_text_id("2021/0056") is None
+
+
+def test_one_parser_reads_a_text_number_in_both_notations() -> None:
+    from bot.corpus.models import find_text_number, parse_text_number
+
+    for written in ("P9_TA(2021)0056", "TA-9-2021-0056", "ta-9-2021-0056", " P9_TA(2021)0056 "):
+        found = parse_text_number(written)
+        assert found is not None and (found.printed, found.dashed) == ("P9_TA(2021)0056", "TA-9-2021-0056")
+    provisional = parse_text_number("P8_TA-PROV(2019)0203")
+    assert provisional is not None and provisional.provisional and provisional.dashed == "TA-8-2019-0203"
+    glued = find_text_number("P9_TA(2021)0056RC-B9-0144/2021")  # the number doceo prints, glued to its motion
+    assert glued is not None and glued.printed == "P9_TA(2021)0056"
+    assert parse_text_number("TA-9-2021-56") is None and find_text_number("XP9_TA(2021)0056") is None
