@@ -24,14 +24,15 @@ def cmd_check_corpus(args: argparse.Namespace, out: TextIO) -> int:
     directory = args.directory or default_corpus_dir()
     # A check reads the files themselves, never the bot's parse cache of them.
     corpus = load_corpus(directory, cache=False)
-    errors = [p for p in corpus.problems if p.severity == "error"]
+    errors = sum(p.count for p in corpus.problems if p.severity == "error")
+    warnings = sum(p.count for p in corpus.problems if p.severity == "warning")
     readings = _readings(corpus)
     if args.json:
         dump_json(check_json(corpus, readings), out)
         return 1 if errors else EXIT_OK
     print(
         f"{directory}: {plural(len(corpus.documents), 'document')}, {plural(corpus.passage_count, 'passage')}, "
-        f"{plural(len(errors), 'error')}, {plural(len(corpus.problems) - len(errors), 'warning')}",
+        f"{plural(errors, 'error')}, {plural(warnings, 'warning')}",
         file=out,
     )
     for doc in corpus.documents:
@@ -56,7 +57,8 @@ def cmd_check_corpus(args: argparse.Namespace, out: TextIO) -> int:
     if corpus.problems:
         print("\nProblems:", file=out)
         for problem in corpus.problems:
-            print(f"  {problem}", file=out)
+            for line in problem.lines():  # one problem a line, as editors and CI annotations read them
+                print(f"  {line}", file=out)
     return 1 if errors else EXIT_OK
 
 
@@ -79,7 +81,7 @@ def check_json(corpus: Corpus, readings: dict[str, Reading]) -> dict[str, object
     return {
         "documents": [_document_json(doc, readings.get(doc.name)) for doc in corpus.documents],
         "problems": [
-            {"file": p.file, "line": p.line, "severity": p.severity, "message": p.message} for p in corpus.problems
+            {"file": p.file, "line": p.line, "severity": p.severity, "message": p.combined} for p in corpus.problems
         ],
     }
 

@@ -427,7 +427,7 @@ class Service:
         try:
             _check_indexable(prepared.document)  # as for uploads: never write what cannot be indexed
         except CorpusError as exc:
-            raise importer.ImportRefused(prepared.source, exc.problem.message) from None
+            raise importer.ImportRefused(prepared.source, exc.problem.combined) from None
         with self._write_lock:
             corpus = importer.CorpusIndex.of(self.corpus_dir, self._snapshot.corpus.documents)
             written = importer.write(prepared, corpus, force=force)

@@ -71,8 +71,9 @@ logger = logging.getLogger(__name__)
 
 # The cache directory, inside the corpus directory (hidden: not a corpus file).
 CACHE_DIR = ".cache"
-# Bump when the layout of a shard changes (2: positions carry the EP part, number and point).
-FORMAT = 2
+# Bump when the layout of a shard changes (2: positions carry the EP part, number and point;
+# 3: a problem carries the further problems of its file).
+FORMAT = 3
 SHARDS = 32
 # An entry whose file changed less than this before the parse that stored it started
 # is not trusted (2 s also covers filesystems with a 2-second mtime).
@@ -437,8 +438,13 @@ def _encode(
     )
 
 
-def _problem_row(problem: Problem) -> tuple[str, int | None, str, str]:
-    return (problem.file, problem.line, problem.message, problem.severity)
+def _problem_row(problem: Problem) -> tuple[str, int | None, str, str, tuple[tuple[int | None, str], ...]]:
+    return (problem.file, problem.line, problem.message, problem.severity, problem.also)
+
+
+def _problem(row: tuple[Any, ...]) -> Problem:
+    file, line, message, severity, also = row
+    return Problem(file, line, message, severity, tuple(tuple(item) for item in also))
 
 
 def _meta_value(value: object) -> object:
@@ -452,7 +458,7 @@ def _meta_value(value: object) -> object:
 def _decode(row: tuple[Any, ...], positions: list[Position]) -> Parsed:
     name, status = row[0], row[4]
     if status == _STATUS_BAD:
-        return Problem(*row[5])
+        return _problem(row[5])
     if status != _STATUS_OK:
         raise ValueError(f"unknown entry status {status!r}")
     digest, meta_values, fields_set, origins, warnings, position_ids, texts, leads = row[5:]
@@ -466,7 +472,7 @@ def _decode(row: tuple[Any, ...], positions: list[Position]) -> Parsed:
     meta = DocumentMeta.model_construct(_fields_set=set(fields_set), **values)
     passages = _passages(name, map(positions.__getitem__, position_ids), texts, leads)
     document = Document(name, meta, origins, passages, digest)
-    return document, tuple(Problem(*w) for w in warnings)
+    return document, tuple(_problem(row) for row in warnings)
 
 
 def _plain_slots(cls: type, names: tuple[str, ...]) -> bool:

@@ -171,7 +171,4 @@ def validate_meta(name: str, data: dict[str, Any], key_lines: dict[str, int]) ->
         # One run shows them all, earliest line first: fixing one need not reveal the next.
         found.sort(key=lambda item: item[0] if item[0] is not None else 0)
         line, message = found[0]
-        others = [f"line {n}: {m}" if n is not None else m for n, m in found[1:]]
-        if others:
-            message = f"{message}; also {'; '.join(others)}"
-        raise CorpusError(Problem(name, line, message)) from None
+        raise CorpusError(Problem(name, line, message, also=tuple(found[1:]))) from None

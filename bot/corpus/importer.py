@@ -305,8 +305,8 @@ def _prepare(
     try:
         document, warnings = parse_document(file_name, raw)
     except CorpusError as exc:
-        raise ImportRefused(source, exc.problem.message) from None
-    notes.extend(w.message for w in warnings)
+        raise ImportRefused(source, exc.problem.combined) from None
+    notes.extend(w.combined for w in warnings)
     preview = _preview(document, text_id)
     return Prepared(source, file_name, raw, document, text_id, inferred, tuple(notes), preview)
 

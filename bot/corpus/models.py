@@ -222,10 +222,30 @@ class Problem:
     line: int | None
     message: str
     severity: Literal["error", "warning"] = "error"
+    # Further problems of the same file found in the same pass (every bad front-matter key
+    # at once), each (line, message): the file is skipped for all of them together.
+    also: tuple[tuple[int | None, str], ...] = ()
+
+    def lines(self) -> list[str]:
+        """One line a problem, as compilers print them: ``FILE:LINE: error: message``."""
+        return [self._line(self.line, self.message), *(self._line(line, message) for line, message in self.also)]
+
+    @property
+    def count(self) -> int:
+        return 1 + len(self.also)
+
+    @property
+    def combined(self) -> str:
+        """Every message on one line (check-corpus --json keeps this form)."""
+        others = [f"line {line}: {message}" if line is not None else message for line, message in self.also]
+        return f"{self.message}; also {'; '.join(others)}" if others else self.message
+
+    def _line(self, line: int | None, message: str) -> str:
+        where = f"{self.file}:{line}" if line else self.file
+        return f"{where}: {self.severity}: {message}"
 
     def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line else self.file
-        return f"{where}: {self.severity}: {self.message}"
+        return "\n".join(self.lines())
 
 
 # The parts of an EP text adopted, as its amendment forms name them (bot.corpus.structure).

@@ -7,6 +7,7 @@ files still load, and an upload of the same bytes is refused before it is writte
 from __future__ import annotations
 
 import io
+import json
 import time
 from pathlib import Path
 
@@ -112,15 +113,31 @@ def test_duplicate_keys_name_both_lines() -> None:
     assert message == "hostile.md:5: error: key 'adopted' appears twice, on lines 3 and 5"
 
 
-def test_every_bad_value_is_named_at_once_in_line_order() -> None:
+def test_every_bad_value_is_named_at_once_in_line_order_one_a_line() -> None:
     front = "title: Dams\nurl: ftp://example.org\nkind: novel\nadopted: yesterday\nreference: yes\n"
-    message = _refusal(_file(front))
-    assert message.startswith(
-        "hostile.md:3: error: bad value for 'url': 'ftp://example.org' is not an http(s) URL; also "
+    lines = _refusal(_file(front)).splitlines()
+    assert lines[0] == "hostile.md:3: error: bad value for 'url': 'ftp://example.org' is not an http(s) URL"
+    assert [line.split(": error: ")[0] for line in lines] == [
+        "hostile.md:3", "hostile.md:4", "hostile.md:5", "hostile.md:6"]
+    assert lines[2].startswith("hostile.md:5: error: bad value for 'adopted': 'yesterday'")
+    assert lines[3].startswith("hostile.md:6: error: bad value for 'reference'")
+
+
+def test_check_corpus_prints_each_problem_on_a_line_and_counts_each(tmp_path: Path) -> None:
+    (tmp_path / "hostile.md").write_text(
+        "---\ntitle: Dams\nurl: ftp://example.org\nkind: novel\n---\nThe European Parliament adopted it today.\n",
+        encoding="utf-8",
     )
-    rest = message.split("; also ", 1)[1]
-    assert rest.index("line 4: bad value for 'kind'") < rest.index("line 5: bad value for 'adopted'")
-    assert rest.index("line 5: bad value for 'adopted': 'yesterday'") < rest.index("line 6: bad value for 'reference'")
+    out = io.StringIO()
+    assert run_cli(["check-corpus", str(tmp_path)], out) == 1
+    text = out.getvalue()
+    assert f"{tmp_path}: 0 documents, 0 passages, 2 errors, 0 warnings" in text
+    assert "  hostile.md:3: error: bad value for 'url': 'ftp://example.org' is not an http(s) URL\n" in text
+    assert "  hostile.md:4: error: bad value for 'kind'" in text
+    out = io.StringIO()
+    run_cli(["check-corpus", str(tmp_path), "--json"], out)
+    (problem,) = json.loads(out.getvalue())["problems"]
+    assert problem["line"] == 3 and "; also line 4: bad value for 'kind'" in problem["message"]  # --json as before
 
 
 def test_a_huge_bad_value_is_not_echoed_whole() -> None:
