@@ -282,6 +282,11 @@ def _year_filter(value: str) -> Period:
         raise QueryError(f"year:{echo_value(value)} is not a year: write it like year:2016 or year:2016-2019.")
     first = int(match[1])
     last = int(match[2]) if match[2] else first
+    if first > last:
+        raise QueryError(
+            f"year:{echo_value(value)} ends before it starts: write the earlier year first, "
+            f"for example year:{last}-{first}."
+        )
     if not FIRST_YEAR <= first <= last <= LAST_YEAR:
         raise QueryError(
             f"year:{echo_value(value)} is not a span of years between {FIRST_YEAR} and {LAST_YEAR}."

@@ -126,3 +126,9 @@ def test_an_interim_report_reference_is_a_filter(asked: str) -> None:
     assert query.matches_reference("1998/0031R(NLE)")
     assert not query.matches_reference("1998/0032R(NLE)") and not query.matches_reference(None)
     assert "0031" not in " ".join(query.terms)
+
+
+def test_a_reversed_year_span_is_called_so_not_out_of_range(service: Service) -> None:
+    with pytest.raises(BadQuestion, match=r"year:2019-2016 ends before it starts: write the earlier year first, "
+                                          r"for example year:2016-2019\."):
+        service.ask("year:2019-2016 torture")
