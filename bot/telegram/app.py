@@ -110,6 +110,11 @@ def run(settings: Settings) -> int:
         )
         return EXIT_SETTINGS
     token = settings.telegram_bot_token.get_secret_value().strip()
+    # Local things first: a corpus folder that is missing or holds no document is said at
+    # once, not after Telegram is reached (with no network, never).
+    if (missing := _missing_corpus(settings)) is not None:
+        print(missing, file=sys.stderr)
+        return EXIT_SETTINGS
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     # The token is checked before the corpus is indexed, so a typo in it is reported in
@@ -136,6 +141,19 @@ def run(settings: Settings) -> int:
         return EXIT_FAILED
     logger.info("stopped")
     return EXIT_OK
+
+
+def _missing_corpus(settings: Settings) -> str | None:
+    """One line when CORPUS_DIR cannot hold a servable document (a cheap look, nothing parsed)."""
+    from bot.corpus.load import SUFFIXES, corpus_files
+
+    directory = settings.corpus_dir
+    if not directory.is_dir():
+        why = "it is a file, not a folder" if directory.exists() else "it does not exist"
+        return f"No servable document in the corpus directory {directory}: {why} (check CORPUS_DIR)"
+    if not corpus_files(directory):
+        return f"No servable document in the corpus directory {directory}: it holds no {' or '.join(SUFFIXES)} file"
+    return None
 
 
 async def _check_token(settings: Settings, token: str) -> int | None:

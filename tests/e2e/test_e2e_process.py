@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 import aiohttp
+import pytest
 from fake_telegram import TOKEN, FakeTelegram
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -237,3 +238,18 @@ async def test_a_base_url_that_is_not_a_bot_api_is_named_not_blamed_on_the_token
     assert err.strip().splitlines() == [
         f"The Bot API at {base} answered 404 (not a Bot API?): check TELEGRAM_BASE_URL."
     ]  # was "Telegram rejected TELEGRAM_BOT_TOKEN" after a JSONDecodeError traceback
+
+
+@pytest.mark.parametrize("shape", ["missing", "no documents"])
+async def test_a_missing_or_empty_corpus_is_said_before_telegram_is_reached(tmp_path: Path, shape: str) -> None:
+    corpus = tmp_path / "corpus"
+    if shape == "no documents":
+        corpus.mkdir()
+        (corpus / "notes.json").write_text("{}")
+    # No Bot API listens there: were Telegram asked first, this would be a network error.
+    code, err = await finish(await start(
+        tmp_path, TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_BASE_URL="http://127.0.0.1:9/bot", CORPUS_DIR=str(corpus),
+    ))
+    assert code == 2
+    why = "it does not exist (check CORPUS_DIR)" if shape == "missing" else "it holds no .txt or .md file"
+    assert err.strip().splitlines() == [f"No servable document in the corpus directory {corpus}: {why}"]
