@@ -31,7 +31,7 @@ from bot.answers.timeline import TimelineEntry
 from bot.cli_check import cmd_check_corpus
 from bot.cli_import import cmd_import
 from bot.cli_output import EXIT_BROKEN_PIPE, EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE, default_corpus_dir, dump_json
-from bot.corpus.models import NO_MATCH
+from bot.corpus.models import NO_MATCH, plural
 
 logger = logging.getLogger(__name__)
 
@@ -156,7 +156,7 @@ def _refused(args: argparse.Namespace, out: TextIO, message: str, echo: dict[str
 
 
 def cmd_ask(args: argparse.Namespace, out: TextIO) -> int:
-    service = Service(args.corpus or default_corpus_dir())
+    service = _service(args.corpus)
     try:
         answer = service.ask(args.question, top=args.top)
     except BadQuestion as exc:
@@ -203,7 +203,7 @@ def format_group(group: HitGroup) -> str:
 
 
 def cmd_timeline(args: argparse.Namespace, out: TextIO) -> int:
-    service = Service(args.corpus or default_corpus_dir())
+    service = _service(args.corpus)
     try:
         timeline = service.timeline(args.topic)
     except BadQuestion as exc:
@@ -239,7 +239,7 @@ def _indent(text: str) -> str:
 
 
 def cmd_eval(args: argparse.Namespace, out: TextIO) -> int:
-    service = Service(args.corpus or default_corpus_dir())
+    service = _service(args.corpus)
     try:
         eval_set = load_eval_set(args.questions)
         check_against_corpus(eval_set, service.snapshot.corpus.documents, args.questions)
@@ -274,7 +274,7 @@ def cmd_eval(args: argparse.Namespace, out: TextIO) -> int:
 
 def cmd_quote(args: argparse.Namespace, out: TextIO) -> int:
     """Exit 0 when the quote is verbatim (cuts allowed), 1 near or not found, 2 bad quote."""
-    service = Service(args.corpus or default_corpus_dir())
+    service = _service(args.corpus)
     try:
         result = service.quote(args.text)
     except BadQuote as exc:
@@ -394,6 +394,29 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, TextIO], int]] = {
     "eval": cmd_eval,
     "import": cmd_import,
 }
+
+
+def _service(corpus: Path | None) -> Service:
+    """The corpus served, with one line on stderr when some of its files have problems.
+
+    Each problem is logged by the service (for the bot's logs); on the command line they
+    would be a dozen timestamped lines before the answer, so they are counted instead and
+    ``check-corpus`` named.
+    """
+    directory = corpus or default_corpus_dir()
+    quiet = logging.getLogger("bot.answers.service")
+    level = quiet.level
+    quiet.setLevel(logging.ERROR)
+    try:
+        service = Service(directory)
+    finally:
+        quiet.setLevel(level)
+    problems = service.problems
+    if problems:
+        count = sum(p.count for p in problems)
+        print(f"note: the corpus has {plural(count, 'problem')} (files skipped or read with warnings): "
+              f"python -m bot check-corpus {directory} shows them", file=sys.stderr)
+    return service
 
 
 def run_cli(argv: Sequence[str], out: TextIO | None = None) -> int:

@@ -273,3 +273,12 @@ def test_ask_json_carries_the_ep_label_and_ref_takes_the_text_number(tmp_path: P
     assert {h["label"] for h in hits} >= {"recital B", "paragraph 1, point (a)"}
     code, out = _run("ask", "journalists detained", "--corpus", str(directory))
     assert "recital B of examplestan-oj.txt (line " in out
+
+
+def test_a_corpus_with_problems_gets_one_note_not_a_log_line_each(capsys: pytest.CaptureFixture[str]) -> None:
+    corpus = Path(__file__).parent / "eval" / "corpus"  # 35 real excerpts, some without a stated reference
+    out = io.StringIO()
+    assert run_cli(["ask", "political prisoners in Belarus", "--corpus", str(corpus)], out) == 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("note: the corpus has ") and "check-corpus" in err[0]
+    assert "WARNING" not in err[0]

@@ -44,6 +44,9 @@ def bm25s_ranker(passages: Sequence[Passage]) -> Ranker:
     import bm25s  # type: ignore[import-untyped]
     import Stemmer
 
+    # bm25s sets its own logger to DEBUG ("Building index from IDs objects"): quiet it.
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
+
     stemmer = Stemmer.Stemmer("english")
     retriever = bm25s.BM25()
     tokens = bm25s.tokenize([p.searchable for p in passages], stopwords="en", stemmer=stemmer, show_progress=False)
