@@ -113,11 +113,12 @@ class _ImportReport:
         lines.extend(f"  note: {note}" for note in prepared.notes)
         print("\n".join(lines), file=self.out)
 
-    def refused(self, source: str, reason: str, *, failure: bool = True) -> None:
+    def refused(self, source: str, reason: str, *, failure: bool = True, say: bool = True) -> None:
+        """Note a source not imported; a failure is said on stderr unless ``say`` is False (said elsewhere)."""
         self.skipped.append({"source": source, "reason": reason})
         if failure:
             self.failed += 1
-            if not self.json:
+            if say and not self.json:
                 print(f"refused {source}: {reason}", file=sys.stderr)
 
     def finish(self) -> None:
@@ -177,16 +178,21 @@ def _import_year(
                 elif item.status == "present":
                     report.refused(text_id, f"already present as {item.file}", failure=False)
                 elif item.status == "failed":
-                    report.refused(text_id, item.reason or "failed")
+                    # Said once, as it happens, above the bar; the summary counts it.
+                    report.refused(text_id, item.reason or "failed", say=False)
+                    if not report.json:
+                        bar.write(f"refused {text_id}: {item.reason or 'failed'}", file=sys.stderr)
         except (FetchError, OpenDataError) as exc:
-            report.refused(f"year {args.year}", f"listing failed: {exc}")
+            listed = sum(counts.values())
+            report.refused(f"year {args.year}", f"listing failed after {listed} texts: {exc}")
+            failed_listing = True
+        else:
+            failed_listing = False
     if not report.json:
         verb = "would import" if args.dry_run else "imported"
         print(
             f"{args.year}: {verb} {counts['imported']}, skipped {counts['present']} already present, "
-            f"{counts['unmatched']} not matching, failed {counts['failed']}",
+            f"{counts['unmatched']} not matching, {counts['failed']} refused"
+            + ("; the listing failed (above), so the year is incomplete" if failed_listing else ""),
             file=report.out,
         )
-        for entry in report.skipped:
-            if not entry["reason"].startswith("already present"):
-                print(f"  failed {entry['source']}: {entry['reason']}", file=report.out)

@@ -193,7 +193,7 @@ def test_a_year_import_interrupted_by_ctrl_c_resumes(server: StandIn, tmp_path: 
                                                          reference="2021/2603(RSP)")))
     result = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
-    assert "2021: imported 3, skipped 2 already present, 0 not matching, failed 0" in result.stdout
+    assert "2021: imported 3, skipped 2 already present, 0 not matching, 0 refused" in result.stdout
     assert len([n for n in _files(corpus_dir) if n.endswith(".md")]) == 5
 
 
@@ -234,10 +234,11 @@ def test_a_year_listing_nested_too_deeply_is_one_refusal_line_and_a_summary(
     code, out = _run("import", "--year", "2021", "--corpus", str(tmp_path))
     err = capsys.readouterr().err
     assert code == 1 and "Traceback" not in err
-    reason = f"listing failed: the Open Data API sent JSON nested too deeply to read ({server.url}api/v2/adopted-texts)"
-    assert err.strip().splitlines()[-1] == f"refused year 2021: {reason}"
-    assert out.splitlines() == ["2021: imported 0, skipped 0 already present, 0 not matching, failed 0",
-                                f"  failed year 2021: {reason}"]
+    reason = (f"listing failed after 0 texts: the Open Data API sent JSON nested too deeply to read "
+              f"({server.url}api/v2/adopted-texts)")
+    assert [line for line in err.strip().splitlines() if "refused" in line] == [f"refused year 2021: {reason}"]
+    assert out.splitlines() == ["2021: imported 0, skipped 0 already present, 0 not matching, 0 refused; "
+                                "the listing failed (above), so the year is incomplete"]
 
 
 def test_a_year_matching_war_leaves_software_out_and_says_so(server: StandIn, tmp_path: Path) -> None:
@@ -248,7 +249,7 @@ def test_a_year_matching_war_leaves_software_out_and_says_so(server: StandIn, tm
                                                                  reference=f"2021/{2600 + n}(RSP)")))
     code, out = _run("import", "--year", "2021", "--match", "War", "--dry-run", "--corpus", str(tmp_path))
     assert code == 0
-    assert "2021: would import 1, skipped 0 already present, 1 not matching, failed 0" in out
+    assert "2021: would import 1, skipped 0 already present, 1 not matching, 0 refused" in out
     assert "TA-9-2021-0002" in out and "TA-9-2021-0001" not in out
 
 

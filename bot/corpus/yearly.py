@@ -47,12 +47,13 @@ def import_year(
 ) -> Iterator[YearItem]:
     """Yield one YearItem per text listed for ``year``; listing errors raise FetchError or OpenDataError."""
     for listed in list_year(fetcher, open_data_url, year):
+        # Matching first: a text the words leave out is "not matching", present or not.
+        if listed.title is not None and not title_matches(listed.title, match):
+            yield YearItem(listed, "unmatched", title=listed.title)
+            continue
         present = corpus.has_text(listed.text_id)
         if present and not force:
             yield YearItem(listed, "present", file=present, title=listed.title)
-            continue
-        if listed.title is not None and not title_matches(listed.title, match):
-            yield YearItem(listed, "unmatched", title=listed.title)
             continue
         try:
             prepared = prepare(listed.text_id, fetcher=fetcher, base_url=base_url)

@@ -216,3 +216,16 @@ def test_a_year_with_minimal_items_matches_on_the_page_title(
     assert [(i.status, i.title) for i in run][0] == ("imported", "European Parliament resolution of 11 February "
                                                                  "2021 on situation in belarus")
     assert run[1].status == "failed" and "HTTP 503" in (run[1].reason or "")
+
+
+def test_a_text_present_but_not_matching_is_counted_as_not_matching(
+    server: StandIn, fetcher: Fetcher, tmp_path: Path
+) -> None:
+    corpus_dir = tmp_path / "corpus"
+    corpus_dir.mkdir()
+    (corpus_dir / "2021-02-11_2021-2501_TA-9-2021-0001.md").write_text(
+        "---\ntitle: Software\nkind: text_adopted\n---\nParliament calls for better software for all.\n")
+    serve_listing(server, [listing_item("TA-9-2021-0001", "Software industry and jobs")])
+    run = import_year(2021, fetcher=fetcher, open_data_url=server.url + "api/v2/", base_url=server.url,
+                      corpus=CorpusIndex.load(corpus_dir), match="war", dry_run=True)
+    assert [item.status for item in run] == ["unmatched"]
