@@ -69,6 +69,8 @@ def register(application: Application[Any, Any, Any, Any, Any, Any], service: Se
                 filters.ChatType.PRIVATE & new_messages & ~filters.TEXT & ~filters.StatusUpdate.ALL,
                 questions.not_text,
             ),
+            # After every command above: a command none of them took gets a line, not silence.
+            MessageHandler(filters.ChatType.PRIVATE & new_messages & filters.COMMAND, questions.unknown_command),
             CallbackQueryHandler(questions.example, pattern=r"^q:"),
             CallbackQueryHandler(questions.more, pattern=r"^more:"),
             CallbackQueryHandler(sources.sources_page, pattern=r"^src:"),

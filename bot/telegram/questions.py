@@ -38,15 +38,21 @@ class QuestionHandlers(BaseHandlers):
         examples = render_sources.example_questions(await self.off_loop(self.who(update), self.service.sources))
         rows = [[render.Button(render_sources.button_label(q), f"q:{self.queries.put(q)}")] for q in examples]
         await message.reply_html(
-            render_sources.welcome(bool(examples)), reply_markup=keyboard(rows),
+            render_sources.welcome(bool(examples), group=_in_group(update)), reply_markup=keyboard(rows),
             link_preview_options=NO_PREVIEW,
         )
 
     async def help(self, update: Update, context: Context) -> None:
         if update.effective_message:
             await update.effective_message.reply_html(
-                render_sources.help_text(context.bot.username), link_preview_options=NO_PREVIEW
+                render_sources.help_text(context.bot.username, group=_in_group(update)),
+                link_preview_options=NO_PREVIEW,
             )
+
+    async def unknown_command(self, update: Update, context: Context) -> None:
+        message = update.effective_message
+        if message is not None and message.text:
+            await message.reply_html(render_sources.unknown_command(message.text.split(maxsplit=1)[0]))
 
     async def ask_command(self, update: Update, context: Context) -> None:
         question = await self.argument(update, render_answer.ask_usage())
@@ -174,3 +180,9 @@ class QuestionHandlers(BaseHandlers):
                 article.html, parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW
             ),
         )
+
+
+def _in_group(update: Update) -> bool:
+    """Whether the update comes from a group (or channel), where plain messages are not questions."""
+    chat = update.effective_chat
+    return chat is not None and chat.type != "private"

@@ -80,7 +80,7 @@ def button_label(question: str) -> str:
     return cut(question, BUTTON_LABEL_CHARS)
 
 
-def welcome(has_examples: bool) -> str:
+def welcome(has_examples: bool, group: bool = False) -> str:
     text = (
         "<b>European Parliament resolutions</b>\n"
         "Ask a question and I answer with the passages of the resolutions in my corpus "
@@ -89,12 +89,19 @@ def welcome(has_examples: bool) -> str:
         "Summaries and news reports are marked as such: their words are not the "
         "resolution's own."
     )
+    if group:
+        text += "\n\nIn this group, ask with <code>/ask your question</code>: I leave other messages alone."
     if has_examples:
-        text += "\n\nTry one of these, or type your own question:"
+        text += "\n\nTry one of these, or " + ("use /ask:" if group else "type your own question:")
     return text
 
 
-def help_text(username: str | None) -> str:
+def unknown_command(command: str) -> str:
+    """A command the bot does not have: which, and where the list is."""
+    return f"I have no command {esc(cut(command, 64))}. /help lists what I can do."
+
+
+def help_text(username: str | None, group: bool = False) -> str:
     inline = (
         f"In any chat, type <code>@{esc(username)} your question</code> to pick a passage "
         "to post."
@@ -103,7 +110,10 @@ def help_text(username: str | None) -> str:
     )
     return (
         "<b>How to ask</b>\n"
-        "In this chat, send any question: I reply with the 3 best passages, matched "
+        + ("In this group, ask with <code>/ask your question</code> (I leave other messages alone); "
+           "in a private chat with me, send any question. "
+           if group else "In this chat, send any question: ")
+        + "I reply with the 3 best passages, matched "
         "words in bold, grouped by resolution. <b>More ▸</b> shows the next ones.\n"
         "Narrow it with <code>year:2016</code>, <code>year:2016-2019</code>, "
         "<code>ref:2016/2607(RSP)</code> or in words (\u201csince 2019\u201d, \u201cbefore 2018\u201d), "

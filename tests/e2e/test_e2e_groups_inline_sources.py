@@ -181,3 +181,29 @@ async def test_sources_and_start_count_against_the_per_user_limit(
     assert texts[0].startswith("2 resolutions in the corpus")
     assert texts[1].startswith("European Parliament resolutions")
     assert all(t.startswith("You are asking quickly. Please wait") for t in texts[2:]), texts
+
+
+async def test_help_and_start_in_a_group_say_to_use_ask(
+    telegram: FakeTelegram, start_bot: Any, ana: dict[str, Any], ana_chat: dict[str, Any]
+) -> None:
+    await start_bot()
+    group = telegram.group_chat()
+    [help_in_group] = await say(telegram, group, ana, "/help")
+    assert "In this group, ask with /ask your question (I leave other messages alone)" in help_in_group["text"]
+    assert "In this chat, send any question" not in help_in_group["text"]
+    [start_in_group] = await say(telegram, group, ana, "/start")
+    assert "In this group, ask with /ask your question: I leave other messages alone." in start_in_group["text"]
+    [help_in_private] = await say(telegram, ana_chat, ana, "/help")
+    assert "In this chat, send any question: I reply with the 3 best passages" in help_in_private["text"]
+
+
+async def test_an_unknown_command_in_private_gets_a_line_not_silence(
+    telegram: FakeTelegram, start_bot: Any, ana: dict[str, Any], ana_chat: dict[str, Any]
+) -> None:
+    await start_bot()
+    [reply] = await say(telegram, ana_chat, ana, "/searchh <b>kozlov</b>")
+    assert reply["text"] == "I have no command /searchh. /help lists what I can do."
+    group = telegram.group_chat()
+    telegram.send_text(group, ana, "/searchh kozlov")  # in a group another bot's command may be meant
+    [answer] = await say(telegram, group, ana, f"/ask {KOZLOV}")
+    assert "Vladimir Kozlov" in answer["text"] and len(telegram.bot_messages_in(group["id"])) == 1
