@@ -78,7 +78,8 @@ def test_bad_setting_stops_the_process_with_one_line(tmp_path: Path) -> None:
          "Bad settings: WEBHOOK_SECRET must be set when WEBHOOK_URL is set"),
         ({"WEBHOOK_URL": "https://bot.example.org/hook", "WEBHOOK_SECRET": "has spaces!"},
          "Bad setting WEBHOOK_SECRET: WEBHOOK_SECRET must be 1-256 characters of A-Z, a-z, 0-9, _ and -"),
-        ({"CORPUS_DIR": "/nonexistent/corpus", "TELEGRAM_BOT_TOKEN": TOKEN,
+        # The shipped corpus: a missing one is said first, before Telegram is tried.
+        ({"CORPUS_DIR": str(ROOT / "corpus"), "TELEGRAM_BOT_TOKEN": TOKEN,
           "TELEGRAM_BASE_URL": "http://127.0.0.1:9/bot"},
          None),
     ],

@@ -23,7 +23,7 @@ from bot.answers.stats import AnswerStats, StatsReport
 from bot.answers.timeline import Timeline, build_timeline
 from bot.corpus import store
 from bot.corpus.cache import paused_gc
-from bot.corpus.load import Corpus, date_conflict, load_corpus, parse_document
+from bot.corpus.load import Corpus, date_conflict, duplicates_of, load_corpus, parse_document
 from bot.corpus.models import CorpusError, Document, Hit, Passage, Problem
 from bot.search.budget import Budget
 from bot.search.index import Bm25Index
@@ -407,6 +407,12 @@ class Service:
         _check_indexable(document)  # before it is written: a file that cannot be indexed is never saved
         with self._write_lock:
             self._check_dates_agree(document)
+            if found := duplicates_of(document, self._snapshot.corpus.documents):
+                # As import refuses it: one text under two names would show each unit twice.
+                other, why = found[0]
+                raise CorpusError(Problem(
+                    name, None, f"the corpus holds this text already as {other} ({why}): send it as {other} "
+                    "to replace that file, or remove it first"))
             try:
                 store.write_atomically(self.corpus_dir, name, data, overwrite)
             except FileExistsError:

@@ -40,7 +40,7 @@ from bot.corpus.extract import (
     plain_text,
 )
 from bot.corpus.fetch import DOCX_TYPE, HTML_TYPES, PDF_TYPE, TEXT_TYPES, Fetcher, FetchError, Progress
-from bot.corpus.load import corpus_files, date_conflict, load_corpus, parse_document
+from bot.corpus.load import corpus_files, date_conflict, duplicates_of, load_corpus, parse_document
 from bot.corpus.models import MAX_TITLE_CHARS, CorpusError, Document, Kind, Passage, parse_text_number, plural
 from bot.corpus.page import NotAResolution, PageReading, read_page
 
@@ -450,12 +450,9 @@ class CorpusIndex:
         """(file name, why) for each file that ``prepared`` would duplicate."""
         found: dict[str, str] = {}
         if prepared.text_id and (name := self.has_text(prepared.text_id)):
-            found[name] = f"same text number {prepared.text_id}"
-        meta = prepared.document.meta
-        if meta.reference:
-            for name, document in self.documents.items():
-                if document.meta.reference == meta.reference and document.meta.kind == meta.kind and name not in found:
-                    found[name] = f"same reference {meta.reference} and kind {meta.kind.value if meta.kind else '?'}"
+            found[name] = f"same text number {prepared.text_id}"  # a file's name counts, served or not
+        for name, why in duplicates_of(prepared.document, self.documents.values()):
+            found.setdefault(name, why)
         if prepared.file_name not in found and (self.directory / prepared.file_name).exists():
             found[prepared.file_name] = "same file name"
         return sorted(found.items())

@@ -23,7 +23,7 @@ from bot.corpus import frontmatter, layout, metadata, models, passages, structur
 from bot.corpus.cache import CACHE_DIR, ParseCache, Parsed, Parses, file_key, parser_version, paused_gc
 from bot.corpus.frontmatter import split_front_matter, validate_meta
 from bot.corpus.metadata import complete_meta
-from bot.corpus.models import CorpusError, Document, Problem
+from bot.corpus.models import CorpusError, Document, Kind, Problem, canonical_text_id
 from bot.corpus.structure import OPENING, Reading, read
 
 logger = logging.getLogger(__name__)
@@ -291,6 +291,25 @@ def date_conflict(document: Document, others: Iterable[Document]) -> str | None:
         if other.name != document.name and other.meta.reference == ref and theirs and theirs != adopted:
             return f"{ref} adopted {adopted.isoformat()} here but {theirs.isoformat()} in {other.name}"
     return None
+
+
+def duplicates_of(document: Document, others: Iterable[Document]) -> list[tuple[str, str]]:
+    """(file, why) for each other file holding the same text: the same text number, or,
+    for a text adopted or a summary, the same reference and kind. Two news reports of one
+    resolution are two documents; two copies of its text are one text twice.
+    """
+    meta = document.meta
+    mine = canonical_text_id(meta.text_id) if meta.text_id else None
+    found: dict[str, str] = {}
+    for other in others:
+        if other.name == document.name:
+            continue
+        if mine is not None and other.meta.text_id and canonical_text_id(other.meta.text_id) == mine:
+            found[other.name] = f"same text number {meta.text_id}"
+        elif (meta.reference and meta.kind in (Kind.text_adopted, Kind.summary)
+              and other.meta.reference == meta.reference and other.meta.kind == meta.kind):
+            found[other.name] = f"same reference {meta.reference} and kind {meta.kind.value}"
+    return sorted(found.items())
 
 
 def _drop_conflicting_dates(documents: list[Document]) -> tuple[list[Document], list[Problem]]:

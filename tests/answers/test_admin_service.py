@@ -269,3 +269,18 @@ def test_corpus_file_names_only_files_inside_the_corpus(corpus: Path) -> None:
     for name in ["../outside.md", "nope.md", "", "sub/x.md", "x\x00.md"]:
         with pytest.raises(store.StoreError):
             service.corpus_file(name)
+
+
+def test_an_upload_of_a_text_already_in_the_corpus_under_another_name_is_refused(corpus: Path) -> None:
+    text = GOOD.replace(b"reference: 2021/2001(RSP)\n", b"reference: 2021/2001(RSP)\ntext_id: P9_TA(2021)0099\n")
+    service = Service(corpus)
+    service.add_document("reservoirs.md", text)
+    with pytest.raises(CorpusError) as refused:
+        service.add_document("reservoirs-again.md", text.replace(b"spring floods", b"spring floods, again"))
+    assert str(refused.value) == (
+        "reservoirs-again.md: error: the corpus holds this text already as reservoirs.md (same text number "
+        "P9_TA(2021)0099): send it as reservoirs.md to replace that file, or remove it first"
+    )
+    assert not (corpus / "reservoirs-again.md").exists()
+    # Under its own name it replaces the file, as asked.
+    assert service.add_document("reservoirs.md", text.replace(b"floods", b"storms"), overwrite=True).replaced

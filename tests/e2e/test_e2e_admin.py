@@ -174,7 +174,9 @@ async def test_traversal_names_never_leave_the_corpus(
         "/etc/cron.d/z.txt": "z.txt",
     }
     for index, (requested, name) in enumerate(saved.items()):
-        content = GOOD.replace(b"Sylvania", f"Sylvania{index}".encode())
+        # Four resolutions (one text under two names would be refused as a duplicate).
+        content = GOOD.replace(b"Sylvania", f"Sylvania{index}".encode()).replace(
+            b"2021/2001(RSP)", f"2021/{2001 + index}(RSP)".encode())
         reply = await upload(telegram, olga_chat, olga, requested, content)
         assert reply["text"].startswith(f"Saved {name} (1 passage)"), reply["text"]
         assert (corpus / name).read_bytes() == content
