@@ -12,9 +12,22 @@ never as a match that was not checked.
 from __future__ import annotations
 
 import logging
+import sys
 import time
 
 logger = logging.getLogger(__name__)
+
+# Python hands the GIL to a waiting thread only once per switch interval (5 ms by
+# default). A question gives the GIL up many times (numpy releases it) and, while an
+# import runs in another thread, waits the interval each time to get it back: 30 to 40 ms
+# an answer (benchmarks/bench_hostile_import.py). At 0.5 ms answers stay within a few
+# milliseconds of their own cost, and the import barely slows.
+SWITCH_INTERVAL_S = 0.0005
+
+
+def share_the_interpreter() -> None:
+    """Set the process's GIL switch interval so that answers are not held by background work."""
+    sys.setswitchinterval(SWITCH_INTERVAL_S)
 
 # CPU seconds a question may spend on Python-level checks. A typical question spends
 # well under a millisecond there; 20 questions at the limit (one user's allowance a

@@ -25,6 +25,7 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaul
 
 from bot.answers.service import EmptyCorpus, Service
 from bot.config import Settings
+from bot.search.budget import share_the_interpreter
 from bot.telegram.admin import ADMIN_COMMANDS, reload_corpus
 from bot.telegram.handlers import COMMANDS, register
 
@@ -115,6 +116,7 @@ def run(settings: Settings) -> int:
     if (missing := _missing_corpus(settings)) is not None:
         print(missing, file=sys.stderr)
         return EXIT_SETTINGS
+    share_the_interpreter()  # imports and reloads run in threads beside the question workers
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     # The token is checked before the corpus is indexed, so a typo in it is reported in
