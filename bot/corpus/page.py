@@ -227,7 +227,7 @@ def _read_text_adopted(lines: tuple[str, ...] | list[str], known: bool = False) 
             raise NotAResolution(
                 f"the page's date line does not match the title's date {adopted.isoformat()}; check the page"
             )
-    elif (sitting := _date_line(before)) is not None:
+    elif (sitting := _date_line(before)[1]) is not None:
         adopted = sitting  # an undated title: the text is dated by the sitting that adopted it
         evidence["adopted"] = "the page's date line (the sitting)"
     title, tail = split_procedure(title_line)
@@ -302,25 +302,21 @@ def split_procedure(title_line: str) -> tuple[str, str]:
     return text, ""
 
 
-def _date_line(before: list[str] | tuple[str, ...]) -> dt.date | None:
-    """The date of the page's date line ("Thursday, 11 February 2021 - Brussels"), if it has a real one."""
+def _date_line(before: list[str] | tuple[str, ...]) -> tuple[bool, dt.date | None]:
+    """Whether the page has a date line ("Thursday, 11 February 2021 - Brussels"), and its date if real."""
     for line in before:
         if match := _DATE_LINE_RE.match(line):
             try:
-                return _date(*match.groups())
+                return True, _date(*match.groups())
             except ValueError:
-                return None
-    return None
+                return True, None
+    return False, None
 
 
 def _agrees_with_date_line(before: list[str] | tuple[str, ...], adopted: dt.date) -> bool:
-    for line in before:
-        if match := _DATE_LINE_RE.match(line):
-            try:
-                return _date(*match.groups()) == adopted
-            except ValueError:
-                return False
-    return True
+    """No date line, or one giving ``adopted``: a date line with an impossible date never agrees."""
+    found, sitting = _date_line(before)
+    return not found or sitting == adopted
 
 
 def _looks_like_oeil(lines: tuple[str, ...] | list[str], url: str | None) -> bool:
