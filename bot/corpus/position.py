@@ -192,8 +192,6 @@ def _follows(previous: str, marker: str) -> bool:
     """Whether ``marker`` is the next one after ``previous`` in a series of letters, numerals or numbers."""
     if previous in ROMAN and marker in ROMAN and ROMAN.index(marker) == ROMAN.index(previous) + 1:
         return True
-    if previous.isdigit() and marker[:-1].isdigit() is False and marker.isdigit():
-        return int(marker) == int(previous) + 1
     if previous[:1].isdigit() and marker[:1].isdigit():  # "44", "44a", "45"
         base = int("".join(ch for ch in previous if ch.isdigit()))
         number = int("".join(ch for ch in marker if ch.isdigit()))
