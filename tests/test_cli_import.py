@@ -19,6 +19,8 @@ from tests.corpus.test_import_year import listing_item, serve_listing
 from tests.ep_documents import make_docx, make_pdf
 from tests.standin_ep import IMPORT_FIXTURES, Route, StandIn, doceo_page
 
+REAL = Path(__file__).parent / "real" / "artefacts"
+
 IMPORTED_KEYS = {"file", "title", "reference", "adopted", "text_id", "passages"}
 
 
@@ -79,7 +81,7 @@ def test_dry_run_writes_nothing_and_shows_the_preview(server: StandIn, tmp_path:
     code, out = _run("import", str(pdf), "--dry-run", "--corpus", str(corpus_dir))
     assert code == 0
     assert out.startswith(f"would write {corpus_dir / '2021-02-11_2021-2544.md'}")
-    assert "passages; units per part:" in out and "first: " in out
+    assert "5 passages: 2 citations, 1 recital (A), 2 paragraphs (1–2)\n" in out and "first: " in out
     assert "unknown: url, text_id" in out  # a PDF without its number: said, not guessed
     assert not corpus_dir.exists()
 
@@ -296,3 +298,20 @@ def test_a_mistyped_corpus_path_is_refused_and_a_new_corpus_folder_is_said(
     code, _ = _run("import", "TA-9-2021-0056", "--corpus", str(fresh))
     assert code == 0 and _files(fresh) == ["2021-02-11_2021-2544_TA-9-2021-0056.md"]
     assert f"import: {fresh} did not exist: it was made, a new corpus" in capsys.readouterr().err
+
+
+def test_the_import_its_telegram_preview_and_check_corpus_count_units_one_way(tmp_path: Path) -> None:
+    """One count, one wording: an admin reading any of the three sees the same units."""
+    from bot.corpus.importer import prepare_file
+    from bot.telegram.render_import import preview
+
+    source = REAL / "pages_excerpt_TA-9-2021-0417_EN.txt"
+    corpus_dir = tmp_path / "corpus"
+    code, imported = _run("import", str(source), "--corpus", str(corpus_dir))
+    assert code == 0
+    counted = "7 passages: 7 citations"
+    assert f"  {counted}\n" in imported
+    assert f"{counted}\n" in preview(prepare_file(source, base_url="http://127.0.0.1:9/"))
+    code, checked = _run("check-corpus", str(corpus_dir))
+    assert code == 0
+    assert "  units: 7 citations\n" in checked

@@ -20,7 +20,6 @@ import datetime as dt
 import logging
 import re
 import sys
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,8 +40,9 @@ from bot.corpus.extract import (
 )
 from bot.corpus.fetch import DOCX_TYPE, HTML_TYPES, PDF_TYPE, TEXT_TYPES, Fetcher, FetchError, Progress
 from bot.corpus.load import corpus_files, date_conflict, duplicates_of, load_corpus, parse_document
-from bot.corpus.models import MAX_TITLE_CHARS, CorpusError, Document, Kind, Passage, parse_text_number, plural
+from bot.corpus.models import MAX_TITLE_CHARS, CorpusError, Document, Kind, parse_text_number, plural
 from bot.corpus.page import NotAResolution, PageReading, read_page
+from bot.corpus.units import describe_units, unit_counts
 
 logger = logging.getLogger(__name__)
 
@@ -99,19 +99,19 @@ class Preview:
     source: str | None
     url: str | None
     passages: int
-    units: tuple[tuple[str, int], ...]  # (part, how many), in order of first appearance
+    units: tuple[tuple[str, int], ...]  # (kind, how many): bot.corpus.units.unit_counts
+    units_summary: str  # "7 citations, 12 paragraphs (1–12)": the same count, as every report words it
     first_labels: tuple[str, ...]
 
     def lines(self) -> list[str]:
         """The preview as plain lines (the CLI's dry run prints these; Telegram may render them)."""
-        units = ", ".join(f"{part} {count}" for part, count in self.units) or "none"
         return [
             self.title or "Title unknown",
             f"{self.reference or 'reference unknown'} · "
             f"{'adopted ' + self.adopted.isoformat() if self.adopted else 'adoption date unknown'} · "
             f"{self.text_id or 'text number unknown'}",
             f"{self.kind.label}, {self.source or 'source unknown'}",
-            f"{plural(self.passages, 'passage')}; units per part: {units}",
+            f"{plural(self.passages, 'passage')}: {self.units_summary}",
             f"first: {'; '.join(self.first_labels) or 'none'}",
         ]
 
@@ -387,31 +387,10 @@ def _preview(document: Document, text_id: str | None) -> Preview:
         source=meta.source,
         url=meta.url,
         passages=len(document.passages),
-        units=units_per_part(document.passages),
+        units=unit_counts(document.passages),
+        units_summary=describe_units(document.passages),
         first_labels=tuple(p.position.describe() for p in document.passages[:FIRST_LABELS]),
     )
-
-
-def units_per_part(passages: Iterable[Passage]) -> tuple[tuple[str, int], ...]:
-    """How many units of each part ("citation", "recital", "paragraph", "item"...), in order.
-
-    Read from each position generically: its ``part`` when it has one, else the kind of
-    its last label as ``describe()`` words it ("paragraph 5, point (b)" counts a point).
-    """
-    counts: Counter[str] = Counter()
-    for passage in passages:
-        counts[_part(passage.position)] += 1
-    return tuple(counts.items())
-
-
-def _part(position: object) -> str:
-    part = getattr(position, "part", None)
-    if isinstance(part, str) and part:
-        return part
-    describe = getattr(position, "describe", None)
-    label = str(describe()) if callable(describe) else str(position)
-    last = label.split(", ")[-1]
-    return last.rsplit(" ", 1)[0] if " " in last else last
 
 
 @dataclass(slots=True)

@@ -22,10 +22,10 @@ import re
 from dataclasses import dataclass, field
 
 from bot.corpus.layout import Line, plain_lines
-from bot.corpus.models import CITATION_OPENING, PARTS, TEXT_ID_RE, Kind, LeftOut, Passage, Position, Problem
+from bot.corpus.models import CITATION_OPENING, TEXT_ID_RE, Kind, LeftOut, Passage, Position, Problem
 from bot.corpus.passages import clean, last_sentence, split_passages
 from bot.corpus.position import POSITION, PositionUnit, is_boundary, read_position, restates_the_act
-from bot.corpus.units import CLOSED_RE, ROMAN, heading_like, some
+from bot.corpus.units import CLOSED_RE, ROMAN, describe_units, heading_like, some, unit_counts
 
 logger = logging.getLogger(__name__)
 
@@ -105,17 +105,7 @@ class Reading:
         """"7 citations, 28 recitals (A–AB), 12 paragraphs (1–12), 7 points", or why there are none."""
         if not self.structured:
             return "no EP structure found: cut into the file's paragraphs"
-        shown = []
-        for part, count in self.parts.items():
-            noun = part if count == 1 else f"{part}s"
-            numbers = [p.position.number for p in self.passages
-                       if p.position.part == part and p.position.point is None and p.position.number]
-            spanned = part in ("recital", "paragraph", "amendment")
-            span = ""
-            if spanned and numbers:
-                span = f" ({numbers[0]})" if numbers[0] == numbers[-1] else f" ({numbers[0]}\u2013{numbers[-1]})"
-            shown.append(f"{count} {noun}{span}")
-        return ", ".join(shown) or "no units"
+        return describe_units(self.passages)
 
 
 def join_lines(texts: list[str]) -> str:
@@ -186,7 +176,6 @@ def _read_structure(name: str, body: str, first_line: int, needs_opening: bool) 
         return None
     warnings = _numbering(name, units)
     passages: list[Passage] = []
-    parts: dict[str, int] = {}
     for unit in units:
         if unit.part == UNNUMBERED:
             warnings.append(Problem(
@@ -204,12 +193,8 @@ def _read_structure(name: str, body: str, first_line: int, needs_opening: bool) 
         lead = _lead(unit)
         position = Position(len(passages) + 1, None, unit.line, unit.part, unit.number, unit.point)
         passages.append(Passage(name, position, unit.text(), lead))
-        if unit.part is not None:
-            key = "point" if unit.point is not None and unit.part != POSITION else unit.part
-            parts[key] = parts.get(key, 0) + 1
-    ordered: dict[str, int] = {p: parts[p] for p in PARTS if p in parts}
     left_out.sort(key=lambda item: item.line)
-    return Reading(passages, left_out, warnings, True, ordered, title_line, text_ids)
+    return Reading(passages, left_out, warnings, True, dict(unit_counts(passages)), title_line, text_ids)
 
 
 def _start(lines: list[Line]) -> tuple[int | None, int] | None:

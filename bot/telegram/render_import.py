@@ -55,7 +55,6 @@ def preview(prepared: Prepared, heading: str = "<b>Import this text?</b>") -> st
     """What Add (or Replace) would write, for the admin to check, under ``heading``."""
     p = prepared.preview
     adopted = f"adopted {p.adopted.isoformat()}" if p.adopted else "adoption date unknown"
-    units = ", ".join(f"{count} {part}" for part, count in p.units) or "none"
     labels = "; ".join(p.first_labels[:MAX_LABELS_SHOWN]) or "none"
     inferred = ", ".join(f"{field} (from the {origin})" for field, origin in prepared.inferred.items())
     lines = [
@@ -63,7 +62,7 @@ def preview(prepared: Prepared, heading: str = "<b>Import this text?</b>") -> st
         f"<b>{esc(cut(p.title or 'Title unknown', 500))}</b>",
         esc(f"{p.reference or 'reference unknown'} · {adopted} · {p.text_id or 'text number unknown'}"),
         esc(f"{p.kind.label}, {p.source or 'source unknown'}"),
-        esc(f"{plural(p.passages, 'passage')}: {units}"),
+        esc(f"{plural(p.passages, 'passage')}: {p.units_summary}"),
         esc(f"First: {labels}"),
         f"File: <code>{esc(prepared.file_name)}</code>",
     ]
