@@ -92,6 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("directory", nargs="?", type=_directory, default=None, metavar="DIR")
     check.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    _corpus_option(check)  # as every command takes it; DIR is the older spelling
 
     evaluation = sub.add_parser("eval", help="measure ranking quality (MRR@5, recall@3)")
     evaluation.add_argument(
@@ -426,6 +427,8 @@ def run_cli(argv: Sequence[str], out: TextIO | None = None) -> int:
     if args.command is None:
         parser.print_usage(sys.stderr)
         return EXIT_USAGE
+    if args.command == "check-corpus" and args.directory and args.corpus and args.directory != args.corpus:
+        parser.error(f"two corpus folders: {args.directory} and --corpus {args.corpus}; give one")
     for name in ("question", "text", "topic"):  # unquoted words are one question
         if isinstance(getattr(args, name, None), list):
             setattr(args, name, " ".join(getattr(args, name)))

@@ -21,7 +21,7 @@ logger = logging.getLogger(__name__)
 
 def cmd_check_corpus(args: argparse.Namespace, out: TextIO) -> int:
     """Exit 0 for a corpus without errors (warnings allowed), 1 with errors; plain or JSON alike."""
-    directory = args.directory or default_corpus_dir()
+    directory = args.directory or args.corpus or default_corpus_dir()
     # A check reads the files themselves, never the bot's parse cache of them.
     corpus = load_corpus(directory, cache=False)
     errors = sum(p.count for p in corpus.problems if p.severity == "error")
@@ -37,11 +37,14 @@ def cmd_check_corpus(args: argparse.Namespace, out: TextIO) -> int:
     )
     for doc in corpus.documents:
         print(f"\n{doc.name}: {plural(len(doc.passages), 'passage')}", file=out)
+        recorded = doc.meta.recorded_origins()
         for name in META_FIELDS:
             value = getattr(doc.meta, name)
             shown = "unknown" if value is None else getattr(value, "value", value)
             origin = doc.origins[name]
             suffix = f" ({origin})" if origin != "unknown" else ""
+            if origin == "front matter" and (how := recorded.get(name)):
+                suffix = f" (front matter; at import: {how})"
             print(f"  {name}: {shown}{suffix}", file=out)
         reading = readings.get(doc.name)
         if reading is None:
@@ -93,6 +96,7 @@ def _document_json(doc: Document, reading: Reading | None) -> dict[str, object]:
         value = getattr(meta, name)
         data[name] = value.isoformat() if name == "adopted" and value else getattr(value, "value", value)
     data["origins"] = dict(doc.origins)
+    data["found_at_import"] = meta.recorded_origins()  # how the importer found what it wrote
     data["parts"] = dict(reading.parts) if reading else {}
     data["passages"] = [
         {"label": labels["label"], "part": labels["part"], "number": labels["number"], "point": labels["point"],

@@ -222,7 +222,7 @@ def test_check_corpus_json_has_the_documented_shape(tmp_path: Path) -> None:
     (doc,) = data["documents"]
     assert set(doc) == {
         "file", "title", "reference", "adopted", "kind", "source", "url", "text_id",
-        "origins", "parts", "passages", "left_out",
+        "origins", "found_at_import", "parts", "passages", "left_out",
     }
     assert doc["text_id"] == "P9_TA(2031)0056" and doc["origins"]["text_id"] == "inferred"
     assert doc["adopted"] == "2031-02-11" and doc["origins"]["adopted"] == "inferred"
@@ -282,3 +282,12 @@ def test_a_corpus_with_problems_gets_one_note_not_a_log_line_each(capsys: pytest
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("note: the corpus has ") and "check-corpus" in err[0]
     assert "WARNING" not in err[0]
+
+
+def test_check_corpus_takes_corpus_dir_as_every_command_does(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out = _run("check-corpus", "--corpus", str(CORPUS))
+    assert code == 0 and out.startswith(f"{CORPUS}: 2 documents")
+    with pytest.raises(SystemExit) as stopped:
+        _run("check-corpus", str(CORPUS), "--corpus", str(CORPUS.parent))
+    assert stopped.value.code == 2
+    assert f"two corpus folders: {CORPUS} and --corpus {CORPUS.parent}; give one" in capsys.readouterr().err

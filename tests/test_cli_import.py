@@ -315,3 +315,19 @@ def test_the_import_its_telegram_preview_and_check_corpus_count_units_one_way(tm
     code, checked = _run("check-corpus", str(corpus_dir))
     assert code == 0
     assert "  units: 7 citations\n" in checked
+
+
+def test_check_corpus_after_an_import_says_how_each_value_was_found(tmp_path: Path) -> None:
+    corpus_dir = tmp_path / "corpus"
+    code, _ = _run("import", str(REAL / "pages_excerpt_TA-9-2021-0417_EN.txt"), "--corpus", str(corpus_dir))
+    assert code == 0
+    code, checked = _run("check-corpus", str(corpus_dir))
+    assert code == 0
+    assert "  adopted: 2021-10-07 (front matter; at import: title line)\n" in checked
+    assert "(front matter; at import: default for a text adopted)\n" in checked  # the source
+    assert "  url: https://www.europarl.europa.eu/doceo/document/TA-9-2021-0417_EN.html " \
+           "(front matter; at import: built from the text number)\n" in checked
+    code, as_json = _run("check-corpus", str(corpus_dir), "--json")
+    document = json.loads(as_json)["documents"][0]
+    assert document["origins"]["adopted"] == "front matter"
+    assert document["found_at_import"]["url"] == "built from the text number"

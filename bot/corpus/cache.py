@@ -73,7 +73,7 @@ logger = logging.getLogger(__name__)
 CACHE_DIR = ".cache"
 # Bump when the layout of a shard changes (2: positions carry the EP part, number and point;
 # 3: a problem carries the further problems of its file).
-FORMAT = 3
+FORMAT = 4
 SHARDS = 32
 # An entry whose file changed less than this before the parse that stored it started
 # is not trusted (2 s also covers filesystems with a 2-second mtime).

@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from bot.corpus.models import META_FIELDS, CorpusError, DocumentMeta, Problem
+from bot.corpus.models import FRONT_MATTER_KEYS, CorpusError, DocumentMeta, Problem
 
 logger = logging.getLogger(__name__)
 
@@ -139,7 +139,7 @@ def _simple_front_matter(yaml_text: str) -> tuple[dict[str, Any], dict[str, int]
         key, value = match.groups()
         if (
             match.start() != position
-            or key not in META_FIELDS
+            or key not in FRONT_MATTER_KEYS
             or key in data
             or not value.isprintable()
             or value[0] in _YAML_INDICATORS
@@ -164,7 +164,7 @@ def validate_meta(name: str, data: dict[str, Any], key_lines: dict[str, int]) ->
         for error in exc.errors():
             key = ".".join(str(p) for p in error["loc"]) or "front matter"
             if error["type"] == "extra_forbidden":
-                message = f"unknown key {_bounded(key)!r} (allowed: {', '.join(META_FIELDS)})"
+                message = f"unknown key {_bounded(key)!r} (allowed: {', '.join(FRONT_MATTER_KEYS)})"
             else:
                 message = f"bad value for {_bounded(key)!r}: {error['msg'].removeprefix('Value error, ')}"
             found.append((key_lines.get(key), message))

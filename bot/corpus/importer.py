@@ -40,7 +40,15 @@ from bot.corpus.extract import (
 )
 from bot.corpus.fetch import DOCX_TYPE, HTML_TYPES, PDF_TYPE, TEXT_TYPES, Fetcher, FetchError, Progress
 from bot.corpus.load import corpus_files, date_conflict, duplicates_of, load_corpus, parse_document
-from bot.corpus.models import MAX_TITLE_CHARS, CorpusError, Document, Kind, parse_text_number, plural
+from bot.corpus.models import (
+    MAX_TITLE_CHARS,
+    CorpusError,
+    Document,
+    Kind,
+    format_origins,
+    parse_text_number,
+    plural,
+)
 from bot.corpus.page import NotAResolution, PageReading, read_page
 from bot.corpus.units import describe_units, unit_counts
 
@@ -301,7 +309,7 @@ def _prepare(
     if len(reading.title) > MAX_TITLE_CHARS:
         notes.append(f"title shortened to {MAX_TITLE_CHARS} characters for citations; the text keeps it whole")
     file_name = corpus_file_name(reading, text_id)
-    raw = render(reading, text_id, public_url)
+    raw = render(reading, text_id, public_url, inferred)
     try:
         document, warnings = parse_document(file_name, raw)
     except CorpusError as exc:
@@ -352,8 +360,11 @@ def citation_title(title: str) -> str:
     return cut.rstrip(" ,;:") + "…"
 
 
-def render(reading: PageReading, text_id: str | None, url: str | None) -> bytes:
-    """The corpus file: YAML front matter, then one unit a paragraph, the title line first."""
+def render(reading: PageReading, text_id: str | None, url: str | None, found: dict[str, str] | None = None) -> bytes:
+    """The corpus file: YAML front matter, then one unit a paragraph, the title line first.
+
+    ``found`` (field -> how it was found) becomes the ``origins`` line, for the fields written.
+    """
     front: dict[str, str] = {"title": citation_title(reading.title)}
     if reading.reference:
         front["reference"] = reading.reference
@@ -365,6 +376,9 @@ def render(reading: PageReading, text_id: str | None, url: str | None) -> bytes:
         front["url"] = url
     if text_id:
         front["text_id"] = text_id
+    written = {field: found[field] for field in front if found and field in found}
+    if written:
+        front["origins"] = format_origins(written)
     lines = ["---"]
     for key, value in front.items():
         if key == "adopted":

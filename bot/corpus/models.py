@@ -75,6 +75,9 @@ class DocumentMeta(BaseModel):
     source: str | None = None
     url: str | None = None
     text_id: str | None = None
+    # How the importer found each value it wrote, "adopted (title line); url (built from the
+    # text number)": check-corpus shows it, so what was read or defaulted is not lost.
+    origins: str | None = None
 
     @field_validator("title", "source", mode="before")
     @classmethod
@@ -109,6 +112,21 @@ class DocumentMeta(BaseModel):
         if canonical_text_id(text) is None:
             raise ValueError(f"{text!r} is not an EP text number like P9_TA(2021)0056 or TA-9-2021-0056")
         return text
+
+    @field_validator("origins", mode="before")
+    @classmethod
+    def _origins(cls, value: Any) -> Any:
+        if value is None:
+            return None
+        if not isinstance(value, str) or not value.strip():
+            raise ValueError("must be non-empty text like 'adopted (title line); url (built from the text number)'")
+        text = value.strip()
+        parse_origins(text)  # raises ValueError naming the bad item
+        return text
+
+    def recorded_origins(self) -> dict[str, str]:
+        """The ``origins`` line as field -> how the importer found it ({} without one)."""
+        return parse_origins(self.origins) if self.origins else {}
 
     @field_validator("adopted", mode="before")
     @classmethod
@@ -212,6 +230,28 @@ def _capped(text: str, limit: int) -> str:
 
 Origin = Literal["front matter", "inferred", "unknown"]
 META_FIELDS: tuple[str, ...] = ("title", "reference", "adopted", "kind", "source", "url", "text_id")
+# Every key front matter may hold: the citation's fields, and how the importer found them.
+FRONT_MATTER_KEYS: tuple[str, ...] = (*META_FIELDS, "origins")
+MAX_ORIGIN_CHARS = 120
+_ORIGIN_ITEM_RE = re.compile(r"([a-z_]+) \((.+)\)")
+
+
+def parse_origins(text: str) -> dict[str, str]:
+    """``"adopted (title line); url (built from the text number)"`` as {field: how}; ValueError if malformed."""
+    found: dict[str, str] = {}
+    for item in text.split("; "):
+        match = _ORIGIN_ITEM_RE.fullmatch(item.strip())
+        if match is None or match.group(1) not in META_FIELDS or len(match.group(2)) > MAX_ORIGIN_CHARS:
+            raise ValueError(f"{_shown(item)} is not a field and how it was found, like 'adopted (title line)'")
+        if match.group(1) in found:
+            raise ValueError(f"{match.group(1)!r} is given twice")
+        found[match.group(1)] = match.group(2)
+    return found
+
+
+def format_origins(origins: dict[str, str]) -> str:
+    """{field: how} as the front matter's ``origins`` line (the reverse of parse_origins)."""
+    return "; ".join(f"{field} ({how})" for field, how in origins.items())
 
 
 @dataclass(frozen=True, slots=True)
