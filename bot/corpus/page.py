@@ -15,7 +15,9 @@ import logging
 import re
 from dataclasses import dataclass
 
-from bot.corpus.models import CITATION_OPENING, PROCEDURE_REF, Kind, find_text_number
+from bot.corpus import structure
+from bot.corpus.models import PROCEDURE_REF, Kind, find_text_number
+from bot.corpus.structure import OPENING_RE
 
 logger = logging.getLogger(__name__)
 
@@ -73,11 +75,6 @@ _OJ_REF_RE = re.compile(r"(?<![\w/])(C \d{1,4}/\d{1,4}|C/\d{4}/\d+)(?![\w/])")
 _OJ_LINE_RE = re.compile(r"^OJ C[ ,]")
 # Lines set between the title and the text in the Official Journal: "(2018/C 050/05)", "(C/2023/399)".
 _OJ_NUMBER_RE = re.compile(r"^\((?:\d{4}/C \d{1,4}/\d{1,3}|C/\d{4}/\d+)\)$")
-_OPENING_RE = re.compile(r"^The European Parliament,?\s*$")
-_STRUCTURE_RE = re.compile(
-    rf"^(?:[\u2013\u2014\u2012-]\s*{CITATION_OPENING}|{CITATION_OPENING}|[A-Z]{{1,2}}\.\s+[Ww]hereas|\d{{1,3}}\.\s+\S|"
-    r"Amendment \d{1,4}$)"  # amendments adopted (a text referred back to committee) open with their first
-)
 # Where a doceo page's own text ends: its footer.
 _FOOTER_RE = re.compile(r"^(?:Last updated:|Legal notice\b|Top\s*$|Go back to the Europarl portal)")
 # OEIL's summary pages, in every layout they have had. A heading (the resolution's
@@ -167,7 +164,7 @@ def _read_text_adopted(lines: tuple[str, ...] | list[str], known: bool = False) 
             noun = _TABLED_KINDS.get(kind.upper(), kind.lower())
             raise NotAResolution(f"{noun}, not a text adopted{pointer}")
         if any(line.startswith(_EURLEX_MARK) for line in lines[:5]) and not any(
-            _OPENING_RE.match(line) for line in lines
+            OPENING_RE.fullmatch(line.strip()) for line in lines
         ):
             raise NotAResolution(
                 "a EUR-Lex information page (a document's or a procedure's metadata), not the text: "
@@ -198,7 +195,7 @@ def _read_text_adopted(lines: tuple[str, ...] | list[str], known: bool = False) 
         )
     # EUR-Lex repeats the title above the Official Journal header: the text starts at the
     # last title line before "The European Parliament,".
-    opening = next((i for i, line in enumerate(lines) if _OPENING_RE.match(line)), len(lines))
+    opening = next((i for i, line in enumerate(lines) if OPENING_RE.fullmatch(line.strip())), len(lines))
     start = ([i for i in titles if i < opening] or titles)[-1]
     title_line = lines[start]
     end = next((i for i in range(start + 1, len(lines)) if _FOOTER_RE.match(lines[i])), len(lines))
@@ -209,10 +206,11 @@ def _read_text_adopted(lines: tuple[str, ...] | list[str], known: bool = False) 
             dropped_inside += 1  # the OJ's "(2018/C 050/05)", or the title repeated
             continue
         body.append(line)
-    if not any(_OPENING_RE.match(line) or _STRUCTURE_RE.match(line) for line in body[1:]):
+    # The corpus's own reader decides, so that what is imported is what the corpus will cut into units.
+    if not structure.read("page", "\n\n".join(body), kind=Kind.text_adopted).structured:
         raise NotAResolution(
-            "not a resolution: after the title there is no 'The European Parliament,' "
-            "nor any citation, recital, numbered paragraph or amendment"
+            "not a resolution: after the title there is no citation, recital, numbered paragraph "
+            "or amendment to cite"
         )
     evidence: dict[str, str] = {}
     before = lines[:start]

@@ -49,7 +49,7 @@ _TITLE_RE = re.compile(
     r"(?:European Parliament (?:(?:non-)?legislative )?(?:resolution|recommendation|decision)|"
     r"Resolution of the European Parliament|Amendments adopted by the European Parliament on)\b.*"
 )
-_OPENING_RE = re.compile(r"The European Parliament,?")
+OPENING_RE = re.compile(r"The European Parliament,?")  # fullmatch a line: the opening formula
 _DASHES = "\u2013\u2014-"
 _CITATION_RE = re.compile(rf"(?:[{_DASHES}]\s?)?({CITATION_OPENING}.*)")
 _DASH_ONLY_RE = re.compile(rf"[{_DASHES}]")
@@ -202,7 +202,7 @@ def _start(lines: list[Line]) -> tuple[int | None, int] | None:
     title_at = None
     for index, line in enumerate(lines):
         text = line.text
-        if _OPENING_RE.fullmatch(text) or _CITATION_RE.match(text) or (
+        if OPENING_RE.fullmatch(text) or _CITATION_RE.match(text) or (
             _RECITAL_RE.match(text) and "whereas" in text.lower()
         ) or (title_at is not None and _AMENDMENT_RE.fullmatch(text)):
             return title_at, index
@@ -245,7 +245,7 @@ def _units(lines: list[Line], left_out: list[LeftOut]) -> list[_Unit]:
         if index < skip_to:
             continue
         text = line.text
-        if not opened and _OPENING_RE.fullmatch(text):
+        if not opened and OPENING_RE.fullmatch(text):
             left_out.append(LeftOut(line.number, text, OPENING))
             opened = True
             continue
