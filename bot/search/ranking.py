@@ -37,7 +37,7 @@ from bot.search.query import (
     unmatched_words,
 )
 from bot.search.resolutions import Layout
-from bot.search.tokens import tokenize, words
+from bot.search.tokens import tokenize
 
 logger = logging.getLogger(__name__)
 
@@ -134,7 +134,7 @@ def _sharing(
 
 def _too_general(query: Query, index: Bm25Index) -> TooGeneral:
     common = [
-        w for w in dict.fromkeys(words(query.terms)) if any(is_common(t, index) for t in tokenize(w))
+        w for w, tokens in dict(query.topic_words).items() if any(is_common(t, index) for t in tokens)
     ]
     if not common:
         return TooGeneral(
@@ -234,19 +234,20 @@ def plan(
         allowed = _and(allowed, mask)
     preferred = layout.passage_mask(layout.adopted_in(query.preferred)) if query.preferred else None
     topic = query.topic_tokens
+    tokens = query.search_tokens
     needed = informative(topic, index)
     missing = unmatched_words(query, index, context.titles if context is not None else None)
     if needed:
         if missing and SUBJECT_MISS_ANSWERS_NONE and subject_words(query.text, missing):
             # "political prisoners Uzbekistan": passages on Kazakhstan would answer another question.
-            return Plan(query.search_tokens, np.zeros(index.size, dtype=np.bool_), None, False, (), missing)
+            return Plan(tokens, np.zeros(index.size, dtype=np.bool_), None, False, (), missing)
         matching = _and(allowed, _sharing(index, needed, layout, context))
-        return Plan(query.search_tokens, matching, preferred, False, tuple(unchecked), missing, tuple(topic))
+        return Plan(tokens, matching, preferred, False, tuple(unchecked), missing, tuple(topic))
     if query.has_filter:
-        return Plan(query.search_tokens, allowed, preferred, True, tuple(unchecked), missing)
+        return Plan(tokens, allowed, preferred, True, tuple(unchecked), missing)
     if preferred is not None:
         # Only a date and common words: "what did Parliament say in 2016?" lists 2016.
-        return Plan(query.search_tokens, preferred, None, True)
+        return Plan(tokens, preferred, None, True)
     raise _too_general(query, index)
 
 
