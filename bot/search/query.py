@@ -227,7 +227,8 @@ def parse_query(question: str) -> Query:
         return " "
 
     text = _FILTER_RE.sub(take_filter, text)
-    phrases = tuple(p.strip() for p in _PHRASE_RE.findall(text) if words(p))
+    # Kept as typed, for the "Searched:" line and refusals; matching folds them anyway.
+    phrases = tuple(as_typed(p.strip()) for p in _PHRASE_RE.findall(text) if words(p))
 
     def take_reference(match: re.Match[str]) -> str:
         references.append(match[1].upper() + (match[2] or "").upper())
@@ -440,11 +441,12 @@ def unmatched_words(query: Query, index: Bm25Index, titles: Bm25Index | None = N
             index.document_frequency(t) == 0 and (titles is None or titles.document_frequency(t) == 0) for t in tokens
         )
         if tokens and absent:
-            missing.append(_as_written(query.text, word))
+            missing.append(as_written(query.text, word))
     return tuple(missing)
 
 
-def _as_written(text: str, word: str) -> str:
+def as_written(text: str, word: str) -> str:
+    """``word`` (folded) as ``text`` writes it, for a message that repeats the user's words."""
     found = re.search(r"(?<!\w)" + re.escape(word) + r"(?!\w)", text, re.IGNORECASE)
     return found[0] if found else word
 

@@ -31,6 +31,7 @@ from bot.search.phrases import PhraseChecker, PhraseReader, phrase_candidates
 from bot.search.query import (
     Query,
     QueryError,
+    as_written,
     informative,
     is_common,
     subject_words,
@@ -141,7 +142,8 @@ def _too_general(query: Query, index: Bm25Index) -> TooGeneral:
             "That question does not name a topic. Add what you want to know about, for "
             "example: “political prisoners” or “freedom of expression in 2016”."
         )
-    shown = ", ".join(f"“{w}”" for w in common[:4])
+    # As the user wrote them ("Kazakhstan", not the folded "kazakhstan" that was searched).
+    shown = ", ".join(f"“{as_written(query.text, w)}”" for w in common[:4])
     return TooGeneral(
         f"{shown} {'is' if len(common) == 1 else 'are'} in nearly every passage, so "
         "that alone cannot pick an answer. Add what you want to know about, for example: "
