@@ -69,6 +69,7 @@ def test_compare_runs_on_the_real_set(tmp_path: Path) -> None:
     out = io.StringIO()
     args = ["eval", "--compare", "--corpus", str(REAL_CORPUS), "--questions", str(REAL_QUESTIONS)]
     assert run_cli(args, out) == 0
-    rows = {line[:34].strip(): line[34:].split() for line in out.getvalue().splitlines()[2:]}
-    bot, rank_bm25, _ = (float(x) for x in rows["MRR@5"])
-    assert bot >= rank_bm25  # the bot is at least as good as the BM25 it is built on
+    rows = {line[:34].strip(): line[34:].split() for line in out.getvalue().splitlines()[4:]}
+    dev_bot, dev_bm25, _, held_bot, held_bm25, _ = (float(x) for x in rows["MRR@5"])
+    # The bot is at least as good as the BM25 it is built on, on both halves.
+    assert dev_bot >= dev_bm25 and held_bot >= held_bm25
