@@ -20,11 +20,11 @@ REAL_SPLIT = ROOT / "tests" / "eval" / "split.yaml"
 # bot's figures must not fall. Lower only with a reason in the commit message.
 MRR_FLOOR: dict[Half, float] = {DEV: 0.82, HELD_OUT: 0.86}
 RECALL_FLOOR: dict[Half, float] = {DEV: 0.85, HELD_OUT: 0.91}
-OFF_TOPIC_FLOOR: dict[Half, int] = {DEV: 6, HELD_OUT: 12}
+OFF_TOPIC_FLOOR: dict[Half, int] = {DEV: 15, HELD_OUT: 18}
 # Answerable questions that get no passage at all: the price of refusing off-topic ones
 # (see tests/eval/README.md); raise only with a reason in the commit message.
-LOST_CEILING: dict[Half, int] = {DEV: 3, HELD_OUT: 2}
-QUOTES_FLOOR: dict[Half, int] = {DEV: 11, HELD_OUT: 11}
+LOST_CEILING: dict[Half, int] = {DEV: 4, HELD_OUT: 2}
+QUOTES_FLOOR: dict[Half, int] = {DEV: 17, HELD_OUT: 15}
 
 
 @pytest.fixture(scope="module")
