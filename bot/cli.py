@@ -16,19 +16,13 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TextIO
 
-from bot.answers.evaluate import (
-    DEFAULT_QUESTIONS,
-    EvalSetError,
-    check_against_corpus,
-    compare_table,
-    evaluate,
-    load_eval_set,
-)
+from bot.answers.evaluate import DEFAULT_QUESTIONS
 from bot.answers.grouping import HitGroup, group_hits
 from bot.answers.quote import BadQuote, QuoteMatch, QuoteResult, Verdict
 from bot.answers.service import DEFAULT_TOP, STOPPED_EARLY, BadQuestion, Service, nothing_mentions
 from bot.answers.timeline import TimelineEntry
 from bot.cli_check import cmd_check_corpus
+from bot.cli_eval import add_eval_options, run_eval
 from bot.cli_import import cmd_import
 from bot.cli_output import EXIT_BROKEN_PIPE, EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE, default_corpus_dir, dump_json
 from bot.corpus.models import NO_MATCH, plural
@@ -103,6 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluation.add_argument(
         "--compare", action="store_true", help="side by side with rank-bm25 and bm25s on the same passages"
     )
+    add_eval_options(evaluation)
     _corpus_option(evaluation)
 
     importing = sub.add_parser(
@@ -240,37 +235,8 @@ def _indent(text: str) -> str:
 
 
 def cmd_eval(args: argparse.Namespace, out: TextIO) -> int:
-    service = _service(args.corpus)
-    try:
-        eval_set = load_eval_set(args.questions)
-        check_against_corpus(eval_set, service.snapshot.corpus.documents, args.questions)
-    except EvalSetError as exc:
-        print(str(exc), file=sys.stderr)
-        return EXIT_USAGE
-    report = evaluate(service, eval_set)
-    if args.compare:
-        from bot.answers.baselines import bm25s_ranker, rank_bm25_ranker  # bm25s: only when compared
-
-        passages = service.snapshot.passages
-        try:
-            bm25s = bm25s_ranker(passages)
-        except ImportError:  # a test and evaluation dependency, not the bot's
-            print("eval --compare needs bm25s: pip install -e '.[test]'", file=sys.stderr)
-            return EXIT_USAGE
-        reports = [
-            ("bot", report),
-            ("rank-bm25", evaluate(service, eval_set, rank_bm25_ranker(passages), quotes=False)),
-            ("bm25s", evaluate(service, eval_set, bm25s, quotes=False)),
-        ]
-        for line in compare_table(reports):
-            print(line, file=out)
-    else:
-        for line in report.summary():
-            print(line, file=out)
-    if args.details:
-        for line in report.misses():
-            print(f"  {line}", file=out)
-    return EXIT_OK
+    """Exit 0 with the figures (dev and held-out halves), 2 for a bad questions or split file."""
+    return run_eval(args, _service(args.corpus), out)
 
 
 def cmd_quote(args: argparse.Namespace, out: TextIO) -> int:

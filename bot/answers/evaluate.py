@@ -14,7 +14,7 @@ on the same questions, so figures can be compared side by side.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from bot.answers.quote import BadQuote
 from bot.answers.service import BadQuestion, Service
-from bot.corpus.models import Document, Hit, Passage
+from bot.corpus.models import Document, Hit, Passage, plural
 from bot.search.tokens import words
 
 logger = logging.getLogger(__name__)
@@ -119,6 +119,9 @@ class EvalQuote(BaseModel):
     quote: str = Field(min_length=1)
     verdict: QuoteVerdict
     note: str | None = None
+    # The corpus file the quote comes from (or is closest to), when known: it places the
+    # quote in that document's half of the set (bot.answers.halves).
+    document: str | None = Field(default=None, min_length=1)
 
 
 class EvalSet(BaseModel):
@@ -197,6 +200,9 @@ def check_against_corpus(eval_set: EvalSet, documents: Iterable[Document], path:
                 problems.append(f"question {q.id!r}: no passage at {ref.describe()}")
             elif len(found) > 1 and not ref.whole:
                 problems.append(f"question {q.id!r}: {len(found)} passages match {ref.describe()}; make it distinctive")
+    for quote in eval_set.quotes:
+        if quote.document is not None and quote.document not in by_name:
+            problems.append(f"quote {quote.id!r}: no document {quote.document}")
     if problems:
         raise EvalSetError(f"{path}: " + "; ".join(problems))
 
@@ -305,6 +311,20 @@ class EvalReport:
     def quotes_right(self) -> int:
         return sum(q.right for q in self.quotes)
 
+    def as_json(self) -> dict[str, object]:
+        """The figures as numbers (quotes ``None`` when this ranker's quotes were not measured)."""
+        return {
+            "questions": len(self.results),
+            f"mrr_at_{MRR_DEPTH}": round(self.mrr, 4),
+            f"recall_at_{RECALL_DEPTH}": round(self.recall, 4),
+            "off_topic": len(self.unanswerable),
+            "off_topic_with_no_passage": self.refused_correctly,
+            "answerable": len(self.answerable),
+            "answerable_lost": self.lost,
+            "quotes": len(self.quotes) if self.quotes else None,
+            "quotes_right": self.quotes_right if self.quotes else None,
+        }
+
     def summary(self) -> list[str]:
         lines = [
             f"questions: {len(self.results)} ({len(self.answerable)} answerable, "
@@ -384,23 +404,42 @@ def evaluate(service: Service, eval_set: EvalSet, ranker: Ranker | None = None, 
     return EvalReport(tuple(results), outcomes)
 
 
-def compare_table(reports: Sequence[tuple[str, EvalReport]]) -> list[str]:
-    """The figures of several rankers on one set, one column each (quotes: the bot's only)."""
-    first = reports[0][1]
-    rows: list[tuple[str, list[str]]] = [
-        (f"MRR@{MRR_DEPTH}", [f"{r.mrr:.3f}" for _, r in reports]),
-        (f"recall@{RECALL_DEPTH}", [f"{r.recall:.3f}" for _, r in reports]),
-        ("off-topic with no passage", [f"{r.refused_correctly}/{len(r.unanswerable)}" for _, r in reports]),
-        ("answerable that lost their answer", [f"{r.lost}/{len(r.answerable)}" for _, r in reports]),
-        ("quote verdicts right", [f"{r.quotes_right}/{len(r.quotes)}" if r.quotes else "-" for _, r in reports]),
+def compare_table(
+    halves: Sequence[tuple[str, Sequence[tuple[str, EvalReport]]]], documents: Mapping[str, int] | None = None
+) -> list[str]:
+    """The figures of several rankers, one column each, in one group per half of the set
+    (``halves``: the half's name and its (ranker, report) pairs; quotes: the bot's only)."""
+    metrics: list[tuple[str, Callable[[EvalReport], str]]] = [
+        (f"MRR@{MRR_DEPTH}", lambda r: f"{r.mrr:.3f}"),
+        (f"recall@{RECALL_DEPTH}", lambda r: f"{r.recall:.3f}"),
+        ("off-topic with no passage", lambda r: f"{r.refused_correctly}/{len(r.unanswerable)}"),
+        ("answerable that lost their answer", lambda r: f"{r.lost}/{len(r.answerable)}"),
+        ("quote verdicts right", lambda r: f"{r.quotes_right}/{len(r.quotes)}" if r.quotes else "-"),
     ]
-    label = max(len(name) for name, _ in rows)
-    widths = [max(len(name), *(len(cells[i]) for _, cells in rows)) for i, (name, _) in enumerate(reports)]
-    lines = [
-        f"questions: {len(first.results)} ({len(first.answerable)} answerable, {len(first.unanswerable)} off-topic);"
-        f" quotes: {len(first.quotes)}",
-        " " * label + "  " + "  ".join(name.rjust(w) for (name, _), w in zip(reports, widths, strict=True)),
-    ]
-    for name, cells in rows:
-        lines.append(name.ljust(label) + "  " + "  ".join(c.rjust(w) for c, w in zip(cells, widths, strict=True)))
+    label = max(len(name) for name, _ in metrics)
+    lines = []
+    for half, reports in halves:
+        first = reports[0][1]
+        docs = f", {plural(documents[half], 'document')}" if documents and half in documents else ""
+        lines.append(
+            f"{half}: {len(first.results)} questions ({len(first.answerable)} answerable, "
+            f"{len(first.unanswerable)} off-topic), {plural(len(first.quotes), 'quote')}{docs}"
+        )
+    groups = []  # per half: the column widths
+    for _, reports in halves:
+        groups.append([max(len(name), *(len(fmt(r)) for _, fmt in metrics)) for name, r in reports])
+    spans = [sum(widths) + 2 * (len(widths) - 1) for widths in groups]
+    gap = "    "
+    titles = (half.center(span) for (half, _), span in zip(halves, spans, strict=True))
+    lines.append((" " * label + "  " + gap.join(titles)).rstrip())
+    lines.append(" " * label + "  " + gap.join(
+        "  ".join(name.rjust(w) for (name, _), w in zip(reports, widths, strict=True))
+        for (_, reports), widths in zip(halves, groups, strict=True)
+    ))
+    for name, fmt in metrics:
+        cells = gap.join(
+            "  ".join(fmt(r).rjust(w) for (_, r), w in zip(reports, widths, strict=True))
+            for (_, reports), widths in zip(halves, groups, strict=True)
+        )
+        lines.append(name.ljust(label) + "  " + cells)
     return lines

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from bot.corpus.models import Document, Hit
-from bot.search.ranking import ResolutionInfo, resolution_key
+from bot.search.resolutions import ResolutionInfo, resolution_key
 from bot.search.tokens import words
 
 logger = logging.getLogger(__name__)

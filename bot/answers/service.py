@@ -30,7 +30,8 @@ from bot.search.index import Bm25Index
 from bot.search.index_store import Mapped, cache_key, load_or_build
 from bot.search.language import corpus_languages, language_note
 from bot.search.query import Query, QueryError, parse_query
-from bot.search.ranking import Context, Layout, rank_passages
+from bot.search.ranking import Context, rank_passages
+from bot.search.resolutions import Layout
 from bot.search.tokens import MAX_TEXT_CHARS, TextMessages, check_text, tokenize, without_lone_surrogates
 
 if TYPE_CHECKING:

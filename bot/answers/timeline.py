@@ -26,7 +26,8 @@ import numpy.typing as npt
 from bot.corpus.models import Document, Hit, Passage
 from bot.search.index import Bm25Index
 from bot.search.query import Query
-from bot.search.ranking import Layout, best_per_resolution
+from bot.search.ranking import best_per_resolution
+from bot.search.resolutions import Layout
 
 logger = logging.getLogger(__name__)
 

@@ -47,8 +47,10 @@ from bot.corpus import models as models_module
 from bot.corpus import passages as passages_module
 from bot.corpus.cache import check_room
 from bot.search import index as index_module
+from bot.search import index_build as index_build_module
 from bot.search import tokens as tokens_module
-from bot.search.index import Bm25Index, IndexArrays, build_arrays
+from bot.search.index import Bm25Index
+from bot.search.index_build import IndexArrays, build_arrays
 from bot.search.tokens import tokenize
 
 logger = logging.getLogger(__name__)
@@ -84,6 +86,7 @@ _WRITE_STEP = 4096
 # tokens and the arrays; and the libraries whose behaviour shapes tokens and scores.
 _CODE = (
     models_module, corpus_module, frontmatter_module, metadata_module, passages_module, tokens_module, index_module,
+    index_build_module,
 )
 _PACKAGES = ("PyStemmer", "numpy", "rank-bm25")
 # Run through the tokenizer for the key: a stemmer or folding change shows in its tokens

@@ -29,11 +29,11 @@ import functools
 import logging
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.corpus.models import canonical_text_id
 from bot.search.index import Bm25Index
-from bot.search.tokens import fold, tokenize, words
+from bot.search.tokens import fold, stems, tokenize, words
 
 logger = logging.getLogger(__name__)
 
@@ -120,6 +120,9 @@ class Query:
     ``terms`` is the text left to rank by once filters, references and dates are taken
     out; ``date_terms`` are the dates as written, still searched (a passage that names
     the year is relevant) but never enough for a match on their own.
+
+    The words of ``terms`` are found and stemmed once, here (``topic_words``): the
+    ranking, the absent-word rules and the highlighting all read them from the query.
     """
 
     text: str
@@ -129,14 +132,28 @@ class Query:
     periods: tuple[Period, ...] = ()  # at most one: every date filter combined
     preferred: tuple[Period, ...] = ()
     phrases: tuple[str, ...] = ()
+    # Each folded word of ``terms`` with its search tokens (none for a stop word), in order.
+    topic_words: tuple[tuple[str, tuple[str, ...]], ...] = field(init=False, repr=False, compare=False)
+    _topic: tuple[str, ...] = field(init=False, repr=False, compare=False)
+    _search: tuple[str, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        found = words(self.terms)
+        per_word = tuple((w, tuple(stems((w,)))) for w in found)
+        topic = tuple(t for _, tokens in per_word for t in tokens)
+        object.__setattr__(self, "topic_words", per_word)
+        object.__setattr__(self, "_topic", topic)
+        object.__setattr__(self, "_search", topic + tuple(tokenize(self.date_terms)) if self.date_terms else topic)
 
     @property
     def topic_tokens(self) -> list[str]:
-        return tokenize(self.terms)
+        """The search tokens of ``terms``, repeats kept."""
+        return list(self._topic)
 
     @property
     def search_tokens(self) -> list[str]:
-        return tokenize(f"{self.terms}\n{self.date_terms}")
+        """The tokens scored: the topic's, then the dates'."""
+        return list(self._search)
 
     @property
     def has_filter(self) -> bool:
@@ -210,7 +227,8 @@ def parse_query(question: str) -> Query:
         return " "
 
     text = _FILTER_RE.sub(take_filter, text)
-    phrases = tuple(p.strip() for p in _PHRASE_RE.findall(text) if words(p))
+    # Kept as typed, for the "Searched:" line and refusals; matching folds them anyway.
+    phrases = tuple(as_typed(p.strip()) for p in _PHRASE_RE.findall(text) if words(p))
 
     def take_reference(match: re.Match[str]) -> str:
         references.append(match[1].upper() + (match[2] or "").upper())
@@ -417,17 +435,18 @@ def unmatched_words(query: Query, index: Bm25Index, titles: Bm25Index | None = N
     A word of a document title (``titles``) is in the corpus.
     """
     missing: list[str] = []
-    for word in dict.fromkeys(words(query.terms)):
-        tokens = [t for t in tokenize(word) if t not in framing_stems() and t not in domain_stems()]
+    for word, stemmed in dict(query.topic_words).items():
+        tokens = [t for t in stemmed if t not in framing_stems() and t not in domain_stems()]
         absent = all(
             index.document_frequency(t) == 0 and (titles is None or titles.document_frequency(t) == 0) for t in tokens
         )
         if tokens and absent:
-            missing.append(_as_written(query.text, word))
+            missing.append(as_written(query.text, word))
     return tuple(missing)
 
 
-def _as_written(text: str, word: str) -> str:
+def as_written(text: str, word: str) -> str:
+    """``word`` (folded) as ``text`` writes it, for a message that repeats the user's words."""
     found = re.search(r"(?<!\w)" + re.escape(word) + r"(?!\w)", text, re.IGNORECASE)
     return found[0] if found else word
 

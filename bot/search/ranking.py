@@ -5,43 +5,40 @@ Filters (references, adoption dates, quoted phrases) become the ``allowed`` mask
 then first; and a passage must share at least one informative word with the question,
 so that "Parliament" or "Kazakhstan" alone never makes a match.
 
-Every per-document fact a filter needs (adoption date, reference, whether the words are
-the resolution's own) is an array in ``Layout``, built once per snapshot, so a filter
-costs a few vector operations per query however many documents there are. A quoted
-phrase is narrowed by the index first; when too many passages hold all its words, only
-the best-ranked of them are checked word for word (at most ``PHRASE_CHECKS``), so no
-question makes the bot read the whole corpus in Python. A phrase repeated is checked
-once, each passage is folded once per question, and all of it stops when the
-question's CPU budget (bot.search.budget) runs out: the answer is then marked
-incomplete, or refused with OutOfTime when nothing was confirmed.
+The per-document facts a filter reads are arrays of a ``Layout``
+(bot.search.resolutions). A quoted phrase is narrowed by the index first; when too
+many passages hold all its words, only the best-ranked of them are checked word for
+word (bot.search.phrases, at most ``PHRASE_CHECKS``), so no question makes the bot read
+the whole corpus in Python. All of it stops when the question's CPU budget
+(bot.search.budget) runs out: the answer is then marked incomplete, or refused with
+OutOfTime when nothing was confirmed.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from bot.corpus.models import Document, Passage, canonical_text_id
+from bot.corpus.models import Passage
 from bot.search.budget import Budget
 from bot.search.index import Bm25Index
+from bot.search.phrases import PhraseChecker, PhraseReader, phrase_candidates
 from bot.search.query import (
-    Period,
     Query,
     QueryError,
-    contains_phrase,
-    echo_value,
+    as_written,
     informative,
     is_common,
     subject_words,
     unmatched_words,
 )
-from bot.search.tokens import tokenize, words
+from bot.search.resolutions import Layout
+from bot.search.tokens import tokenize
 
 logger = logging.getLogger(__name__)
 
@@ -49,9 +46,6 @@ BoolArray = npt.NDArray[np.bool_]
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 
-# Adoption ordinal of a document whose date is unknown: below every date, so no period
-# (not even one "before 1960", which starts at date.min) ever contains it.
-UNKNOWN_DATE = -1
 # Passages checked word for word for a quoted phrase per question. A check costs about
 # 0.1 ms of Python (holding the GIL), so this bounds the worst case at a few tens of ms.
 PHRASE_CHECKS = 256
@@ -89,138 +83,6 @@ class TooGeneral(QueryError):
     """Every word of the question is in nearly every passage: nothing to pick an answer by."""
 
 
-def resolution_key(document: Document) -> str:
-    """What makes documents "about the same resolution": reference, else title, else the file."""
-    return document.meta.reference or document.meta.title or document.name
-
-
-def by_resolution(documents: Iterable[Document]) -> dict[str, list[Document]]:
-    """Documents grouped by ``resolution_key``, groups and members in the order given."""
-    groups: dict[str, list[Document]] = {}
-    for document in documents:
-        groups.setdefault(resolution_key(document), []).append(document)
-    return groups
-
-
-@dataclass(frozen=True, slots=True)
-class ResolutionInfo:
-    """What the documents of one resolution say about it; None where none of them knows."""
-
-    reference: str | None
-    title: str | None
-    adopted: dt.date | None
-
-    @classmethod
-    def of(cls, documents: Iterable[Document]) -> ResolutionInfo:
-        """The first known reference, title and date among ``documents``; never guessed."""
-        metas = [d.meta for d in documents]
-        return cls(
-            reference=next((m.reference for m in metas if m.reference), None),
-            title=next((m.title for m in metas if m.title), None),
-            adopted=next((m.adopted for m in metas if m.adopted), None),
-        )
-
-
-def _reference_base(reference: str) -> str:
-    # "2016/2607(RSP)" and "2016/2607" share "2016/2607": the candidates a filter checks.
-    return reference.split("(", 1)[0]
-
-
-@dataclass(frozen=True, slots=True)
-class Layout:
-    """Which document and resolution each passage belongs to, and per-document facts, as arrays.
-
-    Built once per snapshot so that a filter costs one vectorised lookup per query,
-    not a loop over every passage or document.
-    """
-
-    documents: tuple[Document, ...]
-    doc_of: IntArray  # passage -> document
-    resolution_of_doc: IntArray  # document -> resolution
-    resolution_keys: tuple[str, ...]
-    resolutions: tuple[ResolutionInfo, ...]  # per resolution
-    resolution_documents: tuple[tuple[Document, ...], ...]  # per resolution, corpus order
-    adopted: IntArray  # document -> adoption date ordinal, UNKNOWN_DATE when unknown
-    reference_of_doc: IntArray  # document -> index in ``references``, -1 when unknown
-    references: tuple[str, ...]
-    references_by_base: dict[str, tuple[int, ...]]
-    text_id_of_doc: tuple[str | None, ...]  # document -> its text number (canonical), None when unknown
-    is_text: BoolArray  # document -> the resolution's own words (Document.is_resolution_text)
-
-    @classmethod
-    def build(cls, passages: Sequence[Passage], documents: dict[str, Document]) -> Layout:
-        docs = tuple(documents.values())
-        position = {d.name: i for i, d in enumerate(docs)}
-        doc_of = np.fromiter((position[p.document] for p in passages), dtype=np.int64, count=len(passages))
-        return cls._build(docs, doc_of)
-
-    @classmethod
-    def of_documents(cls, documents: dict[str, Document]) -> Layout:
-        """``build`` for the passages of ``documents`` in their order, without a lookup per passage."""
-        docs = tuple(documents.values())
-        counts = np.fromiter((len(d.passages) for d in docs), dtype=np.int64, count=len(docs))
-        return cls._build(docs, np.repeat(np.arange(len(docs), dtype=np.int64), counts))
-
-    @classmethod
-    def _build(cls, docs: tuple[Document, ...], doc_of: IntArray) -> Layout:
-        groups = by_resolution(docs)
-        keys = tuple(groups)
-        key_index = {k: i for i, k in enumerate(keys)}
-        resolution_of_doc = np.array([key_index[resolution_key(d)] for d in docs], dtype=np.int64)
-        references = tuple(dict.fromkeys(d.meta.reference for d in docs if d.meta.reference))
-        reference_index = {r: i for i, r in enumerate(references)}
-        by_base: dict[str, list[int]] = {}
-        for i, reference in enumerate(references):
-            by_base.setdefault(_reference_base(reference), []).append(i)
-        return cls(
-            documents=docs,
-            doc_of=doc_of,
-            resolution_of_doc=resolution_of_doc,
-            resolution_keys=keys,
-            resolutions=tuple(ResolutionInfo.of(g) for g in groups.values()),
-            resolution_documents=tuple(tuple(g) for g in groups.values()),
-            adopted=np.array(
-                [d.meta.adopted.toordinal() if d.meta.adopted else UNKNOWN_DATE for d in docs], dtype=np.int64
-            ),
-            reference_of_doc=np.array(
-                [reference_index[d.meta.reference] if d.meta.reference else -1 for d in docs], dtype=np.int64
-            ),
-            references=references,
-            references_by_base={b: tuple(ids) for b, ids in by_base.items()},
-            text_id_of_doc=tuple(canonical_text_id(d.meta.text_id) if d.meta.text_id else None for d in docs),
-            is_text=np.array([d.is_resolution_text for d in docs], dtype=np.bool_),
-        )
-
-    def passage_mask(self, document_ok: BoolArray) -> BoolArray:
-        """A per-document mask spread over the passages."""
-        mask: BoolArray = document_ok[self.doc_of]
-        return mask
-
-    def adopted_in(self, periods: Sequence[Period]) -> BoolArray:
-        """Per document: adopted within one of ``periods`` (the vector form of ``Period.contains``).
-
-        An unknown date is in no period: its ordinal, UNKNOWN_DATE, is below every start.
-        """
-        ok = np.zeros(len(self.documents), dtype=np.bool_)
-        for period in periods:
-            ok |= (self.adopted >= period.start.toordinal()) & (self.adopted <= period.end.toordinal())
-        return ok
-
-    def with_reference(self, query: Query) -> BoolArray:
-        """Per document: its reference is one ``query`` asks for (``Query.matches_reference``).
-
-        The rule itself is only applied to the references that share a filter's
-        number, so its cost does not grow with the corpus.
-        """
-        accepted = np.zeros(len(self.references) + 1, dtype=np.bool_)  # last slot: unknown (-1)
-        for wanted in query.references:
-            for i in self.references_by_base.get(_reference_base(wanted), ()):
-                accepted[i] = query.matches_reference(self.references[i])
-        ok: BoolArray = accepted[self.reference_of_doc]
-        if wanted_ids := set(query.text_ids):
-            ok = ok | np.fromiter((t in wanted_ids for t in self.text_id_of_doc), dtype=np.bool_,
-                                  count=len(self.documents))
-        return ok
 
 
 def _and(mask: BoolArray | None, other: BoolArray) -> BoolArray:
@@ -271,88 +133,17 @@ def _sharing(
     return mask
 
 
-def _phrase_candidates(phrase: str, index: Bm25Index) -> IntArray:
-    """Passages holding every search token of ``phrase``, ascending; QueryError if it has none."""
-    tokens = sorted(dict.fromkeys(tokenize(phrase)), key=index.document_frequency)
-    if not tokens:
-        # "of the" has nothing to narrow by: checking it would mean reading every passage.
-        raise QueryError(
-            f"The phrase “{echo_value(phrase)}” has only common words such as “of” or “the”, so it "
-            "cannot be searched for. Put a word that matters in the quotation marks, for "
-            "example: “freedom of association”."
-        )
-    candidates = index.passages_with(tokens[0]).astype(np.int64)  # the rarest first: small intersections
-    for token in tokens[1:]:
-        if not len(candidates):
-            break
-        candidates = np.intersect1d(candidates, index.passages_with(token), assume_unique=True)
-    return candidates
-
-
-def holds_phrases(passage: Passage, phrases: Sequence[str]) -> bool:
-    """Whether every phrase stands word for word in the passage's text or its lead-in."""
-    return all(
-        contains_phrase(passage.text, phrase) or (passage.lead is not None and contains_phrase(passage.lead, phrase))
-        for phrase in phrases
-    )
-
-
-class _Phrases:
-    """``holds_phrases`` for one question: each passage and phrase folded once, within a budget.
-
-    Distinct phrases of one question read the same passages: their words are kept for
-    the question, not folded again for every phrase.
-    """
-
-    def __init__(self, passages: Sequence[Passage], budget: Budget) -> None:
-        self.passages = passages
-        self.budget = budget
-        self._texts: dict[int, tuple[list[str], list[str]]] = {}
-        self._needles: dict[str, list[str]] = {}
-        self._verdicts: dict[tuple[int, str], bool] = {}  # what is known stays known when time is up
-
-    def holds(self, pid: int, phrases: Sequence[str]) -> bool | None:
-        """Whether passage ``pid`` holds every phrase; None when that is unknown for want of time."""
-        for phrase in phrases:
-            verdict = self._verdicts.get((pid, phrase))
-            if verdict is None:
-                if self.budget.spent():
-                    return None
-                verdict = self._verdicts[pid, phrase] = self._read(pid, phrase)
-            if not verdict:
-                return False
-        return True
-
-    def _read(self, pid: int, phrase: str) -> bool:
-        folded = self._texts.get(pid)
-        if folded is None:
-            passage = self.passages[pid]
-            folded = self._texts[pid] = (words(passage.text), words(passage.lead) if passage.lead else [])
-        needle = self._needles.get(phrase)
-        if needle is None:
-            needle = self._needles[phrase] = words(phrase)
-        return _contains(folded[0], needle) or _contains(folded[1], needle)
-
-
-def _contains(hay: list[str], needle: list[str]) -> bool:
-    """``contains_phrase`` on words already folded."""
-    n = len(needle)
-    if not n:
-        return False
-    first = needle[0]
-    return any(hay[i] == first and hay[i : i + n] == needle for i in range(len(hay) - n + 1))
-
-
 def _too_general(query: Query, index: Bm25Index) -> TooGeneral:
     common = [
-        w for w in dict.fromkeys(words(query.terms)) if any(is_common(t, index) for t in tokenize(w))
+        w for w, tokens in dict(query.topic_words).items() if any(is_common(t, index) for t in tokens)
     ]
     if not common:
         return TooGeneral(
             "That question does not name a topic. Add what you want to know about, for "
             "example: “political prisoners” or “freedom of expression in 2016”."
         )
-    shown = ", ".join(f"“{w}”" for w in common[:4])
+    # As the user wrote them ("Kazakhstan", not the folded "kazakhstan" that was searched).
+    shown = ", ".join(f"“{as_written(query.text, w)}”" for w in common[:4])
     return TooGeneral(
         f"{shown} {'is' if len(common) == 1 else 'are'} in nearly every passage, so "
         "that alone cannot pick an answer. Add what you want to know about, for example: "
@@ -411,7 +202,7 @@ class Plan:
 
 def plan(
     query: Query, index: Bm25Index, passages: Sequence[Passage], layout: Layout, budget: Budget | None = None,
-    reader: _Phrases | None = None, context: Context | None = None,
+    reader: PhraseReader | None = None, context: Context | None = None,
 ) -> Plan:
     """Turn a query into masks over the index; TooGeneral when there is nothing to go on.
 
@@ -420,7 +211,7 @@ def plan(
     plan already read), as long as time remains. ``context`` (the documents' titles)
     keeps a word that stands in a title from counting as absent from the corpus.
     """
-    phrases = reader or _Phrases(passages, budget or Budget())
+    phrases = reader or PhraseReader(passages, budget or Budget())
     allowed: BoolArray | None = None
     if query.references or query.periods:
         document_ok = np.ones(len(layout.documents), dtype=np.bool_)
@@ -431,7 +222,7 @@ def plan(
         allowed = layout.passage_mask(document_ok)
     unchecked: list[str] = []
     for phrase in dict.fromkeys(query.phrases):  # a phrase quoted 400 times is one phrase
-        candidates = _phrase_candidates(phrase, index)
+        candidates = phrase_candidates(phrase, index)
         if allowed is not None:
             candidates = candidates[allowed[candidates]]
         mask = np.zeros(index.size, dtype=np.bool_)
@@ -445,19 +236,20 @@ def plan(
         allowed = _and(allowed, mask)
     preferred = layout.passage_mask(layout.adopted_in(query.preferred)) if query.preferred else None
     topic = query.topic_tokens
+    tokens = query.search_tokens
     needed = informative(topic, index)
     missing = unmatched_words(query, index, context.titles if context is not None else None)
     if needed:
         if missing and SUBJECT_MISS_ANSWERS_NONE and subject_words(query.text, missing):
             # "political prisoners Uzbekistan": passages on Kazakhstan would answer another question.
-            return Plan(query.search_tokens, np.zeros(index.size, dtype=np.bool_), None, False, (), missing)
+            return Plan(tokens, np.zeros(index.size, dtype=np.bool_), None, False, (), missing)
         matching = _and(allowed, _sharing(index, needed, layout, context))
-        return Plan(query.search_tokens, matching, preferred, False, tuple(unchecked), missing, tuple(topic))
+        return Plan(tokens, matching, preferred, False, tuple(unchecked), missing, tuple(topic))
     if query.has_filter:
-        return Plan(query.search_tokens, allowed, preferred, True, tuple(unchecked), missing)
+        return Plan(tokens, allowed, preferred, True, tuple(unchecked), missing)
     if preferred is not None:
         # Only a date and common words: "what did Parliament say in 2016?" lists 2016.
-        return Plan(query.search_tokens, preferred, None, True)
+        return Plan(tokens, preferred, None, True)
     raise _too_general(query, index)
 
 
@@ -477,34 +269,6 @@ class Ranking:
     unmatched: tuple[str, ...] = ()  # the question's words that occur nowhere in the corpus
 
 
-class _PhraseChecker:
-    """Checks passages for the unchecked phrases, each passage once, counting the checks.
-
-    Once the question's budget is spent a passage is not checked, and not shown: a
-    passage is never listed as holding a phrase that was not read in it.
-    """
-
-    def __init__(self, phrases: Sequence[str], passages: Sequence[Passage], reader: _Phrases | None = None) -> None:
-        self.phrases = tuple(phrases)
-        self.passages = passages
-        self._reader = reader or _Phrases(passages, Budget())
-        self.budget = self._reader.budget
-        self.verdicts: dict[int, bool] = {}
-
-    @property
-    def checked(self) -> int:
-        return len(self.verdicts)
-
-    def __call__(self, pid: int) -> bool:
-        verdict = self.verdicts.get(pid)
-        if verdict is None:
-            holds = self._reader.holds(pid, self.phrases)
-            if holds is None:
-                return False  # out of time: unknown, so not listed (the answer says it is incomplete)
-            verdict = self.verdicts[pid] = holds
-        return verdict
-
-
 def rank_passages(
     query: Query,
     index: Bm25Index,
@@ -521,7 +285,7 @@ def rank_passages(
     titles as a field of their own (see _with_context).
     """
     budget = budget or Budget()
-    reader = _Phrases(passages, budget)
+    reader = PhraseReader(passages, budget)
     p = plan(query, index, passages, layout, budget, reader, context)
     if not p.unchecked:
         if context is None or context.weight <= 0 or p.browse:
@@ -529,7 +293,7 @@ def rank_passages(
         else:
             ids, scores, total = _with_context(p, index, k, layout, context)
         return Ranking(ids, scores, total, True, p.unmatched)
-    check = _PhraseChecker(p.unchecked, passages, reader)
+    check = PhraseChecker(p.unchecked, passages, reader)
     # Rank among the candidates, check the best, and look deeper only while too few
     # hold the phrase: top n is a prefix of top 4n, so no passage is checked twice.
     n = max(k, 1)
@@ -631,7 +395,7 @@ def best_per_resolution(
     the phrase checks, as in ``rank_passages``.
     """
     budget = budget or Budget()
-    reader = _Phrases(passages, budget)
+    reader = PhraseReader(passages, budget)
     p = plan(query, index, passages, layout, budget, reader)
     if p.browse or not p.tokens:
         raise QueryError("Name a topic, for example: political prisoners.")
@@ -646,7 +410,7 @@ def best_per_resolution(
     own = layout.is_text[docs]
     if p.unchecked:
         order = np.lexsort((matched, -scores, ~own))
-        check = _PhraseChecker(p.unchecked, passages, reader)
+        check = PhraseChecker(p.unchecked, passages, reader)
         chosen, complete = _first_holding(order, resolutions, check, matched)
         if budget.exhausted and not chosen:
             raise OutOfTime(_OUT_OF_TIME)
@@ -660,7 +424,7 @@ def best_per_resolution(
 
 
 def _first_holding(
-    order: IntArray, resolutions: IntArray, check: _PhraseChecker, matched: IntArray
+    order: IntArray, resolutions: IntArray, check: PhraseChecker, matched: IntArray
 ) -> tuple[list[int], bool]:
     """Walk ``order`` (best first over all resolutions) and keep each resolution's first passage that passes.
 

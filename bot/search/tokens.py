@@ -12,7 +12,7 @@ import logging
 import re
 import threading
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -209,8 +209,13 @@ def _stem(word: str) -> str:
 
 def tokenize(text: str) -> list[str]:
     """Search tokens of ``text``: stemmed content words, numbers and references."""
+    return stems(TOKEN_RE.findall(fold(text)))
+
+
+def stems(found: Iterable[str]) -> list[str]:
+    """Search tokens of words already folded and found (as ``words`` gives them): ``tokenize``'s second half."""
     tokens: list[str] = []
-    for raw in TOKEN_RE.findall(fold(text)):
+    for raw in found:
         if raw[0].isdigit():
             tokens.append(raw)
             continue
@@ -251,9 +256,10 @@ def check_text(
         raise error(messages.empty)
     if len(stripped) > MAX_TEXT_CHARS:
         raise error(messages.too_long.format(length=len(stripped), limit=MAX_TEXT_CHARS))
-    if not TOKEN_RE.search(fold(stripped)):
+    found = TOKEN_RE.findall(fold(stripped))  # folded once for both checks
+    if not found:
         raise error(messages.no_words)
-    tokens = tokenize(stripped)
+    tokens = stems(found)
     if not tokens:
         raise error(messages.common_words)
     return stripped, tokens

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 
 import pytest
@@ -148,32 +149,99 @@ def test_an_answer_needs_a_place(tmp_path: Path) -> None:
         load_eval_set(path)
 
 
-def test_compare_prints_the_bot_and_both_baselines_side_by_side(tmp_path: Path) -> None:
-    path = _write(
+def _kozlov_set(tmp_path: Path) -> Path:
+    return _write(
         tmp_path,
         "questions:\n"
         "  - {id: k, question: Vladimir Kozlov release, answers: "
         "[{document: 2019-2610-kazakhstan-human-rights-tca.txt, contains: early release from jail}]}\n"
         "  - {id: penguins, question: penguin colonies, answers: []}\n"
         "quotes:\n"
-        "  - {id: q1, quote: implement the national torture prevention mechanism, verdict: verbatim}\n"
-        "  - {id: q2, quote: implement the national torture mechanism quickly, verdict: not_found}\n",
+        "  - {id: q1, quote: implement the national torture prevention mechanism, verdict: verbatim,"
+        " document: 2019-2610-kazakhstan-human-rights-tca.txt}\n"
+        "  - {id: q2, quote: implement the national torture mechanism quickly, verdict: not_found,"
+        " document: 2019-2610-kazakhstan-human-rights-tca.txt}\n",
     )
+
+
+def _split_kozlov_held_out(tmp_path: Path) -> None:
+    # penguins is off-topic: its half comes from the seeded hash of its id (dev for seed 19).
+    (tmp_path / "split.yaml").write_text(
+        "seed: 19\ndocuments:\n  dev: [2016-2607-kazakhstan-freedom-of-expression-oeil.md]\n"
+        "  held-out: [2019-2610-kazakhstan-human-rights-tca.txt]\n",
+        encoding="utf-8",
+    )
+
+
+def _rows(lines: list[str]) -> dict[str, list[str]]:
+    return {line[:34].strip(): line[34:].split() for line in lines}
+
+
+def test_compare_prints_both_halves_side_by_side_with_both_baselines(tmp_path: Path) -> None:
+    path = _kozlov_set(tmp_path)
+    _split_kozlov_held_out(tmp_path)
     out = io.StringIO()
     assert run_cli(["eval", "--compare", "--corpus", str(CORPUS), "--questions", str(path)], out) == 0
     lines = out.getvalue().splitlines()
-    assert lines[0] == "questions: 2 (1 answerable, 1 off-topic); quotes: 2"
-    assert lines[1].split() == ["bot", "rank-bm25", "bm25s"]
-    rows = {line[:34].strip(): line[34:].split() for line in lines[2:]}
-    assert rows["off-topic with no passage"] == ["1/1", "1/1", "1/1"]
-    assert rows["answerable that lost their answer"] == ["0/1", "0/1", "0/1"]
-    assert rows["quote verdicts right"][1:] == ["-", "-"]
-    assert rows["quote verdicts right"][0] in {"1/2", "2/2"}
+    assert lines[0] == "dev: 1 questions (0 answerable, 1 off-topic), 0 quotes, 1 document"
+    assert lines[1] == "held-out: 1 questions (1 answerable, 0 off-topic), 2 quotes, 1 document"
+    assert lines[2].split() == ["dev", "held-out"]
+    assert lines[3].split() == ["bot", "rank-bm25", "bm25s"] * 2
+    rows = _rows(lines[4:])
+    assert rows["off-topic with no passage"][:3] == ["1/1", "1/1", "1/1"]
+    assert rows["off-topic with no passage"][3:] == ["0/0", "0/0", "0/0"]
+    assert rows["answerable that lost their answer"][3:] == ["0/1", "0/1", "0/1"]
+    assert rows["quote verdicts right"][:3] == ["-", "-", "-"]
+    assert rows["quote verdicts right"][4:] == ["-", "-"]
+    assert rows["quote verdicts right"][3] in {"1/2", "2/2"}
 
 
-def test_compare_without_bm25s_installed_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_half_prints_one_half_and_json_carries_both(tmp_path: Path) -> None:
+    path = _kozlov_set(tmp_path)
+    _split_kozlov_held_out(tmp_path)
+    args = ["eval", "--compare", "--corpus", str(CORPUS), "--questions", str(path)]
+    out = io.StringIO()
+    assert run_cli([*args, "--half", "held-out"], out) == 0
+    lines = out.getvalue().splitlines()
+    assert lines[0].startswith("held-out: 1 questions (1 answerable")
+    assert lines[1].split() == ["held-out"] and lines[2].split() == ["bot", "rank-bm25", "bm25s"]
+    assert not any(line.startswith("dev") for line in lines)
+
+    out = io.StringIO()
+    assert run_cli([*args, "--json"], out) == 0
+    data = json.loads(out.getvalue())
+    assert data["split"] == {"file": str(tmp_path / "split.yaml"), "seed": 19}
+    assert set(data["halves"]) == {"dev", "held-out"}
+    held = data["halves"]["held-out"]
+    assert held["documents"] == 1
+    assert set(held["systems"]) == {"bot", "rank-bm25", "bm25s"}
+    assert held["systems"]["bot"]["answerable"] == 1 and held["systems"]["bot"]["quotes"] == 2
+    assert held["systems"]["rank-bm25"]["quotes"] is None
+    assert data["halves"]["dev"]["systems"]["bot"]["off_topic_with_no_passage"] == 1
+
+
+def test_details_list_dev_misses_and_held_out_ones_only_when_asked(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        "questions:\n"
+        "  - {id: wrong, question: penguin colonies, answers: "
+        "[{document: 2019-2610-kazakhstan-human-rights-tca.txt, contains: early release from jail}]}\n",
+    )
+    _split_kozlov_held_out(tmp_path)
+    args = ["eval", "--corpus", str(CORPUS), "--questions", str(path), "--details"]
+    out = io.StringIO()
+    assert run_cli(args, out) == 0
+    assert "wrong:" not in out.getvalue()
+    assert "misses (held-out): not listed; tune on dev only (--half held-out lists them)" in out.getvalue()
+    out = io.StringIO()
+    assert run_cli([*args, "--half", "held-out"], out) == 0
+    assert "  wrong: " in out.getvalue()
+
+
+def test_compare_without_bm25s_installed_leaves_its_column_out(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     import builtins
-    import io
 
     real_import = builtins.__import__
 
@@ -186,5 +254,20 @@ def test_compare_without_bm25s_installed_says_what_to_install(monkeypatch: pytes
     monkeypatch.delitem(__import__("sys").modules, "bm25s", raising=False)
     err = io.StringIO()
     monkeypatch.setattr("sys.stderr", err)
-    assert run_cli(["eval", "--compare"], io.StringIO()) == 2
-    assert "eval --compare needs bm25s: pip install -e '.[test]'" in err.getvalue()
+    out = io.StringIO()
+    path = _kozlov_set(tmp_path)
+    assert run_cli(["eval", "--compare", "--corpus", str(CORPUS), "--questions", str(path)], out) == 0
+    assert "note: bm25s is not installed (pip install -e '.[test]'): its column is left out" in err.getvalue()
+    lines = out.getvalue().splitlines()
+    assert lines[3].split() == ["bot", "rank-bm25"] * 2
+    assert len(_rows(lines[4:])["MRR@5"]) == 4
+
+
+def test_a_quote_naming_a_missing_document_is_refused(tmp_path: Path, service: Service) -> None:
+    path = _write(
+        tmp_path,
+        "questions:\n  - {id: a, question: x, answers: []}\n"
+        "quotes:\n  - {id: q, quote: some words, verdict: not_found, document: nowhere.md}\n",
+    )
+    with pytest.raises(EvalSetError, match="quote 'q': no document nowhere.md"):
+        check_against_corpus(load_eval_set(path), service.snapshot.corpus.documents, path)

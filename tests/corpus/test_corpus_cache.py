@@ -17,7 +17,7 @@ from bot.corpus import load as corpus
 from bot.corpus.cache import CACHE_DIR, SHARDS, parser_version, shard_of
 from bot.corpus.load import load_corpus
 from bot.search.index_store import Mapped
-from bot.search.ranking import Layout
+from bot.search.resolutions import Layout
 from tests.conftest import CORPUS, FIXTURES
 
 GOOD = """---

@@ -9,8 +9,8 @@ import pytest
 from bot.answers.quote import Verdict
 from bot.answers.service import BadQuestion, Service
 from bot.search import budget as budget_module
+from bot.search import phrases as phrases_module
 from bot.search import query as query_module
-from bot.search import ranking
 from bot.search.budget import Budget
 from bot.search.query import parse_query
 from bot.search.ranking import OutOfTime, rank_passages
@@ -54,7 +54,7 @@ def test_a_phrase_quoted_409_times_reads_each_passage_once(
             read.append(text)
         return words(text)
 
-    monkeypatch.setattr(ranking, "words", counting)
+    monkeypatch.setattr(phrases_module, "words", counting)
     monkeypatch.setattr(query_module, "words", counting)
     question = " ".join(['"uyghurs"'] * 409)
     assert len(question) < 4096

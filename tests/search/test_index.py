@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from rank_bm25 import BM25Okapi
 
 from bot.corpus.load import load_corpus
-from bot.search import index as index_module
+from bot.search import index_build as build_module
 from bot.search import index_store
 from bot.search.index import Bm25Index
 from bot.search.index_store import cache_key, load, load_or_build, save
@@ -108,9 +108,9 @@ def test_pruned_path_on_a_larger_zipf_corpus() -> None:
 def test_a_build_in_many_chunks_and_term_ranges_equals_rank_bm25(monkeypatch: pytest.MonkeyPatch) -> None:
     # Tiny chunks and many term ranges: the merge that keeps a large build's memory low
     # (terms first met in a later chunk, ranges some chunks have nothing in).
-    monkeypatch.setattr(index_module, "_CHUNK", 7)
-    monkeypatch.setattr(index_module, "_MAP_STEP", 3)
-    monkeypatch.setattr(index_module, "_RANGES", 5)
+    monkeypatch.setattr(build_module, "_CHUNK", 7)
+    monkeypatch.setattr(build_module, "_MAP_STEP", 3)
+    monkeypatch.setattr(build_module, "_RANGES", 5)
     rng = np.random.default_rng(5)
     vocab = [f"t{i}" for i in range(80)]
     weights = 1 / np.arange(1, 81)

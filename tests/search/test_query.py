@@ -87,6 +87,19 @@ def test_common_words_alone_are_no_match(service: Service) -> None:
     assert [h.passage.text for h in hits] == ["implement the national torture prevention mechanism;"]
 
 
+def test_a_refusal_repeats_the_words_as_the_user_wrote_them(service: Service) -> None:
+    with pytest.raises(BadQuestion) as refused:
+        service.ask("Kazakhstan")
+    assert str(refused.value).startswith("“Kazakhstan” is in nearly every passage")
+    with pytest.raises(BadQuestion) as refused:
+        service.ask("What did the European PARLIAMENT say about Kazakhstan?")
+    assert "“European”, “PARLIAMENT”, “Kazakhstan” are in nearly every passage" in str(refused.value)
+    with pytest.raises(BadQuestion, match="The phrase “Of The” has only common words"):
+        service.ask('Kazakhstan "Of The"')
+    answer = service.ask('"Freedom of Association"')
+    assert answer.found and answer.understood.describe() == ["the phrase “Freedom of Association”"]
+
+
 def test_a_filter_makes_common_words_enough(service: Service) -> None:
     assert set(_docs(service, "ref:2016/2607 Kazakhstan")) == {OEIL}
 

@@ -11,9 +11,11 @@ from hypothesis import strategies as st
 
 from bot.answers.service import BadQuestion, Service
 from bot.corpus.models import Document, DocumentMeta, Passage, Position
+from bot.search import phrases as phrases_module
 from bot.search import ranking as search
 from bot.search.query import Period, Query, parse_query
-from bot.search.ranking import Layout, rank_passages
+from bot.search.ranking import rank_passages
+from bot.search.resolutions import Layout
 from bot.search.tokens import words
 
 PHRASE = "labour union leaders"
@@ -57,7 +59,7 @@ def counted_checks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
             calls.append(text)
         return words(text)
 
-    monkeypatch.setattr(search, "words", counting)
+    monkeypatch.setattr(phrases_module, "words", counting)
     return calls
 
 

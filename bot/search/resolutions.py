@@ -1,0 +1,159 @@
+"""Which document and resolution each passage belongs to, and the per-document facts filters read, as arrays.
+
+A ``Layout`` is built once per snapshot, so that a filter on adoption dates,
+references or text numbers costs a few vector operations per query however many
+documents there are.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from bot.corpus.models import Document, Passage, canonical_text_id
+from bot.search.query import Period, Query
+
+BoolArray = npt.NDArray[np.bool_]
+IntArray = npt.NDArray[np.int64]
+
+# Adoption ordinal of a document whose date is unknown: below every date, so no period
+# (not even one "before 1960", which starts at date.min) ever contains it.
+UNKNOWN_DATE = -1
+
+
+def resolution_key(document: Document) -> str:
+    """What makes documents "about the same resolution": reference, else title, else the file."""
+    return document.meta.reference or document.meta.title or document.name
+
+
+def by_resolution(documents: Iterable[Document]) -> dict[str, list[Document]]:
+    """Documents grouped by ``resolution_key``, groups and members in the order given."""
+    groups: dict[str, list[Document]] = {}
+    for document in documents:
+        groups.setdefault(resolution_key(document), []).append(document)
+    return groups
+
+
+@dataclass(frozen=True, slots=True)
+class ResolutionInfo:
+    """What the documents of one resolution say about it; None where none of them knows."""
+
+    reference: str | None
+    title: str | None
+    adopted: dt.date | None
+
+    @classmethod
+    def of(cls, documents: Iterable[Document]) -> ResolutionInfo:
+        """The first known reference, title and date among ``documents``; never guessed."""
+        metas = [d.meta for d in documents]
+        return cls(
+            reference=next((m.reference for m in metas if m.reference), None),
+            title=next((m.title for m in metas if m.title), None),
+            adopted=next((m.adopted for m in metas if m.adopted), None),
+        )
+
+
+def _reference_base(reference: str) -> str:
+    # "2016/2607(RSP)" and "2016/2607" share "2016/2607": the candidates a filter checks.
+    return reference.split("(", 1)[0]
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """Which document and resolution each passage belongs to, and per-document facts, as arrays.
+
+    Built once per snapshot so that a filter costs one vectorised lookup per query,
+    not a loop over every passage or document.
+    """
+
+    documents: tuple[Document, ...]
+    doc_of: IntArray  # passage -> document
+    resolution_of_doc: IntArray  # document -> resolution
+    resolution_keys: tuple[str, ...]
+    resolutions: tuple[ResolutionInfo, ...]  # per resolution
+    resolution_documents: tuple[tuple[Document, ...], ...]  # per resolution, corpus order
+    adopted: IntArray  # document -> adoption date ordinal, UNKNOWN_DATE when unknown
+    reference_of_doc: IntArray  # document -> index in ``references``, -1 when unknown
+    references: tuple[str, ...]
+    references_by_base: dict[str, tuple[int, ...]]
+    text_id_of_doc: tuple[str | None, ...]  # document -> its text number (canonical), None when unknown
+    is_text: BoolArray  # document -> the resolution's own words (Document.is_resolution_text)
+
+    @classmethod
+    def build(cls, passages: Sequence[Passage], documents: dict[str, Document]) -> Layout:
+        docs = tuple(documents.values())
+        position = {d.name: i for i, d in enumerate(docs)}
+        doc_of = np.fromiter((position[p.document] for p in passages), dtype=np.int64, count=len(passages))
+        return cls._build(docs, doc_of)
+
+    @classmethod
+    def of_documents(cls, documents: dict[str, Document]) -> Layout:
+        """``build`` for the passages of ``documents`` in their order, without a lookup per passage."""
+        docs = tuple(documents.values())
+        counts = np.fromiter((len(d.passages) for d in docs), dtype=np.int64, count=len(docs))
+        return cls._build(docs, np.repeat(np.arange(len(docs), dtype=np.int64), counts))
+
+    @classmethod
+    def _build(cls, docs: tuple[Document, ...], doc_of: IntArray) -> Layout:
+        groups = by_resolution(docs)
+        keys = tuple(groups)
+        key_index = {k: i for i, k in enumerate(keys)}
+        resolution_of_doc = np.array([key_index[resolution_key(d)] for d in docs], dtype=np.int64)
+        references = tuple(dict.fromkeys(d.meta.reference for d in docs if d.meta.reference))
+        reference_index = {r: i for i, r in enumerate(references)}
+        by_base: dict[str, list[int]] = {}
+        for i, reference in enumerate(references):
+            by_base.setdefault(_reference_base(reference), []).append(i)
+        return cls(
+            documents=docs,
+            doc_of=doc_of,
+            resolution_of_doc=resolution_of_doc,
+            resolution_keys=keys,
+            resolutions=tuple(ResolutionInfo.of(g) for g in groups.values()),
+            resolution_documents=tuple(tuple(g) for g in groups.values()),
+            adopted=np.array(
+                [d.meta.adopted.toordinal() if d.meta.adopted else UNKNOWN_DATE for d in docs], dtype=np.int64
+            ),
+            reference_of_doc=np.array(
+                [reference_index[d.meta.reference] if d.meta.reference else -1 for d in docs], dtype=np.int64
+            ),
+            references=references,
+            references_by_base={b: tuple(ids) for b, ids in by_base.items()},
+            text_id_of_doc=tuple(canonical_text_id(d.meta.text_id) if d.meta.text_id else None for d in docs),
+            is_text=np.array([d.is_resolution_text for d in docs], dtype=np.bool_),
+        )
+
+    def passage_mask(self, document_ok: BoolArray) -> BoolArray:
+        """A per-document mask spread over the passages."""
+        mask: BoolArray = document_ok[self.doc_of]
+        return mask
+
+    def adopted_in(self, periods: Sequence[Period]) -> BoolArray:
+        """Per document: adopted within one of ``periods`` (the vector form of ``Period.contains``).
+
+        An unknown date is in no period: its ordinal, UNKNOWN_DATE, is below every start.
+        """
+        ok = np.zeros(len(self.documents), dtype=np.bool_)
+        for period in periods:
+            ok |= (self.adopted >= period.start.toordinal()) & (self.adopted <= period.end.toordinal())
+        return ok
+
+    def with_reference(self, query: Query) -> BoolArray:
+        """Per document: its reference is one ``query`` asks for (``Query.matches_reference``).
+
+        The rule itself is only applied to the references that share a filter's
+        number, so its cost does not grow with the corpus.
+        """
+        accepted = np.zeros(len(self.references) + 1, dtype=np.bool_)  # last slot: unknown (-1)
+        for wanted in query.references:
+            for i in self.references_by_base.get(_reference_base(wanted), ()):
+                accepted[i] = query.matches_reference(self.references[i])
+        ok: BoolArray = accepted[self.reference_of_doc]
+        if wanted_ids := set(query.text_ids):
+            ok = ok | np.fromiter((t in wanted_ids for t in self.text_id_of_doc), dtype=np.bool_,
+                                  count=len(self.documents))
+        return ok
