@@ -79,6 +79,20 @@ _DATE = (
     r"|(?P<year4>\d{4}))"
 )
 _DATE_RE = re.compile(r"(?<![\w/])" + _DATE + r"(?![\w/(])")
+# A date names when the Parliament spoke ("in 2016", "on 10 March 2016", "the 2019
+# resolution") rather than an event, a budget or an election ("the 2020 elections", "the
+# 2020 budget"): only the first favours what was adopted then (measured on the dev half).
+ADOPTION_CONTEXT = True
+_BEFORE_ADOPTION_RE = re.compile(r"\b(?:in|on|of|during)\s+$", re.IGNORECASE)
+_AFTER_ADOPTION_RE = re.compile(
+    r"^(?:'s|’s)?\s+(?:resolutions?|texts?|votes?|decisions?|positions?|recommendations?|motions?|reports?)\b",
+    re.IGNORECASE,
+)
+
+
+def _names_adoption(text: str, match: re.Match[str]) -> bool:
+    """Whether the date ``match`` in ``text`` says when something was adopted (see ADOPTION_CONTEXT)."""
+    return bool(_BEFORE_ADOPTION_RE.search(text[: match.start()]) or _AFTER_ADOPTION_RE.match(text[match.end():]))
 _BETWEEN_RE = re.compile(
     r"\b(?:between|from)\s+(?P<a>" + _DATE.replace("?P<", "?P<a_") + r")"
     r"\s+(?:and|to|until|till|-)\s+(?P<b>" + _DATE.replace("?P<", "?P<b_") + r")(?![\w/(])"
@@ -190,7 +204,7 @@ class Query:
                 "from": None if period.start == dt.date.min else period.start.isoformat(),
                 "to": None if period.end == dt.date.max else period.end.isoformat(),
             },
-            "adopted_first": [{"from": p.start.isoformat(), "to": p.end.isoformat()} for p in self.preferred],
+            "favoured": [{"from": p.start.isoformat(), "to": p.end.isoformat()} for p in self.preferred],
             "references": list(self.references),
             "phrases": list(self.phrases),
         }
@@ -199,7 +213,7 @@ class Query:
         """The filters in words, for a reply that says what was searched."""
         parts = [f"reference {r}" for r in self.references]
         parts += [f"adopted {p.label}" for p in self.periods]
-        parts += [f"adopted {p.label} first" for p in self.preferred]
+        parts += [f"favouring texts adopted {p.label}" for p in self.preferred]
         parts += [f"the phrase “{p}”" for p in self.phrases]
         return parts
 
@@ -270,7 +284,8 @@ def parse_query(question: str) -> Query:
             if not match["year4"]:  # "32 March 2019": written as a date, so not words to search
                 _usable(match, "", as_typed(match[0]))
             return match[0]  # a bare number out of range ("1800 prisoners") stays a word
-        preferred.append(Period(day.start, day.end, ("on " if day.start == day.end else "in ") + day.label))
+        if not ADOPTION_CONTEXT or _names_adoption(text, match):
+            preferred.append(Period(day.start, day.end, ("on " if day.start == day.end else "in ") + day.label))
         date_terms.append(match[0])
         return " "
 

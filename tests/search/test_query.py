@@ -145,3 +145,42 @@ def test_a_reversed_year_span_is_called_so_not_out_of_range(service: Service) ->
     with pytest.raises(BadQuestion, match=r"year:2019-2016 ends before it starts: write the earlier year first, "
                                           r"for example year:2016-2019\."):
         service.ask("year:2019-2016 torture")
+
+
+@pytest.mark.parametrize(
+    ("question", "favoured"),
+    [
+        ("human rights defenders in 2016", True),
+        ("what was said on 10 March 2016 about bloggers", True),
+        ("what did the 2019 resolution say about trade unions", True),
+        ("Montenegro 2020 elections first change of power", False),  # the year of an election
+        ("Who were the rapporteurs on the 2020 EU budget?", False),  # the year of a budget
+    ],
+)
+def test_a_date_favours_what_was_adopted_then_only_when_it_says_when_parliament_spoke(
+    question: str, favoured: bool
+) -> None:
+    query = parse_query(question)
+    assert bool(query.preferred) is favoured
+    assert ("favouring texts adopted" in " ".join(query.describe())) is favoured
+    assert query.date_terms  # the year is searched either way
+
+
+def test_a_favoured_year_does_not_outrank_the_passage_that_answers(tmp_path: Path) -> None:
+    # "the 2020 elections" named in a 2021 text must not lose to any 2020 text that mentions elections.
+    (tmp_path / "a.md").write_text(
+        "---\nreference: 2021/0001(RSP)\nadopted: 2021-06-10\n---\n"
+        "The 2020 parliamentary elections in Montenegro brought the first change of power.\n", encoding="utf-8")
+    (tmp_path / "b.md").write_text(
+        "---\nreference: 2020/0002(RSP)\nadopted: 2020-09-17\n---\n"
+        "The Parliament discussed elections and the budget.\n", encoding="utf-8")
+    (tmp_path / "c.md").write_text(
+        "---\nreference: 2019/0003(RSP)\nadopted: 2019-04-18\n---\n"
+        "The Parliament discussed elections and the budget.\n", encoding="utf-8")
+    service = Service(tmp_path)
+    assert service.ask("Montenegro 2020 elections first change of power").hits[0].document.name == "a.md"
+    # Said of when the Parliament spoke, a close call goes to the text adopted then.
+    assert [h.document.name for h in service.ask("what did Parliament say about the budget in 2019").hits] == [
+        "c.md", "b.md"]
+    assert [h.document.name for h in service.ask("what did Parliament say about the budget in 2020").hits] == [
+        "b.md", "c.md"]
