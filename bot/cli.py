@@ -164,6 +164,8 @@ def cmd_ask(args: argparse.Namespace, out: TextIO) -> int:
             print(f"Searched: {'; '.join(answer.understood.describe())}\n", file=out)
         if answer.stopped_early:
             print(STOPPED_EARLY + "\n", file=out)
+        for note in answer.reading_notes():
+            print(note + "\n", file=out)
         if answer.language_note:
             print(answer.language_note + "\n", file=out)
         elif answer.unmatched_terms:

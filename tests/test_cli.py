@@ -31,7 +31,8 @@ def test_ask_json_shape() -> None:
     code, out = _run("ask", "Vladimir Kozlov release", "--json", "--corpus", str(CORPUS), "--top", "2")
     assert code == 0
     data = json.loads(out)
-    assert set(data) == {"query", "searched", "unmatched_terms", "language_note", "stopped_early", "hits"}
+    assert set(data) == {
+        "query", "searched", "unmatched_terms", "language_note", "stopped_early", "read_as", "did_you_mean", "hits"}
     assert data["stopped_early"] is False
     assert data["language_note"] is None
     assert data["query"] == "Vladimir Kozlov release"

@@ -136,10 +136,24 @@ class Answer:
     # The question used its CPU budget (bot.search.budget): the search stopped early, so
     # passages past those shown may match and ``total`` is a lower bound.
     stopped_early: bool = False
+    # Absent names searched as words the corpus has: "“Podgorica” as “Montenegro” (the capital of Montenegro)".
+    read_as: tuple[str, ...] = ()
+    # (word as written, a corpus word it may misspell), for "Did you mean: release?"
+    did_you_mean: tuple[tuple[str, str], ...] = ()
 
     @property
     def found(self) -> bool:
         return bool(self.hits)
+
+    def reading_notes(self) -> list[str]:
+        """What the search read differently from the question, for a line above the answer."""
+        notes = []
+        if self.read_as:
+            notes.append("Searched " + "; ".join(self.read_as) + ".")
+        if self.did_you_mean:
+            notes.append("Did you mean: " + ", ".join(f"“{right}” for “{wrong}”" for wrong, right in self.did_you_mean)
+                         + "?")
+        return notes
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -148,6 +162,8 @@ class Answer:
             "unmatched_terms": list(self.unmatched_terms),
             "language_note": self.language_note,
             "stopped_early": self.stopped_early,
+            "read_as": list(self.read_as),
+            "did_you_mean": [{"word": wrong, "corpus_word": right} for wrong, right in self.did_you_mean],
             "hits": [h.as_json() for h in self.hits],
         }
 
@@ -282,7 +298,8 @@ class Service:
         note = language_note(question, snap.languages)
         return Answer(
             question.strip(), hits, ranking.total, offset, query, ranking.complete, ranking.unmatched, note,
-            stopped_early=budget.exhausted,
+            stopped_early=budget.exhausted, read_as=tuple(s.describe() for s in ranking.stand_ins),
+            did_you_mean=ranking.suggested,
         )
 
     @_timed

@@ -38,6 +38,7 @@ from bot.search.query import (
     unmatched_words,
 )
 from bot.search.resolutions import Layout
+from bot.search.standins import StandIn, find_stand_ins, suggestions
 from bot.search.tokens import tokenize
 
 logger = logging.getLogger(__name__)
@@ -204,6 +205,10 @@ class Plan:
     unmatched: tuple[str, ...] = ()
     # The topic's tokens (not a date's): only these make the title context look deeper.
     topic: tuple[str, ...] = ()
+    # Words the corpus lacks, searched as words it has ("Podgorica" as Montenegro).
+    stand_ins: tuple[StandIn, ...] = ()
+    # Ordinary words the corpus lacks and a corpus word each may misspell: "did you mean".
+    suggested: tuple[tuple[str, str], ...] = ()
 
 
 def plan(
@@ -243,16 +248,29 @@ def plan(
     preferred = layout.passage_mask(layout.adopted_in(query.preferred)) if query.preferred else None
     topic = query.topic_tokens
     tokens = query.search_tokens
+    titles = context.titles if context is not None else None
+    missing = unmatched_words(query, index, titles)
+    names = subject_words(query.text, missing) if missing else ()
+    found = find_stand_ins(missing, names, index, passages, titles) if missing else ()
+    respelled = suggestions([w for w in missing if w not in names], index, passages) if missing else ()
+    if found:
+        # "Podgorica" searched as Montenegro, "Tsikhanouskaya" as the corpus's "Tsikhanukhaya".
+        replaced = {s.word for s in found}
+        missing = tuple(w for w in missing if w not in replaced)
+        # The absent word's own tokens go: left in, they would count as a word the corpus lacks.
+        gone = {t for s in found for t in tokenize(s.word)}
+        added = [t for s in found for t in s.tokens]
+        topic = [t for t in topic if t not in gone] + added
+        tokens = [t for t in tokens if t not in gone] + added
     needed = informative(topic, index)
-    missing = unmatched_words(query, index, context.titles if context is not None else None)
     if needed:
         if missing and SUBJECT_MISS_ANSWERS_NONE and subject_words(query.text, missing):
             # "political prisoners Uzbekistan": passages on Kazakhstan would answer another question.
-            return Plan(tokens, np.zeros(index.size, dtype=np.bool_), None, False, (), missing)
+            return Plan(tokens, np.zeros(index.size, dtype=np.bool_), None, False, (), missing, (), found, respelled)
         matching = _and(allowed, _sharing(index, needed, layout, context))
-        return Plan(tokens, matching, preferred, False, tuple(unchecked), missing, tuple(topic))
+        return Plan(tokens, matching, preferred, False, tuple(unchecked), missing, tuple(topic), found, respelled)
     if query.has_filter:
-        return Plan(tokens, allowed, preferred, True, tuple(unchecked), missing)
+        return Plan(tokens, allowed, preferred, True, tuple(unchecked), missing, (), found, respelled)
     if preferred is not None:
         # Only a date and common words: "what did Parliament say in 2016?" lists 2016.
         return Plan(tokens, preferred, None, True)
@@ -273,6 +291,8 @@ class Ranking:
     total: int
     complete: bool = True
     unmatched: tuple[str, ...] = ()  # the question's words that occur nowhere in the corpus
+    stand_ins: tuple[StandIn, ...] = ()  # absent words searched as words the corpus has
+    suggested: tuple[tuple[str, str], ...] = ()  # (word as written, a corpus word it may misspell)
 
 
 def rank_passages(
@@ -298,7 +318,7 @@ def rank_passages(
             ids, scores, total = _ranked(p, index, k)
         else:
             ids, scores, total = _with_context(p, index, k, layout, context)
-        return Ranking(ids, scores, total, True, p.unmatched)
+        return Ranking(ids, scores, total, True, p.unmatched, p.stand_ins, p.suggested)
     check = PhraseChecker(p.unchecked, passages, reader)
     # Rank among the candidates, check the best, and look deeper only while too few
     # hold the phrase: top n is a prefix of top 4n, so no passage is checked twice.
@@ -314,7 +334,10 @@ def rank_passages(
     if budget.exhausted and not kept:
         raise OutOfTime(_OUT_OF_TIME)  # "no passage matches" would not be known
     complete = exhausted and not budget.exhausted
-    return Ranking([pid for pid, _ in kept[:k]], [s for _, s in kept[:k]], len(kept), complete, p.unmatched)
+    return Ranking(
+        [pid for pid, _ in kept[:k]], [s for _, s in kept[:k]], len(kept), complete, p.unmatched, p.stand_ins,
+        p.suggested,
+    )
 
 
 def _with_context(

@@ -46,6 +46,7 @@ def answer_note(answer: Answer) -> str:
     CPU budget), the question's language when the corpus does not hold it, else the words
     no document contains ("Nothing in the corpus mentions: Uzbekistan"); "" when none."""
     notes = [STOPPED_EARLY] if answer.stopped_early else []
+    notes += [cut(n, SEARCHED_CHARS) for n in answer.reading_notes()]
     if answer.language_note:
         notes.append(cut(answer.language_note, SEARCHED_CHARS))
     elif answer.unmatched_terms:

@@ -23,5 +23,6 @@ def test_no_match_echoes_the_question_with_the_replacement(service: Service) -> 
     answer = service.ask("zzzqqq \ud800 kozlovx")
     assert render_answer.render_answer(answer) == [
         "No passage matches: the corpus does not speak about that.\n<i>You asked: “zzzqqq \ufffd kozlovx”</i>\n"
+        "⚠️ <i>Did you mean: “Kozlov” for “kozlovx”?</i>\n"
         "⚠️ <i>Nothing in the corpus mentions: zzzqqq, kozlovx</i>"
     ]
