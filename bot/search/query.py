@@ -454,16 +454,36 @@ def as_written(text: str, word: str) -> str:
 _SENTENCE_START = re.compile(r"(?:^|[.!?]\s+)[\"'“‘(]*$")
 
 
-def subject_words(text: str, candidates: tuple[str, ...]) -> tuple[str, ...]:
-    """The words among ``candidates`` that name a subject: written with a capital inside a sentence.
+@functools.cache
+def country_names() -> frozenset[str]:
+    """The one-word names of the world's countries, folded (pycountry's ISO 3166 list), read on first use."""
+    import pycountry  # here, not at the top: 60 ms of imports that most questions never need
 
-    "political prisoners Uzbekistan" names a country; "Uzbekistan" opening the question
-    does not tell, nor does a word typed all in lower case, so those are not subjects.
+    names: set[str] = set()
+    for country in pycountry.countries:
+        for attribute in ("name", "common_name", "official_name"):
+            value = getattr(country, attribute, None)
+            head = value.split(",", 1)[0].strip() if value else ""  # "Korea, Republic of": Korea
+            if head and " " not in head:
+                names.add(fold(head))
+    return frozenset(names)
+
+
+def subject_words(text: str, candidates: tuple[str, ...]) -> tuple[str, ...]:
+    """The words among ``candidates`` that name a subject: written with a capital, and not only a sentence's.
+
+    "political prisoners Uzbekistan" names a country. Opening a sentence, a capital is
+    every word's ("Judges jailed in ...", "Show me ..."): there a word names a subject
+    only when it is a country's name, so "Uzbekistan journalists" and "journalists in
+    Uzbekistan" are one question. A word typed all in lower case (or all in capitals)
+    does not tell, so it is not a subject.
     """
     subjects = []
     for word in candidates:
         for found in re.finditer(r"(?<!\w)" + re.escape(word) + r"(?!\w)", text):
-            if found[0][:1].isupper() and not found[0].isupper() and not _SENTENCE_START.search(text[: found.start()]):
+            opening = _SENTENCE_START.search(text[: found.start()]) is not None
+            if (found[0][:1].isupper() and not found[0].isupper()
+                    and (not opening or fold(found[0]) in country_names())):
                 subjects.append(word)
                 break
     return tuple(subjects)
