@@ -423,8 +423,14 @@ def is_common(token: str, index: Bm25Index) -> bool:
 
 
 def informative(tokens: list[str], index: Bm25Index) -> list[str]:
-    """The tokens a passage must share at least one of to be a match (absent ones included)."""
-    return list(dict.fromkeys(t for t in tokens if t not in framing_stems() and not is_common(t, index)))
+    """The tokens a passage must share at least one of to be a match (absent ones included).
+
+    A bare number ("torture prevention 5") still scores, but beside a word it makes no
+    match on its own: a "5" stands in footnotes, dates and rule numbers of every topic.
+    """
+    found = list(dict.fromkeys(t for t in tokens if t not in framing_stems() and not is_common(t, index)))
+    named = [t for t in found if not t.isdigit()]
+    return named or found
 
 
 def unmatched_words(query: Query, index: Bm25Index, titles: Bm25Index | None = None) -> tuple[str, ...]:
