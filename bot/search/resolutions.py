@@ -8,6 +8,7 @@ documents there are.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -16,6 +17,8 @@ import numpy.typing as npt
 
 from bot.corpus.models import Document, Passage, canonical_text_id
 from bot.search.query import Period, Query
+
+logger = logging.getLogger(__name__)
 
 BoolArray = npt.NDArray[np.bool_]
 IntArray = npt.NDArray[np.int64]

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from bot.corpus.models import Passage
 from bot.search.index import Bm25Index
+from bot.search.query import country_names
 from bot.search.tokens import fold, stems, tokenize, word_spans
 
 logger = logging.getLogger(__name__)
@@ -49,8 +50,8 @@ class StandIn:
 
 
 @functools.cache
-def _places() -> tuple[dict[str, tuple[str, str]], frozenset[str]]:
-    """{folded place name: (its country, how it relates)} and the folded country names.
+def _places() -> dict[str, tuple[str, str]]:
+    """{folded place name: (its country, how it relates)}.
 
     Loaded once, on the first question that needs it (about a second: GeoNames' cities).
     """
@@ -77,7 +78,7 @@ def _places() -> tuple[dict[str, tuple[str, str]], frozenset[str]]:
             if population > ranked.get(key, -1):
                 ranked[key] = population
                 places[key] = (country, f"a city in {country}")
-    return places, frozenset(fold(n) for n in names.values())
+    return places
 
 
 def _in_corpus(tokens: Iterable[str], index: Bm25Index, titles: Bm25Index | None) -> bool:
@@ -146,14 +147,14 @@ def find_stand_ins(
         if word not in names:
             continue
         key = fold(word)
-        places, countries = _places()
+        places = _places()
         if key in places:
             country, reason = places[key]
             tokens = tuple(tokenize(country))
             if _in_corpus(tokens, index, titles):
                 found.append(StandIn(word, country, tokens, reason))
             continue
-        if key not in countries and (respelled := _respelled(word, index, passages)) is not None:
+        if key not in country_names() and (respelled := _respelled(word, index, passages)) is not None:
             found.append(StandIn(word, respelled[1], (respelled[0],), "the corpus's spelling"))
     return tuple(found)
 

@@ -73,7 +73,7 @@ def render_answer(answer: Answer) -> list[str]:
     filters = searched(answer.understood)
     note = answer_note(answer)
     if not answer.hits:
-        lines = [no_match(answer.query), filters, note]
+        lines = [no_match(answer.query, answer.no_match), filters, note]
         return ["\n".join(line for line in lines if line)]
     header = "\n".join(line for line in [answer_header(answer), filters, note] if line)
     terms = (
@@ -141,8 +141,9 @@ def has_more(answer: Answer) -> bool:
     return shown < answer.total or (not answer.total_complete and len(answer.hits) >= DEFAULT_TOP)
 
 
-def no_match(question: str) -> str:
-    return f"{esc(NO_MATCH)}\n<i>You asked: “{echo(question)}”</i>"
+def no_match(question: str, message: str = NO_MATCH) -> str:
+    """``message`` (the service's: why nothing matched, when it knows) and the question echoed."""
+    return f"{esc(message)}\n<i>You asked: “{echo(question)}”</i>"
 
 
 def ask_usage() -> str:
@@ -169,11 +170,14 @@ def inline_no_match(question: str, answer: Answer | None = None) -> Article:
         plain = answer.language_note
     elif answer is not None and answer.unmatched_terms:
         plain = nothing_mentions(answer.unmatched_terms)
+    elif answer is not None and answer.empty_reason:
+        plain = answer.empty_reason[:1].upper() + answer.empty_reason[1:] + "."
+    html = no_match(question, answer.no_match if answer is not None else NO_MATCH)
     return Article(
         id="no-match",
         title="No passage matches",
         description=cut(plain or "The corpus does not speak about that.", INLINE_DESCRIPTION_CHARS),
-        html=f"{no_match(question)}\n{note}" if note else no_match(question),
+        html=f"{html}\n{note}" if note else html,
     )
 
 

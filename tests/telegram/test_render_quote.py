@@ -350,6 +350,18 @@ def test_no_match_says_what_was_searched() -> None:
     assert out.endswith("Searched: reference 2016/2607")
 
 
+def test_a_filter_that_left_nothing_is_named_in_telegram_as_on_the_command_line(service: Service) -> None:
+    answer = service.ask("journalists year:2016")
+    assert answer.no_match == "No passage matches: nothing adopted in 2016 mentions journalists."
+    out = shown(render_answer.render_answer(answer))
+    assert out.startswith("No passage matches: nothing adopted in 2016 mentions journalists.\nYou asked:")
+    inline = render_answer.inline_no_match("journalists year:2016", answer)
+    assert inline.description == "Nothing adopted in 2016 mentions journalists."
+    assert parse_html(inline.html)[0].startswith("No passage matches: nothing adopted in 2016 mentions journalists.")
+    # Words that find nothing even without the filter keep the usual wording.
+    assert service.ask("zebra year:2016").no_match == "No passage matches: the corpus does not speak about that."
+
+
 @pytest.mark.parametrize("kind", [Kind.summary, Kind.news_report, None])
 def test_grouped_single_documents_keep_their_wording_note(kind: Kind | None) -> None:
     doc = document("one.txt", kind)
