@@ -59,8 +59,9 @@ def run_eval(args: argparse.Namespace, service: Service, out: TextIO) -> int:
     unlisted = split.unlisted(names)
     if unlisted and split.path is not None:
         placed = "; ".join(f"{name}: {split.document_half(name)}" for name in unlisted)
+        them = "it" if len(unlisted) == 1 else "them"
         print(f"note: {plural(len(unlisted), 'document')} not in {split_path}, placed by the seeded hash "
-              f"(add them to the file): {placed}", file=sys.stderr)
+              f"(add {them} to the file): {placed}", file=sys.stderr)
     systems = [("bot", evaluate(service, eval_set))]
     if args.compare:
         systems += _baselines(service, eval_set)

@@ -284,7 +284,7 @@ def test_ask_json_carries_the_ep_label_and_ref_takes_the_text_number(tmp_path: P
 
 
 def test_a_corpus_with_problems_gets_one_note_not_a_log_line_each(capsys: pytest.CaptureFixture[str]) -> None:
-    corpus = Path(__file__).parent / "eval" / "corpus"  # 35 real excerpts, some without a stated reference
+    corpus = Path(__file__).parent / "eval" / "corpus"  # 80 real documents, some without a stated reference
     out = io.StringIO()
     assert run_cli(["ask", "political prisoners in Belarus", "--corpus", str(corpus)], out) == 0
     err = capsys.readouterr().err.strip().splitlines()

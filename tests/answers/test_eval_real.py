@@ -18,13 +18,13 @@ REAL_QUESTIONS = ROOT / "tests" / "eval" / "real_questions.yaml"
 REAL_SPLIT = ROOT / "tests" / "eval" / "split.yaml"
 # Per half, a little under the figures measured on this set (tests/eval/README.md): the
 # bot's figures must not fall. Lower only with a reason in the commit message.
-MRR_FLOOR: dict[Half, float] = {DEV: 0.82, HELD_OUT: 0.86}
-RECALL_FLOOR: dict[Half, float] = {DEV: 0.85, HELD_OUT: 0.91}
-OFF_TOPIC_FLOOR: dict[Half, int] = {DEV: 15, HELD_OUT: 18}
+MRR_FLOOR: dict[Half, float] = {DEV: 0.80, HELD_OUT: 0.84}
+RECALL_FLOOR: dict[Half, float] = {DEV: 0.85, HELD_OUT: 0.88}
+OFF_TOPIC_FLOOR: dict[Half, int] = {DEV: 15, HELD_OUT: 17}
 # Answerable questions that get no passage at all: the price of refusing off-topic ones
 # (see tests/eval/README.md); raise only with a reason in the commit message.
-LOST_CEILING: dict[Half, int] = {DEV: 4, HELD_OUT: 2}
-QUOTES_FLOOR: dict[Half, int] = {DEV: 17, HELD_OUT: 15}
+LOST_CEILING: dict[Half, int] = {DEV: 6, HELD_OUT: 4}
+QUOTES_FLOOR: dict[Half, int] = {DEV: 17, HELD_OUT: 18}
 
 
 @pytest.fixture(scope="module")
@@ -45,10 +45,10 @@ def real_report(real_service: Service, real_set: EvalSet) -> EvalReport:
 def test_the_real_set_is_big_and_names_real_passages(real_service: Service, real_set: EvalSet) -> None:
     answerable = [q for q in real_set.questions if q.answers]
     off_topic = [q for q in real_set.questions if not q.answers]
-    assert len(answerable) >= 120 and len(off_topic) >= 20 and len(real_set.quotes) >= 20
+    assert len(answerable) >= 300 and len(off_topic) >= 40 and len(real_set.quotes) >= 30
     check_against_corpus(real_set, real_service.snapshot.corpus.documents, REAL_QUESTIONS)
     resolutions = {(d.meta.reference or d.meta.title or d.name) for d in real_service.snapshot.corpus.documents}
-    assert len(resolutions) >= 30
+    assert len(resolutions) >= 70 and len(real_service.snapshot.corpus.documents) >= 80
 
 
 def test_every_real_document_says_it_is_an_excerpt_and_where_it_is_from(real_service: Service) -> None:

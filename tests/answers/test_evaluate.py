@@ -271,3 +271,24 @@ def test_a_quote_naming_a_missing_document_is_refused(tmp_path: Path, service: S
     )
     with pytest.raises(EvalSetError, match="quote 'q': no document nowhere.md"):
         check_against_corpus(load_eval_set(path), service.snapshot.corpus.documents, path)
+
+
+def test_a_document_the_split_file_does_not_list_is_named_with_its_half(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _kozlov_set(tmp_path)
+    (tmp_path / "split.yaml").write_text(
+        "seed: 19\ndocuments:\n  held-out: [2019-2610-kazakhstan-human-rights-tca.txt]\n", encoding="utf-8"
+    )
+    assert run_cli(["eval", "--corpus", str(CORPUS), "--questions", str(path)], io.StringIO()) == 0
+    err = capsys.readouterr().err
+    assert "note: 1 document not in " in err and "placed by the seeded hash (add it to the file)" in err
+    # Its half by the hash (the committed split.yaml puts it in dev: listed documents never move).
+    assert "2016-2607-kazakhstan-freedom-of-expression-oeil.md: held-out" in err
+
+
+def test_a_bad_split_file_is_a_bad_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = _kozlov_set(tmp_path)
+    (tmp_path / "split.yaml").write_text("seed: 19\ndocuments:\n  train: [a.md]\n", encoding="utf-8")
+    assert run_cli(["eval", "--corpus", str(CORPUS), "--questions", str(path)], io.StringIO()) == 2
+    assert "split.yaml: documents.train" in capsys.readouterr().err
