@@ -10,13 +10,15 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
 
-from bot.corpus.models import Document, Passage, canonical_text_id
+from bot.corpus.models import Document, Kind, Passage, canonical_text_id
 from bot.search.query import Period, Query
+
+_AUTHORITY = {Kind.text_adopted: 2, Kind.summary: 1, Kind.news_report: 0}
 
 logger = logging.getLogger(__name__)
 
@@ -85,6 +87,9 @@ class Layout:
     references_by_base: dict[str, tuple[int, ...]]
     text_id_of_doc: tuple[str | None, ...]  # document -> its text number (canonical), None when unknown
     is_text: BoolArray  # document -> the resolution's own words (Document.is_resolution_text)
+    # document -> 2 the text adopted, 1 a summary, 0 a news report or a kind unknown: which source
+    # comes first when two answer about as well (bot.search.ranking.AUTHORITY_MARGIN).
+    authority: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
     @classmethod
     def build(cls, passages: Sequence[Passage], documents: dict[str, Document]) -> Layout:
@@ -128,6 +133,7 @@ class Layout:
             references_by_base={b: tuple(ids) for b, ids in by_base.items()},
             text_id_of_doc=tuple(canonical_text_id(d.meta.text_id) if d.meta.text_id else None for d in docs),
             is_text=np.array([d.is_resolution_text for d in docs], dtype=np.bool_),
+            authority=np.array([_AUTHORITY.get(d.meta.kind, 0) if d.meta.kind else 0 for d in docs], dtype=np.int64),
         )
 
     def passage_mask(self, document_ok: BoolArray) -> BoolArray:

@@ -154,3 +154,25 @@ def test_the_layout_arrays_agree_with_the_query_rules(
     assert layout.with_reference(query).tolist() == [
         bool(wanted) and query.matches_reference(m.reference) for m in metas
     ]
+
+
+def _authority_corpus(tmp_path: Path, news: str) -> Service:
+    (tmp_path / "ta.md").write_text(
+        "---\nreference: 2023/2573(RSP)\nadopted: 2023-03-15\nkind: text_adopted\n---\n"
+        "Calls for the release of Andrzej Poczobut and Ales Bialiatski.\n", encoding="utf-8")
+    (tmp_path / "news.md").write_text(
+        f"---\nreference: 2023/2573(RSP)\nadopted: 2023-03-15\nkind: news_report\n---\n{news}\n", encoding="utf-8")
+    return Service(tmp_path)
+
+
+def test_the_text_adopted_comes_before_a_news_report_that_answers_about_as_well(tmp_path: Path) -> None:
+    service = _authority_corpus(tmp_path, "MEPs called for the release of Andrzej Poczobut and Ales Bialiatski.")
+    hits = service.ask("release of Poczobut and Bialiatski").hits
+    assert [h.document.meta.kind.value for h in hits if h.document.meta.kind] == ["text_adopted", "news_report"]
+
+
+def test_a_news_report_that_answers_much_better_stays_first(tmp_path: Path) -> None:
+    service = _authority_corpus(
+        tmp_path, "Poczobut was sentenced to eight years; Bialiatski, a Nobel laureate, to ten years in prison.")
+    hits = service.ask("how many years in prison were Poczobut and Bialiatski sentenced to").hits
+    assert hits[0].document.name == "news.md"
