@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.answers import quote as quote_module
+from bot.answers import quote_align, quote_words
 from bot.answers.quote import WORD_CACHE_BYTES, Verdict, word_cache_bytes
 from bot.answers.service import Service
 
@@ -55,10 +55,10 @@ def test_a_quote_against_a_huge_passage_folds_it_once_and_aligns_a_bounded_stret
     words[15_000:15_012] = "Parliament urges Sylvania to inspect every reservoir dam before the spring floods".split()
     (tmp_path / "huge.md").write_text(" ".join(words) + "\n", encoding="utf-8")
     service = Service(tmp_path)
-    monkeypatch.setattr(quote_module._CACHE, "max_bytes", 0)  # as for a 5 MB passage: too large to keep
+    monkeypatch.setattr(quote_words.CACHE, "max_bytes", 0)  # as for a 5 MB passage: too large to keep
     folded: list[int] = []
     aligned: list[int] = []
-    real_make, real_matcher = quote_module._make_words, quote_module.SequenceMatcher
+    real_make, real_matcher = quote_words.make_words, quote_align.SequenceMatcher
 
     def make(text: str) -> object:
         folded.append(len(text))
@@ -68,11 +68,11 @@ def test_a_quote_against_a_huge_passage_folds_it_once_and_aligns_a_bounded_stret
         aligned.append(len(b))
         return real_matcher(junk, a, b, autojunk=autojunk)
 
-    monkeypatch.setattr(quote_module, "_make_words", make)
-    monkeypatch.setattr(quote_module, "SequenceMatcher", matcher)
+    monkeypatch.setattr(quote_words, "make_words", make)
+    monkeypatch.setattr(quote_align, "SequenceMatcher", matcher)
     result = service.quote("Parliament urges Sylvania to inspect every reservoir dam before the summer floods")
     assert result.verdict is Verdict.near and result.similarity > 0.9
     assert result.matches[0].diff[-2].kind == "change"  # spring -> summer
     big = [n for n in folded if n > 100_000]
     assert len(big) == 1  # was once per use: bound, alignment, match (minutes for 5 MB)
-    assert aligned and max(aligned) <= quote_module.ALIGN_MIN_WORDS  # not the 30,000 words
+    assert aligned and max(aligned) <= quote_align.ALIGN_MIN_WORDS  # not the 30,000 words
