@@ -7,7 +7,8 @@ from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 
 from bot.answers.quote_result import QuoteMatch
-from bot.answers.quote_words import SEP, Words, needle, word_offsets, words_of
+from bot.answers.quote_window import head, reach, tail
+from bot.answers.quote_words import SEP, Words, needle, word_offsets
 from bot.corpus.models import Document, Passage
 from bot.search.index import Bm25Index
 
@@ -32,7 +33,9 @@ def across_units(
     point (a), paragraph 4 into paragraph 5), with or without a marked cut, stands in no
     single passage. Candidates are the passages holding the quote's rarest word, each
     paired with the passage before and after it (read in file order), at most
-    ACROSS_CANDIDATES of them.
+    ACROSS_CANDIDATES of them. Of a huge passage only its last (or first) stretch is
+    read (quote_window.reach characters or so): a quote running across without a cut
+    stands there, and one with a cut that leaves out more than that is not sought.
     """
     if len(q.words) < 2 or not rare:
         return ()
@@ -46,15 +49,17 @@ def across_units(
             a, b = passages[first], passages[first + 1]
             if a.document != b.document:
                 continue
-            found = _find_across(needles, a, b, documents[a.document])
+            found = _find_across(needles, a, b, documents[a.document], reach(q))
             if found:
                 return found
     return ()
 
 
-def _find_across(needles: list[str], a: Passage, b: Passage, document: Document) -> tuple[QuoteMatch, ...]:
+def _find_across(
+    needles: list[str], a: Passage, b: Passage, document: Document, width: int
+) -> tuple[QuoteMatch, ...]:
     """Matches in ``a`` and ``b`` when the needles stand in order in a's text then b's, touching both."""
-    wa, wb = words_of(a.text), words_of(b.text)
+    wa, wb = tail(a.text, width), head(b.text, width)
     words = wa.words + wb.words
     joined = needle(words)
     offsets = word_offsets(words)

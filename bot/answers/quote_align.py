@@ -11,7 +11,8 @@ import numpy as np
 
 from bot.answers.quote_result import NEAR_THRESHOLD, DiffKind, DiffOp, QuoteMatch
 from bot.answers.quote_spans import lead_word_count, make_match, text_span
-from bot.answers.quote_words import Words, slice_words, words_of
+from bot.answers.quote_window import locator_words, reach, words_around
+from bot.answers.quote_words import Words, slice_words
 from bot.corpus.models import Document, Passage
 from bot.search.budget import Budget
 from bot.search.index import Bm25Index
@@ -39,26 +40,29 @@ def closest(
     below both the threshold and a similarity already found. Candidates are aligned
     highest bound first, so that the best is found early. The list holds every
     candidate at or above the threshold and, below it, at least the most similar one,
-    which is all a verdict reads.
+    which is all a verdict reads. A huge passage is read only around where the quote's
+    rarest words cluster (quote_window), so that no check folds 5 MB into words.
     """
     ids, _, _ = index.top(rare, NEAR_CANDIDATES)
+    locators, distance = locator_words(q, index), reach(q)
     cut_starts = {i for i, _ in segments[1:]}
     quote_counts = Counter(q.words)
-    bounds: list[tuple[float, int]] = []
+    bounds: list[tuple[float, int, Words]] = []
     for pid in ids.tolist():  # the BM25 best first: out of time, the rest is not read
         if bounds and budget.spent():
             break
-        bounds.append((similarity_bound(q, quote_counts, passages[pid]), pid))
+        p = words_around(passages[pid].searchable, locators, distance)
+        bounds.append((similarity_bound(q, quote_counts, p), pid, p))
     bounded = sorted(bounds, key=lambda item: -item[0])
     best = 0.0
     aligned: list[tuple[float, int, QuoteMatch]] = []
-    for bound, pid in bounded:
+    for bound, pid, p in bounded:
         if bound < NEAR_THRESHOLD and bound < best:
             continue  # neither near nor the closest: its alignment would change nothing
         if aligned and budget.spent():
             break  # the best bounds came first; the caller reports the rest as unread
         passage = passages[pid]
-        match = align(q, cut_starts, passage, documents[passage.document])
+        match = align(q, cut_starts, passage, documents[passage.document], p)
         if match is not None:
             aligned.append((match.similarity, pid, match))
             best = max(best, match.similarity)
@@ -66,8 +70,8 @@ def closest(
     return [m for _, _, m in aligned]
 
 
-def similarity_bound(q: Words, quote_counts: Counter[str], passage: Passage) -> float:
-    """An upper bound of the similarity ``align`` gives this passage, from word counts.
+def similarity_bound(q: Words, quote_counts: Counter[str], p: Words) -> float:
+    """An upper bound of the similarity ``align`` gives a passage of words ``p``, from word counts.
 
     The similarity is 2 * same / (len(quote) + width - cut), where ``same`` words are
     matched one to one in order and the window of ``width`` passage words holds the
@@ -75,14 +79,16 @@ def similarity_bound(q: Words, quote_counts: Counter[str], passage: Passage) -> 
     ``same`` is at most the words quote and passage share, counted with multiplicity,
     and 2x / (n + x) grows with x.
     """
-    p = words_of(passage.searchable)
     shared = sum((Counter(p.words) & quote_counts).values())
     return 2 * shared / (len(q.words) + shared)
 
 
-def align(q: Words, cut_starts: set[int], passage: Passage, document: Document) -> QuoteMatch | None:
-    """The passage's best window for the quote, its similarity and the word diff."""
-    p = words_of(passage.searchable)
+def align(q: Words, cut_starts: set[int], passage: Passage, document: Document, p: Words) -> QuoteMatch | None:
+    """The passage's best window for the quote, its similarity and the word diff.
+
+    ``p`` is the words of ``passage.searchable``, or of the stretch of a huge one that
+    quote_window chose; its offsets are into the whole text either way.
+    """
     base, region = _region(q, p)
     matcher = SequenceMatcher(None, q.words, region, autojunk=False)
     blocks = [b for b in matcher.get_matching_blocks() if b.size]
@@ -134,7 +140,7 @@ def align(q: Words, cut_starts: set[int], passage: Passage, document: Document) 
         cut += j2 - j1 if kind == "cut" else 0
     # Words the quote marks as cut are not differences: they leave the ratio alone.
     similarity = 2 * same / (len(q.words) + hi - lo - cut)
-    return make_match(passage, document, [(lo, hi)], similarity, tuple(diff))
+    return make_match(passage, document, [(lo, hi)], similarity, tuple(diff), p)
 
 
 # A passage longer than this many times the quote (and than ALIGN_MIN_WORDS) is aligned

@@ -48,7 +48,7 @@ def test_the_quote_word_cache_is_bounded_by_bytes_and_cleared_on_reload(tmp_path
     assert service.quote("Sylvania number 3 to release").verdict is Verdict.verbatim
 
 
-def test_a_quote_against_a_huge_passage_folds_it_once_and_aligns_a_bounded_stretch(
+def test_a_quote_against_a_huge_passage_never_folds_it_whole_and_aligns_a_bounded_stretch(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     words = [f"word{i % 997}" for i in range(30_000)]
@@ -74,5 +74,40 @@ def test_a_quote_against_a_huge_passage_folds_it_once_and_aligns_a_bounded_stret
     assert result.verdict is Verdict.near and result.similarity > 0.9
     assert result.matches[0].diff[-2].kind == "change"  # spring -> summer
     big = [n for n in folded if n > 100_000]
-    assert len(big) == 1  # was once per use: bound, alignment, match (minutes for 5 MB)
+    # Only the stretch around the quote's rarest words is read: the whole passage was
+    # once folded for each check (2.6 s for 5 MB), before that once per use (minutes).
+    assert not big
     assert aligned and max(aligned) <= quote_align.ALIGN_MIN_WORDS  # not the 30,000 words
+
+
+@pytest.mark.parametrize("accented", [False, True], ids=["ascii", "accented"])
+def test_a_near_quote_inside_a_huge_passage_is_near_with_its_differences(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, accented: bool
+) -> None:
+    # One paragraph of some 600 KB; the quote's words also stand apart, far from it.
+    letters = "bcdfghjklmnpqrstvwxz"
+    filler = [
+        ("é" if accented and i % 50 == 0 else "") + letters[i % 20] + letters[i // 20 % 20] + letters[i // 400 % 20]
+        for i in range(150_000)
+    ]
+    sentence = "Parliament must stop every form of political repression against the reporters in Sylvania"
+    filler[20_000:20_003] = ["political", "reporters", "Sylvania"]
+    filler[120_000:120_000] = sentence.split()
+    (tmp_path / "huge.md").write_text(" ".join(filler) + ".\n", encoding="utf-8")
+    service = Service(tmp_path)
+    monkeypatch.setattr(quote_words.CACHE, "max_bytes", 0)
+    folded: list[int] = []
+    real_make = quote_words.make_words
+
+    def make(text: str) -> object:
+        folded.append(len(text))
+        return real_make(text)
+
+    monkeypatch.setattr(quote_words, "make_words", make)
+    result = service.quote("Parliament must stop every form of political oppression against reporters in Sylvania")
+    assert result.verdict is Verdict.near
+    [match] = result.matches
+    changes = [(op.kind, op.quote, op.passage) for op in match.diff if op.kind != "same"]
+    assert changes == [("change", "oppression", "repression"), ("drop", "", "the")]
+    assert match.matched_text == sentence
+    assert max(folded) < 100_000  # the passage was never folded whole
