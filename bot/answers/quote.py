@@ -181,9 +181,12 @@ def _check_one(
         )
     if near:
         # Shown as the closest passage, not as a match: no diff to suggest it nearly is one.
+        # Its segments are the words it shares with the quote, not the window between
+        # them: the passage words marked must be words the quote holds.
         best = near[0]
+        shared = tuple(op.span for op in best.diff if op.kind == "same" and op.span) or best.segments
         shown = QuoteMatch(
-            best.passage, best.document, best.span, best.segments, best.lead_span, best.similarity
+            best.passage, best.document, (shared[0][0], shared[-1][1]), shared, best.lead_span, best.similarity
         )
         return QuoteResult(
             text, Verdict.not_found, omissions, best.similarity, (shown,), resolution_text_unchecked=unchecked

@@ -98,7 +98,10 @@ def align(q: Words, cut_starts: set[int], passage: Passage, document: Document, 
     # away in the passage does not stretch the window over unrelated text.
     # Passage words between two blocks that meet where the quote marks a cut are the
     # cut's, not differences: "leader [...] pending" spans the words it leaves out.
-    best = (0.0, 0, 0)
+    # Quote words before the run's first block (or after its last) stand opposite as
+    # many passage words before (after) it: a changed first or last word is a change
+    # ("oppression" for "repression"), not only a word the quote adds.
+    best = (0.0, 0, 0, 0, 0)
     total = len(q.words)
     for i in range(len(blocks)):
         matched = cut = 0
@@ -106,13 +109,17 @@ def align(q: Words, cut_starts: set[int], passage: Passage, document: Document, 
             if j > i and blocks[j].a in cut_starts and blocks[j - 1].a + blocks[j - 1].size == blocks[j].a:
                 cut += blocks[j].b - (blocks[j - 1].b + blocks[j - 1].size)
             matched += blocks[j].size
-            width = blocks[j].b + blocks[j].size - blocks[i].b - cut
+            start, end = base + blocks[i].b, base + blocks[j].b + blocks[j].size
+            before = min(blocks[i].a, start)
+            after = min(total - blocks[j].a - blocks[j].size, len(p.words) - end)
+            width = end - start + before + after - cut
             ratio = 2 * matched / (total + width)
             if ratio > best[0]:
-                best = (ratio, base + blocks[i].b, base + blocks[j].b + blocks[j].size)
-    _, lo, hi = best
+                best = (ratio, start, end, before, after)
+    _, lo, hi, before, after = best
     if hi <= lead_word_count(passage, p):
         return None  # wholly in the lead-in sentence, a passage of its own
+    lo, hi = lo - before, hi + after
     # A window of the whole region is the sequence already aligned: same opcodes,
     # without aligning it again.
     whole = lo == base and hi == base + len(region)

@@ -62,7 +62,8 @@ class QuoteMatch:
 
     ``span`` is [start, end) in ``passage.text`` from the first matched word to the
     last; ``segments`` are the spans of each part of a quote with cuts (one part
-    otherwise); ``lead_span`` is the part matched in ``passage.lead``, if any.
+    otherwise), or for the closest passage of a quote not found, the spans of the words
+    it shares with the quote; ``lead_span`` is the part matched in ``passage.lead``, if any.
     """
 
     passage: Passage

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from bot.answers.quote import MAX_MATCHES, MAX_QUOTE_CHARS, BadQuote, QuoteResult, Verdict, quoted_text
+from bot.answers.quote import MAX_MATCHES, MAX_QUOTE_CHARS, BadQuote, QuoteMatch, QuoteResult, Verdict, quoted_text
 from bot.answers.service import Service
 from bot.cli import run_cli
 from bot.corpus.models import Document, DocumentMeta, Kind, Passage, Position
@@ -663,3 +663,58 @@ def test_cli_headline_carries_the_source_authority_warning() -> None:
 def test_cli_says_html_tags_were_removed() -> None:
     code, out = _run("quote", "<p>quash the convictions of <b>bloggers</b></p>", "--corpus", str(CORPUS))
     assert code == 0 and out.startswith("Note: HTML tags were removed from the quote before checking.\n")
+
+
+# Changed edge words, the closest passage's marks and choice (issue 19) ------------------
+
+
+def _changes(match: QuoteMatch) -> list[tuple[str, str, str]]:
+    return [(op.kind, op.quote, op.passage) for op in match.diff if op.kind != "same"]
+
+
+def test_a_changed_last_word_is_a_change_naming_the_passage_s_word(service: Service) -> None:
+    # The news report says "…all forms of political repression"; was only "the quote adds: oppression".
+    result = service.quote("put an end to all forms of political oppression")
+    assert result.verdict is Verdict.near
+    [match] = [m for m in result.matches if m.document.name == TCA]
+    assert _changes(match) == [("change", "oppression", "repression")]
+    assert match.matched_text == "put an end to all forms of political repression"
+    code, out = _run("quote", "put an end to all forms of political oppression", "--corpus", str(CORPUS))
+    assert "“repression”" in out and "the quote adds" not in out
+
+
+def test_changed_opening_words_are_a_change_naming_the_passage_s_word(service: Service) -> None:
+    result = service.quote("stop all forms of political repression")
+    assert result.verdict is Verdict.near
+    [match] = [m for m in result.matches if m.document.name == TCA]
+    assert _changes(match) == [("change", "stop", "to")]  # was only "the quote adds: stop"
+    assert match.matched_text == "to all forms of political repression"
+
+
+def test_the_closest_passage_marks_only_words_the_quote_holds(service: Service) -> None:
+    quote = "Kazakhstan must free the political prisoners and stop the harassment of bloggers"
+    result = service.quote(quote)
+    assert result.verdict is Verdict.not_found
+    [closest] = result.matches
+    marked = [closest.passage.text[a:b] for a, b in closest.segments]
+    # Was one span, from "political" to "association".
+    assert marked == ["the", "political prisoners", "and", "the", "of"]
+    assert all(set(words(m)) <= set(words(quote)) for m in marked)
+    assert closest.matched_text.startswith("the number of political prisoners")
+
+
+def test_the_closest_passage_is_the_one_holding_most_of_the_quote_in_order(tmp_path: Path) -> None:
+    quote = "the regime must at once release every jailed reporter and lift the ban on independent media"
+    # 13 of the quote's 16 words, in order.
+    most = ("Parliament insists that the regime must now release each jailed blogger and reporter, "
+            "and lift at last the travel ban on all independent and foreign media.")
+    # Its last 8 words in a row, and "the" and "every": was chosen (72% against 66%),
+    # the 5 missing opening words not counting against it.
+    tail = ("Activists who met the minister on Monday in the capital asked him to help every reporter "
+            "and lift the ban on independent media.")
+    _write(tmp_path, "a-most.txt", most, kind="text_adopted")
+    _write(tmp_path, "b-tail.txt", tail, kind="text_adopted")
+    result = Service(tmp_path).quote(quote)
+    assert result.verdict is Verdict.not_found
+    [closest] = result.matches
+    assert closest.passage.text == most
