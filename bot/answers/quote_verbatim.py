@@ -12,6 +12,7 @@ import numpy.typing as npt
 
 from bot.answers.quote_result import MAX_MATCHES, QuoteMatch
 from bot.answers.quote_spans import lead_word_count, make_match
+from bot.answers.quote_window import WINDOW_FROM, fold_whole, reach, window
 from bot.answers.quote_words import SEP, Words, needle, words_of
 from bot.corpus.models import Document, Passage
 from bot.search.budget import Budget
@@ -33,6 +34,11 @@ SCREEN_FROM = 16
 SCREEN_LONG = 20_000
 SCREEN_PARTS = 4
 SCREEN_WORDS = 8
+# Screen matches of a huge passage (quote_window.WINDOW_FROM characters) read in a window
+# each before the passage is read whole, and how far before a match its window starts
+# (a position found in text other than ASCII may be off by a little).
+HUGE_TRIES = 8
+HUGE_PAD = 2_000
 
 
 def verbatim(
@@ -72,6 +78,11 @@ def verbatim(
         if len(matches) >= MAX_MATCHES or checked >= MAX_VERIFIED or budget.spent():
             return matches, True, checked < len(first)
         passage = passages[pid]
+        if len(passage.searchable) >= WINDOW_FROM:
+            huge = find_in_huge(pattern, needles, passage, reach(q))
+            if huge is not None:
+                matches.append(make_match(passage, documents[passage.document], huge[0], 1.0, (), huge[1]))
+            continue
         # Screened when there are many candidates, and always for a long passage: its
         # words with their offsets cost seconds to make, the screen milliseconds.
         if (many or len(passage.searchable) >= SCREEN_LONG) and not may_hold(pattern, passage.searchable):
@@ -105,9 +116,39 @@ def may_hold(pattern: re.Pattern[str], text: str) -> bool:
     return pattern.search(folded_text(text)) is not None
 
 
-def find_in_order(needles: list[str], passage: Passage) -> list[tuple[int, int]] | None:
-    """Word ranges of each needle, in order, ending in the passage text (not only its lead)."""
-    p = words_of(passage.searchable)
+def find_in_huge(
+    pattern: re.Pattern[str], needles: list[str], passage: Passage, distance: int
+) -> tuple[list[tuple[int, int]], Words] | None:
+    """The needles' word ranges in a huge passage, read only around where the screen finds them.
+
+    Every match starts where the screen matches, so each screen match is read in a
+    window from just before it to ``distance`` characters past it; no screen match is
+    a proof that no window holds the words. After HUGE_TRIES windows without them (a cut
+    leaving out more than a window, or a screen matching often), the passage is read whole.
+    """
+    text = passage.searchable
+    whole = fold_whole(text)
+    pos = 0
+    for _ in range(HUGE_TRIES):
+        found = pattern.search(whole.folded, pos)
+        if found is None:
+            return None
+        p = window(text, whole.original(found.start()) - HUGE_PAD, whole.original(found.end()) + distance)
+        ranges = find_in_order(needles, passage, p)
+        if ranges is not None:
+            return ranges, p
+        pos = found.start() + 1
+    p = words_of(text)
+    ranges = find_in_order(needles, passage, p)
+    return None if ranges is None else (ranges, p)
+
+
+def find_in_order(needles: list[str], passage: Passage, p: Words | None = None) -> list[tuple[int, int]] | None:
+    """Word ranges of each needle, in order, ending in the passage text (not only its lead).
+
+    ``p`` is the words of ``passage.searchable`` (by default), or of a window of it.
+    """
+    p = p or words_of(passage.searchable)
     lead_words = lead_word_count(passage, p)
     first_from = 0
     while True:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import logging
 import re
+from bisect import bisect_right
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from bot.answers.quote_words import Words, make_words, words_of
 from bot.search.index import Bm25Index
@@ -28,6 +30,7 @@ MAX_HITS = 2_000
 _CHUNK = 65_536
 _SPACES = " \t\n\r\f\v"
 _SPACE_RE = re.compile(r"[ \t\n\r\f\v]")
+_CUT_RE = re.compile(r"[ \t\n\r\f\v](?=[\x00-\x7f])")
 _SNAP = 2_000  # how far a window's edge moves to reach whitespace
 
 
@@ -116,35 +119,63 @@ def window(text: str, lo: int, hi: int) -> Words:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Folded:
+    """A text folded whole (as tokens.folded_text folds it), and where each chunk of it came from."""
+
+    text: str
+    folded: str
+    folded_starts: tuple[int, ...]  # where each chunk starts in ``folded``
+    starts: tuple[int, ...]  # and in ``text``
+    scales: tuple[float, ...]  # the chunk's length in ``text`` over its length folded
+
+    def original(self, pos: int) -> int:
+        """Where ``folded[pos]`` stands in ``text``: exact in ASCII, else off by its chunk's folding."""
+        k = bisect_right(self.folded_starts, pos) - 1
+        return min(self.starts[k] + int((pos - self.folded_starts[k]) * self.scales[k]), len(self.text))
+
+
+def fold_whole(text: str) -> Folded:
+    """``text`` folded, at C speed for ASCII; other text in chunks, to find positions back."""
+    if text.isascii():
+        return Folded(text, text.lower(), (0,), (0,), (1.0,))  # lower-casing ASCII keeps every length
+    pieces: list[str] = []
+    folded_starts: list[int] = []
+    starts: list[int] = []
+    scales: list[float] = []
+    start = size = 0
+    while start < len(text):
+        # Cut after whitespace followed by ASCII: both start character clusters of their own,
+        # so the chunks fold into exactly what the whole text folds into.
+        space = _CUT_RE.search(text, min(start + _CHUNK, len(text)))
+        end = space.start() + 1 if space else len(text)
+        piece = folded_text(text[start:end])
+        pieces.append(piece)
+        folded_starts.append(size)
+        starts.append(start)
+        scales.append((end - start) / max(len(piece), 1))
+        size += len(piece)
+        start = end
+    return Folded(text, "".join(pieces), tuple(folded_starts), tuple(starts), tuple(scales))
+
+
 def _hits(text: str, words: Sequence[str]) -> list[tuple[int, str]]:
-    """Where each word stands in ``text`` (approximately, off by a chunk's folding), in order.
+    """Where each word stands in ``text`` (exact in ASCII, else off by a chunk's folding), in order.
 
     A word standing more than MAX_HITS times is left out altogether.
     """
-    patterns = [(word, re.compile(re.escape(word) + r"(?!\w)")) for word in words]
-    found: dict[str, list[int]] = {word: [] for word in words}
-    for offset, folded, scale in _folded_chunks(text):
-        for word, pattern in patterns:
-            spots = found[word]
-            if len(spots) > MAX_HITS:
-                continue
-            for m in pattern.finditer(folded):
-                at = m.start()
-                before = folded[at - 1] if at else " "
-                if not (before.isalnum() or before == "_"):
-                    spots.append(offset + int(at * scale))
-    return sorted((pos, word) for word, spots in found.items() if len(spots) <= MAX_HITS for pos in spots)
-
-
-def _folded_chunks(text: str) -> Iterator[tuple[int, str, float]]:
-    """The text folded in chunks cut at whitespace: each chunk's offset, folding, and length ratio."""
-    if text.isascii():
-        yield 0, text.lower(), 1.0  # folding ASCII changes no length: positions are exact
-        return
-    start = 0
-    while start < len(text):
-        space = _SPACE_RE.search(text, min(start + _CHUNK, len(text)))
-        end = space.start() + 1 if space else len(text)
-        folded = folded_text(text[start:end])
-        yield start, folded, (end - start) / max(len(folded), 1)
-        start = end
+    whole = fold_whole(text)
+    folded = whole.folded
+    found: list[tuple[int, str]] = []
+    for word in words:
+        spots: list[int] = []
+        for m in re.finditer(re.escape(word) + r"(?!\w)", folded):
+            at = m.start()
+            before = folded[at - 1] if at else " "
+            if not (before.isalnum() or before == "_"):
+                spots.append(at)
+                if len(spots) > MAX_HITS:
+                    break
+        if len(spots) <= MAX_HITS:
+            found += [(whole.original(at), word) for at in spots]
+    return sorted(found)

@@ -111,3 +111,42 @@ def test_a_near_quote_inside_a_huge_passage_is_near_with_its_differences(
     assert changes == [("change", "oppression", "repression"), ("drop", "", "the")]
     assert match.matched_text == sentence
     assert max(folded) < 100_000  # the passage was never folded whole
+
+
+@pytest.mark.parametrize("accented", [False, True], ids=["ascii", "accented"])
+def test_a_verbatim_quote_inside_a_huge_passage_is_found_without_folding_it_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, accented: bool
+) -> None:
+    letters = "bcdfghjklmnpqrstvwxz"
+    filler = [
+        ("é" if accented and i % 50 == 0 else "") + letters[i % 20] + letters[i // 20 % 20] + letters[i // 400 % 20]
+        for i in range(150_000)
+    ]
+    # The quote's opening words stand early without the rest: the first place the
+    # screen finds is not a match, the second is.
+    filler[10_000:10_000] = "Parliament must stop every form of political repression against no one".split()
+    sentence = "Parliament must stop every form of political repression against the reporters in Sylvania"
+    filler[120_000:120_000] = sentence.split()
+    text = " ".join(filler) + "."
+    (tmp_path / "huge.md").write_text(text + "\n", encoding="utf-8")
+    service = Service(tmp_path)
+    monkeypatch.setattr(quote_words.CACHE, "max_bytes", 0)
+    folded: list[int] = []
+    real_make = quote_words.make_words
+
+    def make(text: str) -> object:
+        folded.append(len(text))
+        return real_make(text)
+
+    monkeypatch.setattr(quote_words, "make_words", make)
+    result = service.quote(sentence)
+    assert result.verdict is Verdict.verbatim
+    assert [m.matched_text for m in result.matches] == [sentence]
+    assert result.matches[0].span[0] == text.index(sentence)
+    cut = service.quote("Parliament must stop every form … against the reporters in Sylvania")
+    assert cut.verdict is Verdict.verbatim and cut.omissions
+    assert [cut.matches[0].passage.text[a:b] for a, b in cut.matches[0].segments] == [
+        "Parliament must stop every form", "against the reporters in Sylvania"
+    ]
+    assert service.quote("Parliament must stop every form of torture").verdict is not Verdict.verbatim
+    assert max(folded) < 100_000  # the passage was never folded whole (2 s for 5 MB)
