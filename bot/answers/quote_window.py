@@ -1,4 +1,4 @@
-"""A huge passage read as words only in the stretch a quote can stand in, never folded whole"""
+"""A huge passage read as words only in the stretch a quote can stand in, found in its folded text"""
 
 from __future__ import annotations
 
