@@ -11,7 +11,7 @@ import numpy as np
 
 from bot.answers.quote_result import NEAR_THRESHOLD, DiffKind, DiffOp, QuoteMatch
 from bot.answers.quote_spans import lead_word_count, make_match, text_span
-from bot.answers.quote_window import locator_words, reach, words_around
+from bot.answers.quote_window import WINDOW_FROM, locator_words, reach, words_around
 from bot.answers.quote_words import Words, slice_words
 from bot.corpus.models import Document, Passage
 from bot.search.budget import Budget
@@ -44,14 +44,17 @@ def closest(
     rarest words cluster (quote_window), so that no check folds 5 MB into words.
     """
     ids, _, _ = index.top(rare, NEAR_CANDIDATES)
-    locators, distance = locator_words(q, index), reach(q)
+    locators: list[str] | None = None  # made only for a huge passage: a word of the quote costs some 3 us
     cut_starts = {i for i, _ in segments[1:]}
     quote_counts = Counter(q.words)
     bounds: list[tuple[float, int, Words]] = []
     for pid in ids.tolist():  # the BM25 best first: out of time, the rest is not read
         if bounds and budget.spent():
             break
-        p = words_around(passages[pid].searchable, locators, distance)
+        text = passages[pid].searchable
+        if locators is None and len(text) >= WINDOW_FROM:
+            locators = locator_words(q, index)
+        p = words_around(text, locators or [], reach(q))
         bounds.append((similarity_bound(q, quote_counts, p), pid, p))
     bounded = sorted(bounds, key=lambda item: -item[0])
     best = 0.0
