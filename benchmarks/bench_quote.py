@@ -3,6 +3,8 @@
 Run from the repository root:
 
     python -m benchmarks.bench_quote [--passages 100000] [--quotes 200] [--seed 7]
+    python -m benchmarks.bench_quote --huge-mb 5
+
 
 Passages are sentences of pseudo-words drawn with a Zipf-like frequency, mixed with
 English function words, in 100 documents. The quotes are runs of words cut from random
@@ -10,6 +12,10 @@ passages (verbatim), the same with a word dropped (near), two runs joined by "â€
 (omissions), pseudo-sentences (not found) and 4,000-character quotes. It times
 ``check_quote`` against one snapshot, as ``Service.quote`` does, and prints the median
 and the 95th percentile per kind of quote.
+
+``--huge-mb N`` instead checks quotes against one single-paragraph passage of N MB
+(beside a small one), too large for the word cache, and prints the CPU time of each
+check: a near miss, the same words verbatim, and words that stand nowhere.
 """
 
 from __future__ import annotations
@@ -93,13 +99,47 @@ def measure(check: Callable[[str], Verdict], quotes: list[str]) -> tuple[list[fl
     return times, verdicts
 
 
+def huge_passage(megabytes: float, rng: random.Random) -> None:
+    vocab = ["".join(rng.choices(string.ascii_lowercase, k=rng.randint(3, 10))) for _ in range(20_000)]
+    words: list[str] = []
+    size = 0
+    while size < megabytes * 1_000_000:
+        words.append(rng.choice(vocab))
+        size += len(words[-1]) + 1
+    sentence = "Parliament urges Sylvania to inspect every reservoir dam before the spring floods"
+    words[len(words) // 2 : len(words) // 2] = sentence.split()
+    passages = [
+        Passage("huge.txt", Position(1, None, 1), " ".join(words).capitalize() + "."),
+        Passage("small.txt", Position(1, None, 1), "Parliament urges the authorities to inspect dams."),
+    ]
+    documents = {p.document: Document(p.document, DocumentMeta(kind=Kind.text_adopted), {}, (p,), p.document)
+                 for p in passages}
+    index = Bm25Index.build([tokenize(p.searchable) for p in passages])
+    print(f"one passage of {len(passages[0].text) / 1e6:.1f} MB ({len(words):,} words), one of 50 characters")
+    quotes = {
+        "near (a word changed)": sentence.replace("spring", "summer"),
+        "verbatim": sentence,
+        "not found": "Sylvania inspects nothing whatsoever in winter",
+    }
+    print(f"{'quote':<24}{'CPU s':>8}  verdict")
+    for kind, quote in quotes.items():
+        started = time.process_time()
+        result = check_quote(quote, passages, documents, index)
+        print(f"{kind:<24}{time.process_time() - started:>8.3f}  {result.verdict.value} "
+              f"({result.similarity:.0%} similar)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--passages", type=int, default=100_000)
     parser.add_argument("--quotes", type=int, default=200, help="quotes of each kind")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--huge-mb", type=float, default=0.0, help="check quotes against one passage this large")
     args = parser.parse_args()
     rng = random.Random(args.seed)
+    if args.huge_mb:
+        huge_passage(args.huge_mb, rng)
+        return
 
     started = time.perf_counter()
     passages, documents = build_corpus(args.passages, rng)

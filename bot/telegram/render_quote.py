@@ -14,7 +14,7 @@ import math
 import re
 from collections.abc import Iterable, Sequence
 
-from bot.answers.quote import NEAR_THRESHOLD, DiffOp, QuoteMatch, QuoteResult, Verdict
+from bot.answers.quote import NEAR_THRESHOLD, DiffOp, QuoteMatch, QuoteResult, Verdict, quoted_text
 from bot.corpus.models import Document, Hit
 from bot.telegram.render import (
     ELLIPSIS,
@@ -184,7 +184,10 @@ def quote_header(result: QuoteResult) -> str:
         verdict = "❌ <b>Not found</b>: no passage has these words in this order."
     else:
         verdict = "❌ <b>Not found</b>: no passage shares a word with this quote."
-    lines = [verdict, f"<i>You checked: “{echo(result.quote)}”</i>"]
+    # The echo wears its own quotation marks: a quote typed in quotes (/quote "…") is
+    # shown once inside them, not as “"…"”.
+    checked = quoted_text(result.quote) or result.quote
+    lines = [verdict, f"<i>You checked: “{echo(checked)}”</i>"]
     if result.html_stripped:
         lines.append("<i>HTML tags were removed from the quote before checking.</i>")
     if result.pieces > 1:

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from bot.answers.quote import MAX_MATCHES, MAX_QUOTE_CHARS, BadQuote, QuoteResult, Verdict, quoted_text
+from bot.answers.quote import MAX_MATCHES, MAX_QUOTE_CHARS, BadQuote, QuoteMatch, QuoteResult, Verdict, quoted_text
 from bot.answers.service import Service
 from bot.cli import run_cli
 from bot.corpus.models import Document, DocumentMeta, Kind, Passage, Position
@@ -254,10 +254,10 @@ def test_quote_running_from_the_lead_into_a_list_item(service: Service) -> None:
 def test_words_and_search_tokens_agree(service: Service) -> None:
     # The quote check's words come from bot.search.tokens.word_spans; if they drifted apart from
     # the search tokens' words, a verbatim quote could miss its own passage.
-    from bot.answers.quote import _words
+    from bot.answers.quote_words import words_of
 
     for passage in service.snapshot.passages:
-        assert list(_words(passage.searchable).words) == words(passage.searchable)
+        assert list(words_of(passage.searchable).words) == words(passage.searchable)
 
 
 @settings(max_examples=60, deadline=None)
@@ -291,13 +291,13 @@ _TEXTS = st.lists(_WORDS, min_size=1, max_size=40).map(" ".join)
 def test_fast_fold_map_is_the_cluster_by_cluster_fold(text: str) -> None:
     # fold_map folds ASCII runs at C speed; every offset must stay what folding cluster
     # by cluster gives, or spans would point at the wrong words.
-    from bot.answers.quote import _words
+    from bot.answers.quote_words import words_of
     from bot.search.tokens import _fold_clusters, folded_text
 
     assert fold_map(text) == _fold_clusters(text)
     assert folded_text(text) == _fold_clusters(text)[0]
     found = word_spans(text)
-    q = _words(text)
+    q = words_of(text)
     assert list(q.words) == [w.word for w in found]
     assert list(q.starts) == [w.start for w in found]
     assert list(q.ends) == [w.end for w in found]
@@ -313,14 +313,17 @@ def _passage(n: int, text: str, lead: str | None = None) -> Passage:
 def test_similarity_bound_is_never_below_the_alignment(quote: str, text: str, lead: str | None) -> None:
     from collections import Counter
 
-    from bot.answers.quote import _align, _segments, _similarity_bound, _words
+    from bot.answers.quote import segments
+    from bot.answers.quote_align import align, similarity_bound
+    from bot.answers.quote_words import words_of
 
-    q = _words(quote)
+    q = words_of(quote)
     passage = _passage(0, text, lead)
     document = Document(passage.document, DocumentMeta(kind=Kind.text_adopted), {}, (passage,), "")
-    match = _align(q, {i for i, _ in _segments(q)[1:]}, passage, document)
+    p = words_of(passage.searchable)
+    match = align(q, {i for i, _ in segments(q)[1:]}, passage, document, p)
     if match is not None:
-        assert match.similarity <= _similarity_bound(q, Counter(q.words), passage)
+        assert match.similarity <= similarity_bound(q, Counter(q.words), p)
 
 
 @settings(max_examples=150, deadline=None)
@@ -352,7 +355,7 @@ def test_skipping_candidates_by_their_bound_changes_no_verdict(
         pruned = check_quote(quote, passages, documents, index)
     except BadQuote:
         return  # only common words: nothing is aligned
-    with mock.patch("bot.answers.quote._similarity_bound", return_value=1.0):
+    with mock.patch("bot.answers.quote_align.similarity_bound", return_value=1.0):
         everything = check_quote(quote, passages, documents, index)
     assert pruned.as_json() == everything.as_json()
 
@@ -373,15 +376,17 @@ _GLUED = st.lists(
 def test_screening_never_drops_a_passage_that_holds_the_quote(quote: str, text: str, lead: str | None) -> None:
     # Verbatim candidates are screened at C speed before being read word by word: the
     # screen may let through a passage that does not hold the words, never the reverse.
-    from bot.answers.quote import _SEP, _find_in_order, _may_hold, _screen, _segments, _words
+    from bot.answers.quote import segments
+    from bot.answers.quote_verbatim import find_in_order, may_hold, screen
+    from bot.answers.quote_words import needle, words_of
 
-    q = _words(quote)
-    segments = _segments(q)
-    needles = [_SEP + _SEP.join(q.words[i:j]) + _SEP for i, j in segments]
+    q = words_of(quote)
+    cuts = segments(q)
+    needles = [needle(q.words[i:j]) for i, j in cuts]
     assume(needles)  # a quote without words never gets this far (validate_quote)
     passage = _passage(0, text, lead)
-    if _find_in_order(needles, passage) is not None:
-        assert _may_hold(_screen(q, segments), passage.searchable)
+    if find_in_order(needles, passage) is not None:
+        assert may_hold(screen(q, cuts), passage.searchable)
 
 
 def test_words_in_a_late_candidate_are_verbatim_not_near() -> None:
@@ -422,7 +427,7 @@ def test_a_check_stopped_at_its_bound_never_says_only_in_a_report() -> None:
         for p in passages
     }
     index = Bm25Index.build([tokenize(p.searchable) for p in passages])
-    with mock.patch("bot.answers.quote.MAX_VERIFIED", 5):
+    with mock.patch("bot.answers.quote_verbatim.MAX_VERIFIED", 5):
         result = check_quote("release political prisoners immediately", passages, documents, index)
     assert result.verdict is not Verdict.verbatim
     assert result.in_resolution_text is None
@@ -658,3 +663,58 @@ def test_cli_headline_carries_the_source_authority_warning() -> None:
 def test_cli_says_html_tags_were_removed() -> None:
     code, out = _run("quote", "<p>quash the convictions of <b>bloggers</b></p>", "--corpus", str(CORPUS))
     assert code == 0 and out.startswith("Note: HTML tags were removed from the quote before checking.\n")
+
+
+# Changed edge words, the closest passage's marks and choice (issue 19) ------------------
+
+
+def _changes(match: QuoteMatch) -> list[tuple[str, str, str]]:
+    return [(op.kind, op.quote, op.passage) for op in match.diff if op.kind != "same"]
+
+
+def test_a_changed_last_word_is_a_change_naming_the_passage_s_word(service: Service) -> None:
+    # The news report says "…all forms of political repression"; was only "the quote adds: oppression".
+    result = service.quote("put an end to all forms of political oppression")
+    assert result.verdict is Verdict.near
+    [match] = [m for m in result.matches if m.document.name == TCA]
+    assert _changes(match) == [("change", "oppression", "repression")]
+    assert match.matched_text == "put an end to all forms of political repression"
+    code, out = _run("quote", "put an end to all forms of political oppression", "--corpus", str(CORPUS))
+    assert "“repression”" in out and "the quote adds" not in out
+
+
+def test_changed_opening_words_are_a_change_naming_the_passage_s_word(service: Service) -> None:
+    result = service.quote("stop all forms of political repression")
+    assert result.verdict is Verdict.near
+    [match] = [m for m in result.matches if m.document.name == TCA]
+    assert _changes(match) == [("change", "stop", "to")]  # was only "the quote adds: stop"
+    assert match.matched_text == "to all forms of political repression"
+
+
+def test_the_closest_passage_marks_only_words_the_quote_holds(service: Service) -> None:
+    quote = "Kazakhstan must free the political prisoners and stop the harassment of bloggers"
+    result = service.quote(quote)
+    assert result.verdict is Verdict.not_found
+    [closest] = result.matches
+    marked = [closest.passage.text[a:b] for a, b in closest.segments]
+    # Was one span, from "political" to "association".
+    assert marked == ["the", "political prisoners", "and", "the", "of"]
+    assert all(set(words(m)) <= set(words(quote)) for m in marked)
+    assert closest.matched_text.startswith("the number of political prisoners")
+
+
+def test_the_closest_passage_is_the_one_holding_most_of_the_quote_in_order(tmp_path: Path) -> None:
+    quote = "the regime must at once release every jailed reporter and lift the ban on independent media"
+    # 13 of the quote's 16 words, in order.
+    most = ("Parliament insists that the regime must now release each jailed blogger and reporter, "
+            "and lift at last the travel ban on all independent and foreign media.")
+    # Its last 8 words in a row, and "the" and "every": was chosen (72% against 66%),
+    # the 5 missing opening words not counting against it.
+    tail = ("Activists who met the minister on Monday in the capital asked him to help every reporter "
+            "and lift the ban on independent media.")
+    _write(tmp_path, "a-most.txt", most, kind="text_adopted")
+    _write(tmp_path, "b-tail.txt", tail, kind="text_adopted")
+    result = Service(tmp_path).quote(quote)
+    assert result.verdict is Verdict.not_found
+    [closest] = result.matches
+    assert closest.passage.text == most

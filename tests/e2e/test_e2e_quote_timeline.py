@@ -77,6 +77,16 @@ async def test_quote_command_finds_the_words_verbatim_in_a_2019_news_report(
     assert telegram.calls_to("sendChatAction")
 
 
+async def test_quote_command_in_quotation_marks_echoes_the_quote_in_one_pair(
+    telegram: FakeTelegram, start_bot: Any, ana: dict[str, Any], ana_chat: dict[str, Any]
+) -> None:
+    await start_bot()
+    telegram.send_text(ana_chat, ana, f'/quote "{REPRESSION}"')
+    [reply] = await replies(telegram, ana_chat["id"], 1)
+    assert reply["text"].startswith("✅ Verbatim")
+    assert reply["text"].split("\n")[1] == f"You checked: “{REPRESSION}”"  # was “"…"”
+
+
 async def test_a_private_message_wholly_in_quotation_marks_is_checked_as_a_quote(
     telegram: FakeTelegram, start_bot: Any, ana: dict[str, Any], ana_chat: dict[str, Any]
 ) -> None:

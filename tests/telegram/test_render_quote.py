@@ -103,6 +103,32 @@ def test_verbatim_in_a_news_report_only_says_so_plainly_and_bolds_the_span() -> 
     assert entities(message, "bold")[-1] == "put an end to all forms of political repression"
 
 
+@pytest.mark.parametrize("typed", ['"{}"', "“{}”", "«{}»", "'{}'"])
+def test_a_quote_typed_in_quotation_marks_is_echoed_in_one_pair(shipped: Service, typed: str) -> None:
+    # /quote "…" was echoed as You checked: “"…"”.
+    words = "put an end to all forms of political repression"
+    messages = render_quote.render_quote(shipped.quote(typed.format(words)))
+    lines = shown(messages).splitlines()
+    assert lines[0].startswith("✅ Verbatim")
+    assert lines[1] == f"You checked: “{words}”"
+
+
+def test_a_changed_last_word_shows_what_the_passage_says(shipped: Service) -> None:
+    messages = render_quote.render_quote(shipped.quote("put an end to all forms of political oppression"))
+    text = shown(messages)
+    assert "✏️ the passage says “repression”, the quote “oppression”" in text
+    assert "the quote adds" not in text  # was "➕ the quote adds “oppression”" alone
+
+
+def test_the_closest_passage_bolds_only_words_the_quote_holds(shipped: Service) -> None:
+    quote = "Kazakhstan must free the political prisoners and stop the harassment of bloggers"
+    [message] = render_quote.render_quote(shipped.quote(quote))
+    bold = entities(message, "bold")
+    assert "political prisoners" in bold
+    # Was one bold span, "political repression, since the number … freedom of association".
+    assert not any("repression" in b or "association" in b for b in bold)
+
+
 def test_the_same_words_in_the_resolution_text_and_a_report_list_both_without_the_warning() -> None:
     words = "put an end to all forms of political repression"
     matches = (match(words, [(0, len(words))], ADOPTED), match(f"“{words}”", [(1, len(words) + 1)]))
