@@ -74,7 +74,7 @@ async def test_quote_command_finds_the_words_verbatim_in_a_2019_news_report(
     assert NEWS_NOTE in text
     assert "European Parliament resolution of 14 March 2019" in text
     assert entities(reply, "bold")[-1] == REPRESSION  # the matched span, exactly
-    assert telegram.calls_to("sendChatAction")
+    assert telegram.calls_to("sendChatAction") == []  # checked in milliseconds: no "typing..."
 
 
 async def test_a_private_message_wholly_in_quotation_marks_is_checked_as_a_quote(
