@@ -14,9 +14,9 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 
 from bot.answers.quote import QuoteResult, check_quote, clear_word_cache
 from bot.answers.stats import AnswerStats, StatsReport
@@ -62,6 +62,29 @@ STOPPED_EARLY = (
 def nothing_mentions(terms: tuple[str, ...]) -> str:
     """The named miss shown above an answer: the question's words no document contains."""
     return "Nothing in the corpus mentions: " + ", ".join(terms)
+
+
+class Noted(Protocol):
+    """An answer or a timeline: what its notes are made of."""
+
+    @property
+    def stopped_early(self) -> bool: ...
+    @property
+    def language_note(self) -> str | None: ...
+    @property
+    def unmatched_terms(self) -> tuple[str, ...]: ...
+
+
+def notes(result: Noted) -> list[str]:
+    """The notes said above an answer or a timeline, in the order said: that the search
+    stopped early (the CPU budget), the question's language when the corpus does not
+    hold it, else the words no document contains ("Nothing in the corpus mentions: …")."""
+    said = [STOPPED_EARLY] if result.stopped_early else []
+    if result.language_note:
+        said.append(result.language_note)
+    elif result.unmatched_terms:
+        said.append(nothing_mentions(result.unmatched_terms))
+    return said
 
 
 class EmptyCorpus(Exception):
@@ -296,12 +319,15 @@ class Service:
         topic = without_lone_surrogates(topic)
         query = understand(topic)
         snap = self._snapshot
+        budget = Budget()
         try:
-            return build_timeline(
-                query, snap.index, snap.passages, snap.documents, snap.layout, offset, limit
+            timeline = build_timeline(
+                query, snap.index, snap.passages, snap.documents, snap.layout, offset, limit, budget, snap.context
             )
         except QueryError as exc:
             raise BadQuestion(str(exc)) from None
+        # The notes of an answer to the same words (see ``notes``).
+        return replace(timeline, language_note=language_note(topic, snap.languages), stopped_early=budget.exhausted)
 
     @_timed
     def quote(self, text: str) -> QuoteResult:

@@ -25,7 +25,7 @@ from bot.telegram.render import (
     list_page,
     title_html,
 )
-from bot.telegram.render_answer import no_match, place_html, searched
+from bot.telegram.render_answer import answer_note, no_match, place_html, searched
 
 logger = logging.getLogger(__name__)
 
@@ -71,12 +71,13 @@ def render_timeline(timeline: Timeline) -> Page | None:
     last page). As many of the page's entries as fit in one message are shown. None
     when the page is past the end (the corpus changed since the first page).
     """
-    filters = searched(timeline.understood)
+    # The lines an answer to the same words has: "Searched: …", then its notes.
+    said = [line for line in (searched(timeline.understood), answer_note(timeline)) if line]
     if not timeline.found:
-        return Page(f"{no_match(timeline.topic)}\n{filters}" if filters else no_match(timeline.topic), None)
+        return Page("\n".join([no_match(timeline.topic), *said]), None)
     total, start = timeline.count, timeline.offset
     entries = timeline.entries
-    notes = f"\n{filters}" if filters else ""
+    notes = "".join(f"\n{line}" for line in said)
     if not timeline.complete:
         notes += (
             "\n<i>Only the best-ranked passages holding the phrase were checked; other "
