@@ -19,13 +19,14 @@ from typing import TextIO
 from bot.answers.evaluate import DEFAULT_QUESTIONS
 from bot.answers.grouping import HitGroup, group_hits
 from bot.answers.quote import BadQuote, QuoteMatch, QuoteResult, Verdict
-from bot.answers.service import DEFAULT_TOP, STOPPED_EARLY, BadQuestion, Service, nothing_mentions
+from bot.answers.service import DEFAULT_TOP, BadQuestion, Noted, Service, notes
 from bot.answers.timeline import TimelineEntry
 from bot.cli_check import cmd_check_corpus
 from bot.cli_eval import add_eval_options, run_eval
 from bot.cli_import import cmd_import
 from bot.cli_output import EXIT_BROKEN_PIPE, EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE, default_corpus_dir, dump_json
 from bot.corpus.models import NO_MATCH, plural
+from bot.search.query import Query
 
 logger = logging.getLogger(__name__)
 
@@ -160,16 +161,7 @@ def cmd_ask(args: argparse.Namespace, out: TextIO) -> int:
     if args.json:
         dump_json(answer.as_json(), out)
     else:
-        if answer.understood is not None and answer.understood.describe():
-            print(f"Searched: {'; '.join(answer.understood.describe())}\n", file=out)
-        if answer.stopped_early:
-            print(STOPPED_EARLY + "\n", file=out)
-        for note in answer.reading_notes():
-            print(note + "\n", file=out)
-        if answer.language_note:
-            print(answer.language_note + "\n", file=out)
-        elif answer.unmatched_terms:
-            print(nothing_mentions(answer.unmatched_terms) + "\n", file=out)
+        _print_notes(answer.understood, answer, out)
         if not answer.found:
             print(answer.no_match, file=out)
         for group in group_hits(answer.hits):
@@ -208,28 +200,44 @@ def cmd_timeline(args: argparse.Namespace, out: TextIO) -> int:
         return _refused(args, out, str(exc), {"topic": args.topic, "entries": []})
     if args.json:
         dump_json(timeline.as_json(), out)
-    elif not timeline.found:
+        return EXIT_OK if timeline.found else EXIT_NOT_FOUND
+    _print_notes(timeline.understood, timeline, out)
+    if not timeline.found:
         print(NO_MATCH, file=out)
-    else:
-        for entry in timeline.entries:
-            print(format_timeline_entry(entry), file=out)
+    for entry in timeline.entries:
+        print(format_timeline_entry(entry), file=out)
     return EXIT_OK if timeline.found else EXIT_NOT_FOUND
 
 
-def format_timeline_entry(entry: TimelineEntry) -> str:
-    """Date, reference, the best passage as written, and where it stands.
+def _print_notes(understood: Query | None, result: Noted, out: TextIO) -> None:
+    """What ``ask`` and ``timeline`` say before their passages: "Searched: …" when the
+    question had filters, then the service's notes, a paragraph each."""
+    if understood is not None and understood.describe():
+        print(f"Searched: {'; '.join(understood.describe())}\n", file=out)
+    for note in notes(result):
+        print(note + "\n", file=out)
 
-    Only the passage's own text stands inside the quotation marks, line breaks and all;
-    a list item's lead-in sentence is quoted apart, since the two are not one sentence
-    in the file.
+
+def format_timeline_entry(entry: TimelineEntry) -> str:
+    """Date, reference, the best passage as written, and where it stands, on one line.
+
+    Only the passage's own words stand inside the quotation marks, its line breaks as
+    spaces (one resolution, one line); a list item's lead-in sentence is quoted apart,
+    since the two are not one sentence in the file.
     """
     hit = entry.hit
     adopted = entry.adopted.isoformat() if entry.adopted else "date unknown"
-    lead = f" (a list item after “{hit.passage.lead}”)" if hit.passage.lead else ""
+    lead = f" (a list item after “{_one_line(hit.passage.lead)}”)" if hit.passage.lead else ""
     doc = hit.document
     where = f"{doc.kind_label}, {doc.meta.source or 'source unknown'}, {hit.passage.position.locator(doc.name)}"
     wording = "" if doc.wording_note is None else f" [{doc.kind_label}'s wording, not the resolution's text]"
-    return f"{adopted} · {entry.reference or 'reference unknown'} · “{hit.passage.text}”{lead} — {where}{wording}"
+    quote = _one_line(hit.passage.text)
+    return f"{adopted} · {entry.reference or 'reference unknown'} · “{quote}”{lead} — {_one_line(where)}{wording}"
+
+
+def _one_line(text: str) -> str:
+    """``text`` with every run of whitespace (a line break) as one space."""
+    return " ".join(text.split())
 
 
 def _indent(text: str) -> str:

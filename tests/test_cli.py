@@ -185,8 +185,50 @@ def test_a_filter_that_left_nothing_says_so() -> None:
 def test_no_match_wording_is_the_shared_one() -> None:
     code, out = _run("ask", "cryptocurrency", "--corpus", str(CORPUS))
     assert code == 1 and out == f"Nothing in the corpus mentions: cryptocurrency\n\n{NO_MATCH}\n"
+    # timeline says what ask says: the word the corpus lacks, named.
     code, out = _run("timeline", "cryptocurrency", "--corpus", str(CORPUS))
-    assert code == 1 and out == f"{NO_MATCH}\n"
+    assert code == 1 and out == f"Nothing in the corpus mentions: cryptocurrency\n\n{NO_MATCH}\n"
+
+
+@pytest.mark.parametrize(
+    ("topic", "said"),
+    [
+        ("political prisoners Uzbekistan", "Nothing in the corpus mentions: Uzbekistan\n\n"),
+        ("политические заключённые", "Your question seems to be written in Cyrillic script; "),
+        ("Kozlov year:2016", "Searched: adopted in 2016\n\n2016-03-10 · 2016/2607(RSP) · “release"),
+        ("Kozlov Gefängnis year:2016", "Searched: adopted in 2016\n\nNothing in the corpus mentions: Gefängnis\n\n"),
+    ],
+)
+def test_timeline_says_the_notes_ask_says(topic: str, said: str) -> None:
+    # The language note, "Searched:" and the words the corpus lacks, as ask says them.
+    code, out = _run("timeline", topic, "--corpus", str(CORPUS))
+    assert out.startswith(said)
+    _, asked = _run("ask", topic, "--corpus", str(CORPUS))
+    notes = [p for p in asked.split("\n\n") if p.startswith(("Searched:", "Nothing in", "Your question"))]
+    assert notes and out.startswith("\n\n".join(notes) + "\n\n")
+
+
+def test_timeline_json_carries_the_notes() -> None:
+    code, out = _run("timeline", "political prisoners Uzbekistan", "--json", "--corpus", str(CORPUS))
+    data = json.loads(out)
+    assert code == 1 and data["unmatched_terms"] == ["Uzbekistan"] and data["entries"] == []
+    assert data["language_note"] is None and data["stopped_early"] is False
+    assert data["searched"]["words"] == "political prisoners uzbekistan"
+
+
+def test_a_timeline_entry_is_one_line_whatever_the_passage_s_line_breaks(tmp_path: Path) -> None:
+    (tmp_path / "text.md").write_text(
+        "---\nreference: 2019/2610(RSP)\nadopted: 2019-03-14\nkind: text_adopted\n---\n"
+        "It calls on the authorities\nof Kazakhstan to:\n\n- free the jailed labour union\n  leaders without delay;\n",
+        encoding="utf-8",
+    )
+    code, out = _run("timeline", "jailed labour union leaders", "--corpus", str(tmp_path))
+    assert code == 0
+    assert out == (
+        "2019-03-14 · 2019/2610(RSP) · “free the jailed labour union leaders without delay;” "
+        "(a list item after “It calls on the authorities of Kazakhstan to:”) — text adopted, source unknown, "
+        "paragraph 2, item 1 of text.md\n"
+    )
 
 
 def test_timeline_quotes_the_passage_as_written(tmp_path: Path) -> None:
@@ -198,10 +240,10 @@ def test_timeline_quotes_the_passage_as_written(tmp_path: Path) -> None:
     )
     code, out = _run("timeline", "labour union leaders trials Shymkent", "--corpus", str(tmp_path))
     assert code == 0
-    # The line break stays; nothing is inserted inside the quotation marks.
-    assert out.startswith(
-        "2019-03-14 · 2019/2610(RSP) · “Parliament notes the trials of the labour union leaders\n"
-        "held in Shymkent last winter.” — text adopted"
+    # One resolution, one line: the passage's line break is a space, nothing else changes.
+    assert out == (
+        "2019-03-14 · 2019/2610(RSP) · “Parliament notes the trials of the labour union leaders "
+        "held in Shymkent last winter.” — text adopted, source unknown, paragraph 1 of text.md\n"
     )
     code, out = _run("timeline", "free jailed labour union leaders delay", "--corpus", str(tmp_path))
     assert code == 0

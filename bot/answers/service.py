@@ -15,9 +15,9 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 
 from bot.answers.quote import QuoteResult, check_quote, clear_word_cache
 from bot.answers.stats import AnswerStats, StatsReport
@@ -64,6 +64,40 @@ STOPPED_EARLY = (
 def nothing_mentions(terms: tuple[str, ...]) -> str:
     """The named miss shown above an answer: the question's words no document contains."""
     return "Nothing in the corpus mentions: " + ", ".join(terms)
+
+
+class Noted(Protocol):
+    """An answer or a timeline: what its notes are made of."""
+
+    @property
+    def stopped_early(self) -> bool: ...
+    @property
+    def language_note(self) -> str | None: ...
+    @property
+    def unmatched_terms(self) -> tuple[str, ...]: ...
+    @property
+    def read_as(self) -> tuple[str, ...]: ...
+    @property
+    def did_you_mean(self) -> tuple[tuple[str, str], ...]: ...
+
+
+def notes(result: Noted) -> list[str]:
+    """The notes said above an answer or a timeline, in the order said: that the search
+    stopped early (the CPU budget), what was searched as something else ("Searched
+    “Podgorica” as “Montenegro” …"), a "Did you mean", the question's language when the
+    corpus does not hold it, else the words no document contains ("Nothing in the corpus
+    mentions: …")."""
+    said = [STOPPED_EARLY] if result.stopped_early else []
+    if result.read_as:
+        said.append("Searched " + "; ".join(result.read_as) + ".")
+    if result.did_you_mean:
+        said.append("Did you mean: " + ", ".join(f"“{right}” for “{wrong}”" for wrong, right in result.did_you_mean)
+                    + "?")
+    if result.language_note:
+        said.append(result.language_note)
+    elif result.unmatched_terms:
+        said.append(nothing_mentions(result.unmatched_terms))
+    return said
 
 
 class EmptyCorpus(Exception):
@@ -147,16 +181,6 @@ class Answer:
     @property
     def found(self) -> bool:
         return bool(self.hits)
-
-    def reading_notes(self) -> list[str]:
-        """What the search read differently from the question, for a line above the answer."""
-        notes = []
-        if self.read_as:
-            notes.append("Searched " + "; ".join(self.read_as) + ".")
-        if self.did_you_mean:
-            notes.append("Did you mean: " + ", ".join(f"“{right}” for “{wrong}”" for wrong, right in self.did_you_mean)
-                         + "?")
-        return notes
 
     @property
     def no_match(self) -> str:
@@ -340,12 +364,15 @@ class Service:
         topic = without_lone_surrogates(topic)
         query = understand(topic)
         snap = self._snapshot
+        budget = Budget()
         try:
-            return build_timeline(
-                query, snap.index, snap.passages, snap.documents, snap.layout, offset, limit
+            timeline = build_timeline(
+                query, snap.index, snap.passages, snap.documents, snap.layout, offset, limit, budget, snap.context
             )
         except QueryError as exc:
             raise BadQuestion(str(exc)) from None
+        # The notes of an answer to the same words (see ``notes``).
+        return replace(timeline, language_note=language_note(topic, snap.languages), stopped_early=budget.exhausted)
 
     @_timed
     def quote(self, text: str) -> QuoteResult:

@@ -24,9 +24,10 @@ import numpy as np
 import numpy.typing as npt
 
 from bot.corpus.models import Document, Hit, Passage
+from bot.search.budget import Budget
 from bot.search.index import Bm25Index
 from bot.search.query import Query
-from bot.search.ranking import best_per_resolution
+from bot.search.ranking import Context, best_per_resolution
 from bot.search.resolutions import Layout
 
 logger = logging.getLogger(__name__)
@@ -66,6 +67,14 @@ class Timeline:
     complete: bool = True
     total: int | None = None  # None: the entries are the whole timeline
     offset: int = 0
+    # The notes an answer has (see bot.answers.service.notes): the topic's words that occur
+    # nowhere in the corpus, its language when the corpus is in another, a search stopped early.
+    unmatched_terms: tuple[str, ...] = ()
+    language_note: str | None = None
+    stopped_early: bool = False
+    # What ``ask`` also says (bot.answers.service.notes); a timeline searches no stand-in, suggests no spelling.
+    read_as: tuple[str, ...] = ()
+    did_you_mean: tuple[tuple[str, str], ...] = ()
 
     @property
     def count(self) -> int:
@@ -77,7 +86,15 @@ class Timeline:
         return self.count > 0
 
     def as_json(self) -> dict[str, Any]:
-        return {"topic": self.topic, "entries": [e.as_json() for e in self.entries], "complete": self.complete}
+        return {
+            "topic": self.topic,
+            "searched": self.understood.as_json(),
+            "unmatched_terms": list(self.unmatched_terms),
+            "language_note": self.language_note,
+            "stopped_early": self.stopped_early,
+            "entries": [e.as_json() for e in self.entries],
+            "complete": self.complete,
+        }
 
 
 # Chronological rank of every resolution, per layout (one per snapshot). A Layout holds
@@ -120,18 +137,21 @@ def build_timeline(
     layout: Layout,
     offset: int = 0,
     limit: int | None = None,
+    budget: Budget | None = None,
+    context: Context | None = None,
 ) -> Timeline:
     """The timeline of ``query`` over one snapshot's index: the entries from ``offset``
     on (at most ``limit``, all by default) and how many there are in all.
 
-    Raises QueryError when the query is too vague.
+    ``budget`` and ``context`` are ``rank_passages``'s. Raises QueryError when the
+    query is too vague.
     """
     if offset < 0 or (limit is not None and limit < 0):
         raise ValueError(f"offset and limit must not be negative, got {offset} and {limit}")
-    found = best_per_resolution(query, index, passages, layout)
+    found = best_per_resolution(query, index, passages, layout, budget, context)
     total = len(found.best)
     if not total:
-        return Timeline(query.text, (), query, found.complete, 0, offset)
+        return Timeline(query.text, (), query, found.complete, 0, offset, found.unmatched)
     ids = np.fromiter((pid for pid, _ in found.best), dtype=np.int64, count=total)
     resolutions = layout.resolution_of_doc[layout.doc_of[ids]]
     # One vectorised sort of all the topic's resolutions; entries only for the page.
@@ -151,4 +171,4 @@ def build_timeline(
                 hit=Hit(1, float(score), passage, documents[passage.document]),
             )
         )
-    return Timeline(query.text, tuple(entries), query, found.complete, total, offset)
+    return Timeline(query.text, tuple(entries), query, found.complete, total, offset, found.unmatched)

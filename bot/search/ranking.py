@@ -453,20 +453,23 @@ class ResolutionBest:
 
     best: list[tuple[int, float]]  # (passage id, score), in resolution order
     complete: bool = True  # False: a quoted phrase was not checked in every candidate passage
+    unmatched: tuple[str, ...] = ()  # the topic's words that occur nowhere in the corpus
 
 
 def best_per_resolution(
-    query: Query, index: Bm25Index, passages: Sequence[Passage], layout: Layout, budget: Budget | None = None
+    query: Query, index: Bm25Index, passages: Sequence[Passage], layout: Layout, budget: Budget | None = None,
+    context: Context | None = None,
 ) -> ResolutionBest:
     """For each resolution with a matching passage, its best one (own text preferred).
 
     A passage of the text adopted beats a summary's or a news report's when both
     match, because a timeline says what the Parliament itself said. ``budget`` bounds
-    the phrase checks, as in ``rank_passages``.
+    the phrase checks and ``context`` (the titles) counts as in ``rank_passages``, so a
+    topic matches, and names the words the corpus lacks, as the same question would.
     """
     budget = budget or Budget()
     reader = PhraseReader(passages, budget)
-    p = plan(query, index, passages, layout, budget, reader)
+    p = plan(query, index, passages, layout, budget, reader, context)
     if p.browse or not p.tokens:
         raise QueryError("Name a topic, for example: political prisoners.")
     matched, scores = index.matches(p.tokens)
@@ -474,7 +477,7 @@ def best_per_resolution(
         keep = p.allowed[matched]
         matched, scores = matched[keep], scores[keep]
     if not len(matched):
-        return ResolutionBest([])
+        return ResolutionBest([], True, p.unmatched)
     docs = layout.doc_of[matched]
     resolutions = layout.resolution_of_doc[docs]
     own = layout.is_text[docs]
@@ -485,12 +488,12 @@ def best_per_resolution(
         if budget.exhausted and not chosen:
             raise OutOfTime(_OUT_OF_TIME)
         chosen.sort(key=lambda i: (int(resolutions[i]), i))
-        return ResolutionBest([(int(matched[i]), float(scores[i])) for i in chosen], complete)
+        return ResolutionBest([(int(matched[i]), float(scores[i])) for i in chosen], complete, p.unmatched)
     order = np.lexsort((matched, -scores, ~own, resolutions))
     first = np.ones(len(order), dtype=np.bool_)
     first[1:] = resolutions[order][1:] != resolutions[order][:-1]
     best = order[first]
-    return ResolutionBest(list(zip(matched[best].tolist(), scores[best].tolist(), strict=True)))
+    return ResolutionBest(list(zip(matched[best].tolist(), scores[best].tolist(), strict=True)), True, p.unmatched)
 
 
 def _first_holding(

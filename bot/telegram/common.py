@@ -8,13 +8,15 @@ button presses are counted once, whichever feature they use.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import ParamSpec, TypeVar
 
 from telegram import (
+    Bot,
     CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -42,6 +44,12 @@ Context = ContextTypes.DEFAULT_TYPE
 # Inline queries arrive while the user types, so they get a larger allowance.
 INLINE_LIMIT_FACTOR = 3
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+# "typing..." only for an answer that takes longer than this: most take milliseconds, and
+# every chat action counts against Telegram's ~30 requests a second like a message, so
+# sending it first would halve the answers the bot can send a second.
+TYPING_AFTER = 1.0
+# Telegram shows a chat action for 5 seconds (or until the bot's next message): repeat it.
+TYPING_EVERY = 4.5
 
 
 def keyboard(rows: Sequence[Sequence[render.Button]]) -> InlineKeyboardMarkup | None:
@@ -98,6 +106,36 @@ async def edit_into(query: CallbackQuery, text: str, rows: list[list[render.Butt
     return True
 
 
+@contextlib.asynccontextmanager
+async def typing_if_slow(bot: Bot, chat_id: int) -> AsyncIterator[None]:
+    """Show "typing..." in the chat if the work inside takes over TYPING_AFTER seconds,
+    again every TYPING_EVERY seconds while it lasts, and never after it is done."""
+    sending = asyncio.Lock()  # held while a chat action is on its way
+
+    async def show() -> None:
+        await asyncio.sleep(TYPING_AFTER)
+        while True:
+            async with sending:
+                try:
+                    await bot.send_chat_action(chat_id, ChatAction.TYPING)
+                except TelegramError as exc:  # a courtesy: the answer still comes
+                    logger.warning("could not show typing in chat %s: %s", chat_id, exc)
+            await asyncio.sleep(TYPING_EVERY)
+
+    task = asyncio.create_task(show())
+    try:
+        yield
+    finally:
+        # A chat action arriving after the answer would show "typing..." under it for
+        # 5 seconds: one on its way is let through before the answer is sent, a pending
+        # one is cancelled.
+        async with sending:
+            task.cancel()
+        await asyncio.wait({task})  # returns once it has stopped, raising nothing
+        if not task.cancelled() and task.exception() is not None:
+            logger.warning("showing typing in chat %s failed", chat_id, exc_info=task.exception())
+
+
 @dataclass
 class Shared:
     """The state every handler shares: one per application."""
@@ -149,14 +187,14 @@ class BaseHandlers:
         message, chat = update.effective_message, update.effective_chat
         if message is None or chat is None or not await self.allowed(update, message):
             return
-        await context.bot.send_chat_action(chat.id, ChatAction.TYPING)
         rows: list[list[render.Button]] = []
-        try:
-            result = await self.off_loop(self.who(update), call, text)
-        except (BadQuestion, BadQuote) as exc:
-            texts = [render.bad_question(str(exc))]
-        else:
-            texts, rows = show(result)
+        async with typing_if_slow(context.bot, chat.id):
+            try:
+                result = await self.off_loop(self.who(update), call, text)
+            except (BadQuestion, BadQuote) as exc:
+                texts = [render.bad_question(str(exc))]
+            else:
+                texts, rows = show(result)
         await self.send(context, chat.id, texts, rows, message)
 
     async def error(self, update: object, context: Context) -> None:

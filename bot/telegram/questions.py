@@ -9,12 +9,21 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from telegram import InlineQueryResultArticle, InputTextMessageContent, Message, Update
-from telegram.constants import ChatAction, ParseMode
+from telegram.constants import ParseMode
 
 from bot.answers.quote import quoted_text
 from bot.answers.service import DEFAULT_TOP, Answer, BadQuestion
 from bot.telegram import render, render_answer, render_sources
-from bot.telegram.common import NO_PREVIEW, BaseHandlers, Context, Shared, corpus_stamp, edit_into, keyboard
+from bot.telegram.common import (
+    NO_PREVIEW,
+    BaseHandlers,
+    Context,
+    Shared,
+    corpus_stamp,
+    edit_into,
+    keyboard,
+    typing_if_slow,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -150,11 +159,11 @@ class QuestionHandlers(BaseHandlers):
     async def _ask(
         self, context: Context, who: int, chat_id: int, question: str, reply_to: Message | None = None
     ) -> None:
-        """Show typing, search off the event loop, send the answer with its More button."""
-        await context.bot.send_chat_action(chat_id, ChatAction.TYPING)
+        """Search off the event loop (typing shown if it is slow), send the answer with its More button."""
         stamp = corpus_stamp(self.service)  # read before the search, as for lists
         try:
-            answer = await self.off_loop(who, self.service.ask, question)
+            async with typing_if_slow(context.bot, chat_id):
+                answer = await self.off_loop(who, self.service.ask, question)
         except BadQuestion as exc:
             await self.send(context, chat_id, [render.bad_question(str(exc))], [], reply_to)
             return

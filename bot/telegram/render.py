@@ -46,6 +46,9 @@ URL_CHARS = 200
 MAX_HREF_CHARS = 2048
 
 _TAG_RE = re.compile(r"<[^>]*>")
+_SPACE_RE = re.compile(r"\s")
+# How far into a passage ``around`` looks for the matched words (see there).
+AROUND_SCAN_CHARS = 50_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +114,87 @@ def cut(text: str, limit: int) -> str:
     return head.rstrip() + ELLIPSIS
 
 
+def around(text: str, terms: frozenset[str], limit: int) -> str:
+    """``text`` if it fits in ``limit``, else the part of it around the matched words, cut
+    at word boundaries with "…" where text was left out (at the start, the end, or both).
+
+    The part kept is the stretch of ``limit`` that holds the most of ``terms`` (then the
+    most matched words, then the earliest); from the passage's start when that stretch
+    fits there, so a match near the start reads as ``cut`` would. Without a matched word
+    it is ``cut``. The words are those ``highlight`` makes bold. Matches are looked for in
+    the first ``AROUND_SCAN_CHARS`` characters only, so a whole file in one paragraph
+    costs milliseconds, not seconds, to render.
+    """
+    if utf16_length(text) <= limit:
+        return text
+    mark = utf16_length(ELLIPSIS)
+    room = limit - 2 * mark  # a cut at both ends
+    matches = _matches(text[:AROUND_SCAN_CHARS], terms) if room > 0 else []
+    if not matches:
+        return cut(text, limit)
+    # Where each match starts and ends in UTF-16 units, counted once along the text.
+    units: list[tuple[int, int]] = []
+    position = counted = 0
+    for start, end, _ in matches:
+        counted += utf16_length(text[position:start])
+        begin = counted
+        counted += utf16_length(text[start:end])
+        position = end
+        units.append((begin, counted))
+    # The run of matches, first to last, that fits in ``room`` and holds the most terms.
+    best: tuple[int, int, int] = (0, 0, 0)  # distinct terms, matched words, -first start
+    chosen = (0, 0)
+    last = 0
+    for first in range(len(matches)):
+        last = max(last, first)
+        while last + 1 < len(matches) and units[last + 1][1] - units[first][0] <= room:
+            last += 1
+        held = frozenset().union(*(m[2] for m in matches[first : last + 1]))
+        score = (len(held), last - first + 1, -units[first][0])
+        if score > best:
+            best, chosen = score, (first, last)
+    first, last = chosen
+    if units[last][1] <= limit - mark:
+        return cut(text, limit)  # the matches fit from the start: nothing to leave out before them
+    # A third of the room the matches leave goes before them: how the sentence leads in.
+    first_char = matches[first][0]
+    spare = max(room - (units[last][1] - units[first][0]), 0)
+    start = max(0, first_char - spare // 3)
+    if start == 0:
+        return cut(text, limit)
+    if not text[start - 1].isspace():
+        space = _SPACE_RE.search(text, start, first_char)
+        start = space.end() if space else first_char
+    body = text[start:].lstrip()
+    rest = utf16_length(body)
+    if rest > limit - mark:
+        return ELLIPSIS + cut(body, limit - mark)
+    # The passage ends within reach: only its start is left out, and the room the end
+    # does not take goes to what leads up to the matches.
+    start = max(1, start - (limit - mark - rest))
+    while (excess := utf16_length(text[start:]) - (limit - mark)) > 0:
+        start += excess  # a character is at least one unit: this never overshoots by much
+    if not text[start - 1].isspace():
+        space = _SPACE_RE.search(text, start)
+        start = space.end() if space else start
+    return ELLIPSIS + text[start:].lstrip()
+
+
+def _matches(text: str, terms: frozenset[str]) -> list[tuple[int, int, frozenset[str]]]:
+    """[start, end) of each word of ``text`` whose search token is in ``terms``, with it."""
+    if not terms:
+        return []
+    known: dict[str, frozenset[str]] = {}  # each distinct word tokenized once
+    found = []
+    for span in word_spans(text):
+        matched = known.get(span.word)
+        if matched is None:
+            matched = known[span.word] = terms.intersection(tokenize(span.word))
+        if matched:
+            found.append((span.start, span.end, matched))
+    return found
+
+
 def query_terms(question: str) -> frozenset[str]:
     """The search tokens of a question, for highlighting."""
     return frozenset(tokenize(question))
@@ -172,8 +256,8 @@ def render_hit(
 ) -> str:
     """One passage as written (matched words bold) with its citation, within ``limit``.
 
-    An over-long passage is cut at a word boundary with an ellipsis; the citation is
-    always kept whole.
+    An over-long passage is cut around its matched words, at word boundaries, with an
+    ellipsis at each cut; the citation is always kept whole.
     """
     number = f"<b>{hit.rank}.</b>\n" if numbered else ""
     citation = "\n".join(citation_html(hit.document, hit))
@@ -190,8 +274,9 @@ def quoted_block(
 ) -> str:
     """``head``, the passage in a blockquote (lead-in in italics), then ``tail``.
 
-    Only the passage is cut to make the whole fit in ``limit``; ``head`` and ``tail``
-    (the number, the citation) are kept whole, or ValueError if they alone do not fit.
+    Only the passage is cut to make the whole fit in ``limit``, around its matched words
+    (``around``); ``head`` and ``tail`` (the number, the citation) are kept whole, or
+    ValueError if they alone do not fit.
     """
 
     def assemble(lead_text: str | None, body: str) -> str:
@@ -205,7 +290,7 @@ def quoted_block(
         # A lead-in that eats the budget is cut too; it is context, the item is the answer.
         lead = cut(lead, max(limit // 4, 1))
         fixed = visible_length(assemble(lead, ""))
-    rendered = assemble(lead, cut(text, limit - fixed))
+    rendered = assemble(lead, around(text, terms, limit - fixed))
     if visible_length(rendered) > limit:
         raise ValueError(f"a passage's head and citation alone are over {limit} characters")
     return rendered

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from bot.answers.grouping import HitGroup, SharedWording, group_hits
-from bot.answers.service import DEFAULT_TOP, STOPPED_EARLY, Answer, nothing_mentions
+from bot.answers.service import DEFAULT_TOP, Answer, Noted, notes, nothing_mentions
 from bot.corpus.models import NO_MATCH, Hit
 from bot.search.query import Query
 from bot.telegram.render import (
@@ -41,17 +41,11 @@ def answer_header(answer: Answer) -> str:
     return f"<b>{noun} {shown} of {total}</b> for “{echo(answer.query)}”"
 
 
-def answer_note(answer: Answer) -> str:
-    """Notes above an answer, in italics: that the search stopped early (the question's
-    CPU budget), the question's language when the corpus does not hold it, else the words
-    no document contains ("Nothing in the corpus mentions: Uzbekistan"); "" when none."""
-    notes = [STOPPED_EARLY] if answer.stopped_early else []
-    notes += [cut(n, SEARCHED_CHARS) for n in answer.reading_notes()]
-    if answer.language_note:
-        notes.append(cut(answer.language_note, SEARCHED_CHARS))
-    elif answer.unmatched_terms:
-        notes.append(cut(nothing_mentions(answer.unmatched_terms), SEARCHED_CHARS))
-    return "\n".join(f"⚠️ <i>{esc(n)}</i>" for n in notes)
+def answer_note(result: Noted) -> str:
+    """The notes above an answer or a timeline (bot.answers.service.notes: a search stopped
+    early, the question's language, else the words no document contains), one a line in
+    italics; "" when none."""
+    return "\n".join(f"⚠️ <i>{esc(cut(n, SEARCHED_CHARS))}</i>" for n in notes(result))
 
 
 def searched(understood: Query | None) -> str:

@@ -1,8 +1,8 @@
 """Telegram HTML for /timeline: a topic across resolutions, oldest first.
 
 One block per resolution: its adoption date, reference and title, its best passage cut
-to a few lines, where that passage stands, and the wording note of a summary or a news
-report. The shared helpers (escaping, cutting, places, pages) come from bot.telegram.render.
+to a few lines around the topic's words, where that passage stands, and the wording
+note of a summary or a news report. The shared helpers (escaping, cutting, places, pages) come from bot.telegram.render.
 
 A timeline is shown one page at a time, ``TIMELINE_PAGE`` resolutions at most, in one
 message whose More ▸ button (added by the handlers) edits it into the next page: a
@@ -17,6 +17,7 @@ from bot.answers.timeline import Timeline, TimelineEntry
 from bot.telegram.render import (
     DETAILS_CHARS,
     Page,
+    around,
     cut,
     echo,
     esc,
@@ -24,7 +25,7 @@ from bot.telegram.render import (
     list_page,
     title_html,
 )
-from bot.telegram.render_answer import no_match, place_html, searched
+from bot.telegram.render_answer import answer_note, no_match, place_html, searched
 
 logger = logging.getLogger(__name__)
 
@@ -42,11 +43,12 @@ def timeline_usage() -> str:
 
 
 def render_timeline_entry(entry: TimelineEntry, terms: frozenset[str]) -> str:
-    """One resolution: date, reference, title, its best passage (cut), where and what it is."""
+    """One resolution: date, reference, title, its best passage (cut around the topic's
+    words), where and what it is."""
     hit = entry.hit
     doc = hit.document
     adopted = entry.adopted.isoformat() if entry.adopted else "adoption date unknown"
-    quote = highlight(cut(" ".join(hit.passage.text.split()), TIMELINE_PASSAGE_CHARS), terms)
+    quote = highlight(around(" ".join(hit.passage.text.split()), terms, TIMELINE_PASSAGE_CHARS), terms)
     if hit.passage.lead:
         lead = cut(" ".join(hit.passage.lead.split()), TIMELINE_LEAD_CHARS)
         quote = f"<i>{highlight(lead, terms)}</i> – {quote}"
@@ -69,12 +71,13 @@ def render_timeline(timeline: Timeline) -> Page | None:
     last page). As many of the page's entries as fit in one message are shown. None
     when the page is past the end (the corpus changed since the first page).
     """
-    filters = searched(timeline.understood)
+    # The lines an answer to the same words has: "Searched: …", then its notes.
+    said = [line for line in (searched(timeline.understood), answer_note(timeline)) if line]
     if not timeline.found:
-        return Page(f"{no_match(timeline.topic)}\n{filters}" if filters else no_match(timeline.topic), None)
+        return Page("\n".join([no_match(timeline.topic), *said]), None)
     total, start = timeline.count, timeline.offset
     entries = timeline.entries
-    notes = f"\n{filters}" if filters else ""
+    notes = "".join(f"\n{line}" for line in said)
     if not timeline.complete:
         notes += (
             "\n<i>Only the best-ranked passages holding the phrase were checked; other "

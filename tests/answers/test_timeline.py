@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.answers.grouping import group_hits
-from bot.answers.service import BadQuestion, Service
+from bot.answers.service import BadQuestion, Service, notes
 from bot.cli import run_cli
 from bot.telegram.render import Page
 from tests.conftest import CORPUS
@@ -60,6 +60,23 @@ def test_timeline_refuses_vague_topics_and_finds_nothing_for_absent_ones(service
     with pytest.raises(BadQuestion, match="nearly every passage"):
         service.timeline("Kazakhstan")
     assert not service.timeline("cryptocurrency").found
+
+
+@pytest.mark.parametrize(
+    "topic",
+    ["political prisoners Uzbekistan", "политические заключённые", "political prisoners zxqvw", "Kozlov"],
+)
+def test_a_timeline_has_the_notes_of_an_answer_to_the_same_words(service: Service, topic: str) -> None:
+    timeline, answer = service.timeline(topic), service.ask(topic)
+    assert (timeline.unmatched_terms, timeline.language_note) == (answer.unmatched_terms, answer.language_note)
+    assert notes(timeline) == notes(answer)
+
+
+def test_a_timeline_names_the_words_the_corpus_lacks(service: Service) -> None:
+    assert notes(service.timeline("political prisoners Uzbekistan")) == ["Nothing in the corpus mentions: Uzbekistan"]
+    assert [e.reference for e in service.timeline("political prisoners zxqvw").entries] == [
+        "2016/2607(RSP)", "2019/2610(RSP)"
+    ]
 
 
 def test_timeline_command(capsys: pytest.CaptureFixture[str]) -> None:

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from typing import Any
 
+import pytest
 from conversation import buttons, say
 from fake_telegram import FakeTelegram
+
+from bot.telegram import common
 
 KOZLOV = "When did Parliament call for the release of Vladimir Kozlov?"
 MANY = "human rights activists, journalists and the opposition"  # matches many passages
@@ -65,12 +70,46 @@ async def test_question_in_private_chat_gets_cited_passages(
     assert "This is the summary's wording, not the resolution's text." in text
     assert {"Vladimir", "Kozlov", "release"} <= bold_words(reply)
 
-    # Typing was shown before the answer, and link previews were off.
-    methods = [c.method for c in telegram.calls if c.method in {"sendChatAction", "sendMessage"}]
-    assert methods[:2] == ["sendChatAction", "sendMessage"]
+    # A fast answer comes without "typing..." first (see the next tests); link previews are off.
+    assert telegram.calls_to("sendChatAction") == []
     send = telegram.calls_to("sendMessage")[0]
     assert '"is_disabled": true' in send.params["link_preview_options"]
     assert send.params["parse_mode"] == "HTML"
+
+
+async def test_a_fast_answer_sends_no_typing_action(
+    telegram: FakeTelegram, start_bot: Any, ana: dict[str, Any], ana_chat: dict[str, Any]
+) -> None:
+    # Every chat action counts against Telegram's ~30 requests a second, as a message does:
+    # an answer found in milliseconds costs one request, not two.
+    await start_bot()
+    for question in (KOZLOV, MANY, "/ask freedom of expression", "/timeline Kozlov"):
+        await say(telegram, ana_chat, ana, question)
+    await asyncio.sleep(0.3)  # a typing action on its way would have arrived by now
+    assert len(telegram.calls_to("sendMessage")) == 4
+    assert telegram.calls_to("sendChatAction") == []
+
+
+async def test_a_slow_answer_shows_typing_first_and_not_after_it(
+    telegram: FakeTelegram, start_bot: Any, ana: dict[str, Any], ana_chat: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    bot = await start_bot()
+    monkeypatch.setattr(common, "TYPING_AFTER", 0.2)  # instead of a second, to keep the test short
+    ask = bot.service.ask
+
+    def slow_ask(*args: Any, **kwargs: Any) -> Any:
+        time.sleep(0.8)
+        return ask(*args, **kwargs)
+
+    monkeypatch.setattr(bot.service, "ask", slow_ask)
+    [reply] = await say(telegram, ana_chat, ana, KOZLOV)
+    assert "Vladimir Kozlov" in reply["text"]
+    await asyncio.sleep(0.3)
+    methods = [c.method for c in telegram.calls if c.method in {"sendChatAction", "sendMessage"}]
+    assert methods == ["sendChatAction", "sendMessage"]  # typing while searching, none after
+    [typing] = telegram.calls_to("sendChatAction")
+    assert typing.params == {"chat_id": str(ana_chat["id"]), "action": "typing"}
 
 
 async def test_more_button_pages_by_editing_until_the_last_passage(

@@ -74,7 +74,7 @@ async def test_quote_command_finds_the_words_verbatim_in_a_2019_news_report(
     assert NEWS_NOTE in text
     assert "European Parliament resolution of 14 March 2019" in text
     assert entities(reply, "bold")[-1] == REPRESSION  # the matched span, exactly
-    assert telegram.calls_to("sendChatAction")
+    assert telegram.calls_to("sendChatAction") == []  # checked in milliseconds: no "typing..."
 
 
 async def test_quote_command_in_quotation_marks_echoes_the_quote_in_one_pair(
@@ -309,6 +309,45 @@ async def test_timeline_bad_topics_filters_and_groups(
     assert filtered.startswith("Timeline of “political prisoners year:2019”: 1 resolution")
     assert "Searched: adopted in 2019" in filtered
     assert "2019-03-14 · 2019/2610(RSP)" in filtered and "2016/2607" not in filtered
+
+
+async def test_timeline_says_the_notes_an_answer_says(
+    telegram: FakeTelegram, start_bot: Any, ana: dict[str, Any], ana_chat: dict[str, Any]
+) -> None:
+    await start_bot()
+    topics = (
+        "political prisoners Uzbekistan",  # a named miss: nothing about Kazakhstan stands in for it
+        "политические заключённые",  # another script than the corpus's
+        "Kozlov Gefängnis year:2016",  # a filter and a word the corpus lacks
+    )
+    for topic in topics:
+        telegram.send_text(ana_chat, ana, f"/timeline {topic}")
+        await replies(telegram, ana_chat["id"], len(telegram.bot_messages_in(ana_chat["id"])) + 1, exact=False)
+        telegram.send_text(ana_chat, ana, topic)
+        await replies(telegram, ana_chat["id"], len(telegram.bot_messages_in(ana_chat["id"])) + 1, exact=False)
+    messages = [m["text"] for m in telegram.bot_messages_in(ana_chat["id"])]
+    (miss, miss_asked), (script, script_asked), (filtered, filtered_asked) = zip(
+        messages[::2], messages[1::2], strict=True
+    )
+    assert miss.startswith("No passage matches") and "⚠️ Nothing in the corpus mentions: Uzbekistan" in miss
+    assert "⚠️ Your question seems to be written in Cyrillic script" in script
+    assert filtered.startswith("No passage matches")
+    assert "Searched: adopted in 2016\n⚠️ Nothing in the corpus mentions: Gefängnis" in filtered
+    # The same lines as the answer to the same words.
+    for timeline, asked in ((miss, miss_asked), (script, script_asked), (filtered, filtered_asked)):
+        said = [line for line in asked.splitlines() if line.startswith(("Searched:", "⚠️"))]
+        assert said and [line for line in timeline.splitlines() if line.startswith(("Searched:", "⚠️"))] == said
+
+
+async def test_a_timeline_with_entries_names_the_word_the_corpus_lacks(
+    telegram: FakeTelegram, start_bot: Any, ana: dict[str, Any], ana_chat: dict[str, Any]
+) -> None:
+    await start_bot()
+    telegram.send_text(ana_chat, ana, "/timeline political prisoners zxqvw")
+    [reply] = await replies(telegram, ana_chat["id"], 1)
+    heading = reply["text"].split("\n\n")[0]
+    assert heading.startswith("Timeline of “political prisoners zxqvw”: 2 resolutions, oldest first")
+    assert heading.endswith("⚠️ Nothing in the corpus mentions: zxqvw")
 
 
 # A long timeline, one page at a time -------------------------------------------------

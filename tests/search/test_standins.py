@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.answers.service import Service
+from bot.answers.service import Service, notes
 from bot.cli import run_cli
 from bot.telegram.render_answer import answer_note
 
@@ -29,7 +29,7 @@ def test_a_capital_is_searched_as_its_country_and_the_answer_says_so(service: Se
     answer = service.ask("concerns about the Judicial Council in Podgorica")
     assert "Judicial Council of Montenegro" in answer.hits[0].passage.text
     assert answer.read_as == ("“Podgorica” as “Montenegro” (the capital of Montenegro)",)
-    assert answer.reading_notes() == ["Searched “Podgorica” as “Montenegro” (the capital of Montenegro)."]
+    assert notes(answer) == ["Searched “Podgorica” as “Montenegro” (the capital of Montenegro)."]
     assert not answer.unmatched_terms
     assert "Searched “Podgorica” as “Montenegro” (the capital of Montenegro)." in answer_note(answer)
 

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from bot.answers.service import Answer, Resolution
 from bot.corpus.models import Document, DocumentMeta, Hit, Kind, Passage, Position
+from bot.search.query import parse_query
 from bot.telegram import render, render_answer, render_sources
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "e2e"))
@@ -113,6 +114,52 @@ def test_over_long_passage_is_cut_at_a_word_boundary_keeping_the_citation() -> N
     assert quote.endswith("…")
     assert words.startswith(quote[:-1]) and words[len(quote) - 1] == " "
     assert shown.endswith("paragraph 3 of 2016-2607.md\nhttps://example.org/a?b=1&c=2")
+
+
+FILLER = " ".join(f"word{i}" for i in range(1500))  # about 12,000 characters
+
+
+def test_a_long_passage_is_cut_around_a_match_near_its_end() -> None:
+    # Telegram used to show the passage's start: the matched words were cut away.
+    text = f"{FILLER} Parliament calls for the release of Vladimir Kozlov. Closing words."
+    [message] = render_answer.render_answer(
+        Answer("release of Vladimir Kozlov", (hit(text),), 1, understood=parse_query("release of Vladimir Kozlov"))
+    )
+    shown = plain(message)
+    assert utf16_len(shown) <= render.MAX_MESSAGE
+    quote = shown.splitlines()[6]
+    assert quote.startswith("…word")
+    assert quote.endswith("Parliament calls for the release of Vladimir Kozlov. Closing words.")
+    assert text.endswith(quote[1:]) and text[len(text) - len(quote)] == " "  # cut at a word boundary
+    assert bold(message)[-3:] == ["release", "Vladimir", "Kozlov"]
+    # The label and the citation are whole.
+    assert shown.splitlines()[5] == "1."
+    assert shown.endswith("paragraph 3 of 2016-2607.md (link)")
+    assert utf16_len(shown) > render.MAX_MESSAGE - 40  # the room before the match is used
+
+
+def test_a_match_in_the_middle_is_shown_with_a_cut_marked_at_each_end() -> None:
+    text = f"{FILLER} the release of Vladimir Kozlov {FILLER}"
+    shown = plain(render.render_hit(hit(text), render.query_terms("Kozlov")))
+    assert utf16_len(shown) <= render.MAX_MESSAGE
+    quote = shown.splitlines()[1]
+    assert quote.startswith("…word") and quote.endswith("…")
+    assert "the release of Vladimir Kozlov" in quote
+    assert quote[1:-1] in text  # the passage's own words, cut only at its ends
+    assert shown.endswith("paragraph 3 of 2016-2607.md\nhttps://example.org/a?b=1&c=2")
+
+
+def test_the_part_kept_holds_the_most_of_the_question_s_words() -> None:
+    # "release" alone early on; "release" and "Kozlov" together near the end.
+    text = f"A call for release. {FILLER} Kozlov must see his release. {FILLER}"
+    quote = plain(render.render_hit(hit(text), render.query_terms("release Kozlov"))).splitlines()[1]
+    assert "Kozlov must see his release." in quote and quote.startswith("…")
+
+
+def test_a_match_the_start_can_show_is_shown_from_the_start() -> None:
+    text = f"Parliament calls for the release of Vladimir Kozlov. {FILLER}"
+    quote = plain(render.render_hit(hit(text), render.query_terms("Kozlov"))).splitlines()[1]
+    assert quote.startswith("Parliament calls for the release of Vladimir Kozlov.") and quote.endswith("…")
 
 
 def test_length_is_counted_as_telegram_does_in_utf16_units() -> None:
@@ -261,3 +308,27 @@ def test_any_passage_renders_to_html_telegram_accepts(text: str, question: str) 
     message = render.render_hit(hit(text), render.query_terms(question))
     shown, _ = parse_html(message)
     assert utf16_len(shown) <= render.MAX_MESSAGE
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    words=st.lists(
+        st.sampled_from(["freedom", "word", "🇪🇺", "élan", "a\u00adb", "x" * 50, "\n"]), min_size=1, max_size=2000
+    ),
+    at=st.integers(min_value=0, max_value=2000),
+    limit=st.integers(min_value=10, max_value=4000),
+)
+def test_around_keeps_a_match_and_the_passage_s_own_words_within_the_limit(
+    words: list[str], at: int, limit: int
+) -> None:
+    words.insert(min(at, len(words)), "Kozlov")
+    text = " ".join(words)
+    shown = render.around(text, render.query_terms("Kozlov"), limit)
+    assert render.utf16_length(shown) <= limit
+    if render.utf16_length(text) <= limit:
+        assert shown == text
+        return
+    inner = shown.removeprefix("…").removesuffix("…")
+    assert inner.rstrip() in text
+    if limit >= 40:
+        assert "Kozlov" in shown

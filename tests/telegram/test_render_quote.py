@@ -322,9 +322,12 @@ def test_timeline_shows_date_reference_best_passage_and_wording_note() -> None:
     ]
     assert second.startswith("adoption date unknown · reference unknown\nTitle unknown\n")
     cut_passage = second.splitlines()[2]
-    assert cut_passage.endswith("x…") and utf16_len(cut_passage) <= render_timeline.TIMELINE_PASSAGE_CHARS
+    # Cut around the topic's words, which end the passage (its start used to be shown, without them).
+    assert cut_passage.startswith("…x x") and cut_passage.endswith("x political prisoners")
+    assert utf16_len(cut_passage) <= render_timeline.TIMELINE_PASSAGE_CHARS
     assert second.endswith("The kind of this document is unknown: do not take it as the resolution's text.")
     assert entities(message, "bold")[1:3] == ["2016-03-10", "political"]
+    assert entities(message, "bold")[-2:] == ["political", "prisoners"]
 
 
 def test_empty_timeline_is_no_match_with_the_filters_searched() -> None:
