@@ -11,8 +11,10 @@ from pathlib import Path
 import pytest
 
 from bot.cli import run_cli
+from bot.corpus.importer import CorpusIndex
 from bot.corpus.load import load_corpus
-from bot.corpus.sync import MARGIN, read_state
+from bot.corpus.sync import MARGIN, SyncInterrupted, SyncSource, read_state, run_sync
+from bot.corpus.yearly import YearItem
 from tests.standin_ep import Parliament, Route, StandIn
 
 TODAY = dt.datetime.now(dt.UTC).date()
@@ -197,3 +199,26 @@ def test_a_broken_state_file_is_ignored(ep: Parliament, tmp_path: Path) -> None:
     code, out = _run("sync", "--corpus", str(corpus))
     assert code == 0 and "no dated text in the corpus" in out
     assert read_state(corpus) is not None
+
+
+def test_ctrl_c_keeps_whole_files_and_the_next_sync_resumes(ep: Parliament, tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    for number in range(1, 6):
+        _adopt(ep, number, TODAY)
+    seen: list[YearItem] = []
+
+    def stop_after_two(item: YearItem) -> None:
+        seen.append(item)
+        if len(seen) == 2:
+            raise KeyboardInterrupt
+
+    source = SyncSource(ep.server.url + "api/v2/", ep.server.url, requests_per_second=100, timeout=2)
+    with pytest.raises(SyncInterrupted) as caught:
+        run_sync(CorpusIndex.load(corpus), source, on_item=stop_after_two)
+    assert len(caught.value.report.imported) == 2 and caught.value.report.outcome == "interrupted"
+    assert len(_md(corpus)) == 2 and not [p for p in corpus.iterdir() if p.suffix == ".tmp"]
+    state = read_state(corpus)
+    assert state is not None and state.outcome == "interrupted"
+    code, out = _run("sync", "--corpus", str(corpus))
+    assert code == 0
+    assert "(the last sync (interrupted) started there): imported 3, skipped 2 already present" in out
