@@ -58,6 +58,7 @@ def cmd_sync(args: argparse.Namespace, out: TextIO) -> int:
         return EXIT_USAGE
     source = SyncSource(settings.ep_open_data_url, settings.ep_base_url, settings.ep_requests_per_second,
                         settings.ep_timeout_seconds)
+    new = not directory.exists()
     corpus = CorpusIndex.load(directory)
     verb = "would write" if args.dry_run else "wrote"
     # On a terminal only (disable=None): a bar with no total, as the API gives none.
@@ -77,6 +78,8 @@ def cmd_sync(args: argparse.Namespace, out: TextIO) -> int:
         except SyncInterrupted as stopped:
             report = stopped.report
     _print(report, args, out)
+    if new and directory.exists():
+        print(f"sync: {directory} did not exist: it was made, a new corpus", file=sys.stderr)
     if report.interrupted:
         print(
             f"\ninterrupted: {len(report.imported)} imported so far, nothing half-written; "

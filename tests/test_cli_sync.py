@@ -222,3 +222,16 @@ def test_ctrl_c_keeps_whole_files_and_the_next_sync_resumes(ep: Parliament, tmp_
     code, out = _run("sync", "--corpus", str(corpus))
     assert code == 0
     assert "(the last sync (interrupted) started there): imported 3, skipped 2 already present" in out
+
+
+def test_a_failed_listing_makes_no_empty_corpus(ep: Parliament, tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    ep.fail_listing_from = 0
+    corpus = tmp_path / "corpus"
+    code, out = _run("sync", "--corpus", str(corpus))
+    err = capsys.readouterr().err
+    assert code == 1 and "imported 0," in out
+    assert err.splitlines() == [f"refused the listing: the listing of {TODAY.year - 1} failed after 0 texts: "
+                                f"the Open Data API sent broken JSON (Unterminated string starting at: line 1 column "
+                                f"18 (char 17)) ({ep.server.url}api/v2/adopted-texts)"]
+    assert not corpus.exists()

@@ -195,7 +195,7 @@ def run_sync(
                             on_item(item)
                 except (FetchError, OpenDataError) as exc:
                     tally.listing_error = f"the listing of {year} failed after {tally.listed} texts: {exc}"
-                    logger.warning("sync: %s", tally.listing_error)
+                    logger.info("sync: %s", tally.listing_error)  # in the report: the caller says it
                     break
     except KeyboardInterrupt:
         report = tally.report(interrupted=True)
@@ -215,8 +215,8 @@ def newly_refused(report: SyncReport, before: SyncState | None) -> tuple[Refused
 
 
 def _record(directory: Path, report: SyncReport) -> None:
-    if report.dry_run:
-        return
+    if report.dry_run or not directory.is_dir():
+        return  # no folder: nothing was written, and a state file alone would make an empty corpus
     state = SyncState(
         finished_at=dt.datetime.now(dt.UTC).replace(microsecond=0),
         since=report.since,

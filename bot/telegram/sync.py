@@ -111,6 +111,8 @@ class SyncHandlers(ImportHandlers):
         report = done.report
         logger.info("sync by %s: %d added, %d refused (%d new), %s", origin, len(report.imported),
                     len(report.refused), len(done.new_refusals), report.outcome)
+        if report.listing_error:
+            logger.warning("sync by %s: %s", origin, report.listing_error)
         if done.reload is not None:
             await corpus_changed(application, done.reload)
         if quiet and not (report.imported or done.new_refusals or report.listing_error):
