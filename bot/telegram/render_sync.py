@@ -18,8 +18,7 @@ TITLE_CHARS = 160
 RUNNING = "A sync is running already; its report comes when it ends."
 
 
-def started(by: str) -> str:
-    return f"Syncing with the Parliament's Open Data API ({escape(by)})…"
+STARTED = "Syncing with the Parliament: the texts adopted since the last sync…"
 
 
 def _added(text: SyncedText) -> str:

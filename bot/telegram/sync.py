@@ -12,7 +12,7 @@ import asyncio
 import datetime as dt
 import logging
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from telegram import Update
 from telegram.error import TelegramError
@@ -25,6 +25,9 @@ from bot.telegram.changes import corpus_changed
 from bot.telegram.common import Context, Shared
 from bot.telegram.imports import ImportHandlers
 
+if TYPE_CHECKING:
+    from bot.corpus.sync import SyncState
+
 logger = logging.getLogger(__name__)
 
 JOB_NAME = "sync"
@@ -32,6 +35,14 @@ JOB_NAME = "sync"
 FIRST_SYNC_DELAY = dt.timedelta(seconds=30)
 
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
+
+
+def first_delay(state: SyncState | None, every: dt.timedelta, now: dt.datetime) -> dt.timedelta:
+    """When the first scheduled sync runs: one interval after the last sync kept on disk (so a
+    restart does not postpone it), never sooner than FIRST_SYNC_DELAY nor later than ``every``."""
+    if state is None:
+        return FIRST_SYNC_DELAY
+    return min(max(state.finished_at + every - now, FIRST_SYNC_DELAY), every)
 
 
 class SyncHandlers(ImportHandlers):
@@ -52,19 +63,11 @@ class SyncHandlers(ImportHandlers):
             return
         if application.job_queue is None:
             raise RuntimeError("SYNC_EVERY needs python-telegram-bot's job-queue extra: pip install it")
-        first = self._first_delay(every)
-        application.job_queue.run_repeating(self.scheduled, interval=every, first=first, name=JOB_NAME)
-        logger.info("syncing with the Parliament every %s, first in %s", every, first)
-
-    def _first_delay(self, every: dt.timedelta) -> dt.timedelta:
-        """One interval after the last sync kept on disk (a restart does not postpone it), never at once."""
         from bot.corpus.sync import read_state
 
-        state = read_state(self.service.corpus_dir)
-        if state is None:
-            return FIRST_SYNC_DELAY
-        due = state.finished_at + every - dt.datetime.now(dt.UTC)
-        return min(max(due, FIRST_SYNC_DELAY), every)
+        first = first_delay(read_state(self.service.corpus_dir), every, dt.datetime.now(dt.UTC))
+        application.job_queue.run_repeating(self.scheduled, interval=every, first=first, name=JOB_NAME)
+        logger.info("syncing with the Parliament every %s, first in %s", every, first)
 
     async def sync_command(self, update: Update, context: Context) -> None:
         message = update.effective_message
@@ -74,7 +77,7 @@ class SyncHandlers(ImportHandlers):
             await message.reply_html(render_sync.RUNNING)
             return
         asker = self.who(update)
-        status = await message.reply_html(render_sync.started(f"/sync from {asker}"))
+        status = await message.reply_html(render_sync.STARTED)
         text = await self._sync(context.application, f"/sync from {asker}")
         if text is None:
             text = render_sync.RUNNING  # another sync began between the check and this one
