@@ -1,4 +1,4 @@
-"""The command line: ask, quote, timeline, check-corpus, eval and import.
+"""The command line: ask, quote, timeline, check-corpus, eval, import and sync.
 
 Plain text for people, ``--json`` for tools. Exit codes: 0 answered, 1 nothing found
 (or a corpus with errors), 2 a bad question or bad usage, 141 the reader closed the
@@ -25,6 +25,7 @@ from bot.cli_check import cmd_check_corpus
 from bot.cli_eval import add_eval_options, run_eval
 from bot.cli_import import cmd_import
 from bot.cli_output import EXIT_BROKEN_PIPE, EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE, default_corpus_dir, dump_json
+from bot.cli_sync import cmd_sync, since_date
 from bot.corpus.models import NO_MATCH, plural
 from bot.search.query import Query
 
@@ -116,6 +117,22 @@ def build_parser() -> argparse.ArgumentParser:
     importing.add_argument("--force", action="store_true", help="replace a duplicate (the old file goes to .trash/)")
     importing.add_argument("--json", action="store_true", help="one JSON object on stdout")
     importing.add_argument(
+        "--corpus", type=_import_folder, default=None, metavar="DIR",
+        help="corpus directory to write into (default: CORPUS_DIR, else ./corpus)",
+    )
+
+    syncing = sub.add_parser(
+        "sync",
+        help="import every text adopted the Open Data API lists since the last sync",
+        description="Texts adopted from --since to today, through the importer of import --year. By default "
+        "since the newest adoption date in the corpus minus 14 days (this year and last on an empty corpus); "
+        "after a sync that did not finish, that sync's start again.",
+    )
+    syncing.add_argument("--since", type=since_date, default=None, metavar="YYYY-MM-DD",
+                         help="import the texts adopted from this day on")
+    syncing.add_argument("--dry-run", action="store_true", help="write nothing; list what would be imported")
+    syncing.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    syncing.add_argument(
         "--corpus", type=_import_folder, default=None, metavar="DIR",
         help="corpus directory to write into (default: CORPUS_DIR, else ./corpus)",
     )
@@ -370,6 +387,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, TextIO], int]] = {
     "timeline": cmd_timeline,
     "eval": cmd_eval,
     "import": cmd_import,
+    "sync": cmd_sync,
 }
 
 

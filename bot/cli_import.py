@@ -167,7 +167,7 @@ def _import_year(
     with tqdm(desc=f"texts adopted {args.year}", unit=" texts", file=sys.stderr, disable=None) as bar:
         try:
             for item in items:
-                counts[item.status] += 1
+                counts[item.status] = counts.get(item.status, 0) + 1  # "older" only with since
                 bar.update(1)
                 bar.set_postfix(counts, refresh=False)
                 text_id = item.listed.text_id

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import re
 from pathlib import Path
@@ -15,6 +16,12 @@ logger = logging.getLogger(__name__)
 # Telegram tokens look like 123456789:AA...; checking the shape catches pasting mistakes
 # before the first network call.
 TOKEN_RE = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{30,}$")
+# SYNC_EVERY: "24h", "30m", "1h30m", "2d"; at least a minute apart, so the EP's servers are not hammered.
+_DURATION_RE = re.compile(r"(?:\d+[dhms])+")
+_DURATION_PART_RE = re.compile(r"(\d+)([dhms])")
+_UNITS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
+MIN_SYNC_EVERY = dt.timedelta(minutes=1)
+MAX_SYNC_EVERY = dt.timedelta(days=366)
 
 
 class Settings(BaseSettings):
@@ -40,6 +47,8 @@ class Settings(BaseSettings):
     ep_open_data_url: str = "https://data.europarl.europa.eu/api/v2/"
     ep_requests_per_second: float = Field(default=2.0, gt=0, le=100)
     ep_timeout_seconds: float = Field(default=20.0, gt=0, le=300)
+    # How often the bot syncs with the Open Data API (python -m bot sync); off when unset.
+    sync_every: Annotated[dt.timedelta | None, NoDecode] = None
 
     @field_validator("corpus_dir", mode="before")
     @classmethod
@@ -101,6 +110,21 @@ class Settings(BaseSettings):
             raise ValueError(f"{value!r} is not an http(s) URL")
         # Paths are appended to it: "…/api/v2" and "…/api/v2/" mean the same.
         return value if value.endswith("/") else value + "/"
+
+    @field_validator("sync_every", mode="before")
+    @classmethod
+    def _duration(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        text = value.strip().lower().replace(" ", "")
+        if not text:
+            return None  # SYNC_EVERY= is off, as unset
+        if not _DURATION_RE.fullmatch(text):
+            raise ValueError(f"{value!r} is not a duration like 24h, 30m or 1h30m (units d, h, m, s)")
+        every = dt.timedelta(seconds=sum(int(n) * _UNITS[u] for n, u in _DURATION_PART_RE.findall(text)))
+        if not MIN_SYNC_EVERY <= every <= MAX_SYNC_EVERY:
+            raise ValueError(f"{value!r} is out of range: sync at most once a minute and at least once a year")
+        return every
 
     @field_validator("log_level")
     @classmethod

@@ -7,6 +7,7 @@ cannot tell it from the real thing, except by its address.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import threading
 import time
@@ -168,3 +169,48 @@ def doceo_page(text_id: str, title: str, paragraphs: int = 3, *, day: str = "11 
 {paras}
 <div><p>Last updated: 12 February 2021</p></div>
 </body></html>""".encode()
+
+
+LISTING = "/api/v2/adopted-texts"
+
+
+def page_day(day: dt.date) -> str:
+    """A date as the Parliament's pages write it: "3 December 2026"."""
+    return f"{day.day} {day:%B %Y}"
+
+
+class Parliament:
+    """Texts adopted published on a stand-in: each year's listing, paged by offset and limit, and doceo pages.
+
+    ``adopt`` publishes a text (listed under its year, with its date unless ``dated`` is
+    False, as the minimal feed gives it); ``fail_listing_from`` makes every listing page
+    from that offset on a JSON answer cut short, as a server failing mid-way.
+    """
+
+    def __init__(self, server: StandIn, *, dated: bool = True) -> None:
+        self.server = server
+        self.dated = dated
+        self.years: dict[int, list[dict[str, object]]] = {}
+        self.fail_listing_from: int | None = None
+        server.routes[LISTING] = self._page
+
+    def adopt(self, text_id: str, title: str, day: dt.date, *, paragraphs: int = 3, route: Route | None = None) -> None:
+        term, year, number = text_id.split("-")[1:]
+        item: dict[str, object] = {
+            "id": f"eli/dl/doc/{text_id}", "type": "Work", "work_type": "def/ep-document-types/TEXT_ADOPTED",
+            "identifier": text_id, "label": f"T{term}-{number}/{year}",
+        }
+        if self.dated:
+            item["title_dcterms"] = {"en": title}
+            item["document_date"] = day.isoformat()
+        self.years.setdefault(day.year, []).append(item)
+        reference = f"{day.year}/{2000 + int(number)}(RSP)"
+        page = doceo_page(text_id, title, paragraphs, day=page_day(day), reference=reference)
+        self.server.doceo(text_id, route or Route(body=page))
+
+    def _page(self, query: dict[str, list[str]]) -> Route:
+        offset, limit = int(query["offset"][0]), int(query["limit"][0])
+        if self.fail_listing_from is not None and offset >= self.fail_listing_from:
+            return Route(body=b'{"data": [{"id": "eli/dl/doc/TA-', content_type=JSONLD)
+        chunk = self.years.get(int(query["year"][0]), [])[offset : offset + limit]
+        return Route.json({"data": chunk, "@context": "https://data.europarl.europa.eu/api/v2/context.jsonld"})

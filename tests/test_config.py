@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import subprocess
 import sys
 from pathlib import Path
@@ -128,3 +129,36 @@ def test_importer_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> N
         with pytest.raises(ValidationError, match=name.lower()):
             Settings()
         monkeypatch.delenv(name)
+
+
+@pytest.mark.parametrize(
+    ("value", "every"),
+    [("24h", dt.timedelta(hours=24)), ("30m", dt.timedelta(minutes=30)), ("1h30m", dt.timedelta(minutes=90)),
+     (" 2D ", dt.timedelta(days=2)), ("90s", dt.timedelta(seconds=90)), ("", None)],
+)
+def test_sync_every_reads_durations(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, value: str,
+                                    every: dt.timedelta | None) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert Settings().sync_every is None  # unset: off
+    monkeypatch.setenv("SYNC_EVERY", value)
+    assert Settings().sync_every == every
+
+
+@pytest.mark.parametrize(
+    ("value", "line"),
+    [
+        ("daily", "Bad setting SYNC_EVERY: 'daily' is not a duration like 24h, 30m or 1h30m (units d, h, m, s)"),
+        ("24", "Bad setting SYNC_EVERY: '24' is not a duration like 24h, 30m or 1h30m (units d, h, m, s)"),
+        ("-1h", "Bad setting SYNC_EVERY: '-1h' is not a duration like 24h, 30m or 1h30m (units d, h, m, s)"),
+        ("10s", "Bad setting SYNC_EVERY: '10s' is out of range: sync at most once a minute and at least once a year"),
+        ("400d", "Bad setting SYNC_EVERY: '400d' is out of range: sync at most once a minute and at least once a year"),
+    ],
+)
+def test_a_bad_sync_every_is_one_line(tmp_path: Path, value: str, line: str) -> None:
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "SYNC_EVERY": value}
+    result = subprocess.run(
+        [sys.executable, "-m", "bot"], capture_output=True, text=True, cwd=tmp_path,
+        env=env, timeout=60, check=False,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [line]

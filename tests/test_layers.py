@@ -17,7 +17,9 @@ ALLOWED: dict[str, set[str]] = {
     "search": {"corpus", "search"},
     "answers": {"corpus", "search", "answers"},
     "telegram": {"config", "corpus", "search", "answers", "telegram"},
-    "cli": {"config", "corpus", "search", "answers", "cli", "cli_check", "cli_eval", "cli_import", "cli_output"},
+    "cli": {
+        "config", "corpus", "search", "answers", "cli", "cli_check", "cli_eval", "cli_import", "cli_output", "cli_sync",
+    },
     "__main__": {"config", "corpus", "search", "answers", "telegram", "cli"},
 }
 TELEGRAM_ALLOWED = {"telegram", "__main__"}

@@ -1,4 +1,4 @@
-"""What the bot can do, without Telegram: ask, sources, reload, corpus edits, stats.
+"""What the bot can do, without Telegram: ask, sources, reload, corpus edits, sync, stats.
 
 The service holds one immutable snapshot (corpus + index). Answers read whichever
 snapshot is current when they start; a reload builds a new one aside and swaps the
@@ -37,6 +37,7 @@ from bot.search.tokens import MAX_TEXT_CHARS, TextMessages, check_text, tokenize
 
 if TYPE_CHECKING:
     from bot.corpus.importer import Prepared
+    from bot.corpus.sync import RefusedText, SyncReport, SyncSource
 
 logger = logging.getLogger(__name__)
 
@@ -236,6 +237,19 @@ class UploadResult:
     reload: ReloadReport
 
 
+@dataclass(frozen=True, slots=True)
+class SyncDone:
+    """A sync with the Parliament and the reload that followed it (None when nothing was written)."""
+
+    report: SyncReport
+    reload: ReloadReport | None
+    new_refusals: tuple[RefusedText, ...]  # refusals the sync before did not have
+
+
+class SyncRunning(Exception):
+    """A sync is running already: two never run at once."""
+
+
 class NeedsConfirmation(Exception):
     """The upload would replace an existing file; ask the admin first."""
 
@@ -292,6 +306,7 @@ class Service:
         # Serialises corpus edits (upload, replace, remove) with their reload, so each
         # edit is checked against a snapshot that holds every earlier edit.
         self._write_lock = threading.Lock()
+        self._sync_lock = threading.Lock()
         for problem in self._snapshot.corpus.problems:
             logger.warning("corpus: %s", problem)
         logger.info(
@@ -516,6 +531,32 @@ class Service:
         from bot.corpus import importer
 
         return importer.CorpusIndex.of(self.corpus_dir, self._snapshot.corpus.documents).duplicates(prepared)
+
+    @property
+    def syncing(self) -> bool:
+        """Whether a sync is running now."""
+        return self._sync_lock.locked()
+
+    def sync(self, source: SyncSource) -> SyncDone:
+        """Import the texts adopted since the last sync (bot.corpus.sync), then reload if any was written.
+
+        Raises SyncRunning when one runs already. Corpus edits (uploads, /import) wait
+        for it under the write lock, so each is checked against every text it wrote;
+        questions go on with the old snapshot until the reload swaps the new one in.
+        """
+        from bot.corpus import importer, sync
+
+        if not self._sync_lock.acquire(blocking=False):
+            raise SyncRunning("a sync is running already")
+        try:
+            with self._write_lock:
+                before = sync.read_state(self.corpus_dir)
+                corpus = importer.CorpusIndex.of(self.corpus_dir, self._snapshot.corpus.documents)
+                report = sync.run_sync(corpus, source)
+                reload = self._reload(fresh=True) if report.imported else None
+            return SyncDone(report, reload, sync.newly_refused(report, before))
+        finally:
+            self._sync_lock.release()
 
     def remove_document(self, name: str) -> ReloadReport:
         """Move a corpus file to the trash and reload."""

@@ -30,6 +30,8 @@ logger = logging.getLogger(__name__)
 
 SUFFIXES = (".txt", ".md")
 MAX_FILE_BYTES = 5 * 1024 * 1024
+# What python -m bot sync keeps of its last run (bot.corpus.sync): hidden, so never a corpus file.
+SYNC_STATE = ".sync.json"
 # Below this many passages a parse takes a fraction of a second: no cache files in the corpus.
 CACHE_MIN_PASSAGES = 5000
 
@@ -85,7 +87,7 @@ def _nothing_to_read(directory: Path, shown: int = 5) -> str:
     try:
         with os.scandir(directory) as entries:
             for entry in sorted(entries, key=lambda e: e.name):
-                if entry.name in {CACHE_DIR, ".index", ".trash"}:
+                if entry.name in {CACHE_DIR, ".index", ".trash", SYNC_STATE}:
                     continue
                 if entry.name.startswith("."):
                     ignored.append(f"{entry.name} (hidden)")

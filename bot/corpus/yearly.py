@@ -2,23 +2,27 @@
 
 Sequential on purpose (one Fetcher keeps the request rate). Each text is written
 atomically as soon as it is read, so an interruption leaves whole files only, and the
-next run skips them: a text is present when a corpus file carries its text number.
+next run skips them: a text is present when a corpus file carries its text number, or
+when the corpus holds it under another name (same reference and kind). With ``since``
+(bot.corpus.sync), a text adopted before that day is left out: without fetching it when
+the listing gives its date, after reading its page otherwise.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
 from bot.corpus.fetch import Fetcher
-from bot.corpus.importer import CorpusIndex, ImportRefused, prepare, write
+from bot.corpus.importer import AlreadyInCorpus, CorpusIndex, ImportRefused, check, prepare, write
 from bot.corpus.opendata import Listed, list_year, title_matches
 
 logger = logging.getLogger(__name__)
 
-Status = Literal["imported", "present", "unmatched", "failed"]
+Status = Literal["imported", "present", "unmatched", "older", "failed"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,12 +48,19 @@ def import_year(
     match: str | None = None,
     dry_run: bool = False,
     force: bool = False,
+    since: dt.date | None = None,
 ) -> Iterator[YearItem]:
-    """Yield one YearItem per text listed for ``year``; listing errors raise FetchError or OpenDataError."""
+    """Yield one YearItem per text listed for ``year``; listing errors raise FetchError or OpenDataError.
+
+    A dry run checks each text as a real run would (duplicates, dates), writing nothing.
+    """
     for listed in list_year(fetcher, open_data_url, year):
         # Matching first: a text the words leave out is "not matching", present or not.
         if listed.title is not None and not title_matches(listed.title, match):
             yield YearItem(listed, "unmatched", title=listed.title)
+            continue
+        if since is not None and listed.adopted is not None and listed.adopted < since:
+            yield YearItem(listed, "older", title=listed.title)
             continue
         present = corpus.has_text(listed.text_id)
         if present and not force:
@@ -61,8 +72,18 @@ def import_year(
             if listed.title is None and not title_matches(title, match):
                 yield YearItem(listed, "unmatched", title=title)
                 continue
-            if not dry_run:
+            adopted = prepared.document.meta.adopted
+            if since is not None and adopted is not None and adopted < since:
+                yield YearItem(listed, "older", title=title)
+                continue
+            if dry_run:
+                corpus.add(prepared, check(prepared, corpus, force=force))  # a later text is checked against it
+            else:
                 write(prepared, corpus, force=force)
+        except AlreadyInCorpus as exc:
+            # Held under another name (a file written by hand, say): present, not a failure.
+            yield YearItem(listed, "present", file=exc.found[0][0], title=listed.title)
+            continue
         except ImportRefused as exc:
             yield YearItem(listed, "failed", reason=exc.reason, title=listed.title)
             continue

@@ -49,6 +49,7 @@ ADMIN_COMMANDS: tuple[tuple[str, str], ...] = (
     ("remove", "Admin: remove a corpus file (asks first)"),
     ("stats", "Admin: uptime, questions, answer times"),
     ("import", "Admin: import an EP text by number or URL"),
+    ("sync", "Admin: import the texts adopted since the last sync"),
 )
 
 Callback = Callable[[Update, Context], Awaitable[None]]

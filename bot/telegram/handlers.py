@@ -23,10 +23,10 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Inli
 from bot.answers.service import Service
 from bot.config import Settings
 from bot.telegram.common import Shared
-from bot.telegram.imports import ImportHandlers
 from bot.telegram.questions import QuestionHandlers
 from bot.telegram.quotes import QuoteHandlers
 from bot.telegram.sources import SourceHandlers
+from bot.telegram.sync import SyncHandlers
 
 logger = logging.getLogger(__name__)
 
@@ -49,8 +49,8 @@ def register(application: Application[Any, Any, Any, Any, Any, Any], service: Se
     sources = SourceHandlers(shared)
     # Admin handlers come first (group -1) and stop there: a document must not also get
     # the "send text" hint, nor an admin button the "expired" answer of unknown_button.
-    # The admin handlers with import are one class: they share the pending confirmations.
-    ImportHandlers(shared, settings.admin_ids, settings).register(application, group=-1)
+    # The admin handlers with import and sync are one class: they share the pending confirmations.
+    SyncHandlers(shared, settings.admin_ids, settings).register(application, group=-1)
     new_messages = filters.UpdateType.MESSAGE
     application.add_handlers(
         [

@@ -229,3 +229,21 @@ def test_a_text_present_but_not_matching_is_counted_as_not_matching(
     run = import_year(2021, fetcher=fetcher, open_data_url=server.url + "api/v2/", base_url=server.url,
                       corpus=CorpusIndex.load(corpus_dir), match="war", dry_run=True)
     assert [item.status for item in run] == ["unmatched"]
+
+
+@pytest.mark.parametrize("dry_run", [False, True])
+def test_a_text_held_under_another_name_is_present_not_refused(
+    server: StandIn, fetcher: Fetcher, tmp_path: Path, dry_run: bool
+) -> None:
+    corpus_dir = tmp_path / "corpus"
+    corpus_dir.mkdir()
+    (corpus_dir / "belarus.md").write_text(
+        "---\ntitle: Situation in Belarus\nreference: 2021/2501(RSP)\nadopted: 2021-02-11\nkind: text_adopted\n---\n"
+        "Calls on the authorities to take measure number 1 without delay;\n")
+    serve_listing(server, [listing_item("TA-9-2021-0001", "Situation in Belarus")])
+    server.doceo("TA-9-2021-0001", Route(body=doceo_page("TA-9-2021-0001", "Situation in Belarus",
+                                                         reference="2021/2501(RSP)")))
+    run = list(import_year(2021, fetcher=fetcher, open_data_url=server.url + "api/v2/", base_url=server.url,
+                           corpus=CorpusIndex.load(corpus_dir), dry_run=dry_run))
+    assert [(item.status, item.file) for item in run] == [("present", "belarus.md")]
+    assert sorted(p.name for p in corpus_dir.iterdir()) == ["belarus.md"]
