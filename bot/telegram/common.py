@@ -28,6 +28,7 @@ from telegram.ext import ContextTypes
 
 from bot.answers.quote import BadQuote
 from bot.answers.service import BadQuestion, Service
+from bot.state.store import State
 from bot.telegram import render
 from bot.telegram.pages import QueryStore
 from bot.telegram.ratelimit import RateLimiter, Turns
@@ -104,6 +105,8 @@ class Shared:
 
     service: Service
     questions_per_minute: int
+    state: State  # what must last (bot.state): follows, notifications, counters; may be unavailable
+    admin_ids: frozenset[int] = frozenset()
     limiter: RateLimiter = field(init=False)
     inline_limiter: RateLimiter = field(init=False)
     # Questions and topics behind buttons (the button data holds only their key).

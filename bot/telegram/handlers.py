@@ -22,6 +22,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Inli
 
 from bot.answers.service import Service
 from bot.config import Settings
+from bot.state.store import State
 from bot.telegram.common import Shared
 from bot.telegram.imports import ImportHandlers
 from bot.telegram.questions import QuestionHandlers
@@ -41,9 +42,12 @@ COMMANDS: tuple[tuple[str, str], ...] = (
 )
 
 
-def register(application: Application[Any, Any, Any, Any, Any, Any], service: Service, settings: Settings) -> Shared:
-    """Add every handler to ``application``; returns their shared state."""
-    shared = Shared(service, settings.questions_per_minute)
+def register(
+    application: Application[Any, Any, Any, Any, Any, Any], service: Service, settings: Settings, state: State
+) -> Shared:
+    """Add every handler to ``application``; returns their shared state (also in bot_data["shared"])."""
+    shared = Shared(service, settings.questions_per_minute, state, settings.admin_ids)
+    application.bot_data["shared"] = shared
     quotes = QuoteHandlers(shared)
     questions = QuestionHandlers(shared, quotes.check_quote)
     sources = SourceHandlers(shared)
