@@ -24,12 +24,13 @@ def service() -> Service:
 
 
 @pytest.fixture(autouse=True)
-def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def data_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Each test's own DATA_DIR (the bot's SQLite file), never ./data beside the repository's corpus.
 
     Set in the environment, so the bot's subprocesses get it too; a test that restarts the
-    bot within itself keeps the same folder, as a restarted process would.
+    bot within itself keeps the same folder, as a restarted process would. Outside tmp_path:
+    tests that check what the bot wrote there see only the corpus.
     """
-    folder = tmp_path / "bot-data"
+    folder = tmp_path_factory.mktemp("bot-data")
     monkeypatch.setenv("DATA_DIR", str(folder))
     return folder
