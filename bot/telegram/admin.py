@@ -24,6 +24,7 @@ from bot.corpus.load import MAX_FILE_BYTES
 from bot.corpus.models import CorpusError
 from bot.corpus.store import StoreError, safe_name
 from bot.telegram import render, render_admin
+from bot.telegram.changes import corpus_changed
 from bot.telegram.common import (
     BaseHandlers,
     Context,
@@ -52,6 +53,13 @@ ADMIN_COMMANDS: tuple[tuple[str, str], ...] = (
 )
 
 Callback = Callable[[Update, Context], Awaitable[None]]
+
+
+def announce(application: Application[Any, Any, Any, Any, Any, Any] | None, report: ReloadReport) -> None:
+    """Tell the followers about what ``report`` added or changed, in the background: the admin's
+    reply does not wait for a thousand notifications."""
+    if application is not None and (report.added or report.changed):
+        application.create_task(corpus_changed(application, report), name="corpus_changed")
 
 
 async def reload_corpus(service: Service, origin: str) -> ReloadReport:
@@ -93,8 +101,10 @@ class AdminHandlers(BaseHandlers):
         super().__init__(shared)
         self.admin_ids = admin_ids
         self.pending: PendingStore[PendingAction] = PendingStore()
+        self.application: Application[Any, Any, Any, Any, Any, Any] | None = None
 
     def register(self, application: Application[Any, Any, Any, Any, Any, Any], group: int) -> None:
+        self.application = application  # for announce, after an upload confirmed by a button
         new_messages = filters.UpdateType.MESSAGE
         application.add_handlers(
             [
@@ -121,6 +131,7 @@ class AdminHandlers(BaseHandlers):
             return
         report = await reload_corpus(self.service, f"/reload from {user_id(update)}")
         await message.reply_html(render_admin.reload_report(report))
+        announce(context.application, report)
 
     async def corpus(self, update: Update, context: Context) -> None:
         message = update.effective_message
@@ -267,6 +278,7 @@ class AdminHandlers(BaseHandlers):
             return render_admin.upload_refused(name, str(exc)), []
         except OSError as exc:
             return self._not_writable(f"upload of {name!r}", exc), []
+        announce(self.application, result.reload)
         return render_admin.upload_saved(result), []
 
     async def _remove(self, name: str) -> str:

@@ -28,7 +28,7 @@ from bot.config import Settings
 from bot.search.budget import share_the_interpreter
 from bot.state.database import AlreadyRunning
 from bot.state.store import State, open_state
-from bot.telegram.admin import ADMIN_COMMANDS, reload_corpus
+from bot.telegram.admin import ADMIN_COMMANDS, announce, reload_corpus
 from bot.telegram.handlers import COMMANDS, register
 
 logger = logging.getLogger(__name__)
@@ -163,7 +163,7 @@ def _run_with(settings: Settings, token: str, state: State) -> int:
         loop.close()
         return EXIT_SETTINGS
     application = build_application(settings, service, state)
-    _reload_on_sighup(loop, service)
+    _reload_on_sighup(loop, service, application)
     try:
         serve(application, settings)
     except InvalidToken:
@@ -244,7 +244,7 @@ class _DropInvalidJson(logging.Filter):
         return not record.getMessage().startswith("Can not load invalid JSON data")
 
 
-def _reload_on_sighup(loop: asyncio.AbstractEventLoop, service: Service) -> None:
+def _reload_on_sighup(loop: asyncio.AbstractEventLoop, service: Service, application: AnyApplication) -> None:
     """SIGHUP reloads the corpus as /reload does, for systemd's and docker's reload."""
     reload_signal = getattr(signal, "SIGHUP", None)
     if reload_signal is None:  # not on Windows
@@ -256,8 +256,11 @@ def _reload_on_sighup(loop: asyncio.AbstractEventLoop, service: Service) -> None
         if not task.cancelled() and task.exception() is not None:
             logger.error("reload on SIGHUP failed", exc_info=task.exception())
 
+    async def reload_and_announce() -> None:
+        announce(application, await reload_corpus(service, "SIGHUP"))
+
     def reload() -> None:
-        task = loop.create_task(reload_corpus(service, "SIGHUP"))
+        task = loop.create_task(reload_and_announce())
         tasks.add(task)
         task.add_done_callback(done)
 

@@ -115,6 +115,8 @@ class Shared:
     answered: deque[str] = field(default_factory=lambda: deque(maxlen=1024))
     # One question at a time per user (see off_loop).
     turns: Turns = field(default_factory=Turns)
+    # The database problems the admins were told of: each once per process.
+    state_problems_told: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self.limiter = RateLimiter(self.questions_per_minute)

@@ -28,27 +28,35 @@ class QueryStore:
         if capacity < 1:
             raise ValueError(f"query store capacity must be at least 1, got {capacity}")
         self.capacity = capacity
-        self._queries: OrderedDict[str, str] = OrderedDict()
+        self._queries: OrderedDict[str, tuple[str, int | None]] = OrderedDict()  # id -> question, who asked
 
     def __len__(self) -> int:
         return len(self._queries)
 
-    def put(self, question: str) -> str:
-        """Store ``question`` and return its new id."""
+    def put(self, question: str, owner: int | None = None) -> str:
+        """Store ``question`` (asked by ``owner``, for /forget) and return its new id."""
         key = secrets.token_urlsafe(6)
         while key in self._queries:  # 48 random bits: a clash is rare but possible
             key = secrets.token_urlsafe(6)
-        self._queries[key] = question
+        self._queries[key] = (question, owner)
         if len(self._queries) > self.capacity:
             self._queries.popitem(last=False)
         return key
 
     def get(self, key: str) -> str | None:
         """The question stored under ``key``, or None when it has expired or never existed."""
-        question = self._queries.get(key)
-        if question is not None:
-            self._queries.move_to_end(key)
-        return question
+        entry = self._queries.get(key)
+        if entry is None:
+            return None
+        self._queries.move_to_end(key)
+        return entry[0]
+
+    def forget_user(self, owner: int) -> int:
+        """Drop the questions ``owner`` asked (/forget); how many there were."""
+        keys = [key for key, (_, who) in self._queries.items() if who == owner]
+        for key in keys:
+            del self._queries[key]
+        return len(keys)
 
 
 class PendingStore(Generic[T]):
