@@ -1,4 +1,4 @@
-"""Admin: /reload, /remove, /corpus, /stats and document uploads, for ADMIN_IDS only."""
+"""Admin: /reload, /remove, /corpus, /stats, /unanswered and document uploads, for ADMIN_IDS only."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from bot.answers.service import NeedsConfirmation, ReloadReport, Service
 from bot.corpus.load import MAX_FILE_BYTES
 from bot.corpus.models import CorpusError
 from bot.corpus.store import StoreError, safe_name
+from bot.state.database import StateError
 from bot.telegram import render, render_admin
 from bot.telegram.changes import corpus_changed
 from bot.telegram.common import (
@@ -50,6 +51,7 @@ ADMIN_COMMANDS: tuple[tuple[str, str], ...] = (
     ("remove", "Admin: remove a corpus file (asks first)"),
     ("stats", "Admin: uptime, questions, answer times"),
     ("import", "Admin: import an EP text by number or URL"),
+    ("unanswered", "Admin: what people asked that no passage answers"),
 )
 
 Callback = Callable[[Update, Context], Awaitable[None]]
@@ -112,6 +114,7 @@ class AdminHandlers(BaseHandlers):
                 CommandHandler("remove", self._final(self.remove), filters=new_messages),
                 CommandHandler("corpus", self._final(self.corpus), filters=new_messages),
                 CommandHandler("stats", self._final(self.stats), filters=new_messages),
+                CommandHandler("unanswered", self._final(self.unanswered), filters=new_messages),
                 # Uploads in private chats only: files shared in a group are not for the bot.
                 MessageHandler(
                     filters.ChatType.PRIVATE & new_messages & filters.Document.ALL,
@@ -148,7 +151,23 @@ class AdminHandlers(BaseHandlers):
         message = update.effective_message
         if message is None or not await self._admin_only(update, "/stats"):
             return
-        await message.reply_html(render_admin.stats(await asyncio.to_thread(self.service.stats)))
+        try:
+            kept: dict[str, int] | None = await asyncio.to_thread(self.shared.state.counters)
+        except StateError as exc:
+            logger.error("database: %s", exc)
+            kept = None
+        await message.reply_html(render_admin.stats(await asyncio.to_thread(self.service.stats), kept))
+
+    async def unanswered(self, update: Update, context: Context) -> None:
+        message = update.effective_message
+        if message is None or not await self._admin_only(update, "/unanswered"):
+            return
+        try:
+            questions = await asyncio.to_thread(self.shared.state.unanswered, render_admin.MAX_UNANSWERED_SHOWN)
+        except StateError as exc:
+            await message.reply_html(render_admin.no_database(str(exc)))
+            return
+        await message.reply_html(render_admin.unanswered(questions))
 
     async def remove(self, update: Update, context: Context) -> None:
         message = update.effective_message

@@ -4,11 +4,12 @@ Unfollow, a chat that blocked the bot, and groups where only admins choose."""
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from pathlib import Path
 from typing import Any
 
 from conftest import ADMIN_ID, BotStarter, RunningBot
-from conversation import buttons, press, say, upload
+from conversation import buttons, press, replies, say, upload
 from fake_telegram import FakeTelegram
 
 TOPIC = "political prisoners Kazakhstan"
@@ -143,3 +144,44 @@ async def test_follow_refuses_what_cannot_be_followed_with_the_reason(
     assert none["text"].startswith("This chat does not follow “Belarus”.")
     [forgot] = await say(telegram, ana_chat, ana, "/forget")
     assert forgot["text"].startswith("Deleted what the bot kept about you: 19 followed topics of this private chat")
+
+
+async def test_unanswered_questions_and_counters_outlast_a_restart_without_user_ids(
+    telegram: FakeTelegram, start_bot: BotStarter, ana: dict[str, Any], ana_chat: dict[str, Any],
+    olga: dict[str, Any], olga_chat: dict[str, Any], data_dir: Path,
+) -> None:
+    bot = await start_bot(admin_ids=frozenset({ADMIN_ID}))
+    for question in ("reservoir dams in Sylvania", "Reservoir  dams in sylvania", "bloggers Kazakhstan"):
+        await say(telegram, ana_chat, ana, question)
+    await say(telegram, ana_chat, ana, "pancakes in Sylvania")
+    shared = bot.application.bot_data["shared"]
+    await telegram.wait_for(lambda: not shared.background)
+    await bot.stop()
+    await start_bot(admin_ids=frozenset({ADMIN_ID}))
+    [listing] = await say(telegram, olga_chat, olga, "/unanswered")
+    assert listing["text"].splitlines()[1:] == ["2× reservoir dams in Sylvania", "1× pancakes in Sylvania"]
+    [stats] = await say(telegram, olga_chat, olga, "/stats")
+    assert "Since the database began: 4 questions in chats" in stats["text"]
+    [refused] = await say(telegram, ana_chat, ana, "/unanswered")
+    assert refused["text"] == "This command is for the bot's administrators."
+    with sqlite3.connect(data_dir / "bot.sqlite3") as connection:
+        columns = [row[1] for row in connection.execute("PRAGMA table_info(unanswered)")]
+    assert columns == ["question_key", "question", "count", "last_at"]
+
+
+async def test_without_a_usable_database_questions_are_answered_and_follow_says_why_not(
+    telegram: FakeTelegram, start_bot: BotStarter, ana: dict[str, Any], ana_chat: dict[str, Any],
+    olga: dict[str, Any], olga_chat: dict[str, Any], data_dir: Path,
+) -> None:
+    (data_dir / "bot.sqlite3").write_bytes(b"not a database\n" * 100)
+    await start_bot(admin_ids=frozenset({ADMIN_ID}))
+    [answer] = await say(telegram, ana_chat, ana, "bloggers Kazakhstan")
+    assert "Kazakhstan" in answer["text"] and not answer["text"].startswith("No passage")
+    [reply] = await say(telegram, ana_chat, ana, f"/follow {TOPIC}")
+    assert reply["text"].startswith("Following topics is unavailable right now")
+    [told] = await replies(telegram, olga_chat["id"], 1)
+    assert told["text"].startswith("⚠️ The bot's database cannot be used")
+    assert "is corrupted" in told["text"]
+    await say(telegram, ana_chat, ana, "/following")
+    await asyncio.sleep(0.1)
+    assert len(telegram.bot_messages_in(olga_chat["id"])) == 1  # told once, not at every command
