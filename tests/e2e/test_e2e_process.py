@@ -96,7 +96,9 @@ async def test_sigterm_stops_the_polling_bot_gracefully(
     assert "Traceback" not in err
     assert TOKEN.split(":")[1] not in err  # the token never appears in a log, even at DEBUG
     assert "running as @ep_resolutions_bot" in err
-    assert [c["command"] for c in telegram.commands] == ["ask", "quote", "timeline", "sources", "help", "start"]
+    assert [c["command"] for c in telegram.commands] == [
+        "ask", "quote", "timeline", "sources", "follow", "following", "forget", "help", "start"
+    ]
     # The final getUpdates confirms the handled update, so it is not delivered again.
     last = telegram.calls_to("getUpdates")[-1]
     assert int(last.params["offset"]) == len(telegram.updates) + 1
