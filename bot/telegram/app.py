@@ -29,6 +29,8 @@ from bot.search.budget import share_the_interpreter
 from bot.state.database import AlreadyRunning
 from bot.state.store import State, open_state
 from bot.telegram.admin import ADMIN_COMMANDS, announce, reload_corpus
+from bot.telegram.common import Shared
+from bot.telegram.follows import report_state_problem
 from bot.telegram.handlers import COMMANDS, register
 
 logger = logging.getLogger(__name__)
@@ -67,7 +69,7 @@ def build_application(settings: Settings, service: Service, state: State | None 
         )
         .rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
         .concurrent_updates(CONCURRENT_UPDATES)
-        .post_init(functools.partial(_post_init, admin_ids=settings.admin_ids))
+        .post_init(functools.partial(_post_init, admin_ids=settings.admin_ids, state=state))
         .post_shutdown(functools.partial(_post_shutdown, state=state))
         .build()
     )
@@ -80,8 +82,14 @@ async def _post_shutdown(application: AnyApplication, state: State) -> None:
     await asyncio.to_thread(state.close)
 
 
-async def _post_init(application: AnyApplication, admin_ids: frozenset[int] = frozenset()) -> None:
+async def _post_init(
+    application: AnyApplication, admin_ids: frozenset[int] = frozenset(), state: State | None = None
+) -> None:
     await application.bot.set_my_commands([BotCommand(name, text) for name, text in COMMANDS])
+    shared = application.bot_data.get("shared")
+    if state is not None and state.problem is not None and isinstance(shared, Shared):
+        # Said on stderr at start-up too; the admins hear it where they are.
+        await report_state_problem(shared, application.bot, state.problem)
     # Admin commands appear only in the admins' own chats with the bot.
     admin_menu = [BotCommand(name, text) for name, text in (*COMMANDS, *ADMIN_COMMANDS)]
     for admin_id in sorted(admin_ids):

@@ -98,9 +98,23 @@ async def corpus_changed(application: Application[Any, Any, Any, Any, Any, Any],
     by_chat: dict[int, list[Notice]] = defaultdict(list)
     for notice in notices:
         by_chat[notice.chat_id].append(notice)
+    # One stored question behind the More button of every chat told of the same topic and
+    # document: a thousand followers write one row, not a thousand.
+    keys: dict[tuple[str, str], str] = {}
+    for notice in notices:
+        if (notice.topic, notice.document) not in keys:
+            keys[(notice.topic, notice.document)] = shared.queries.put(_more_question(notice))
     pacer = Pacer(MESSAGES_PER_SECOND)
     gate = asyncio.Semaphore(CONCURRENT_SENDS)
-    await asyncio.gather(*(_tell_chat(application, shared, chat, todo, pacer, gate) for chat, todo in by_chat.items()))
+    await asyncio.gather(
+        *(_tell_chat(application, shared, chat, todo, keys, pacer, gate) for chat, todo in by_chat.items())
+    )
+
+
+def _more_question(notice: Notice) -> str:
+    """The question behind More passages: the topic, within the notified resolution when its reference is known."""
+    reference = notice.match.hit.document.meta.reference
+    return f"{notice.topic} ref:{reference}" if reference else notice.topic
 
 
 class Pacer:
@@ -122,7 +136,7 @@ class Pacer:
 
 async def _tell_chat(
     application: Application[Any, Any, Any, Any, Any, Any], shared: Shared, chat_id: int, notices: list[Notice],
-    pacer: Pacer, gate: asyncio.Semaphore,
+    keys: dict[tuple[str, str], str], pacer: Pacer, gate: asyncio.Semaphore,
 ) -> None:
     """One chat's notifications, one after another, spaced as Telegram wants for that chat."""
     gap = GROUP_GAP_S if chat_id < 0 else PRIVATE_GAP_S
@@ -131,15 +145,15 @@ async def _tell_chat(
             await asyncio.sleep(gap)
         await pacer.wait()
         async with gate:
-            if not await _send(application, shared, notice):
+            if not await _send(application, shared, notice, keys[(notice.topic, notice.document)]):
                 return  # the chat blocked the bot: its follows are gone
 
 
-async def _send(application: Application[Any, Any, Any, Any, Any, Any], shared: Shared, notice: Notice) -> bool:
+async def _send(
+    application: Application[Any, Any, Any, Any, Any, Any], shared: Shared, notice: Notice, key: str
+) -> bool:
     """Send one notification and record it; False when the chat refuses the bot (it is then unsubscribed)."""
     hit = notice.match.hit
-    question = f"{notice.topic} ref:{hit.document.meta.reference}" if hit.document.meta.reference else notice.topic
-    key = shared.queries.put(question)
     more = InlineKeyboardButton(render_follow.MORE_PASSAGES_LABEL, callback_data=f"q:{key}")
     markup = InlineKeyboardMarkup([[more]])
     try:
