@@ -29,6 +29,7 @@ from bot.state.database import StateError
 from bot.state.store import Follow, State
 from bot.telegram import render_follow
 from bot.telegram.common import NO_PREVIEW, Shared
+from bot.telegram.follows import report_state_problem
 
 logger = logging.getLogger(__name__)
 
@@ -90,7 +91,8 @@ async def corpus_changed(application: Application[Any, Any, Any, Any, Any, Any],
     try:
         notices = await asyncio.to_thread(plan_notices, shared.service.snapshot, shared.state, names)
     except StateError as exc:
-        logger.error("notifications for %s not sent: %s", ", ".join(sorted(names)), exc)
+        logger.error("notifications for %s not sent", ", ".join(sorted(names)))
+        await report_state_problem(shared, application.bot, str(exc))
         return
     if not notices:
         return

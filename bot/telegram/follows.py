@@ -115,7 +115,7 @@ class FollowHandlers(BaseHandlers):
             removed = await asyncio.to_thread(self.state.unfollow, chat.id, follow_id=int(raw))
             follows = await asyncio.to_thread(self.state.following, chat.id)
         except StateError as exc:
-            await self.answer_callback(query, render_follow.unavailable(str(exc)))
+            await self.answer_callback(query, render_follow.unavailable())
             await report_state_problem(self.shared, context.bot, str(exc))
             return
         await self.answer_callback(query, render_follow.unfollowed(removed.topic) if removed else None)
@@ -163,5 +163,5 @@ class FollowHandlers(BaseHandlers):
             return None
 
     async def _unavailable(self, context: Context, message: Message, exc: StateError) -> None:
-        await message.reply_html(render_follow.unavailable(str(exc)))
+        await message.reply_html(render_follow.unavailable())
         await report_state_problem(self.shared, context.bot, str(exc))

@@ -79,9 +79,8 @@ def group_admins_only() -> str:
     return "In a group, only its administrators can choose what the group follows."
 
 
-def unavailable(problem: str | None) -> str:
-    # The problem names files and folders: that is for the admin, who has been told.
-    del problem
+def unavailable() -> str:
+    """For the user; the problem itself names files and folders: it goes to the admins."""
     return (
         "Following topics is unavailable right now: the bot cannot use its database. "
         "Questions are answered as usual; the administrators have been told."
