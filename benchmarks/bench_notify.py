@@ -36,7 +36,7 @@ from bot.answers.service import Service  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.state.store import open_state  # noqa: E402
 from bot.telegram.app import build_application  # noqa: E402
-from bot.telegram.changes import corpus_changed  # noqa: E402
+from bot.telegram.changes import corpus_changed, plan_notices  # noqa: E402
 
 logger = logging.getLogger(__name__)
 
@@ -80,6 +80,9 @@ async def run(followers: int, groups: int) -> None:
         async with application:
             (corpus / "2025-kazakhstan-prisoners.md").write_text(MATCHING, encoding="utf-8")
             report = await asyncio.to_thread(service.reload)
+            planning = time.perf_counter()
+            planned = plan_notices(service.snapshot, state, set(report.added))
+            planning = time.perf_counter() - planning
             started = time.perf_counter()
             first_call = len(telegram.calls)
             await corpus_changed(application, report)
@@ -94,6 +97,7 @@ async def run(followers: int, groups: int) -> None:
     )
     print(f"{len(chats)} followers ({followers} private chats, {groups} groups) of “{TOPIC}”; one matching resolution")
     print(f"notified {len(sent)} chats in {seconds:.1f} s ({len(sent) / seconds:.1f} messages/s)")
+    print(f"matching and reading what was sent (plan_notices): {planning * 1000:.0f} ms for {len(planned)} notices")
     print(f"most messages in any 1 s: {per_second}; most to one group in any 60 s: {group_minute}")
 
 
