@@ -5,9 +5,9 @@ For each document the change added (or whose file changed), each followed topic 
 as a question (bot.answers.follows.match_topic); a chat that follows several matching
 topics gets one message, for its best one. What was sent is kept by document and text
 digest, so a file that changed only its whitespace, or came back after a removal, is
-not announced again. Sending goes through the application's rate limiter (about 30
-messages a second, 20 a minute to a group); a chat that blocked the bot (403) is
-unsubscribed.
+not announced again. Sending is paced under Telegram's limits (about 30 messages a
+second, 20 a minute to a group), with the application's rate limiter waiting out any
+429; a chat that blocked the bot (403) is unsubscribed.
 """
 
 from __future__ import annotations
