@@ -18,6 +18,11 @@ RUN pip install --no-cache-dir . \
 COPY --chown=10001:10001 corpus ./corpus
 ENV CORPUS_DIR=/app/corpus
 
+# What must last across restarts (follows, counters): one SQLite file; mount a volume here.
+RUN mkdir /app/data && chown 10001:10001 /app/data
+ENV DATA_DIR=/app/data
+VOLUME ["/app/data"]
+
 USER 10001:10001
 
 # Only used in webhook mode (WEBHOOK_PORT); behind a TLS-terminating proxy.

@@ -33,6 +33,9 @@ class Settings(BaseSettings):
 
     telegram_bot_token: SecretStr | None = None
     corpus_dir: Path = Path("corpus")
+    # What must outlast a restart (follows, what was notified, counters): one SQLite file
+    # in this folder. Unset: a "data" folder beside the corpus folder (see data_directory).
+    data_dir: Path | None = None
     webhook_url: str | None = None
     webhook_listen: str = "0.0.0.0"
     webhook_port: int = Field(default=8443, ge=1, le=65535)
@@ -49,6 +52,19 @@ class Settings(BaseSettings):
     ep_timeout_seconds: float = Field(default=20.0, gt=0, le=300)
     # How often the bot syncs with the Open Data API (python -m bot sync); off when unset.
     sync_every: Annotated[dt.timedelta | None, NoDecode] = None
+
+    @property
+    def data_directory(self) -> Path:
+        """DATA_DIR, or by default ``data`` beside CORPUS_DIR (``./data`` for ``./corpus``)."""
+        return self.data_dir if self.data_dir is not None else self.corpus_dir.parent / "data"
+
+    @field_validator("data_dir", mode="before")
+    @classmethod
+    def _data_dir_set(cls, value: Any) -> Any:
+        # DATA_DIR= would be the current directory; unset means the default.
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
 
     @field_validator("corpus_dir", mode="before")
     @classmethod

@@ -21,3 +21,16 @@ def corpus_dir() -> Path:
 @pytest.fixture(scope="session")
 def service() -> Service:
     return Service(CORPUS)
+
+
+@pytest.fixture(autouse=True)
+def data_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test's own DATA_DIR (the bot's SQLite file), never ./data beside the repository's corpus.
+
+    Set in the environment, so the bot's subprocesses get it too; a test that restarts the
+    bot within itself keeps the same folder, as a restarted process would. Outside tmp_path:
+    tests that check what the bot wrote there see only the corpus.
+    """
+    folder = tmp_path_factory.mktemp("bot-data")
+    monkeypatch.setenv("DATA_DIR", str(folder))
+    return folder

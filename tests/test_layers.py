@@ -16,11 +16,13 @@ ALLOWED: dict[str, set[str]] = {
     "corpus": {"corpus"},
     "search": {"corpus", "search"},
     "answers": {"corpus", "search", "answers"},
-    "telegram": {"config", "corpus", "search", "answers", "telegram"},
+    # What must last (the SQLite file): plain storage, beside the service, below the front end.
+    "state": {"state"},
+    "telegram": {"config", "corpus", "search", "answers", "state", "telegram"},
     "cli": {
         "config", "corpus", "search", "answers", "cli", "cli_check", "cli_eval", "cli_import", "cli_output", "cli_sync",
     },
-    "__main__": {"config", "corpus", "search", "answers", "telegram", "cli"},
+    "__main__": {"config", "corpus", "search", "answers", "state", "telegram", "cli"},
 }
 TELEGRAM_ALLOWED = {"telegram", "__main__"}
 MODULES = sorted(p for p in PACKAGE.rglob("*.py") if "__pycache__" not in p.parts)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
+import hashlib
 import itertools
 import logging
 import threading
@@ -122,6 +123,9 @@ class Snapshot:
     resolutions: tuple[Resolution, ...]  # oldest first, for /sources and its pages
     context: Context | None = None  # the documents' titles, a context field in ranking
     languages: tuple[str, ...] = ()  # the languages the corpus is written in, most common first
+    # Names what is served (each file's digest, each problem): the same corpus after a
+    # restart has the same stamp, so a button made before it still names it.
+    stamp: str = ""
 
     @classmethod
     def build(cls, corpus: Corpus) -> Snapshot:
@@ -146,7 +150,13 @@ class Snapshot:
         )
         context = Context.build(layout)
         languages = corpus_languages(p.text for p in passages[:: max(1, len(passages) // 2000)])
-        return cls(corpus, index, passages, documents, time.time(), layout, tuple(resolutions), context, languages)
+        stamp = hashlib.sha256(
+            "\n".join([*(f"{d.name}\0{d.digest}" for d in corpus.documents), *(str(p) for p in corpus.problems)])
+            .encode("utf-8", "surrogatepass")
+        ).hexdigest()[:12]
+        return cls(
+            corpus, index, passages, documents, time.time(), layout, tuple(resolutions), context, languages, stamp
+        )
 
 
 def _searchable(passage: Passage) -> str:

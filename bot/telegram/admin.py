@@ -1,4 +1,4 @@
-"""Admin: /reload, /remove, /corpus, /stats and document uploads, for ADMIN_IDS only."""
+"""Admin: /reload, /remove, /corpus, /stats, /unanswered and document uploads, for ADMIN_IDS only."""
 
 from __future__ import annotations
 
@@ -23,7 +23,9 @@ from bot.answers.service import NeedsConfirmation, ReloadReport, Service
 from bot.corpus.load import MAX_FILE_BYTES
 from bot.corpus.models import CorpusError
 from bot.corpus.store import StoreError, safe_name
+from bot.state.database import StateError
 from bot.telegram import render, render_admin
+from bot.telegram.changes import corpus_changed
 from bot.telegram.common import (
     BaseHandlers,
     Context,
@@ -50,9 +52,17 @@ ADMIN_COMMANDS: tuple[tuple[str, str], ...] = (
     ("stats", "Admin: uptime, questions, answer times"),
     ("import", "Admin: import an EP text by number or URL"),
     ("sync", "Admin: import the texts adopted since the last sync"),
+    ("unanswered", "Admin: what people asked that no passage answers"),
 )
 
 Callback = Callable[[Update, Context], Awaitable[None]]
+
+
+def announce(application: Application[Any, Any, Any, Any, Any, Any] | None, report: ReloadReport) -> None:
+    """Tell the followers about what ``report`` added or changed, in the background: the admin's
+    reply does not wait for a thousand notifications."""
+    if application is not None and (report.added or report.changed):
+        application.create_task(corpus_changed(application, report), name="corpus_changed")
 
 
 async def reload_corpus(service: Service, origin: str) -> ReloadReport:
@@ -94,8 +104,10 @@ class AdminHandlers(BaseHandlers):
         super().__init__(shared)
         self.admin_ids = admin_ids
         self.pending: PendingStore[PendingAction] = PendingStore()
+        self.application: Application[Any, Any, Any, Any, Any, Any] | None = None
 
     def register(self, application: Application[Any, Any, Any, Any, Any, Any], group: int) -> None:
+        self.application = application  # for announce, after an upload confirmed by a button
         new_messages = filters.UpdateType.MESSAGE
         application.add_handlers(
             [
@@ -103,6 +115,7 @@ class AdminHandlers(BaseHandlers):
                 CommandHandler("remove", self._final(self.remove), filters=new_messages),
                 CommandHandler("corpus", self._final(self.corpus), filters=new_messages),
                 CommandHandler("stats", self._final(self.stats), filters=new_messages),
+                CommandHandler("unanswered", self._final(self.unanswered), filters=new_messages),
                 # Uploads in private chats only: files shared in a group are not for the bot.
                 MessageHandler(
                     filters.ChatType.PRIVATE & new_messages & filters.Document.ALL,
@@ -122,6 +135,7 @@ class AdminHandlers(BaseHandlers):
             return
         report = await reload_corpus(self.service, f"/reload from {user_id(update)}")
         await message.reply_html(render_admin.reload_report(report))
+        announce(context.application, report)
 
     async def corpus(self, update: Update, context: Context) -> None:
         message = update.effective_message
@@ -138,7 +152,23 @@ class AdminHandlers(BaseHandlers):
         message = update.effective_message
         if message is None or not await self._admin_only(update, "/stats"):
             return
-        await message.reply_html(render_admin.stats(await asyncio.to_thread(self.service.stats)))
+        try:
+            kept: dict[str, int] | None = await asyncio.to_thread(self.shared.state.counters)
+        except StateError as exc:
+            logger.error("database: %s", exc)
+            kept = None
+        await message.reply_html(render_admin.stats(await asyncio.to_thread(self.service.stats), kept))
+
+    async def unanswered(self, update: Update, context: Context) -> None:
+        message = update.effective_message
+        if message is None or not await self._admin_only(update, "/unanswered"):
+            return
+        try:
+            questions = await asyncio.to_thread(self.shared.state.unanswered, render_admin.MAX_UNANSWERED_SHOWN)
+        except StateError as exc:
+            await message.reply_html(render_admin.no_database(str(exc)))
+            return
+        await message.reply_html(render_admin.unanswered(questions))
 
     async def remove(self, update: Update, context: Context) -> None:
         message = update.effective_message
@@ -268,6 +298,7 @@ class AdminHandlers(BaseHandlers):
             return render_admin.upload_refused(name, str(exc)), []
         except OSError as exc:
             return self._not_writable(f"upload of {name!r}", exc), []
+        announce(self.application, result.reload)
         return render_admin.upload_saved(result), []
 
     async def _remove(self, name: str) -> str:

@@ -26,7 +26,11 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaul
 from bot.answers.service import EmptyCorpus, Service
 from bot.config import Settings
 from bot.search.budget import share_the_interpreter
-from bot.telegram.admin import ADMIN_COMMANDS, reload_corpus
+from bot.state.database import AlreadyRunning
+from bot.state.store import State, open_state
+from bot.telegram.admin import ADMIN_COMMANDS, announce, reload_corpus
+from bot.telegram.common import Shared
+from bot.telegram.follows import report_state_problem
 from bot.telegram.handlers import COMMANDS, register
 
 logger = logging.getLogger(__name__)
@@ -48,10 +52,16 @@ ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.INLINE_QUERY]
 STOP_SIGNALS: tuple[int, ...] = (signal.SIGINT, signal.SIGTERM, signal.SIGABRT)
 
 
-def build_application(settings: Settings, service: Service) -> AnyApplication:
-    """The bot with every handler registered, ready to run; nothing is sent yet."""
+def build_application(settings: Settings, service: Service, state: State | None = None) -> AnyApplication:
+    """The bot with every handler registered, ready to run; nothing is sent yet.
+
+    ``state`` is what the bot keeps (bot.state); by default it is opened in DATA_DIR
+    (AlreadyRunning when another process holds it) and closed when the application stops.
+    """
     if settings.telegram_bot_token is None:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+    if state is None:
+        state = open_state(settings.data_directory)
     application = (
         ApplicationBuilder()
         .token(settings.telegram_bot_token.get_secret_value().strip())
@@ -71,15 +81,27 @@ def build_application(settings: Settings, service: Service) -> AnyApplication:
             )
         )
         .concurrent_updates(CONCURRENT_UPDATES)
-        .post_init(functools.partial(_post_init, admin_ids=settings.admin_ids))
+        .post_init(functools.partial(_post_init, admin_ids=settings.admin_ids, state=state))
+        .post_shutdown(functools.partial(_post_shutdown, state=state))
         .build()
     )
-    register(application, service, settings)
+    register(application, service, settings, state)
     return application
 
 
-async def _post_init(application: AnyApplication, admin_ids: frozenset[int] = frozenset()) -> None:
+async def _post_shutdown(application: AnyApplication, state: State) -> None:
+    # Releases DATA_DIR's lock: the next application (or process) may open it.
+    await asyncio.to_thread(state.close)
+
+
+async def _post_init(
+    application: AnyApplication, admin_ids: frozenset[int] = frozenset(), state: State | None = None
+) -> None:
     await application.bot.set_my_commands([BotCommand(name, text) for name, text in COMMANDS])
+    shared = application.bot_data.get("shared")
+    if state is not None and state.problem is not None and isinstance(shared, Shared):
+        # Said on stderr at start-up too; the admins hear it where they are.
+        await report_state_problem(shared, application.bot, state.problem)
     # Admin commands appear only in the admins' own chats with the bot.
     admin_menu = [BotCommand(name, text) for name, text in (*COMMANDS, *ADMIN_COMMANDS)]
     for admin_id in sorted(admin_ids):
@@ -128,6 +150,23 @@ def run(settings: Settings) -> int:
     if (missing := _missing_corpus(settings)) is not None:
         print(missing, file=sys.stderr)
         return EXIT_SETTINGS
+    # Before the token and the index: a second bot on one DATA_DIR is refused at once.
+    try:
+        state = open_state(settings.data_directory)
+    except AlreadyRunning as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_SETTINGS
+    if state.problem is not None:
+        # Not fatal: the bot answers questions; /follow says it is unavailable.
+        print(f"{state.problem} (the bot answers questions; follows are off)", file=sys.stderr)
+    try:
+        return _run_with(settings, token, state)
+    finally:
+        state.close()
+
+
+def _run_with(settings: Settings, token: str, state: State) -> int:
+    """The rest of run, once DATA_DIR is held: the token, the corpus, then the loop."""
     share_the_interpreter()  # imports and reloads run in threads beside the question workers
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
@@ -143,8 +182,8 @@ def run(settings: Settings) -> int:
         print(str(exc), file=sys.stderr)
         loop.close()
         return EXIT_SETTINGS
-    application = build_application(settings, service)
-    _reload_on_sighup(loop, service)
+    application = build_application(settings, service, state)
+    _reload_on_sighup(loop, service, application)
     try:
         serve(application, settings)
     except InvalidToken:
@@ -225,7 +264,7 @@ class _DropInvalidJson(logging.Filter):
         return not record.getMessage().startswith("Can not load invalid JSON data")
 
 
-def _reload_on_sighup(loop: asyncio.AbstractEventLoop, service: Service) -> None:
+def _reload_on_sighup(loop: asyncio.AbstractEventLoop, service: Service, application: AnyApplication) -> None:
     """SIGHUP reloads the corpus as /reload does, for systemd's and docker's reload."""
     reload_signal = getattr(signal, "SIGHUP", None)
     if reload_signal is None:  # not on Windows
@@ -237,8 +276,11 @@ def _reload_on_sighup(loop: asyncio.AbstractEventLoop, service: Service) -> None
         if not task.cancelled() and task.exception() is not None:
             logger.error("reload on SIGHUP failed", exc_info=task.exception())
 
+    async def reload_and_announce() -> None:
+        announce(application, await reload_corpus(service, "SIGHUP"))
+
     def reload() -> None:
-        task = loop.create_task(reload_corpus(service, "SIGHUP"))
+        task = loop.create_task(reload_and_announce())
         tasks.add(task)
         task.add_done_callback(done)
 

@@ -30,6 +30,8 @@ from telegram.ext import ContextTypes
 
 from bot.answers.quote import BadQuote
 from bot.answers.service import BadQuestion, Service
+from bot.state.database import StateError
+from bot.state.store import State
 from bot.telegram import render
 from bot.telegram.pages import QueryStore
 from bot.telegram.ratelimit import RateLimiter, Turns
@@ -69,10 +71,11 @@ def user_id(update: Update) -> int | None:
 def corpus_stamp(service: Service) -> str:
     """A short name for the corpus being served, for the More buttons of its lists.
 
-    A reload (or a restart) builds a new snapshot, so a list's button from before it
-    expires rather than showing a page of a different list. Read it before the list.
+    A reload that changed the corpus names a new one, so a list's button from before it
+    expires rather than showing a page of a different list; after a restart on the same
+    corpus the buttons still work. Read it before the list.
     """
-    return format(int(service.snapshot.built_at * 1_000_000), "x")
+    return service.snapshot.stamp or format(int(service.snapshot.built_at * 1_000_000), "x")
 
 
 def page_buttons(prefix: str, stamp: str, page: render.Page) -> list[list[render.Button]]:
@@ -142,6 +145,8 @@ class Shared:
 
     service: Service
     questions_per_minute: int
+    state: State  # what must last (bot.state): follows, notifications, counters; may be unavailable
+    admin_ids: frozenset[int] = frozenset()
     limiter: RateLimiter = field(init=False)
     inline_limiter: RateLimiter = field(init=False)
     # Questions and topics behind buttons (the button data holds only their key).
@@ -150,10 +155,33 @@ class Shared:
     answered: deque[str] = field(default_factory=lambda: deque(maxlen=1024))
     # One question at a time per user (see off_loop).
     turns: Turns = field(default_factory=Turns)
+    # The database problems the admins were told of: each once per process.
+    state_problems_told: set[str] = field(default_factory=set)
+    # Database writes in flight (counters, unanswered questions): held, so none is collected.
+    background: set[asyncio.Task[None]] = field(default_factory=set)
 
     def __post_init__(self) -> None:
+        if self.state.available:  # the questions behind buttons outlast a restart
+            self.queries = QueryStore(keep=self.state.put_question, recall=self.state.get_question)
         self.limiter = RateLimiter(self.questions_per_minute)
         self.inline_limiter = RateLimiter(self.questions_per_minute * INLINE_LIMIT_FACTOR)
+
+
+    def in_background(self, call: Callable[..., object], *args: object) -> None:
+        """``call(*args)`` on the database in a worker thread, not waited for (a failure is logged):
+        for what the user's reply does not depend on."""
+        if not self.state.available:
+            return
+
+        async def run() -> None:
+            try:
+                await asyncio.to_thread(call, *args)
+            except StateError as exc:
+                logger.error("database: %s", exc)
+
+        task = asyncio.get_running_loop().create_task(run())
+        self.background.add(task)
+        task.add_done_callback(self.background.discard)
 
 
 class BaseHandlers:

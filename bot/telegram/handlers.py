@@ -10,6 +10,7 @@ Buttons carry short callback data (at most 64 bytes):
 ``src:<corpus>:<offset>`` edits /sources into its next page (``adm:page:…`` for
 /corpus), while the corpus it listed, named by its snapshot, is still the one served;
 ``tl:<id>:<corpus>:<offset>`` does the same for /timeline, the topic stored under ``id``;
+``unf:<follow id>`` stops following a topic and edits /following's list;
 ``adm:yes:<id>`` and ``adm:no:<id>`` answer an admin's confirmation.
 """
 
@@ -22,7 +23,9 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Inli
 
 from bot.answers.service import Service
 from bot.config import Settings
+from bot.state.store import State
 from bot.telegram.common import Shared
+from bot.telegram.follows import FollowHandlers
 from bot.telegram.questions import QuestionHandlers
 from bot.telegram.quotes import QuoteHandlers
 from bot.telegram.sources import SourceHandlers
@@ -36,17 +39,24 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("quote", "Check whether a quote stands in a resolution, and where"),
     ("timeline", "What Parliament said on a topic, resolution by resolution"),
     ("sources", "Every resolution the bot can quote"),
+    ("follow", "Be told when a new resolution is on a topic"),
+    ("following", "The topics this chat follows"),
+    ("forget", "Delete what the bot keeps about you"),
     ("help", "How to ask, in private, in groups and inline"),
     ("start", "Welcome and example questions"),
 )
 
 
-def register(application: Application[Any, Any, Any, Any, Any, Any], service: Service, settings: Settings) -> Shared:
-    """Add every handler to ``application``; returns their shared state."""
-    shared = Shared(service, settings.questions_per_minute)
+def register(
+    application: Application[Any, Any, Any, Any, Any, Any], service: Service, settings: Settings, state: State
+) -> Shared:
+    """Add every handler to ``application``; returns their shared state (also in bot_data["shared"])."""
+    shared = Shared(service, settings.questions_per_minute, state, settings.admin_ids)
+    application.bot_data["shared"] = shared
     quotes = QuoteHandlers(shared)
     questions = QuestionHandlers(shared, quotes.check_quote)
     sources = SourceHandlers(shared)
+    follows = FollowHandlers(shared)
     # Admin handlers come first (group -1) and stop there: a document must not also get
     # the "send text" hint, nor an admin button the "expired" answer of unknown_button.
     # The admin handlers with import and sync are one class: they share the pending confirmations.
@@ -60,6 +70,10 @@ def register(application: Application[Any, Any, Any, Any, Any, Any], service: Se
             CommandHandler("ask", questions.ask_command, filters=new_messages),
             CommandHandler("quote", quotes.quote_command, filters=new_messages),
             CommandHandler("timeline", quotes.timeline_command, filters=new_messages),
+            CommandHandler("follow", follows.follow, filters=new_messages),
+            CommandHandler("unfollow", follows.unfollow, filters=new_messages),
+            CommandHandler("following", follows.following, filters=new_messages),
+            CommandHandler("forget", follows.forget, filters=new_messages),
             # Plain text is a question only in private chats: groups talk among themselves.
             MessageHandler(
                 filters.ChatType.PRIVATE & new_messages & filters.TEXT & ~filters.COMMAND,
@@ -75,6 +89,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any], service: Se
             CallbackQueryHandler(questions.more, pattern=r"^more:"),
             CallbackQueryHandler(sources.sources_page, pattern=r"^src:"),
             CallbackQueryHandler(quotes.timeline_page, pattern=r"^tl:"),
+            CallbackQueryHandler(follows.unfollow_button, pattern=r"^unf:"),
             CallbackQueryHandler(questions.unknown_button),
             InlineQueryHandler(questions.inline),
         ]

@@ -23,7 +23,7 @@ from telegram.ext import Application, CommandHandler, filters
 from bot.config import Settings
 from bot.corpus.store import StoreError
 from bot.telegram import render, render_admin, render_import
-from bot.telegram.admin import AdminHandlers, PendingAction
+from bot.telegram.admin import AdminHandlers, PendingAction, announce
 from bot.telegram.common import Context, Shared, keyboard, user_id
 
 if TYPE_CHECKING:  # the importer loads its HTML, DOCX and PDF libraries only when used
@@ -129,6 +129,7 @@ class ImportHandlers(AdminHandlers):
             return render_import.refused(f"{pending.name}: {exc}"), []
         except OSError as exc:
             return self._not_writable(f"import of {pending.name!r}", exc), []
+        announce(self.application, result.reload)
         return render_import.added(result), []
 
     def _cancel_text(self, pending: PendingAction) -> str:

@@ -5,14 +5,17 @@ characters. Buttons therefore carry a short random id; this bounded map turns th
 back into the question. The oldest entries are forgotten first, and a button whose id
 is gone is "expired": the handler says so rather than guessing.
 
-Used from the event loop only, so it needs no lock.
+Used from the event loop only, so it needs no lock. The database copy (when there is
+one) is written and read off the loop.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Generic, TypeVar
 
 logger = logging.getLogger(__name__)
@@ -22,33 +25,89 @@ T = TypeVar("T")
 
 
 class QueryStore:
-    """A least-recently-used map from short ids (8 URL-safe characters) to questions."""
+    """A least-recently-used map from short ids (8 URL-safe characters) to questions.
 
-    def __init__(self, capacity: int = DEFAULT_CAPACITY) -> None:
+    With ``keep`` and ``recall`` (bot.state's put_question and get_question) each question
+    is also written to the database, off the event loop, and a button whose question
+    this process never saw (made before a restart) finds it there (``fetch``).
+    """
+
+    def __init__(
+        self,
+        capacity: int = DEFAULT_CAPACITY,
+        keep: Callable[[str, str, int | None], None] | None = None,
+        recall: Callable[[str], str | None] | None = None,
+    ) -> None:
         if capacity < 1:
             raise ValueError(f"query store capacity must be at least 1, got {capacity}")
         self.capacity = capacity
-        self._queries: OrderedDict[str, str] = OrderedDict()
+        self._keep = keep
+        self._recall = recall
+        self._writes: set[asyncio.Task[None]] = set()  # held, so a write in flight is not collected
+        self._queries: OrderedDict[str, tuple[str, int | None]] = OrderedDict()  # id -> question, who asked
 
     def __len__(self) -> int:
         return len(self._queries)
 
-    def put(self, question: str) -> str:
-        """Store ``question`` and return its new id."""
+    def put(self, question: str, owner: int | None = None) -> str:
+        """Store ``question`` (asked by ``owner``, for /forget) and return its new id."""
         key = secrets.token_urlsafe(6)
         while key in self._queries:  # 48 random bits: a clash is rare but possible
             key = secrets.token_urlsafe(6)
-        self._queries[key] = question
+        self._queries[key] = (question, owner)
         if len(self._queries) > self.capacity:
             self._queries.popitem(last=False)
+        if self._keep is not None:
+            self._write(key, question, owner)
         return key
+
+    async def fetch(self, key: str) -> str | None:
+        """As ``get``, then the database for a question asked before a restart (None if neither has it)."""
+        question = self.get(key)
+        if question is not None or self._recall is None:
+            return question
+        try:
+            question = await asyncio.to_thread(self._recall, key)
+        except Exception as exc:  # the database failed: the button expires, as without one
+            logger.warning("stored question %s not read: %s", key, exc)
+            return None
+        if question is not None:
+            self._queries[key] = (question, None)
+            if len(self._queries) > self.capacity:
+                self._queries.popitem(last=False)
+        return question
+
+    def _write(self, key: str, question: str, owner: int | None) -> None:
+        assert self._keep is not None
+        keep = self._keep
+
+        async def write() -> None:
+            try:
+                await asyncio.to_thread(keep, key, question, owner)
+            except Exception as exc:  # the button works while this process runs
+                logger.warning("stored question %s not kept: %s", key, exc)
+
+        try:
+            task = asyncio.get_running_loop().create_task(write())
+        except RuntimeError:  # no loop (a synchronous caller): kept in memory only
+            return
+        self._writes.add(task)
+        task.add_done_callback(self._writes.discard)
 
     def get(self, key: str) -> str | None:
         """The question stored under ``key``, or None when it has expired or never existed."""
-        question = self._queries.get(key)
-        if question is not None:
-            self._queries.move_to_end(key)
-        return question
+        entry = self._queries.get(key)
+        if entry is None:
+            return None
+        self._queries.move_to_end(key)
+        return entry[0]
+
+    def forget_user(self, owner: int) -> int:
+        """Drop the questions ``owner`` asked (/forget); how many there were."""
+        keys = [key for key, (_, who) in self._queries.items() if who == owner]
+        for key in keys:
+            del self._queries[key]
+        return len(keys)
 
 
 class PendingStore(Generic[T]):

@@ -94,7 +94,7 @@ class QuestionHandlers(BaseHandlers):
         query, chat = update.callback_query, update.effective_chat
         if query is None or chat is None:
             return
-        question = self.queries.get((query.data or "").removeprefix("q:"))
+        question = await self.queries.fetch((query.data or "").removeprefix("q:"))
         if question is None:
             await self.answer_callback(query, render.expired_button())
             return
@@ -112,7 +112,7 @@ class QuestionHandlers(BaseHandlers):
         # so a page of it could repeat or skip passages: the button expires instead.
         parts = (query.data or "").split(":")
         stamp = corpus_stamp(self.service)
-        question = self.queries.get(parts[1]) if len(parts) == 4 and parts[2] == stamp else None
+        question = await self.queries.fetch(parts[1]) if len(parts) == 4 and parts[2] == stamp else None
         if question is None or not parts[3].isdigit() or not isinstance(query.message, Message):
             await self.answer_callback(query, render.expired_button())
             return
@@ -167,15 +167,19 @@ class QuestionHandlers(BaseHandlers):
         except BadQuestion as exc:
             await self.send(context, chat_id, [render.bad_question(str(exc))], [], reply_to)
             return
-        rows = self._more_buttons(question, answer, stamp)
+        rows = self._more_buttons(question, answer, stamp, owner=who)
         await self.send(context, chat_id, render_answer.render_answer(answer), rows, reply_to)
+        # Kept for /stats and /unanswered: the words of a question nothing answers, never who asked.
+        self.shared.in_background(self.shared.state.count, "questions")
+        if not answer.found and answer.offset == 0:
+            self.shared.in_background(self.shared.state.record_unanswered, question)
 
     def _more_buttons(
-        self, question: str, answer: Answer, stamp: str, key: str | None = None
+        self, question: str, answer: Answer, stamp: str, key: str | None = None, owner: int | None = None
     ) -> list[list[render.Button]]:
         if not render_answer.has_more(answer):
             return []
-        key = key or self.queries.put(question)
+        key = key or self.queries.put(question, owner)
         offset = answer.offset + len(answer.hits)
         return [[render.Button(render.MORE_LABEL, f"more:{key}:{stamp}:{offset}")]]
 

@@ -59,7 +59,7 @@ class QuoteHandlers(BaseHandlers):
         stamp = corpus_stamp(self.service)
         parts = (query.data or "").split(":")
         key = parts[1] if len(parts) == 4 else ""
-        topic = self.queries.get(key)
+        topic = await self.queries.fetch(key)
         offset = page_request(query.data, f"tl:{key}", stamp)
         if topic is None or offset is None or not isinstance(query.message, Message):
             await self.answer_callback(query, render.expired_list("/timeline"))

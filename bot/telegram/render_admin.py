@@ -155,7 +155,8 @@ def corpus_listing(
     return list_page(count, heading, block, offset)
 
 
-def stats(report: ServiceStats) -> str:
+def stats(report: ServiceStats, kept: dict[str, int] | None = None) -> str:
+    """The figures since start, and those kept in DATA_DIR across restarts (None: the database is off)."""
     answers = report.answers
     uptime = int(report.uptime_s)
     days, rest = divmod(uptime, 86400)
@@ -171,8 +172,30 @@ def stats(report: ServiceStats) -> str:
         f"Documents: {report.documents}\n"
         f"Passages: {report.passages}\n"
         f"Questions answered: {answers.questions}\n"
-        f"Answer time: median {ms(answers.median_ms)}, p95 {ms(answers.p95_ms)}"
+        f"Answer time: median {ms(answers.median_ms)}, p95 {ms(answers.p95_ms)}\n"
+        + (
+            f"Since the database began: {kept.get('questions', 0)} questions in chats"
+            if kept is not None
+            else "Figures across restarts: unavailable (the database cannot be used)"
+        )
     )
+
+
+MAX_UNANSWERED_SHOWN = 30
+UNANSWERED_CHARS = 120
+
+
+def unanswered(questions: Sequence[tuple[str, int]]) -> str:
+    """The questions no passage answered, most frequent first: what the corpus lacks."""
+    if not questions:
+        return "No question has gone unanswered yet."
+    lines = [f"<b>Questions no passage answers</b> (the {len(questions)} most frequent; no user is kept)"]
+    lines += [f"{count}× {escape(cut(question, UNANSWERED_CHARS))}" for question, count in questions]
+    return fit("\n".join(lines))
+
+
+def no_database(problem: str) -> str:
+    return f"The database cannot be used: {escape(cut(problem, MAX_PROBLEM_CHARS))}"
 
 
 def fit(text: str, limit: int = MAX_MESSAGE) -> str:

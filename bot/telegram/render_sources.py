@@ -131,6 +131,8 @@ def help_text(username: str | None, group: bool = False) -> str:
         "nearly (with the differences) or not at all, and in which documents\n"
         "/timeline topic: what Parliament said on it, resolution by resolution, oldest first\n"
         "/sources: every resolution I can quote, with its documents\n"
+        "/follow topic: a message here for each new resolution on it (/following, /unfollow)\n"
+        "/forget: delete what I keep about you\n"
         "/help: this message\n\n"
         "Every passage is cited; what the documents do not say (a date, a source) is "
         "shown as unknown, never guessed."

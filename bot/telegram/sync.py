@@ -2,7 +2,7 @@
 
 The sync (bot.answers.service.Service.sync) runs in a thread of its own, so that a slow
 EP server holds none of the worker threads that answer questions; the service reloads
-when it wrote a text, and ``corpus_changed`` hears of that reload. Two syncs never run
+when it wrote a text, and the followers hear of that reload (``admin.announce``). Two syncs never run
 at once: a /sync during one is told so, a scheduled one is skipped.
 """
 
@@ -21,7 +21,7 @@ from telegram.ext import Application, CommandHandler, filters
 from bot.answers.service import SyncDone, SyncRunning
 from bot.config import Settings
 from bot.telegram import render_sync
-from bot.telegram.changes import corpus_changed
+from bot.telegram.admin import announce
 from bot.telegram.common import Context, Shared
 from bot.telegram.imports import ImportHandlers
 
@@ -117,7 +117,7 @@ class SyncHandlers(ImportHandlers):
         if report.listing_error:
             logger.warning("sync by %s: %s", origin, report.listing_error)
         if done.reload is not None:
-            await corpus_changed(application, done.reload)
+            announce(application, done.reload)  # the followers, in the background: the report does not wait
         if quiet and not (report.imported or done.new_refusals or report.listing_error):
             return None
         return render_sync.report(done)

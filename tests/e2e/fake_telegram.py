@@ -85,6 +85,10 @@ class ApiError(Exception):
         self.parameters = parameters
 
 
+class Blocked(ApiError):
+    """403: the user blocked the bot. Not a refusal of what the bot sent."""
+
+
 def utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
@@ -276,6 +280,10 @@ class FakeTelegram:
         # so a restarted bot does not get them again.
         self.confirmed = 0
         self.webhook: dict[str, Any] | None = None
+        # Group administrators, for getChatMember: chat id -> user ids.
+        self.admins: dict[int, set[int]] = {}
+        # Chats whose user blocked the bot: sendMessage answers 403, as Telegram does.
+        self.blocked: set[int] = set()
         self._ids = itertools.count(1)
         self._message_ids: dict[int, itertools.count[int]] = {}
         self._new_update = asyncio.Event()
@@ -356,7 +364,8 @@ class FakeTelegram:
             result = await handler(params)
         except ApiError as exc:
             call.ok, call.description = False, exc.description
-            self.rejections.append(call)
+            if not isinstance(exc, Blocked):  # Telegram's answer, not a mistake of the bot's
+                self.rejections.append(call)
             return self._error(exc)
         return web.json_response({"ok": True, "result": result})
 
@@ -619,8 +628,18 @@ class FakeTelegram:
             raise ApiError("Bad Request: wrong parameter action in request")
         return True
 
+    async def _m_getChatMember(self, params: dict[str, Any]) -> Any:
+        chat = self._chat(params)
+        user_id = _int(params, "user_id", 0)
+        user = {"id": user_id, "is_bot": False, "first_name": f"User {user_id}"}
+        if user_id in self.admins.get(chat["id"], set()):
+            return {"status": "creator", "user": user, "is_anonymous": False}
+        return {"status": "member", "user": user}
+
     async def _m_sendMessage(self, params: dict[str, Any]) -> Any:
         chat = self._chat(params)
+        if chat["id"] in self.blocked:
+            raise Blocked("Forbidden: bot was blocked by the user", 403)
         plain, entities = check_text(params.get("text"), params.get("parse_mode"))
         markup = _json(params, "reply_markup")
         check_markup(markup)

@@ -26,7 +26,7 @@ GOOD = (
 )
 NEWER = GOOD.replace(b"spring floods", b"autumn storms")
 PUBLIC = ["ask", "sources", "help", "start"]
-ADMIN = ["reload", "corpus", "remove", "stats", "import", "sync"]
+ADMIN = ["reload", "corpus", "remove", "stats", "import", "sync", "unanswered"]
 
 
 def files(directory: Path) -> dict[str, bytes]:

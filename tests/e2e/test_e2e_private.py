@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
-from conversation import buttons, say
+from conversation import buttons, press, say
 from fake_telegram import FakeTelegram
 
 from bot.telegram import common
@@ -151,16 +152,33 @@ async def test_expired_and_unknown_buttons_get_a_notice_not_an_error(
 
 
 async def test_a_more_button_from_before_a_reload_expires(
+    telegram: FakeTelegram, start_bot: Any, ana: dict[str, Any], ana_chat: dict[str, Any], corpus: Path
+) -> None:
+    bot = await start_bot(corpus)
+    [message] = await say(telegram, ana_chat, ana, MANY)
+    [more] = buttons(message)
+    # A reload that changed the corpus: a new ranking, so page 2 of the old one no longer exists.
+    (corpus / "other.md").write_text("Parliament calls on Sylvania to inspect every reservoir dam.\n")
+    bot.service.reload()
+    query_id = telegram.press(message, ana, more["callback_data"])
+    answer = await telegram.wait_for(lambda: telegram.callback_queries[query_id])
+    assert "expired" in answer["text"]
+    assert telegram.messages[(ana_chat["id"], message["message_id"])]["text"] == message["text"]
+
+
+async def test_a_more_button_still_works_after_a_restart_on_the_same_corpus(
     telegram: FakeTelegram, start_bot: Any, ana: dict[str, Any], ana_chat: dict[str, Any]
 ) -> None:
     bot = await start_bot()
     [message] = await say(telegram, ana_chat, ana, MANY)
     [more] = buttons(message)
-    bot.service.reload()  # a new ranking: page 2 of the old one no longer exists
-    query_id = telegram.press(message, ana, more["callback_data"])
-    answer = await telegram.wait_for(lambda: telegram.callback_queries[query_id])
-    assert "expired" in answer["text"]
-    assert telegram.messages[(ana_chat["id"], message["message_id"])]["text"] == message["text"]
+    # The question is written to DATA_DIR off the event loop: until that is done.
+    queries = bot.application.bot_data["shared"].queries
+    await telegram.wait_for(lambda: not queries._writes)
+    await bot.stop()
+    await start_bot()  # a new process, as far as the button knows: the question comes from DATA_DIR
+    edited = await press(telegram, message, ana, more["callback_data"])
+    assert edited["text"].startswith("Passages 4–6 of"), edited["text"]
 
 
 async def test_over_long_question_gets_a_clear_message(

@@ -96,7 +96,9 @@ async def test_sigterm_stops_the_polling_bot_gracefully(
     assert "Traceback" not in err
     assert TOKEN.split(":")[1] not in err  # the token never appears in a log, even at DEBUG
     assert "running as @ep_resolutions_bot" in err
-    assert [c["command"] for c in telegram.commands] == ["ask", "quote", "timeline", "sources", "help", "start"]
+    assert [c["command"] for c in telegram.commands] == [
+        "ask", "quote", "timeline", "sources", "follow", "following", "forget", "help", "start"
+    ]
     # The final getUpdates confirms the handled update, so it is not delivered again.
     last = telegram.calls_to("getUpdates")[-1]
     assert int(last.params["offset"]) == len(telegram.updates) + 1
@@ -253,3 +255,45 @@ async def test_a_missing_or_empty_corpus_is_said_before_telegram_is_reached(tmp_
     assert code == 2
     why = "it does not exist (check CORPUS_DIR)" if shape == "missing" else "it holds no .txt or .md file"
     assert err.strip().splitlines() == [f"No servable document in the corpus directory {corpus}: {why}"]
+
+
+async def test_a_second_bot_on_the_same_data_dir_is_refused_with_one_line(tmp_path: Path) -> None:
+    from bot.state.database import Database
+
+    data = tmp_path / "data"
+    first = Database(data)  # the first bot's hold on DATA_DIR
+    try:
+        code, err = await finish(await start(tmp_path, TELEGRAM_BOT_TOKEN=TOKEN, DATA_DIR=str(data)))
+    finally:
+        first.close()
+    assert code == 2
+    assert err.strip().splitlines() == [
+        f"Another bot process (pid {os.getpid()}) is using DATA_DIR {data} (it holds {data / 'bot.lock'}): "
+        "stop it, or give this one its own DATA_DIR"
+    ]
+
+
+async def test_a_corrupted_database_is_one_line_and_questions_are_answered(
+    telegram: FakeTelegram, tmp_path: Path
+) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "bot.sqlite3").write_bytes(b"not a database\n" * 100)
+    process = await start(
+        tmp_path, TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_BASE_URL=telegram.base_url,
+        TELEGRAM_BASE_FILE_URL=telegram.base_file_url, DATA_DIR=str(data), LOG_LEVEL="CRITICAL",
+    )
+    try:
+        await telegram.wait_for(lambda: telegram.calls_to("getUpdates"), timeout=60)
+        ana = telegram.user()
+        telegram.send_text(telegram.private_chat(ana), ana, "political prisoners in Kazakhstan")
+        messages = await telegram.wait_for(lambda: telegram.bot_messages_in(ana["id"]))
+        assert "Kazakhstan" in messages[0]["text"]
+    finally:
+        process.send_signal(signal.SIGTERM)
+    code, err = await finish(process)
+    assert code == 0
+    assert err.strip().splitlines() == [
+        f"The database {data / 'bot.sqlite3'} is corrupted (file is not a database): move it aside "
+        "(the bot starts a new one) or restore a copy (the bot answers questions; follows are off)"
+    ]

@@ -1,0 +1,1 @@
+"""What must last across restarts, kept in one SQLite file under DATA_DIR."""
