@@ -147,6 +147,8 @@ def _load_entries(directory: Path, parse_cache: ParseCache | None, started: floa
             document, warnings = parsed
             documents.append(document)
             problems.extend(warnings)
+        documents, copies = _drop_copies(documents)
+        problems.extend(copies)
         kept, conflicts = _drop_conflicting_dates(documents)
         problems.extend(conflicts)
         if parse_cache is not None:
@@ -312,6 +314,25 @@ def duplicates_of(document: Document, others: Iterable[Document]) -> list[tuple[
               and other.meta.reference == meta.reference and other.meta.kind == meta.kind):
             found[other.name] = f"same reference {meta.reference} and kind {meta.kind.value}"
     return sorted(found.items())
+
+
+def _drop_copies(documents: list[Document]) -> tuple[list[Document], list[Problem]]:
+    """Keep one of the files that are byte for byte the same: a copy under another name is skipped.
+
+    Served twice, one text fills an answer's page with itself, and the next page repeats it.
+    (The same text in two layouts, or cited two ways, is left to the other checks.)
+    """
+    first: dict[str, str] = {}  # the file's sha256 -> the first file with those bytes
+    kept: list[Document] = []
+    problems: list[Problem] = []
+    for doc in documents:
+        if doc.digest in first:
+            problems.append(Problem(
+                doc.name, None, f"the same file as {first[doc.digest]}: skipped; remove one of the two"))
+            continue
+        first[doc.digest] = doc.name
+        kept.append(doc)
+    return kept, problems
 
 
 def _drop_conflicting_dates(documents: list[Document]) -> tuple[list[Document], list[Problem]]:

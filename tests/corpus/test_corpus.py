@@ -13,6 +13,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from bot.answers.service import Service
 from bot.cli import run_cli
 from bot.corpus import frontmatter, metadata, models, passages
 from bot.corpus.load import load_corpus, parse_document
@@ -445,3 +446,21 @@ def test_text_id_in_front_matter_in_either_notation(front: str, shown: str) -> N
 def test_a_bad_text_id_is_named() -> None:
     with pytest.raises(CorpusError, match="'text_id'.*not an EP text number"):
         parse_document("t.md", b"---\ntext_id: P9-2021-56\n---\nA paragraph long enough to be served here.\n")
+
+
+def test_the_same_text_under_two_names_is_served_once_and_the_copy_reported(tmp_path: Path) -> None:
+    shipped = CORPUS
+    for source in shipped.iterdir():
+        if source.is_file():
+            (tmp_path / source.name).write_bytes(source.read_bytes())
+    original = "2019-2610-kazakhstan-human-rights-tca.txt"
+    (tmp_path / "copy-of-2019.txt").write_bytes((shipped / original).read_bytes())
+    corpus = load_corpus(tmp_path)
+    assert "copy-of-2019.txt" not in {d.name for d in corpus.documents}
+    [problem] = [p for p in corpus.problems if p.file == "copy-of-2019.txt"]
+    assert problem.message == f"the same file as {original}: skipped; remove one of the two"
+    service = Service(tmp_path)
+    first, more = service.ask("political prisoners", top=3), service.ask("political prisoners", top=3, offset=3)
+    shown = [h.passage.text for h in (*first.hits, *more.hits)]
+    assert len(shown) == len(set(shown))  # no passage twice, on one page or the next
+    assert all(h.document.name != "copy-of-2019.txt" for h in (*first.hits, *more.hits))
