@@ -6,9 +6,13 @@ send a message, a file or a button press, and wait until the bot has answered.
 
 from __future__ import annotations
 
-from typing import Any
+import asyncio
+from typing import TYPE_CHECKING, Any
 
 from fake_telegram import FakeTelegram
+
+if TYPE_CHECKING:
+    from conftest import RunningBot
 
 
 def buttons(message: dict[str, Any]) -> list[dict[str, Any]]:
@@ -54,3 +58,16 @@ async def press(
     key = (message["chat"]["id"], message["message_id"])
     await telegram.wait_for(lambda: "edit_date" in telegram.messages[key])
     return telegram.messages[key]
+
+
+async def settled(bot: RunningBot) -> None:
+    """Until the notifications the last corpus change started are sent (or found unneeded)."""
+
+    def busy() -> bool:
+        return any(t.get_name() == "corpus_changed" and not t.done() for t in asyncio.all_tasks(bot.loop))
+
+    for _ in range(200):
+        if not busy():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the notifications did not finish within 10 s")

@@ -8,8 +8,8 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from conftest import ADMIN_ID, BotStarter, RunningBot
-from conversation import buttons, press, replies, say, upload
+from conftest import ADMIN_ID, BotStarter
+from conversation import buttons, press, replies, say, settled, upload
 from fake_telegram import FakeTelegram
 
 TOPIC = "political prisoners Kazakhstan"
@@ -27,19 +27,6 @@ UNRELATED = (
     b"source: European Parliament\n---\n"
     b"Parliament calls on Sylvania to inspect every reservoir dam before the spring floods.\n"
 )
-
-
-async def settled(bot: RunningBot) -> None:
-    """Until the notifications the last corpus change started are sent (or found unneeded)."""
-
-    def busy() -> bool:
-        return any(t.get_name() == "corpus_changed" and not t.done() for t in asyncio.all_tasks(bot.loop))
-
-    for _ in range(200):
-        if not busy():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError("the notifications did not finish within 10 s")
 
 
 async def test_follow_a_matching_upload_notifies_once_and_it_lasts_a_restart(

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from conftest import ADMIN_ID, BotStarter, RunningBot
-from conversation import replies, say
+from conversation import replies, say, settled
 from fake_telegram import FakeTelegram
 
 from bot.corpus.sync import read_state
@@ -104,3 +104,18 @@ async def test_a_second_sync_while_one_runs_is_told_so(
     assert second["text"] == "A sync is running already; its report comes when it ends."
     key = (olga_chat["id"], first["message_id"])
     await telegram.wait_for(lambda: "edit_date" in telegram.messages[key])
+
+
+async def test_a_follower_is_told_of_what_a_scheduled_sync_brought(
+    telegram: FakeTelegram, start_bot: BotStarter, corpus: Path, ep: Parliament,
+    olga: dict[str, Any], olga_chat: dict[str, Any], ana: dict[str, Any], ana_chat: dict[str, Any],
+) -> None:
+    ep.adopt(NEW, "Situation in Examplestan", TODAY, paragraphs=4)
+    bot = await start(start_bot, corpus, ep, sync_every=dt.timedelta(hours=24))
+    [followed] = await say(telegram, ana_chat, ana, "/follow Examplestan measures")
+    assert followed["text"].startswith("Following “Examplestan measures”"), followed["text"]
+    await run_job(bot)
+    await settled(bot)
+    [notice] = telegram.bot_messages_in(ana["id"])[1:]
+    assert notice["text"].startswith("🔔 New on “Examplestan measures”")
+    assert NEW in notice["text"] and "paragraph" in notice["text"]
