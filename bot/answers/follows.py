@@ -19,7 +19,7 @@ from bot.answers.service import BadQuestion, Snapshot, understand
 from bot.corpus.models import Document, Hit
 from bot.search.budget import Budget
 from bot.search.language import language_note
-from bot.search.query import Query, QueryError
+from bot.search.query import Query, QueryError, subject_words
 from bot.search.ranking import Ranking, rank_passages
 from bot.search.tokens import without_lone_surrogates
 
@@ -80,9 +80,12 @@ def clean_topic(topic: str) -> str:
 def check_topic(snapshot: Snapshot, topic: str) -> TopicCheck:
     """Whether ``topic`` can be followed; BadTopic (the reason, for the user) when not.
 
-    A topic the corpus cannot answer today is accepted (a resolution may come), unless it
-    is off the corpus's subject: in a language the corpus is not written in, or with no
-    word that any passage holds.
+    A topic the corpus cannot answer today is accepted when a resolution may come: it
+    names a subject the corpus does not hold yet ("Turkmenistan human rights"), or its
+    filters leave nothing today ("year:2030"). It is refused when the rules that give
+    "No passage matches" find it off the subject of the resolutions: in a language the
+    corpus is not written in, or with words no passage holds and no name among them
+    ("pancake recipes", "world cup football").
     """
     text = clean_topic(topic)
     query = _understood(text)
@@ -91,9 +94,8 @@ def check_topic(snapshot: Snapshot, topic: str) -> TopicCheck:
         note = language_note(text, snapshot.languages)
         if note is not None:
             raise BadTopic(note.replace("question", "topic").replace("Ask in", "Follow a topic in"))
-        tokens = query.topic_tokens
-        if tokens and all(snapshot.index.document_frequency(t) == 0 for t in tokens):
-            words = ", ".join(ranking.unmatched) or text
+        if ranking.unmatched and not subject_words(text, ranking.unmatched):
+            words = ", ".join(ranking.unmatched)
             raise BadTopic(
                 f"No passage matches “{text}”: nothing in the corpus mentions {words}, so it looks off the "
                 "subject of the Parliament's resolutions. Follow a topic they speak about, for example: "

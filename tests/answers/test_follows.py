@@ -43,6 +43,7 @@ def grown(tmp_path: Path) -> Service:
         ("Kazakhstan\u200b bloggers", "invisible or control characters"),
         ("the of and", "only common words"),
         ("pancake recipes", "nothing in the corpus mentions pancake, recipes"),
+        ("world cup football", "nothing in the corpus mentions world, cup, football"),  # generic words: off-topic
     ],
 )
 def test_refused_topics_say_why(service: Service, topic: str, reason: str) -> None:
@@ -55,6 +56,12 @@ def test_a_topic_nothing_matches_today_is_accepted_and_said(service: Service) ->
     assert (checked.topic, checked.key) == ("Kazakhstan year:2030", "kazakhstan year:2030")
     assert not checked.matches_today
     assert check_topic(service.snapshot, "bloggers Kazakhstan").matches_today
+
+
+@pytest.mark.parametrize("topic", ["Turkmenistan", "human rights in Turkmenistan", "Uzbekistan journalists"])
+def test_a_subject_the_corpus_does_not_hold_yet_can_be_followed(service: Service, topic: str) -> None:
+    checked = check_topic(service.snapshot, topic)  # a resolution on it may come: that is what following is for
+    assert checked.topic == topic and not checked.matches_today
 
 
 def test_topics_differ_by_words_not_case_or_spacing() -> None:
