@@ -16,10 +16,11 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TextIO
 
+from bot.answers.answer import Noted, notes
 from bot.answers.evaluate import DEFAULT_QUESTIONS
 from bot.answers.grouping import HitGroup, group_hits
 from bot.answers.quote import BadQuote, QuoteMatch, QuoteResult, Verdict
-from bot.answers.service import DEFAULT_TOP, BadQuestion, Noted, Service, notes
+from bot.answers.service import DEFAULT_TOP, BadQuestion, Service
 from bot.answers.timeline import TimelineEntry
 from bot.cli_check import cmd_check_corpus
 from bot.cli_eval import add_eval_options, run_eval

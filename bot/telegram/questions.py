@@ -11,8 +11,9 @@ from collections.abc import Awaitable, Callable
 from telegram import InlineQueryResultArticle, InputTextMessageContent, Message, Update
 from telegram.constants import ParseMode
 
+from bot.answers.answer import Answer
 from bot.answers.quote import quoted_text
-from bot.answers.service import DEFAULT_TOP, Answer, BadQuestion
+from bot.answers.service import DEFAULT_TOP, BadQuestion
 from bot.telegram import render, render_answer, render_sources
 from bot.telegram.common import (
     NO_PREVIEW,

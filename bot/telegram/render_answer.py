@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 
+from bot.answers.answer import Answer, Noted, notes, nothing_mentions
 from bot.answers.grouping import HitGroup, SharedWording, group_hits
-from bot.answers.service import DEFAULT_TOP, Answer, Noted, notes, nothing_mentions
+from bot.answers.service import DEFAULT_TOP
 from bot.corpus.models import NO_MATCH, Hit
 from bot.search.query import Query
 from bot.telegram.render import (

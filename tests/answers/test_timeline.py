@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.answers.answer import notes
 from bot.answers.grouping import group_hits
-from bot.answers.service import BadQuestion, Service, notes
+from bot.answers.service import BadQuestion, Service
 from bot.cli import run_cli
 from bot.telegram.render import Page
 from tests.conftest import CORPUS

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.answers.service import Service, notes
+from bot.answers.answer import notes
+from bot.answers.service import Service
 from bot.cli import run_cli
 from bot.telegram.render_answer import answer_note
 

@@ -15,7 +15,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.answers.service import Answer, Resolution
+from bot.answers.answer import Answer
+from bot.answers.service import Resolution
 from bot.corpus.models import Document, DocumentMeta, Hit, Kind, Passage, Position
 from bot.search.query import parse_query
 from bot.telegram import render, render_answer, render_sources

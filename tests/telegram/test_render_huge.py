@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.answers.answer import Answer
 from bot.answers.quote import DiffOp, QuoteMatch, QuoteResult, Verdict
-from bot.answers.service import Answer, Resolution
+from bot.answers.service import Resolution
 from bot.answers.timeline import Timeline, TimelineEntry
 from bot.corpus.models import Document, DocumentMeta, Hit, Kind, Passage, Position
 from bot.search.query import parse_query

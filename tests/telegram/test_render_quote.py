@@ -14,8 +14,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.answers.answer import Answer
 from bot.answers.quote import DiffOp, QuoteMatch, QuoteResult, Verdict
-from bot.answers.service import Answer, Service
+from bot.answers.service import Service
 from bot.answers.timeline import Timeline, TimelineEntry
 from bot.corpus.models import Document, DocumentMeta, Hit, Kind, Passage, Position
 from bot.search.query import parse_query
