@@ -106,3 +106,12 @@ def test_the_title_is_context_a_paragraph_need_not_repeat_its_country(tmp_path: 
     service = Service(tmp_path)
     answer = service.ask("Which bloggers did Parliament want freed in Examplestan in 2020?")
     assert answer.hits[0].document.name == "a.md"
+
+
+def test_a_question_half_of_whose_words_the_corpus_lacks_gets_no_passage(real: Service) -> None:
+    # "Pegasus" opens the question, so its capital proves nothing; but two of its four words stand nowhere.
+    answer = real.ask("Pegasus spyware used against journalists")
+    assert answer.hits == () and answer.unmatched_terms == ("Pegasus", "spyware")
+    # One word missing of several still answers, under the named miss.
+    answer = real.ask("journalists and bloggers harassed by spyware in Kazakhstan")
+    assert answer.hits and answer.unmatched_terms == ("spyware",)
