@@ -1,7 +1,8 @@
 """The README's corpus section: one text adopted in each layout, and the labels the bot gives it.
 
-The five copies in tests/fixtures/layouts/ are the ones the README shows; if the reader
-changes what it makes of them, this fails and the README must change with it.
+The README shows the one-unit-per-line copy and its labels; docs/reference.md ("EP texts
+adopted") shows it too, with the five layouts of tests/fixtures/layouts/ and what each
+leaves out. If the reader changes what it makes of them, this fails and both must change.
 """
 
 from __future__ import annotations
@@ -45,8 +46,9 @@ def test_every_layout_gives_the_same_units_and_labels(report: dict[str, dict[str
     assert texts[4] == "end the blocking of websites;"
 
 
-def test_the_readme_shows_these_labels() -> None:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+@pytest.mark.parametrize("page", ["README.md", "docs/reference.md"])
+def test_the_readme_shows_these_labels(page: str) -> None:
+    readme = (ROOT / page).read_text(encoding="utf-8")
     assert (LAYOUTS / "lines.txt").read_text(encoding="utf-8").strip() in readme
     for label in LABELS:
         assert f"`{label}`" in readme
