@@ -477,13 +477,25 @@ def _with_context(
     """
     titled = {t: context.scores(t, index) for t in dict.fromkeys(p.tokens) if context.titles.document_frequency(t)}
     weigh = bool(passages) and PROCEDURAL_FACTOR < 1
-    if not titled and not weigh:
-        return _ranked(p, index, k)
+    asked = procedure_asked(p.tokens) if weigh else frozenset()
+    if not titled and p.titled is None:
+        ids, scores, total = _ranked(p, index, k)
+        # Only a procedural passage among the best can lose its place: otherwise none moves.
+        if not weigh or not _formal(ids, passages, asked).any():
+            return ids, scores, total
+        ids, scores, total = _ranked(p, index, max(k, CONTEXT_DEPTH))
+        chosen = np.asarray(ids, dtype=np.int64)
+        weighed = _weighed(chosen, np.asarray(scores, dtype=np.float64), passages, asked)
+        order = np.lexsort((chosen, -weighed))[:k]
+        return chosen[order].tolist(), weighed[order].tolist(), total
     # Only a topic word in a title is worth looking deeper for; a date's ("in 2016", in
-    # every title of that year) re-orders the best passages but draws in no new ones.
+    # every title of that year) re-orders the best passages but draws in no new ones,
+    # unless a procedural passage among them is to yield its place.
     deeper = any(t in titled for t in p.topic)
-    depth = max(k, CONTEXT_DEPTH) if deeper or weigh else k
+    depth = max(k, CONTEXT_DEPTH) if deeper else k
     ids, scores, total = _ranked(p, index, depth)
+    if weigh and depth < CONTEXT_DEPTH and _formal(ids, passages, asked).any():
+        ids, scores, total = _ranked(p, index, CONTEXT_DEPTH)
     if p.titled is not None:
         # Passages that match by their title alone join with a text score of 0.
         extra = _title_only(p.titled, titled, layout, depth)
@@ -500,20 +512,32 @@ def _with_context(
         lacking = ~_holding(index.passages_with(token), chosen)
         boosted = boosted + context.weight * weights[docs] * lacking
     if weigh:
-        # A citation or a procedural sentence shares the question's words without saying
-        # anything on them: it yields to the units that do, unless the question is on procedure.
-        asked = procedure_asked(p.tokens)
-        formal = np.fromiter(
-            ((kind := procedural_kind(passages[i])) is not None and kind not in asked for i in chosen.tolist()),
-            dtype=np.bool_, count=len(chosen),
-        )
-        boosted = np.where(formal & (boosted > 0), boosted * PROCEDURAL_FACTOR, boosted)
+        boosted = _weighed(chosen, boosted, passages, asked)
     first = p.preferred[chosen] if p.preferred is not None else np.zeros(len(chosen), dtype=np.bool_)
     if PREFERRED_BOOST is not None:
         boosted = boosted + np.where(first, PREFERRED_BOOST * np.abs(boosted), 0.0)  # scores may be negative
         first = np.zeros(len(chosen), dtype=np.bool_)
     order = np.lexsort((chosen, -boosted, ~first))[:k]
     return chosen[order].tolist(), boosted[order].tolist(), total
+
+
+def _formal(ids: Sequence[int], passages: Sequence[Passage], asked: frozenset[str]) -> BoolArray:
+    """Which of ``ids`` are on the procedure alone, of a kind the question does not ask about."""
+    return np.fromiter(
+        ((kind := procedural_kind(passages[i])) is not None and kind not in asked for i in ids),
+        dtype=np.bool_, count=len(ids),
+    )
+
+
+def _weighed(chosen: IntArray, scores: FloatArray, passages: Sequence[Passage], asked: frozenset[str]) -> FloatArray:
+    """``scores`` with each procedural passage's (see PROCEDURAL_FACTOR) lowered.
+
+    A citation or a sentence on the procedure shares the question's words without saying
+    anything on them: it yields to the units that do, unless the question asks about it.
+    """
+    formal = _formal(chosen.tolist(), passages, asked)
+    weighed: FloatArray = np.where(formal & (scores > 0), scores * PROCEDURAL_FACTOR, scores)
+    return weighed
 
 
 def _title_only(titled: BoolArray, weights: dict[str, FloatArray], layout: Layout, depth: int) -> list[int]:
