@@ -25,6 +25,7 @@ NAVIGATION = "navigation"
 PAGE_HEADER = "page header"
 FOOTNOTE = "footnote"
 TEXT_NUMBER = "text number"
+PAGE_CHROME = "page chrome"
 
 _WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
 # The EP web page (doceo, and the older sides/getDoc.do): the menus around the text.
@@ -80,6 +81,40 @@ FOOTNOTE_RE = re.compile(
     r"(?:OJ [A-Z]\b|Texts adopted\b|ECLI\b|https?://|Judgment of\b|Case [CT]-"
     r"|(?P<act>Regulation \(|Directive \(|Council Decision\b))"
 )
+# The Legislative Observatory's and Parltrack's procedure pages, copied as text around a
+# summary: "Progress: Procedure completed", the committees table ("Role | Committee |
+# Rapporteur | Shadows |", "Lead | AFET | ..."), "Legal Basis:", "RoP 144", "RoP 47Subjects",
+# "Events", "Key events", "Stage reached in procedure". Each is a whole line; a summary's
+# sentences are never one (parltrack.org/dossier/..., oeil.secure.europarl.europa.eu/oeil/...).
+_PAGE_CHROME_RE = re.compile(
+    "|".join((
+        r"Progress: [A-Z][\w ,'’()/-]{2,80}",
+        r"Legal [Bb]asis:?(?: ?RoP \d{1,3}[\w-]*)?",
+        r"(?:RoP|Rules of Procedure(?: EP)?) \d{1,3}(?:-p\d{1,2})?(?: ?(?:Subjects|Events))?",
+        r"Lead committee dossier:.*",
+        r"(?:Role|Lead|Committee Opinion|Opinion|Former Responsible Committee|Former Committee Opinion) ?\|.*",
+        r"[-:| ]*\|[-:| ]*",  # a table's rule: "---|---|---|---|"
+        r"(?:• ?)?(?:Events|Subjects|Activites|Activities|Key events|Basic information|Technical information"
+        r"|Documentation gateway|Stage reached in procedure|Procedure completed|Procedure reference|Procedure type"
+        r"|Procedure subtype|Geographical area|Lead committee dossier)",
+        r"Please go to Documentation gateway for any follow-up documents\.?",
+        r"[A-Z]{3} - (?:Resolutions on topical subjects|Own-initiative procedure|Ordinary legislative procedure.*"
+        r"|Non-legislative enactments|Budgetary procedure|Discharge procedure|Rules of Procedure of Parliament"
+        r"|Immunity|Consultation procedure|Legislative initiative procedure)",
+    ))
+)
+# A Legislative Observatory summary's procedure line: "2014/2832(RSP) - 18/09/2014", maybe
+# with the event summarised ("- Text adopted by Parliament, single reading").
+OEIL_DATELINE_RE = re.compile(
+    rf"{PROCEDURE_REF}\s*(?:[-–]\s*)?\d{{2}}/\d{{2}}/\d{{4}}(?:\s*[-–]\s*[A-Z][^.;]*)?"
+)
+
+
+def page_chrome(text: str) -> bool:
+    """Whether ``text`` (one plain line) is the chrome of a procedure page copied around a summary."""
+    return _PAGE_CHROME_RE.fullmatch(text) is not None
+
+
 # An act named at a footnote's start is a footnote only with its Journal reference: "(70)
 # Regulation (EU) 2018/1807 of the European Parliament ... encourages ..." is an act's recital.
 _JOURNAL_REFERENCE_RE = re.compile(r"\bOJ [A-Z],? (?:C/|L/)?\d")

@@ -1,4 +1,4 @@
-"""A document's body cut into passages: paragraphs and list items, with headings left out."""
+"""A document's body cut into passages: paragraphs and list items, with headings and page chrome left out."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import logging
 import re
 from collections.abc import Iterable
 
+from bot.corpus.layout import OEIL_DATELINE_RE, PAGE_CHROME, page_chrome
 from bot.corpus.models import LeftOut, Passage, Position
 
 logger = logging.getLogger(__name__)
@@ -77,8 +78,12 @@ def split_passages(
     skipped = left_out if left_out is not None else []
     passages: list[Passage] = []
     previous_text: str | None = None
-    for paragraph, (lines, start) in enumerate(_blocks(body, first_line), start=1):
-        items = _list_items(lines, start)
+    for paragraph, (block, block_start) in enumerate(_blocks(body, first_line), start=1):
+        kept = _without_chrome(block, block_start, skipped)
+        if not kept:
+            continue
+        lines, start = [line for _, line in kept], kept[0][0]
+        items = _list_items(lines, [number for number, _ in kept])
         if items is None:
             text = clean("\n".join(lines))
             if len(lines) == 1 and _is_heading(lines[0]):
@@ -110,10 +115,38 @@ def split_passages(
     return passages
 
 
+def _without_chrome(lines: list[str], start: int, skipped: list[LeftOut]) -> list[tuple[int, str]]:
+    """The lines of a block (with their numbers) that may be text: page chrome and a summary's heading left out.
+
+    A procedure page copied around a summary brings its chrome ("Progress: Procedure
+    completed", "Legal Basis:", "RoP 144", "Events"), and a summary copied with its
+    heading brings it run into its first sentence ("Resolution on ...",
+    "2014/2832(RSP) - 18/09/2014", "The European Parliament adopted ..."): neither is
+    the summary's text. Each line left out is reported, with its reason. A block of one
+    line that is a procedure line stays a heading, as before.
+    """
+    numbered = list(enumerate(lines, start=start))
+    kept: list[tuple[int, str]] = []
+    for number, line in numbered:
+        if page_chrome(" ".join(line.split())):
+            skipped.append(LeftOut(number, line.strip(), PAGE_CHROME))
+        else:
+            kept.append((number, line))
+    dateline = next(
+        (at for at, (_, line) in enumerate(kept) if OEIL_DATELINE_RE.fullmatch(" ".join(line.split()))), None
+    )
+    if dateline is not None and len(kept) > 1 and all(
+        _is_heading(line) for _, line in kept[:dateline]
+    ):
+        skipped.extend(LeftOut(number, line.strip(), "heading") for number, line in kept[: dateline + 1])
+        kept = kept[dateline + 1 :]
+    return kept
+
+
 def _list_items(
-    lines: list[str], start: int
+    lines: list[str], numbers: list[int]
 ) -> tuple[list[str], list[tuple[list[str], int]]] | None:
-    """Split a block into (lead lines, items) when it holds a list; None otherwise."""
+    """Split a block into (lead lines, items) when it holds a list; None otherwise (``numbers``: each line's)."""
     if not any(_BULLET_RE.match(line) for line in lines):
         return None
     head: list[str] = []
@@ -121,7 +154,7 @@ def _list_items(
     for offset, line in enumerate(lines):
         match = _BULLET_RE.match(line)
         if match:
-            items.append(([line[match.end() :]], start + offset))
+            items.append(([line[match.end() :]], numbers[offset]))
         elif items:
             items[-1][0].append(line.strip())
         else:
