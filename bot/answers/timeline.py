@@ -26,8 +26,9 @@ import numpy.typing as npt
 from bot.corpus.models import Document, Hit, Passage
 from bot.search.budget import Budget
 from bot.search.index import Bm25Index
+from bot.search.per_resolution import best_per_resolution
 from bot.search.query import Query
-from bot.search.ranking import Context, best_per_resolution
+from bot.search.ranking import Context
 from bot.search.resolutions import Layout
 
 logger = logging.getLogger(__name__)

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import logging
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +27,7 @@ import numpy as np
 import numpy.typing as npt
 
 from bot.corpus.models import Passage
+from bot.search import procedural
 from bot.search.budget import Budget
 from bot.search.index import Bm25Index
 from bot.search.phrases import PhraseChecker, PhraseReader, phrase_candidates
@@ -53,8 +53,6 @@ FloatArray = npt.NDArray[np.float64]
 # Passages checked word for word for a quoted phrase per question. A check costs about
 # 0.1 ms of Python (holding the GIL), so this bounds the worst case at a few tens of ms.
 PHRASE_CHECKS = 256
-# Candidates looked at per step when the timeline picks each resolution's best passage.
-_TIMELINE_STEP = 256
 # Informative words of the question a passage must share when the question has more than one.
 MIN_SHARED = 2
 # ... and only when some word of the question occurs nowhere in the corpus (measured on
@@ -90,43 +88,11 @@ SUBJECT_MISS_ANSWERS_NONE = True
 # and at least this share of them, stand nowhere in the corpus: "Pegasus spyware used
 # against journalists" is about something else (dev off-topic 15/18 -> 16/18, nothing lost).
 ABSENT_SHARE: float | None = 0.5
-# A passage on the procedure alone (procedural_kind: a citation, "tabled by", "adopted by N
-# votes to M ... a resolution on ...") shares the question's words without saying anything
-# on them: among the best passages it scores this fraction of its score, unless the
-# question asks about that kind ("how did MEPs vote", "who tabled it", "what did it cite").
-# Dev (MRR@5/recall@3, from 0.903/0.955): 0.5 0.866/0.936, 0.7 0.902/0.966, 0.8
-# 0.906/0.966, 0.85 0.905/0.959, 0.9 0.905/0.959; at 0.9, citations only 0.901/0.959,
-# sentences only 0.904/0.959, and with no question exempt 0.894/0.959.
-PROCEDURAL_FACTOR = 0.8
-PROCEDURAL_CITATIONS = True
-PROCEDURAL_SENTENCES = True
-# Longer than this, a passage says more than the procedure (a summary's first paragraph).
-_PROCEDURAL_MAX_CHARS = 300
-# Passages of a document matching by its title alone looked at for the timeline's entry.
-_TITLED_LOOK = 32
-_CITATION_START_RE = re.compile(r"^[\-–—]?\s*having (?:regard to|received|heard)\b")
-_TABLED_RE = re.compile(
-    r"^The (?:text adopted in plenary|resolution|joint (?:motion for a )?resolution|motion for a resolution)"
-    r" (?:had been |was )?tabled\b"
-)
-_ADOPTED_RE = re.compile(
-    r"^The European Parliament adopted(?: by \d[\d ]* votes to \d[\d ]*,?(?: with \d[\d ]* abstentions?,?)?)?"
-    r" an? (?:legislative |non-legislative )?(?:resolution|decision|recommendation)\b[^.;]*\.$"
-)
-CITATION, TABLED, ADOPTED = "citation", "tabled", "adopted"
-# Stems that make a question one on a kind of procedural passage: that kind then keeps its score.
-_PROCEDURE_STEMS: dict[str, tuple[str, ...]] = {
-    **dict.fromkeys("cite citat regard recal articl treati request consent legal basi".split(), (CITATION,)),
-    **dict.fromkeys("tabl group".split(), (TABLED,)),
-    **dict.fromkeys("vote abstent adopt".split(), (ADOPTED,)),
-}
-
-
 class OutOfTime(QueryError):
     """The question's CPU budget ran out before a single passage was confirmed."""
 
 
-_OUT_OF_TIME = (
+OUT_OF_TIME = (
     "That question took too long to check, so I stopped before confirming a passage. "
     "Quote fewer or shorter phrases, or add a word that narrows it."
 )
@@ -189,25 +155,6 @@ def _sharing(
             counts += by_document[layout.doc_of]
     mask: BoolArray = (counts >= MIN_SHARED) & in_text
     return mask
-
-
-def procedural_kind(passage: Passage) -> str | None:
-    """What a passage on the procedure alone is: a citation ("having regard to ..."), a
-    summary's "The resolution was tabled by ..." (tabled), or its "The European Parliament
-    adopted by 595 votes to 66 ... a resolution on ..." (adopted); None for any other."""
-    if passage.position.part == "citation" or _CITATION_START_RE.match(passage.text):
-        return CITATION if PROCEDURAL_CITATIONS else None
-    text = passage.text
-    if not PROCEDURAL_SENTENCES or len(text) > _PROCEDURAL_MAX_CHARS:
-        return None
-    if _TABLED_RE.match(text):
-        return TABLED
-    return ADOPTED if _ADOPTED_RE.match(text) else None
-
-
-def procedure_asked(tokens: Sequence[str]) -> frozenset[str]:
-    """The kinds of procedural passage the question asks about ("how did MEPs vote": adopted)."""
-    return frozenset(kind for t in tokens for kind in _PROCEDURE_STEMS.get(t, ()))
 
 
 def passage_idf(index: Bm25Index, token: str) -> float:
@@ -466,7 +413,7 @@ def rank_passages(
         n = min(4 * n, max(k, PHRASE_CHECKS))
     logger.debug("phrase checked in %d of %d candidate passages", check.checked, total)
     if budget.exhausted and not kept:
-        raise OutOfTime(_OUT_OF_TIME)  # "no passage matches" would not be known
+        raise OutOfTime(OUT_OF_TIME)  # "no passage matches" would not be known
     complete = exhausted and not budget.exhausted
     return Ranking(
         [pid for pid, _ in kept[:k]], [s for _, s in kept[:k]], len(kept), complete, p.unmatched, p.stand_ins,
@@ -482,16 +429,16 @@ def _with_context(
     The text's best CONTEXT_DEPTH passages are re-scored, and the best ``k`` kept.
     """
     titled = {t: context.scores(t, index) for t in dict.fromkeys(p.tokens) if context.titles.document_frequency(t)}
-    weigh = bool(passages) and PROCEDURAL_FACTOR < 1
-    asked = procedure_asked(p.tokens) if weigh else frozenset()
+    weigh = bool(passages) and procedural.PROCEDURAL_FACTOR < 1
+    asked = procedural.procedure_asked(p.tokens) if weigh else frozenset()
     if not titled and p.titled is None:
         ids, scores, total = _ranked(p, index, k)
         # Only a procedural passage among the best can lose its place: otherwise none moves.
-        if not weigh or not _formal(ids, passages, asked).any():
+        if not weigh or not procedural.formal(ids, passages, asked).any():
             return ids, scores, total
         ids, scores, total = _ranked(p, index, max(k, CONTEXT_DEPTH))
         chosen = np.asarray(ids, dtype=np.int64)
-        weighed = _weighed(chosen, np.asarray(scores, dtype=np.float64), passages, asked)
+        weighed = procedural.weighed(chosen, np.asarray(scores, dtype=np.float64), passages, asked)
         order = np.lexsort((chosen, -weighed))[:k]
         return chosen[order].tolist(), weighed[order].tolist(), total
     # Only a topic word in a title is worth looking deeper for; a date's ("in 2016", in
@@ -500,7 +447,7 @@ def _with_context(
     deeper = any(t in titled for t in p.topic)
     depth = max(k, CONTEXT_DEPTH) if deeper else k
     ids, scores, total = _ranked(p, index, depth)
-    if weigh and depth < CONTEXT_DEPTH and _formal(ids, passages, asked).any():
+    if weigh and depth < CONTEXT_DEPTH and procedural.formal(ids, passages, asked).any():
         ids, scores, total = _ranked(p, index, CONTEXT_DEPTH)
     if p.titled is not None:
         # Passages that match by their title alone join with a text score of 0.
@@ -518,32 +465,13 @@ def _with_context(
         lacking = ~_holding(index.passages_with(token), chosen)
         boosted = boosted + context.weight * weights[docs] * lacking
     if weigh:
-        boosted = _weighed(chosen, boosted, passages, asked)
+        boosted = procedural.weighed(chosen, boosted, passages, asked)
     first = p.preferred[chosen] if p.preferred is not None else np.zeros(len(chosen), dtype=np.bool_)
     if PREFERRED_BOOST is not None:
         boosted = boosted + np.where(first, PREFERRED_BOOST * np.abs(boosted), 0.0)  # scores may be negative
         first = np.zeros(len(chosen), dtype=np.bool_)
     order = np.lexsort((chosen, -boosted, ~first))[:k]
     return chosen[order].tolist(), boosted[order].tolist(), total
-
-
-def _formal(ids: Sequence[int], passages: Sequence[Passage], asked: frozenset[str]) -> BoolArray:
-    """Which of ``ids`` are on the procedure alone, of a kind the question does not ask about."""
-    return np.fromiter(
-        ((kind := procedural_kind(passages[i])) is not None and kind not in asked for i in ids),
-        dtype=np.bool_, count=len(ids),
-    )
-
-
-def _weighed(chosen: IntArray, scores: FloatArray, passages: Sequence[Passage], asked: frozenset[str]) -> FloatArray:
-    """``scores`` with each procedural passage's (see PROCEDURAL_FACTOR) lowered.
-
-    A citation or a sentence on the procedure shares the question's words without saying
-    anything on them: it yields to the units that do, unless the question asks about it.
-    """
-    formal = _formal(chosen.tolist(), passages, asked)
-    weighed: FloatArray = np.where(formal & (scores > 0), scores * PROCEDURAL_FACTOR, scores)
-    return weighed
 
 
 def _title_only(titled: BoolArray, weights: dict[str, FloatArray], layout: Layout, depth: int) -> list[int]:
@@ -626,115 +554,3 @@ def _browse(p: Plan, index: Bm25Index, k: int) -> tuple[list[int], list[float], 
     else:
         order = np.lexsort((candidates, -scores))[:k]
     return candidates[order].tolist(), scores[order].tolist(), len(candidates)
-
-
-@dataclass(frozen=True, slots=True)
-class ResolutionBest:
-    """Each matching resolution's best passage, and whether every resolution was looked at."""
-
-    best: list[tuple[int, float]]  # (passage id, score), in resolution order
-    complete: bool = True  # False: a quoted phrase was not checked in every candidate passage
-    unmatched: tuple[str, ...] = ()  # the topic's words that occur nowhere in the corpus
-
-
-def best_per_resolution(
-    query: Query, index: Bm25Index, passages: Sequence[Passage], layout: Layout, budget: Budget | None = None,
-    context: Context | None = None,
-) -> ResolutionBest:
-    """For each resolution with a matching passage, its best one (own text preferred).
-
-    A passage of the text adopted beats a summary's or a news report's when both
-    match, because a timeline says what the Parliament itself said. ``budget`` bounds
-    the phrase checks and ``context`` (the titles) counts as in ``rank_passages``, so a
-    topic matches, and names the words the corpus lacks, as the same question would.
-    """
-    budget = budget or Budget()
-    reader = PhraseReader(passages, budget)
-    p = plan(query, index, passages, layout, budget, reader, context)
-    if p.browse or not p.tokens:
-        raise QueryError("Name a topic, for example: political prisoners.")
-    matched, scores = index.matches(p.tokens)
-    if p.allowed is not None and len(matched):
-        keep = p.allowed[matched]
-        matched, scores = matched[keep], scores[keep]
-    title_only = np.zeros(len(matched), dtype=np.bool_)
-    if p.titled is not None and context is not None and not p.unchecked:
-        # A resolution that matches by its title alone is on the timeline too, by its
-        # document's first passage; its passages that hold the words come first.
-        extra, extra_scores = _first_titled(p.titled, p.tokens, index, layout, context, passages)
-        matched = np.concatenate([matched, extra])
-        scores = np.concatenate([scores, extra_scores])
-        title_only = np.concatenate([title_only, np.ones(len(extra), dtype=np.bool_)])
-    if not len(matched):
-        return ResolutionBest([], True, p.unmatched)
-    docs = layout.doc_of[matched]
-    resolutions = layout.resolution_of_doc[docs]
-    own = layout.is_text[docs]
-    if p.unchecked:
-        order = np.lexsort((matched, -scores, ~own))
-        check = PhraseChecker(p.unchecked, passages, reader)
-        chosen, complete = _first_holding(order, resolutions, check, matched)
-        if budget.exhausted and not chosen:
-            raise OutOfTime(_OUT_OF_TIME)
-        chosen.sort(key=lambda i: (int(resolutions[i]), i))
-        return ResolutionBest([(int(matched[i]), float(scores[i])) for i in chosen], complete, p.unmatched)
-    order = np.lexsort((matched, -scores, ~own, title_only, resolutions))
-    first = np.ones(len(order), dtype=np.bool_)
-    first[1:] = resolutions[order][1:] != resolutions[order][:-1]
-    best = order[first]
-    return ResolutionBest(list(zip(matched[best].tolist(), scores[best].tolist(), strict=True)), True, p.unmatched)
-
-
-def _first_titled(
-    titled: BoolArray, tokens: Sequence[str], index: Bm25Index, layout: Layout, context: Context,
-    passages: Sequence[Passage],
-) -> tuple[IntArray, FloatArray]:
-    """The first of each document's ``titled`` passages that is not on the procedure alone
-    (else its first), scored by its title alone."""
-    ids = np.flatnonzero(titled)
-    docs = layout.doc_of[ids]
-    order = np.lexsort((ids, docs))
-    ids, docs = ids[order], docs[order]
-    # Each document's first few passages are read (a document may have thousands), and the
-    # first that is not on the procedure alone stands for it; none is: its first.
-    starts = np.flatnonzero(np.r_[True, docs[1:] != docs[:-1]])
-    rank = np.arange(len(ids)) - np.repeat(starts, np.diff(np.r_[starts, len(ids)]))
-    ids, docs = ids[rank < _TITLED_LOOK], docs[rank < _TITLED_LOOK]
-    formal = np.fromiter(
-        (procedural_kind(passages[i]) is not None for i in ids.tolist()), dtype=np.bool_, count=len(ids)
-    ) if PROCEDURAL_FACTOR < 1 else np.zeros(len(ids), dtype=np.bool_)
-    order = np.lexsort((ids, formal, docs))
-    ids, docs = ids[order], docs[order]
-    first = np.ones(len(ids), dtype=np.bool_)
-    first[1:] = docs[1:] != docs[:-1]
-    ids, docs = ids[first], docs[first]
-    scores = np.zeros(len(ids))
-    for token in dict.fromkeys(tokens):
-        if context.titles.document_frequency(token):
-            scores += context.weight * context.scores(token, index)[docs]
-    return ids.astype(np.int64), scores
-
-
-def _first_holding(
-    order: IntArray, resolutions: IntArray, check: PhraseChecker, matched: IntArray
-) -> tuple[list[int], bool]:
-    """Walk ``order`` (best first over all resolutions) and keep each resolution's first passage that passes.
-
-    The walk restricted to one resolution is that resolution's own order, so the first
-    passing passage met is its best. It stops after PHRASE_CHECKS checks (then False).
-    """
-    claimed = np.zeros(int(resolutions.max()) + 1, dtype=np.bool_)
-    chosen: list[int] = []
-    for start in range(0, len(order), _TIMELINE_STEP):
-        step = order[start : start + _TIMELINE_STEP]
-        step = step[~claimed[resolutions[step]]]  # resolutions settled before this step
-        for i in step.tolist():
-            resolution = int(resolutions[i])
-            if claimed[resolution]:
-                continue
-            if check.checked >= PHRASE_CHECKS or check.budget.exhausted:
-                return chosen, False
-            if check(int(matched[i])):
-                claimed[resolution] = True
-                chosen.append(i)
-    return chosen, True
