@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 
 from bot.corpus.models import canonical_text_id
 from bot.search.index import Bm25Index
-from bot.search.tokens import fold, stems, tokenize, words
+from bot.search.tokens import fold, stems, tokenize, word_spans, words
 
 logger = logging.getLogger(__name__)
 
@@ -468,8 +468,20 @@ def unmatched_words(query: Query, index: Bm25Index, titles: Bm25Index | None = N
 
 def as_written(text: str, word: str) -> str:
     """``word`` (folded) as ``text`` writes it, for a message that repeats the user's words."""
+    written = _written_forms(text).get(word)
+    if written is not None:
+        return written
     found = re.search(r"(?<!\w)" + re.escape(word) + r"(?!\w)", text, re.IGNORECASE)
     return found[0] if found else word
+
+
+@functools.lru_cache(maxsize=256)
+def _written_forms(text: str) -> dict[str, str]:
+    """Each folded word of ``text`` as first written there, found once per question (not a regex per word)."""
+    forms: dict[str, str] = {}
+    for span in word_spans(text):
+        forms.setdefault(span.word, text[span.start : span.end])
+    return forms
 
 
 _SENTENCE_START = re.compile(r"(?:^|[.!?]\s+)[\"'“‘(]*$")

@@ -78,8 +78,6 @@ AUTHORITY_MARGIN = 0.1
 # then by this factor on their scores; None puts them all first. A year in a question is
 # as often the year of an event or a budget as of the vote (measured on the dev half).
 PREFERRED_BOOST: float | None = 0.25
-# How deep each of the two rankings (favoured, the rest) is read before the boost re-orders them.
-PREFERRED_DEPTH = 32
 # When a word that names the question's subject (a country, a person, an organisation)
 # occurs nowhere in the corpus, answer with no passage rather than with passages about
 # something else under a warning (measured on tests/eval/real_questions.yaml).
@@ -529,9 +527,9 @@ def _ranked(p: Plan, index: Bm25Index, k: int) -> tuple[list[int], list[float], 
         ids, scores, total = index.top(p.tokens, k, p.allowed)
         return ids.tolist(), scores.tolist(), total
     if PREFERRED_BOOST is not None:
-        depth = max(k, PREFERRED_DEPTH)
-        first_ids, first_scores, first_total = index.top(p.tokens, depth, _and(p.allowed, p.preferred))
-        rest_ids, rest_scores, rest_total = index.top(p.tokens, depth, _and(p.allowed, ~p.preferred))
+        # The boost keeps each set's order, so the best k of both sets hold the best k overall.
+        first_ids, first_scores, first_total = index.top(p.tokens, k, _and(p.allowed, p.preferred))
+        rest_ids, rest_scores, rest_total = index.top(p.tokens, k, _and(p.allowed, ~p.preferred))
         ids_all = np.concatenate([first_ids, rest_ids])
         scores_all = np.concatenate([first_scores + PREFERRED_BOOST * np.abs(first_scores), rest_scores])
         order = np.lexsort((ids_all, -scores_all))[:k]
