@@ -61,12 +61,14 @@ _T = TypeVar("_T")
 
 # Bump when the layout of the saved files changes (2: the manifest records file sizes;
 # 3: bitmaps in 64-bit words, with a rank table; 4: and a CRC-32 of every array file;
-# 5: and the key it was saved under, so that a copy under another key is not served).
-FORMAT = 5
+# 5: and the key it was saved under, so that a copy under another key is not served;
+# 6: and each passage's length and the documents it holds, so that a corpus that changed
+# by a few files merges them in instead of rebuilding).
+FORMAT = 6
 # Bytes read at a time when checksumming an array file.
 _CRC_STEP = 1 << 24
 _ARRAYS = ("indptr", "postings", "tf", "norm", "idf", "max_weight", "big_row",
-           "block_offsets", "block_max", "bitmaps", "bitmap_rank")
+           "block_offsets", "block_max", "bitmaps", "bitmap_rank", "lengths")
 _META = "meta.json"
 _MANIFEST_CRC = ', "manifest_crc": '
 # Below this many passages a build takes milliseconds: not worth files in the corpus.
@@ -451,6 +453,7 @@ def _check(a: IndexArrays, directory: Path) -> None:
         (a.indptr.shape[0] > 0 and int(a.indptr[0]) == 0 and int(a.indptr[-1]) == a.postings.shape[0], "indptr"),
         (a.tf.shape == a.postings.shape, "tf"),
         (a.norm.shape == (n,), "norm"),
+        (a.lengths.shape == (n,), "lengths"),
         (a.idf.shape == (vocab,) and a.max_weight.shape == (vocab,) and a.big_row.shape == (vocab,), "idf"),
         (a.block_offsets.shape == (big, nblocks + 1) and a.block_max.shape == (big, nblocks), "blocks"),
         (a.bitmaps.shape == (big, -(-n // 64)) and a.bitmaps.dtype == np.dtype("<u8"), "bitmaps"),

@@ -1,0 +1,99 @@
+"""Indexes merged without re-tokenizing: segments' postings joined, removed passages dropped.
+
+A corpus that gains a file keeps the saved index of everything else as its first
+segment and tokenizes only the new file's passages into a second one; a removed or
+changed file's passages are masked out of the segment that holds them. ``merge_arrays``
+joins the live postings of the segments, in order, into one index, as Lucene and
+tantivy merge segments. BM25's statistics are global (each term's document frequency,
+the number of passages and their average length), so they are never merged: they are
+recomputed from the merged postings by ``finish_arrays``, the very code that ends a
+fresh build. The merged index is therefore the fresh build of the live passages in the
+same order, score for score and in its ties; only the numbering of its terms may
+differ (a term first seen in a removed passage), which no score depends on (see
+``bm25_idf``). The work is numpy over the postings, no tokenizing: at 100,000 passages
+a fraction of a second where a rebuild takes about ten.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from itertools import count
+
+import numpy as np
+
+from bot.search.index_build import (
+    DEFAULT_BLOCK,
+    BoolArray,
+    IndexArrays,
+    IntArray,
+    TfArray,
+    concat_ranges,
+    finish_arrays,
+)
+
+# A segment and the mask of its passages to keep (None: all of them).
+Segment = tuple[IndexArrays, BoolArray | None]
+
+
+def merge_arrays(
+    segments: Sequence[Segment],
+    k1: float = 1.5,
+    b: float = 0.75,
+    epsilon: float = 0.25,
+    *,
+    block: int = DEFAULT_BLOCK,
+    big_df: int | None = None,
+) -> IndexArrays:
+    """One index over the kept passages of ``segments``, in order: segment 0's first.
+
+    Equal in every score to ``build_arrays`` over the same passages' tokens.
+    """
+    kept: list[tuple[IndexArrays, BoolArray, IntArray, IntArray]] = []
+    ids_of: dict[str, int] = {}
+    new_id = count().__next__
+    for arrays, keep in segments:
+        if keep is None:
+            keep = np.ones(arrays.size, dtype=bool)
+        elif keep.shape != (arrays.size,):
+            raise ValueError(f"keep mask has shape {keep.shape}, its segment has {arrays.size} passages")
+        live = keep[arrays.postings]
+        term_of = np.repeat(np.arange(len(arrays.words), dtype=np.int64), np.diff(arrays.indptr))
+        live_df = np.bincount(term_of[live], minlength=len(arrays.words))
+        # Global term ids in order of first appearance across the segments: the order a
+        # fresh build of the same passages gives them when nothing was removed.
+        present = np.flatnonzero(live_df).tolist()
+        words = arrays.words
+        gid = np.full(len(words), -1, dtype=np.int64)
+        gid[present] = [ids_of[w] if w in ids_of else ids_of.setdefault(w, new_id())
+                        for w in (words[t] for t in present)]
+        kept.append((arrays, keep, gid, live_df))
+    words = list(ids_of)
+    df = np.zeros(len(words), dtype=np.int64)
+    for _, _, gid, live_df in kept:
+        seen = live_df > 0
+        df[gid[seen]] += live_df[seen]
+    indptr = np.zeros(len(words) + 1, dtype=np.int64)
+    np.cumsum(df, out=indptr[1:])
+    total = int(indptr[-1])
+    wide = any(a.tf.dtype == np.uint16 and bool(keep.any()) and int(a.tf[keep[a.postings]].max(initial=0)) > 255
+               for a, keep, _, _ in kept)
+    postings = np.empty(total, dtype=np.int32)
+    tf: TfArray = np.empty(total, dtype=np.uint16) if wide else np.empty(total, dtype=np.uint8)
+    cursor = indptr[:-1].copy()
+    offset = 0
+    lengths: list[IntArray] = []
+    for arrays, keep, gid, live_df in kept:
+        renumber = np.cumsum(keep, dtype=np.int64) - 1 + offset
+        live = keep[arrays.postings]
+        # A segment's live postings, by its term ids then passage: each term's run goes
+        # after the runs earlier segments wrote for the same global term.
+        terms = np.flatnonzero(live_df)
+        targets = gid[terms]
+        where = concat_ranges(cursor[targets], cursor[targets] + live_df[terms])
+        postings[where] = renumber[arrays.postings[live]]
+        tf[where] = arrays.tf[live]
+        cursor[targets] += live_df[terms]
+        lengths.append(np.asarray(arrays.lengths, dtype=np.int64)[keep])
+        offset += int(np.count_nonzero(keep))
+    all_lengths = np.concatenate(lengths) if lengths else np.zeros(0, dtype=np.int64)
+    return finish_arrays(words, df, indptr, postings, tf, all_lengths, k1, b, epsilon, block=block, big_df=big_df)

@@ -1,0 +1,91 @@
+"""An index grown by segments scores every passage exactly as a fresh build does."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.search.index import Bm25Index
+from bot.search.index_build import build_arrays
+from bot.search.index_merge import Segment, merge_arrays
+
+WORDS = [f"w{i}" for i in range(12)]
+passage = st.lists(st.sampled_from(WORDS), min_size=0, max_size=8)
+a_file = st.lists(passage, min_size=1, max_size=5)
+# ("add", passages) | ("remove", which of the live files) | ("merge", None): compact to one segment
+step = st.one_of(
+    st.tuples(st.just("add"), a_file),
+    st.tuples(st.just("remove"), st.integers(0, 50)),
+    st.tuples(st.just("merge"), st.none()),
+)
+query = st.lists(st.sampled_from([*WORDS, "unknown"]), min_size=1, max_size=4)
+
+
+def _assert_same(merged: Bm25Index, fresh: Bm25Index, queries: list[list[str]]) -> None:
+    assert merged.size == fresh.size
+    for word in [*WORDS, "unknown"]:
+        np.testing.assert_array_equal(merged.scores([word]), fresh.scores([word]))
+        assert merged.document_frequency(word) == fresh.document_frequency(word)
+    for tokens in queries:
+        np.testing.assert_array_equal(merged.scores(tokens), fresh.scores(tokens))
+        for k in (1, 3, 10):
+            got, want = merged.top(tokens, k), fresh.top(tokens, k)
+            np.testing.assert_array_equal(got[0], want[0])  # the same passages, in the same order
+            np.testing.assert_array_equal(got[1], want[1])
+            assert got[2] == want[2]
+
+
+@settings(max_examples=60, deadline=None)
+@given(first=st.lists(a_file, min_size=1, max_size=4), steps=st.lists(step, max_size=8),
+       queries=st.lists(query, min_size=1, max_size=4), big_df=st.sampled_from([1, 2, 1000]))
+def test_adding_and_removing_files_scores_as_a_fresh_build(
+    first: list[list[list[str]]], steps: list[tuple[str, object]], queries: list[list[str]], big_df: int,
+) -> None:
+    # Each segment: its files (passages), and which of them are still in the corpus.
+    shape = {"block": 4, "big_df": big_df}
+    segments: list[tuple[list[list[list[str]]], list[bool]]] = [(first, [True] * len(first))]
+    built = [build_arrays([p for f in first for p in f], **shape)]  # type: ignore[arg-type]
+    for kind, value in steps:
+        if kind == "add":
+            assert isinstance(value, list)
+            segments.append(([value], [True]))
+            built.append(build_arrays(value, **shape))  # type: ignore[arg-type]
+        elif kind == "remove":
+            live = [(s, f) for s, (_, alive) in enumerate(segments) for f, ok in enumerate(alive) if ok]
+            if len(live) > 1:
+                s, f = live[int(value) % len(live)]  # type: ignore[call-overload]
+                segments[s][1][f] = False
+        else:
+            merged = merge_arrays(_masked(segments, built), **shape)  # type: ignore[arg-type]
+            files = [f for files, alive in segments for f, ok in zip(files, alive, strict=True) if ok]
+            segments, built = [(files, [True] * len(files))], [merged]
+        live_passages = [p for files, alive in segments for f, ok in zip(files, alive, strict=True) if ok for p in f]
+        fresh = Bm25Index(build_arrays(live_passages, **shape))  # type: ignore[arg-type]
+        merged_index = Bm25Index(merge_arrays(_masked(segments, built), **shape))  # type: ignore[arg-type]
+        _assert_same(merged_index, fresh, queries)
+
+
+def _masked(segments: list[tuple[list[list[list[str]]], list[bool]]], built: list[object]) -> list[Segment]:
+    out: list[Segment] = []
+    for (files, alive), arrays in zip(segments, built, strict=True):
+        keep = np.repeat(np.array(alive, dtype=bool), [len(f) for f in files])
+        out.append((arrays, keep))  # type: ignore[arg-type]
+    return out
+
+
+def test_a_merge_keeps_what_a_fresh_build_saves() -> None:
+    base = [["court", "prisoner"], ["court"], ["kazakhstan", "prisoner", "prisoner"]]
+    added = [["kazakhstan", "journalist"]]
+    merged = merge_arrays([(build_arrays(base), np.array([True, False, True])), (build_arrays(added), None)])
+    fresh = build_arrays([base[0], base[2], *added])
+    assert merged.words == fresh.words
+    for name in ("indptr", "postings", "tf", "norm", "idf", "max_weight", "lengths"):
+        np.testing.assert_array_equal(getattr(merged, name), getattr(fresh, name), err_msg=name)
+
+
+def test_a_mask_of_the_wrong_size_is_refused() -> None:
+    import pytest
+
+    with pytest.raises(ValueError, match="keep mask has shape"):
+        merge_arrays([(build_arrays([["a"], ["b"]]), np.array([True]))])
