@@ -29,7 +29,7 @@ from bot.corpus.load import Corpus, date_conflict, duplicates_of, load_corpus, p
 from bot.corpus.models import NO_MATCH, CorpusError, Document, Hit, Passage, Problem
 from bot.search.budget import Budget
 from bot.search.index import Bm25Index
-from bot.search.index_store import Mapped, cache_key, load_or_build
+from bot.search.index_store import Mapped, cache_key, family_key, index_order, load_or_build
 from bot.search.language import corpus_languages, language_note
 from bot.search.query import Query, QueryError, as_written, parse_query
 from bot.search.ranking import Context, rank_passages
@@ -129,17 +129,25 @@ class Snapshot:
 
     @classmethod
     def build(cls, corpus: Corpus) -> Snapshot:
-        passages = tuple(itertools.chain.from_iterable(d.passages for d in corpus.documents))
+        cache_dir = corpus.directory / ".index"
+        family = family_key(tokenizer=tokenize)
+        # The documents the saved index holds unchanged come first, in its order: a few
+        # new or changed files are then merged into it, not a reason to rebuild it.
+        order = index_order(cache_dir, family, [(d.name, d.digest) for d in corpus.documents])
+        indexed = [corpus.documents[i] for i in order]
+        passages = tuple(itertools.chain.from_iterable(d.passages for d in indexed))
         # Saved next to the corpus, keyed by its content: a start does not re-tokenize it.
         index = load_or_build(
-            corpus.directory / ".index",
-            cache_key((d.digest for d in corpus.documents), tokenizer=tokenize),
+            cache_dir,
+            cache_key((f"{d.name}\0{d.digest}" for d in indexed), family=family),
             # Made only if the index must be built (10^6 up front: a tenth of a warm start);
             # tokenized by load_or_build, aside if large.
             Mapped(passages, _searchable),
             tokenize,
+            family=family,
+            documents=[(d.name, d.digest, len(d.passages)) for d in indexed],
         )
-        documents = {d.name: d for d in corpus.documents}
+        documents = {d.name: d for d in indexed}  # in the index's order: passage ids follow it
         layout = Layout.of_documents(documents)
         resolutions = sorted(
             (

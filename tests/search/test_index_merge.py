@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.search.index import Bm25Index
 from bot.search.index_build import build_arrays
 from bot.search.index_merge import Segment, merge_arrays
+from bot.search.index_store import cache_key, family_key, index_order, load_or_build
 
 WORDS = [f"w{i}" for i in range(12)]
 passage = st.lists(st.sampled_from(WORDS), min_size=0, max_size=8)
@@ -85,7 +89,77 @@ def test_a_merge_keeps_what_a_fresh_build_saves() -> None:
 
 
 def test_a_mask_of_the_wrong_size_is_refused() -> None:
-    import pytest
-
     with pytest.raises(ValueError, match="keep mask has shape"):
         merge_arrays([(build_arrays([["a"], ["b"]]), np.array([True]))])
+
+
+CALLS: list[str] = []
+
+
+def _counting_split(text: str) -> list[str]:
+    CALLS.append(text)
+    return text.split()
+
+
+FILES = {
+    "a.md": ["court rules on prisoner release", "prisoner of conscience in kazakhstan"],
+    "b.md": ["journalist detained in minsk", "court hearing of the journalist"],
+    "b2.md": ["journalist released in minsk", "the court hearing was closed"],
+    "c.md": ["kazakhstan court convicts journalist", "release every prisoner now", "minsk"],
+}
+
+
+def _open(tmp_path: Path, names: list[tuple[str, str]]) -> tuple[Bm25Index, list[str]]:
+    """The index of the documents ``names`` (name, version) as a start opens it, and its passages."""
+    family = family_key(tokenizer=_counting_split)
+    order = index_order(tmp_path, family, [(name, version) for name, version in names])
+    docs = [names[i] for i in order]
+    texts = [t for _, version in docs for t in FILES[version]]
+    CALLS.clear()
+    index = load_or_build(
+        tmp_path, cache_key((f"{n}\0{v}" for n, v in docs), family=family), texts, _counting_split,
+        min_passages=0, family=family, documents=[(n, v, len(FILES[v])) for n, v in docs],
+    )
+    return index, texts
+
+
+def _same_as_fresh(index: Bm25Index, texts: list[str]) -> None:
+    fresh = Bm25Index.build([t.split() for t in texts])
+    for query in (["court"], ["journalist", "minsk"], ["prisoner", "kazakhstan", "court"], ["nothing"]):
+        np.testing.assert_array_equal(index.scores(query), fresh.scores(query))
+        got, want = index.top(query, 3), fresh.top(query, 3)
+        np.testing.assert_array_equal(got[0], want[0])
+        assert got[2] == want[2]
+
+
+def test_a_start_after_a_few_files_changed_tokenizes_only_them(tmp_path: Path) -> None:
+    index, texts = _open(tmp_path, [("a.md", "a.md"), ("b.md", "b.md")])
+    assert len(CALLS) == 4  # every passage: the first build
+    _same_as_fresh(index, texts)
+
+    # b.md changed and c.md added: only their five passages are tokenized.
+    index, texts = _open(tmp_path, [("a.md", "a.md"), ("b.md", "b2.md"), ("c.md", "c.md")])
+    assert sorted(CALLS) == sorted(FILES["b2.md"] + FILES["c.md"])
+    assert texts == FILES["a.md"] + FILES["b2.md"] + FILES["c.md"]
+    _same_as_fresh(index, texts)
+    assert len([d for d in tmp_path.iterdir() if not d.name.startswith(".tmp-")]) == 1
+
+    # A restart opens the merged index as saved.
+    index, texts = _open(tmp_path, [("a.md", "a.md"), ("b.md", "b2.md"), ("c.md", "c.md")])
+    assert CALLS == []
+    _same_as_fresh(index, texts)
+
+    # a.md removed: masked and merged, nothing tokenized; put back: only it is.
+    index, texts = _open(tmp_path, [("b.md", "b2.md"), ("c.md", "c.md")])
+    assert CALLS == []
+    _same_as_fresh(index, texts)
+    index, texts = _open(tmp_path, [("a.md", "a.md"), ("b.md", "b2.md"), ("c.md", "c.md")])
+    assert CALLS == FILES["a.md"]
+    assert texts == FILES["b2.md"] + FILES["c.md"] + FILES["a.md"]  # the new segment goes last
+    _same_as_fresh(index, texts)
+
+
+def test_a_saved_index_of_other_code_is_not_merged_from(tmp_path: Path) -> None:
+    _open(tmp_path, [("a.md", "a.md")])
+    family = family_key(tokenizer=lambda t: t.lower().split())  # another tokenizer: another family
+    assert index_order(tmp_path, family, [("c.md", "c.md"), ("a.md", "a.md")]) == [0, 1]

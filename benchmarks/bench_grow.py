@@ -1,0 +1,130 @@
+"""A corpus that grows by a file: whole ``python -m bot ask`` processes, warm and after one added file.
+
+Run from the repository root (not part of the test suite; nothing here is asserted):
+
+    python benchmarks/bench_grow.py                       # 100k passages: 2,000 files of 50
+    python benchmarks/bench_grow.py --passages 200000 --adds 3
+
+It writes (once, cached in the temporary directory) a synthetic corpus of files of 50
+paragraphs each (bench_startup's generator), warms the parse cache and the saved index
+with one ``ask`` process, then times in fresh processes, each ``python -m bot ask``
+from start to exit with its peak resident memory:
+
+- ``warm``: nothing changed since the last process (median of ``--repeat``);
+- ``added``: the first process after one new 50-paragraph file was written (each of
+  ``--adds`` runs adds another file), and the process after it (warm again);
+- ``removed``: the first process after one of the added files was deleted.
+
+The subprocesses import ``bot`` from ``PYTHONPATH``: point it at another checkout to
+measure that one (the added files are deleted at the end, the corpus stays).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import bench_startup  # noqa: E402
+import numpy as np
+import synthetic  # noqa: E402
+
+PER_FILE = 50
+_VERSION = 1
+
+
+def corpus(passages: int) -> Path:
+    root = Path(tempfile.gettempdir()) / f"ep-bench-grow-v{_VERSION}-{passages}"
+    done = root / ".complete"
+    if not done.exists():
+        root.mkdir(parents=True, exist_ok=True)
+        bench_startup.PER_FILE = PER_FILE
+        started = time.perf_counter()
+        files = bench_startup.write_corpus(root, passages)
+        done.write_text(f"{files}\n", encoding="utf-8")
+        print(f"wrote {passages:,} passages in {files:,} files to {root} in {time.perf_counter() - started:.1f} s",
+              file=sys.stderr, flush=True)
+    return root
+
+
+def question() -> str:
+    """A question of the synthetic vocabulary: a common, a middling and a rare word."""
+    words = synthetic.vocabulary()
+    return " ".join((words[5], words[300], words[4000]))
+
+
+def ask(directory: Path) -> tuple[float, float]:
+    """Seconds and peak RSS (MB) of one whole ``python -m bot ask`` process."""
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "ask", "--corpus", str(directory), question()],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=_checkout(),
+    )
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - started
+    if status != 0:
+        raise SystemExit(f"ask failed ({status}): {process.stderr.read().decode() if process.stderr else ''}")
+    return seconds, usage.ru_maxrss / 1024
+
+
+def _checkout() -> str:
+    """Where ``python -m bot`` runs: ``-m`` puts the working directory before PYTHONPATH."""
+    return (os.environ.get("PYTHONPATH") or str(Path(__file__).resolve().parent.parent)).split(os.pathsep)[0]
+
+
+def add_file(directory: Path, number: int) -> Path:
+    """A new 50-paragraph file of the same vocabulary, with a reference no other file has."""
+    words = synthetic.vocabulary()
+    probabilities = synthetic.zipf_probabilities(len(words))
+    rng = np.random.default_rng(1000 + number)
+    texts = []
+    for length in rng.integers(synthetic.MIN_WORDS, synthetic.MAX_WORDS + 1, PER_FILE).tolist():
+        chosen = rng.choice(len(words), size=length, p=probabilities)
+        texts.append(" ".join(words[i] for i in chosen).capitalize() + ".")
+    # A number past the corpus's files: its own reference, title and date.
+    target = directory / f"zz-added-{number:04d}.md"
+    target.write_text(bench_startup._document(9000 + number, texts), encoding="utf-8")
+    return target
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--passages", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=3, help="warm processes (median shown)")
+    parser.add_argument("--adds", type=int, default=2, help="files added one at a time")
+    args = parser.parse_args(argv)
+    directory = corpus(args.passages)
+    for stale in directory.glob("zz-added-*.md"):
+        stale.unlink()
+    print(f"bot from {_checkout()}, {args.passages:,} passages", file=sys.stderr)
+    seconds, rss = ask(directory)
+    print(f"warm-up (whatever the caches needed): {seconds:.2f} s, {rss:.0f} MB", file=sys.stderr, flush=True)
+    rows: list[tuple[str, float, float]] = []
+    warm = [ask(directory) for _ in range(args.repeat)]
+    rows.append((f"warm (median of {args.repeat})", statistics.median(s for s, _ in warm), max(r for _, r in warm)))
+    added: list[Path] = []
+    for number in range(args.adds):
+        added.append(add_file(directory, number))
+        rows.append((f"first after adding file {number + 1}", *ask(directory)))
+        rows.append(("the next (warm)", *ask(directory)))
+    if added:
+        added.pop().unlink()
+        rows.append(("first after removing one", *ask(directory)))
+    for path in added:
+        path.unlink()
+    print(f"\n{'python -m bot ask, whole process':<36} | {'time':>8} | {'peak RSS':>9}")
+    for name, seconds, rss in rows:
+        print(f"{name:<36} | {seconds:>6.2f} s | {rss:>6.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
