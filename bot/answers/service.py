@@ -30,7 +30,7 @@ from bot.corpus.models import NO_MATCH, CorpusError, Document, Hit, Passage, Pro
 from bot.search.budget import Budget
 from bot.search.index import Bm25Index
 from bot.search.index_store import Mapped, cache_key, family_key, index_order, load_or_build
-from bot.search.language import corpus_languages, language_note
+from bot.search.language import language_note, saved_corpus_languages
 from bot.search.query import Query, QueryError, as_written, parse_query
 from bot.search.ranking import Context, rank_passages
 from bot.search.resolutions import Layout
@@ -54,6 +54,8 @@ _QUESTION_MESSAGES = TextMessages(
     common_words=_COMMON_ONLY,
 )
 DEFAULT_TOP = 3
+# Next to the saved index: the languages sampled from the corpus it was saved for.
+LANGUAGES_FILE = "languages.json"
 
 
 # Said when a question used its CPU budget: what is shown was checked, but not all was.
@@ -137,9 +139,10 @@ class Snapshot:
         indexed = [corpus.documents[i] for i in order]
         passages = tuple(itertools.chain.from_iterable(d.passages for d in indexed))
         # Saved next to the corpus, keyed by its content: a start does not re-tokenize it.
+        key = cache_key((f"{d.name}\0{d.digest}" for d in indexed), family=family)
         index = load_or_build(
             cache_dir,
-            cache_key((f"{d.name}\0{d.digest}" for d in indexed), family=family),
+            key,
             # Made only if the index must be built (10^6 up front: a tenth of a warm start);
             # tokenized by load_or_build, aside if large.
             Mapped(passages, _searchable),
@@ -157,7 +160,10 @@ class Snapshot:
             key=lambda r: (r.adopted or dt.date.max, r.reference or ""),
         )
         context = Context.build(layout)
-        languages = corpus_languages(p.text for p in passages[:: max(1, len(passages) // 2000)])
+        # Sampled once per corpus, not at every start.
+        languages = saved_corpus_languages(
+            cache_dir / LANGUAGES_FILE, key, lambda: (p.text for p in passages[:: max(1, len(passages) // 2000)])
+        )
         stamp = hashlib.sha256(
             "\n".join([*(f"{d.name}\0{d.digest}" for d in corpus.documents), *(str(p) for p in corpus.problems)])
             .encode("utf-8", "surrogatepass")

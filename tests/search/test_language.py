@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pytest
 
 from bot.answers.service import Service
 from bot.cli import run_cli
-from bot.search.language import corpus_languages, language_note, language_of
+from bot.search.language import corpus_languages, language_note, language_of, saved_corpus_languages
 from tests.conftest import CORPUS
 
 
@@ -50,3 +51,20 @@ def test_a_cyrillic_question_is_told_the_corpus_is_in_english(service: Service) 
 
 def test_an_english_question_gets_no_note(service: Service) -> None:
     assert service.ask("Vladimir Kozlov release").language_note is None
+
+
+def test_the_corpus_languages_are_sampled_once_per_corpus(tmp_path: Path) -> None:
+    sampled: list[str] = []
+
+    def texts() -> list[str]:
+        sampled.append("sampled")
+        return ["The Parliament calls on the Commission to act."] * 3
+
+    path = tmp_path / ".index" / "languages.json"
+    assert saved_corpus_languages(path, "corpus-1", texts) == ("English",)
+    assert saved_corpus_languages(path, "corpus-1", texts) == ("English",)  # read back, not sampled
+    assert sampled == ["sampled"]
+    assert saved_corpus_languages(path, "corpus-2", texts) == ("English",)  # another corpus: sampled again
+    path.write_text("{not json", encoding="utf-8")
+    assert saved_corpus_languages(path, "corpus-2", texts) == ("English",)  # damage costs a sample, no more
+    assert len(sampled) == 3
