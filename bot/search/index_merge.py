@@ -16,7 +16,7 @@ a fraction of a second where a rebuild takes about ten.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from itertools import count
 
 import numpy as np
@@ -31,6 +31,8 @@ from bot.search.index_build import (
     finish_arrays,
 )
 
+# Postings handled at a time (a slice of whole terms): 16 MB per int32 temporary.
+_STEP = 1 << 22
 # A segment and the mask of its passages to keep (None: all of them).
 Segment = tuple[IndexArrays, BoolArray | None]
 
@@ -51,14 +53,20 @@ def merge_arrays(
     kept: list[tuple[IndexArrays, BoolArray, IntArray, IntArray]] = []
     ids_of: dict[str, int] = {}
     new_id = count().__next__
+    widest = 0
     for arrays, keep in segments:
         if keep is None:
             keep = np.ones(arrays.size, dtype=bool)
         elif keep.shape != (arrays.size,):
             raise ValueError(f"keep mask has shape {keep.shape}, its segment has {arrays.size} passages")
-        live = keep[arrays.postings]
-        term_of = np.repeat(np.arange(len(arrays.words), dtype=np.int64), np.diff(arrays.indptr))
-        live_df = np.bincount(term_of[live], minlength=len(arrays.words))
+        live_df = np.zeros(len(arrays.words), dtype=np.int64)
+        for first, last, live in _live_slices(arrays, keep):
+            ends = np.zeros(len(live) + 1, dtype=np.int64)
+            np.cumsum(live, out=ends[1:])
+            lo = arrays.indptr[first]
+            live_df[first:last] = ends[arrays.indptr[first + 1 : last + 1] - lo] - ends[arrays.indptr[first:last] - lo]
+            if arrays.tf.dtype != np.uint8 and live.any():
+                widest = max(widest, int(arrays.tf[lo : arrays.indptr[last]][live].max()))
         # Global term ids in order of first appearance across the segments: the order a
         # fresh build of the same passages gives them when nothing was removed.
         present = np.flatnonzero(live_df).tolist()
@@ -75,25 +83,38 @@ def merge_arrays(
     indptr = np.zeros(len(words) + 1, dtype=np.int64)
     np.cumsum(df, out=indptr[1:])
     total = int(indptr[-1])
-    wide = any(a.tf.dtype == np.uint16 and bool(keep.any()) and int(a.tf[keep[a.postings]].max(initial=0)) > 255
-               for a, keep, _, _ in kept)
+    # The fresh build's choice: uint16 only when a count needs it.
     postings = np.empty(total, dtype=np.int32)
-    tf: TfArray = np.empty(total, dtype=np.uint16) if wide else np.empty(total, dtype=np.uint8)
+    tf: TfArray = np.empty(total, dtype=np.uint16) if widest > 255 else np.empty(total, dtype=np.uint8)
     cursor = indptr[:-1].copy()
     offset = 0
     lengths: list[IntArray] = []
     for arrays, keep, gid, live_df in kept:
-        renumber = np.cumsum(keep, dtype=np.int64) - 1 + offset
-        live = keep[arrays.postings]
-        # A segment's live postings, by its term ids then passage: each term's run goes
-        # after the runs earlier segments wrote for the same global term.
-        terms = np.flatnonzero(live_df)
-        targets = gid[terms]
-        where = concat_ranges(cursor[targets], cursor[targets] + live_df[terms])
-        postings[where] = renumber[arrays.postings[live]]
-        tf[where] = arrays.tf[live]
-        cursor[targets] += live_df[terms]
+        renumber = (np.cumsum(keep, dtype=np.int64) - 1 + offset).astype(np.int32)
+        for first, last, live in _live_slices(arrays, keep):
+            # A slice of the segment's live postings, by its term ids then passage: each
+            # term's run goes after the runs earlier segments wrote for the same term.
+            lo, hi = arrays.indptr[first], arrays.indptr[last]
+            terms = first + np.flatnonzero(live_df[first:last])
+            targets = gid[terms]
+            where = concat_ranges(cursor[targets], cursor[targets] + live_df[terms])
+            postings[where] = renumber[arrays.postings[lo:hi][live]]
+            tf[where] = arrays.tf[lo:hi][live]
+            cursor[targets] += live_df[terms]
         lengths.append(np.asarray(arrays.lengths, dtype=np.int64)[keep])
         offset += int(np.count_nonzero(keep))
     all_lengths = np.concatenate(lengths) if lengths else np.zeros(0, dtype=np.int64)
     return finish_arrays(words, df, indptr, postings, tf, all_lengths, k1, b, epsilon, block=block, big_df=big_df)
+
+
+def _live_slices(arrays: IndexArrays, keep: BoolArray) -> Iterator[tuple[int, int, BoolArray]]:
+    """(first term, end term, which of their postings are kept), about ``_STEP`` postings a
+    slice: the temporaries of a merge stay small whatever the index's size."""
+    indptr = arrays.indptr
+    vocab = len(indptr) - 1
+    first = 0
+    while first < vocab:
+        last = int(np.searchsorted(indptr, indptr[first] + _STEP, side="right")) - 1
+        last = min(max(last, first + 1), vocab)  # whole terms; a longer one alone
+        yield first, last, keep[arrays.postings[indptr[first] : indptr[last]]]
+        first = last

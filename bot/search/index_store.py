@@ -329,9 +329,11 @@ def _merge_saved(
     logger.info("merged %d new passages into the saved index of %d (%d masked) in %.2f s",
                 len(texts) - first_new, base.size, base.size - int(keep.sum()), time.perf_counter() - started)
     try:
-        save(arrays, cache_dir, key, family=family, documents=documents)
-    except OSError as exc:
-        logger.warning("cannot save the index in %s (%s): serving it from memory", cache_dir, exc)
+        saved_at = save(arrays, cache_dir, key, family=family, documents=documents)
+        # Served from the maps, as after a start: the merged copy in memory goes.
+        return Bm25Index(load(saved_at))
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        logger.warning("cannot save the merged index in %s (%s): serving it from memory", cache_dir, exc)
     return Bm25Index(arrays)
 
 

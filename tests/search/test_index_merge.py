@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.search import index_merge
 from bot.search.index import Bm25Index
 from bot.search.index_build import build_arrays
 from bot.search.index_merge import Segment, merge_arrays
@@ -78,11 +79,14 @@ def _masked(segments: list[tuple[list[list[list[str]]], list[bool]]], built: lis
     return out
 
 
-def test_a_merge_keeps_what_a_fresh_build_saves() -> None:
-    base = [["court", "prisoner"], ["court"], ["kazakhstan", "prisoner", "prisoner"]]
+@pytest.mark.parametrize("step", [1 << 22, 1, 2])  # postings per slice of a merge: all, then a few
+def test_a_merge_keeps_what_a_fresh_build_saves(monkeypatch: pytest.MonkeyPatch, step: int) -> None:
+    monkeypatch.setattr(index_merge, "_STEP", step)
+    base = [["court", "prisoner"], ["court"], ["kazakhstan", "prisoner", "prisoner"], ["minsk"] * 300]
     added = [["kazakhstan", "journalist"]]
-    merged = merge_arrays([(build_arrays(base), np.array([True, False, True])), (build_arrays(added), None)])
+    merged = merge_arrays([(build_arrays(base), np.array([True, False, True, False])), (build_arrays(added), None)])
     fresh = build_arrays([base[0], base[2], *added])
+    assert merged.tf.dtype == fresh.tf.dtype == np.uint8  # the passage counting 300 is gone
     assert merged.words == fresh.words
     for name in ("indptr", "postings", "tf", "norm", "idf", "max_weight", "lengths"):
         np.testing.assert_array_equal(getattr(merged, name), getattr(fresh, name), err_msg=name)
