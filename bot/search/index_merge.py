@@ -16,6 +16,7 @@ a fraction of a second where a rebuild takes about ten.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator, Sequence
 from itertools import count
 
@@ -30,6 +31,8 @@ from bot.search.index_build import (
     concat_ranges,
     finish_arrays,
 )
+
+logger = logging.getLogger(__name__)
 
 # Postings handled at a time (a slice of whole terms): 16 MB per int32 temporary.
 _STEP = 1 << 22

@@ -12,6 +12,12 @@ means a rebuild, never a stale answer. A cache that cannot be read or written
 (read-only directory, truncated, half-written or corrupt file) is logged and the index
 is built in memory instead.
 
+The manifest also names the index's *family* (``family_key``: the key without the
+corpus) and its documents in order. A corpus changed by a few files whose unchanged
+documents come first (``index_order``) is not rebuilt: the saved index of its family is
+merged with the new passages (``bot.search.index_merge``), exactly as a build would
+score them, and saved under the new key.
+
 A large corpus is tokenized and indexed in a child process started with the
 "forkserver" method (else "spawn"), never by forking the bot: the bot runs an event
 loop and worker threads, and a forked child can deadlock on a lock one of them held.

@@ -88,7 +88,8 @@ def saved_corpus_languages(path: Path, key: str, texts: Callable[[], Iterable[st
     """``corpus_languages(texts())``, computed once per corpus ``key`` and kept in ``path``.
 
     Sampling 2,000 passages takes half a second, which a start with a saved index would
-    otherwise spend on every process. The file names the key and this module's source:
+    otherwise spend on every process. It is written only where ``path``'s directory
+    exists (a saved index's). The file names the key and this module's source:
     another corpus or another way of telling languages computes it again. A file that
     cannot be read or written only costs the computation.
     """
@@ -102,8 +103,9 @@ def saved_corpus_languages(path: Path, key: str, texts: Callable[[], Iterable[st
     except (OSError, ValueError):
         pass  # missing or damaged: computed below
     languages_found = corpus_languages(texts())
+    if not path.parent.is_dir():
+        return languages_found  # a corpus too small for a saved index gets no file either
     try:
-        path.parent.mkdir(exist_ok=True)
         handle, temporary = tempfile.mkstemp(prefix=".tmp-languages-", dir=path.parent)
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             json.dump({"key": key, "code": code, "languages": list(languages_found)}, out)

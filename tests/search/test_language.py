@@ -62,9 +62,12 @@ def test_the_corpus_languages_are_sampled_once_per_corpus(tmp_path: Path) -> Non
 
     path = tmp_path / ".index" / "languages.json"
     assert saved_corpus_languages(path, "corpus-1", texts) == ("English",)
+    assert not path.parent.exists()  # no saved index, no file: sampled again next time
+    path.parent.mkdir()
+    assert saved_corpus_languages(path, "corpus-1", texts) == ("English",)
     assert saved_corpus_languages(path, "corpus-1", texts) == ("English",)  # read back, not sampled
-    assert sampled == ["sampled"]
+    assert sampled == ["sampled"] * 2
     assert saved_corpus_languages(path, "corpus-2", texts) == ("English",)  # another corpus: sampled again
     path.write_text("{not json", encoding="utf-8")
     assert saved_corpus_languages(path, "corpus-2", texts) == ("English",)  # damage costs a sample, no more
-    assert len(sampled) == 3
+    assert len(sampled) == 4
