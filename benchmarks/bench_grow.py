@@ -15,6 +15,9 @@ from start to exit with its peak resident memory:
   ``--adds`` runs adds another file), and the process after it (warm again);
 - ``removed``: the first process after one of the added files was deleted.
 
+``--merge-only`` times, in this process, the steps of the merge that the first
+``added`` process makes: load the saved index, tokenize one file, merge, save, load.
+
 The subprocesses import ``bot`` from ``PYTHONPATH``: point it at another checkout to
 measure that one (the added files are deleted at the end, the corpus stays).
 """
@@ -81,8 +84,8 @@ def _checkout() -> str:
     return (os.environ.get("PYTHONPATH") or str(Path(__file__).resolve().parent.parent)).split(os.pathsep)[0]
 
 
-def add_file(directory: Path, number: int) -> Path:
-    """A new 50-paragraph file of the same vocabulary, with a reference no other file has."""
+def paragraphs(number: int) -> list[str]:
+    """The 50 paragraphs of added file ``number``: the corpus's vocabulary, its own draw."""
     words = synthetic.vocabulary()
     probabilities = synthetic.zipf_probabilities(len(words))
     rng = np.random.default_rng(1000 + number)
@@ -90,10 +93,53 @@ def add_file(directory: Path, number: int) -> Path:
     for length in rng.integers(synthetic.MIN_WORDS, synthetic.MAX_WORDS + 1, PER_FILE).tolist():
         chosen = rng.choice(len(words), size=length, p=probabilities)
         texts.append(" ".join(words[i] for i in chosen).capitalize() + ".")
-    # A number past the corpus's files: its own reference, title and date.
+    return texts
+
+
+def add_file(directory: Path, number: int) -> Path:
+    """A new 50-paragraph file, with a reference, title and date no other file has."""
     target = directory / f"zz-added-{number:04d}.md"
-    target.write_text(bench_startup._document(9000 + number, texts), encoding="utf-8")
+    target.write_text(bench_startup._document(9000 + number, paragraphs(number)), encoding="utf-8")
     return target
+
+
+def merge_steps(directory: Path) -> list[tuple[str, float, float]]:
+    """In this process: the saved index loaded, one file's segment built, merged, saved, loaded back."""
+    import resource
+    import shutil
+
+    from bot.search.index_build import build_arrays
+    from bot.search.index_merge import merge_arrays
+    from bot.search.index_store import load, save
+    from bot.search.tokens import tokenize
+
+    saved = next(d for d in (directory / ".index").iterdir() if d.is_dir() and not d.name.startswith(".tmp-"))
+    rows = []
+
+    def timed(name: str, started: float) -> None:
+        rows.append((name, time.perf_counter() - started, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
+
+    started = time.perf_counter()
+    base = load(saved)
+    timed(f"load the saved index ({base.size:,} passages, {base.postings.shape[0]:,} postings)", started)
+    texts = paragraphs(99)
+    started = time.perf_counter()
+    segment = build_arrays([tokenize(t) for t in texts])
+    timed("tokenize and index one file (50 passages)", started)
+    started = time.perf_counter()
+    merged = merge_arrays([(base, None), (segment, None)])
+    timed("merge them", started)
+    scratch = Path(tempfile.mkdtemp(prefix="ep-bench-grow-save-"))
+    try:
+        started = time.perf_counter()
+        target = save(merged, scratch, "merged")
+        timed("save the merged index", started)
+        started = time.perf_counter()
+        load(target)
+        timed("load it back (checksums)", started)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return rows
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -101,7 +147,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--passages", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=3, help="warm processes (median shown)")
     parser.add_argument("--adds", type=int, default=2, help="files added one at a time")
+    parser.add_argument("--merge-only", action="store_true",
+                        help="only the steps of a merge, timed in this process (needs a warm corpus)")
     args = parser.parse_args(argv)
+    if args.merge_only:
+        print(f"\n{'one file merged, in process':<64} | {'time':>8} | {'peak RSS':>9}")
+        for name, seconds, rss in merge_steps(corpus(args.passages)):
+            print(f"{name:<64} | {seconds:>6.2f} s | {rss:>6.0f} MB")
+        return
     directory = corpus(args.passages)
     for stale in directory.glob("zz-added-*.md"):
         stale.unlink()
