@@ -47,8 +47,14 @@ def script_of(text: str) -> str | None:
     """The script most letters of ``text`` are written in ("Latin", "Cyrillic", ...), or None."""
     counts: Counter[str] = Counter()
     if text.isascii():  # the common case, without a Unicode name per letter
-        counts["Latin"] = sum(c.isalpha() for c in text)
-        return "Latin" if counts["Latin"] >= MIN_LETTERS else None
+        # Enough letters is all that is asked: stop counting once there are.
+        letters = 0
+        for char in text:
+            if char.isalpha():
+                letters += 1
+                if letters >= MIN_LETTERS:
+                    return "Latin"
+        return None
     for char in text:
         if char.isalpha():
             name = unicodedata.name(char, "")
@@ -63,8 +69,9 @@ def language_of(text: str) -> str | None:
     script = script_of(text)
     if script is None or script != "Latin":
         return script
-    tokens = [w.strip(".,;:!?()\"'«»“”") for w in text.lower().split()]
-    votes = {name: sum(t in words for t in tokens) for name, words in _FUNCTION_WORDS.items()}
+    # Each distinct word counted once, then each language's few function words looked up.
+    counts = Counter(w.strip(".,;:!?()\"'«»“”") for w in text.lower().split())
+    votes = {name: sum(counts[w] for w in words if w in counts) for name, words in _FUNCTION_WORDS.items()}
     best = max(votes.values())
     leaders = [name for name, count in votes.items() if count == best]
     return leaders[0] if best and len(leaders) == 1 else None
