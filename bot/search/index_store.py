@@ -273,7 +273,7 @@ def load_or_build(
         try:
             arrays = load(cache_dir / key)
         except FileNotFoundError:
-            logger.info("no saved index %s in %s: building it", key, cache_dir)
+            logger.info("no saved index %s in %s", key, cache_dir)  # merged or built below
         except (OSError, ValueError, KeyError, TypeError) as exc:
             logger.warning("saved index %s is unusable (%s): rebuilding it", cache_dir / key, exc)
         else:
@@ -329,9 +329,15 @@ def _merge_saved(
         return None
     keep = np.repeat(np.array(keep_docs, dtype=bool), [count for _, _, count in saved])
     segments: list[Segment] = [(base, keep)]
-    if first_new < len(texts):
-        segments.append((build_arrays(_tokens(texts[first_new:], tokenizer), k1, b, epsilon), None))
-    arrays = merge_arrays(segments, k1, b, epsilon)
+    try:
+        if first_new < len(texts):
+            segments.append((build_arrays(_tokens(texts[first_new:], tokenizer), k1, b, epsilon), None))
+        arrays = merge_arrays(segments, k1, b, epsilon)
+    except (ValueError, IndexError) as exc:
+        # A saved index that passed load()'s checks and still cannot be merged: a build
+        # then decides (and names any problem of the new passages themselves).
+        logger.warning("cannot merge into the saved index %s (%s): rebuilding it", directory, exc)
+        return None
     logger.info("merged %d new passages into the saved index of %d (%d masked) in %.2f s",
                 len(texts) - first_new, base.size, base.size - int(keep.sum()), time.perf_counter() - started)
     try:

@@ -167,3 +167,16 @@ def test_a_saved_index_of_other_code_is_not_merged_from(tmp_path: Path) -> None:
     _open(tmp_path, [("a.md", "a.md")])
     family = family_key(tokenizer=lambda t: t.lower().split())  # another tokenizer: another family
     assert index_order(tmp_path, family, [("c.md", "c.md"), ("a.md", "a.md")]) == [0, 1]
+
+
+def test_a_damaged_saved_index_is_rebuilt_not_merged_from(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    _open(tmp_path, [("a.md", "a.md"), ("b.md", "b.md")])
+    saved = next(d for d in tmp_path.iterdir() if d.is_dir())
+    idf = saved / "idf.npy"
+    data = bytearray(idf.read_bytes())
+    data[-1] ^= 0xFF  # same size, another value: only the checksum tells
+    idf.write_bytes(bytes(data))
+    index, texts = _open(tmp_path, [("a.md", "a.md"), ("b.md", "b.md"), ("c.md", "c.md")])
+    assert "does not match its checksum in the manifest: a damaged save): rebuilding it" in caplog.text
+    assert sorted(CALLS) == sorted(texts)  # every passage tokenized again
+    _same_as_fresh(index, texts)
