@@ -15,7 +15,9 @@ from start to exit with its peak resident memory:
   ``--adds`` runs adds another file), and the process after it (warm again);
 - ``removed``: the first process after one of the added files was deleted.
 
-``--merge-only`` times, in this process, the steps of the merge that the first
+``--reload`` times, in this process, a warm ``Service``'s ``reload()`` after one added
+file (in a thread, as the bot runs it) and the questions answered meanwhile: their
+median, p99 and slowest latency. ``--merge-only`` times, in this process, the steps of the merge that the first
 ``added`` process makes: load the saved index, tokenize one file, merge, save, load.
 
 The subprocesses import ``bot`` from ``PYTHONPATH``: point it at another checkout to
@@ -96,10 +98,14 @@ def paragraphs(number: int) -> list[str]:
     return texts
 
 
-def add_file(directory: Path, number: int) -> Path:
-    """A new 50-paragraph file, with a reference, title and date no other file has."""
+def add_file(directory: Path, number: int, marker: str = "") -> Path:
+    """A new 50-paragraph file, with a reference, title and date no other file has
+    (and ``marker``, a word no other file has, at the start of its first paragraph)."""
+    texts = paragraphs(number)
+    if marker:
+        texts[0] = f"{marker.capitalize()} {texts[0]}"
     target = directory / f"zz-added-{number:04d}.md"
-    target.write_text(bench_startup._document(9000 + number, paragraphs(number)), encoding="utf-8")
+    target.write_text(bench_startup._document(9000 + number, texts), encoding="utf-8")
     return target
 
 
@@ -142,14 +148,61 @@ def merge_steps(directory: Path) -> list[tuple[str, float, float]]:
     return rows
 
 
+def reload_steps(directory: Path, number: int) -> list[tuple[str, float]]:
+    """In this process: a warm Service, one file added, ``reload()`` in a thread while
+    questions are asked here; the reload's time and the questions' latency meanwhile."""
+    import threading
+
+    from bot.answers.service import Service
+
+    service = Service(directory)
+    words = synthetic.vocabulary()
+    rng = np.random.default_rng(5)
+    questions = [" ".join(words[int(i)] for i in rng.integers(0, 5000, 3)) for _ in range(500)]
+    for question in questions[:50]:
+        service.ask(question)  # warm: the first questions pay for lazy state
+    path = add_file(directory, number, marker="zanzibarium")
+    try:
+        started = time.perf_counter()
+        reloading = threading.Thread(target=service.reload)
+        reloading.start()
+        latencies = []
+        while reloading.is_alive():
+            for question in questions:
+                asked = time.perf_counter()
+                service.ask(question)
+                latencies.append(time.perf_counter() - asked)
+                if not reloading.is_alive():
+                    break
+        reloading.join()
+        seconds = time.perf_counter() - started
+        found = any(h.document.name == path.name for h in service.ask("zanzibarium").hits)
+    finally:
+        path.unlink()
+        service.reload()
+    ordered = sorted(latencies)
+    return [
+        (f"reload after one added file (answerable: {found})", seconds),
+        (f"questions meanwhile: {len(ordered)}, median (ms)", 1000 * statistics.median(ordered)),
+        ("p99 (ms)", 1000 * ordered[int(0.99 * (len(ordered) - 1))]),
+        ("slowest (ms)", 1000 * ordered[-1]),
+    ]
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--passages", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=3, help="warm processes (median shown)")
     parser.add_argument("--adds", type=int, default=2, help="files added one at a time")
+    parser.add_argument("--reload", action="store_true",
+                        help="only a reload after one added file, in this process, with questions meanwhile")
     parser.add_argument("--merge-only", action="store_true",
                         help="only the steps of a merge, timed in this process (needs a warm corpus)")
     args = parser.parse_args(argv)
+    if args.reload:
+        for name, value in reload_steps(corpus(args.passages), 50):
+            print(f"{name:<52} | {value:>8.2f}")
+        return
     if args.merge_only:
         print(f"\n{'one file merged, in process':<64} | {'time':>8} | {'peak RSS':>9}")
         for name, seconds, rss in merge_steps(corpus(args.passages)):
