@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator, Sequence
-from itertools import count
 
 import numpy as np
 
@@ -55,29 +54,30 @@ def merge_arrays(
     """
     kept: list[tuple[IndexArrays, BoolArray, IntArray, IntArray]] = []
     ids_of: dict[str, int] = {}
-    new_id = count().__next__
     widest = 0
     for arrays, keep in segments:
         if keep is None:
             keep = np.ones(arrays.size, dtype=bool)
         elif keep.shape != (arrays.size,):
             raise ValueError(f"keep mask has shape {keep.shape}, its segment has {arrays.size} passages")
+        if keep.all():
+            # Nothing masked (a new segment, or an index that only grows): its postings
+            # as they are, without a mask to gather.
+            live_df = np.diff(arrays.indptr)
+            if arrays.tf.dtype != np.uint8 and len(arrays.tf):
+                widest = max(widest, int(arrays.tf.max()))
+            kept.append((arrays, keep, _global_ids(arrays.words, live_df, ids_of), live_df))
+            continue
         live_df = np.zeros(len(arrays.words), dtype=np.int64)
         for first, last, live in _live_slices(arrays, keep):
+            assert live is not None
             ends = np.zeros(len(live) + 1, dtype=np.int64)
             np.cumsum(live, out=ends[1:])
             lo = arrays.indptr[first]
             live_df[first:last] = ends[arrays.indptr[first + 1 : last + 1] - lo] - ends[arrays.indptr[first:last] - lo]
             if arrays.tf.dtype != np.uint8 and live.any():
                 widest = max(widest, int(arrays.tf[lo : arrays.indptr[last]][live].max()))
-        # Global term ids in order of first appearance across the segments: the order a
-        # fresh build of the same passages gives them when nothing was removed.
-        present = np.flatnonzero(live_df).tolist()
-        words = arrays.words
-        gid = np.full(len(words), -1, dtype=np.int64)
-        gid[present] = [ids_of[w] if w in ids_of else ids_of.setdefault(w, new_id())
-                        for w in (words[t] for t in present)]
-        kept.append((arrays, keep, gid, live_df))
+        kept.append((arrays, keep, _global_ids(arrays.words, live_df, ids_of), live_df))
     words = list(ids_of)
     df = np.zeros(len(words), dtype=np.int64)
     for _, _, gid, live_df in kept:
@@ -93,16 +93,21 @@ def merge_arrays(
     offset = 0
     lengths: list[IntArray] = []
     for arrays, keep, gid, live_df in kept:
-        renumber = (np.cumsum(keep, dtype=np.int64) - 1 + offset).astype(np.int32)
-        for first, last, live in _live_slices(arrays, keep):
+        whole = bool(keep.all())
+        renumber = None if whole else (np.cumsum(keep, dtype=np.int64) - 1 + offset).astype(np.int32)
+        for first, last, live in _live_slices(arrays, None if whole else keep):
             # A slice of the segment's live postings, by its term ids then passage: each
             # term's run goes after the runs earlier segments wrote for the same term.
             lo, hi = arrays.indptr[first], arrays.indptr[last]
             terms = first + np.flatnonzero(live_df[first:last])
             targets = gid[terms]
             where = concat_ranges(cursor[targets], cursor[targets] + live_df[terms])
-            postings[where] = renumber[arrays.postings[lo:hi][live]]
-            tf[where] = arrays.tf[lo:hi][live]
+            if live is None or renumber is None:
+                postings[where] = arrays.postings[lo:hi] + np.int32(offset)
+                tf[where] = arrays.tf[lo:hi]
+            else:
+                postings[where] = renumber[arrays.postings[lo:hi][live]]
+                tf[where] = arrays.tf[lo:hi][live]
             cursor[targets] += live_df[terms]
         lengths.append(np.asarray(arrays.lengths, dtype=np.int64)[keep])
         offset += int(np.count_nonzero(keep))
@@ -110,14 +115,24 @@ def merge_arrays(
     return finish_arrays(words, df, indptr, postings, tf, all_lengths, k1, b, epsilon, block=block, big_df=big_df)
 
 
-def _live_slices(arrays: IndexArrays, keep: BoolArray) -> Iterator[tuple[int, int, BoolArray]]:
-    """(first term, end term, which of their postings are kept), about ``_STEP`` postings a
-    slice: the temporaries of a merge stay small whatever the index's size."""
+def _global_ids(words: list[str], live_df: IntArray, ids_of: dict[str, int]) -> IntArray:
+    """Each of a segment's terms with a live posting numbered in ``ids_of`` (new ones added
+    last), -1 for the others: in order of first appearance across the segments, the order a
+    fresh build of the same passages gives them when nothing was removed."""
+    present = np.flatnonzero(live_df).tolist()
+    gid = np.full(len(words), -1, dtype=np.int64)
+    gid[present] = [ids_of.setdefault(w, len(ids_of)) for w in (words[t] for t in present)]
+    return gid
+
+
+def _live_slices(arrays: IndexArrays, keep: BoolArray | None) -> Iterator[tuple[int, int, BoolArray | None]]:
+    """(first term, end term, which of their postings are kept, None for all), about
+    ``_STEP`` postings a slice: the temporaries of a merge stay small whatever the index's size."""
     indptr = arrays.indptr
     vocab = len(indptr) - 1
     first = 0
     while first < vocab:
         last = int(np.searchsorted(indptr, indptr[first] + _STEP, side="right")) - 1
         last = min(max(last, first + 1), vocab)  # whole terms; a longer one alone
-        yield first, last, keep[arrays.postings[indptr[first] : indptr[last]]]
+        yield first, last, None if keep is None else keep[arrays.postings[indptr[first] : indptr[last]]]
         first = last
