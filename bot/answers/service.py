@@ -30,8 +30,8 @@ from bot.corpus.load import Corpus, date_conflict, duplicates_of, load_corpus, p
 from bot.corpus.models import CorpusError, Document, Hit, Passage, Problem
 from bot.search.budget import Budget
 from bot.search.index import Bm25Index
-from bot.search.index_store import Mapped, cache_key, load_or_build
-from bot.search.language import corpus_languages, language_note
+from bot.search.index_store import Mapped, cache_key, family_key, index_order, load_or_build
+from bot.search.language import language_note, saved_corpus_languages
 from bot.search.query import Query, QueryError, as_written, parse_query
 from bot.search.ranking import Context, rank_passages
 from bot.search.resolutions import Layout
@@ -55,6 +55,8 @@ _QUESTION_MESSAGES = TextMessages(
     common_words=_COMMON_ONLY,
 )
 DEFAULT_TOP = 3
+# Next to the saved index: the languages sampled from the corpus it was saved for.
+LANGUAGES_FILE = "languages.json"
 
 
 class EmptyCorpus(Exception):
@@ -84,17 +86,26 @@ class Snapshot:
 
     @classmethod
     def build(cls, corpus: Corpus) -> Snapshot:
-        passages = tuple(itertools.chain.from_iterable(d.passages for d in corpus.documents))
+        cache_dir = corpus.directory / ".index"
+        family = family_key(tokenizer=tokenize)
+        # The documents the saved index holds unchanged come first, in its order: a few
+        # new or changed files are then merged into it, not a reason to rebuild it.
+        order = index_order(cache_dir, family, [(d.name, d.digest) for d in corpus.documents])
+        indexed = [corpus.documents[i] for i in order]
+        passages = tuple(itertools.chain.from_iterable(d.passages for d in indexed))
         # Saved next to the corpus, keyed by its content: a start does not re-tokenize it.
+        key = cache_key((f"{d.name}\0{d.digest}" for d in indexed), family=family)
         index = load_or_build(
-            corpus.directory / ".index",
-            cache_key((d.digest for d in corpus.documents), tokenizer=tokenize),
+            cache_dir,
+            key,
             # Made only if the index must be built (10^6 up front: a tenth of a warm start);
             # tokenized by load_or_build, aside if large.
             Mapped(passages, _searchable),
             tokenize,
+            family=family,
+            documents=[(d.name, d.digest, len(d.passages)) for d in indexed],
         )
-        documents = {d.name: d for d in corpus.documents}
+        documents = {d.name: d for d in indexed}  # in the index's order: passage ids follow it
         layout = Layout.of_documents(documents)
         resolutions = sorted(
             (
@@ -104,7 +115,10 @@ class Snapshot:
             key=lambda r: (r.adopted or dt.date.max, r.reference or ""),
         )
         context = Context.build(layout)
-        languages = corpus_languages(p.text for p in passages[:: max(1, len(passages) // 2000)])
+        # Sampled once per corpus, not at every start.
+        languages = saved_corpus_languages(
+            cache_dir / LANGUAGES_FILE, key, lambda: (p.text for p in passages[:: max(1, len(passages) // 2000)])
+        )
         stamp = hashlib.sha256(
             "\n".join([*(f"{d.name}\0{d.digest}" for d in corpus.documents), *(str(p) for p in corpus.problems)])
             .encode("utf-8", "surrogatepass")

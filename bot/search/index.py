@@ -6,7 +6,8 @@ and the work per query:
 
 * each term owns a slice of two flat arrays, passage ids (int32, ascending) and term
   frequencies (uint8 or uint16); a weight is computed when it is needed, with exactly
-  the operations ``get_scores`` uses, so every score is bit-for-bit rank-bm25's;
+  the operations ``get_scores`` uses, so every score is rank-bm25's to the last bits of
+  its IDF (see ``bm25_idf``);
 * scores are summed in query order, as ``get_scores`` sums them, so equal passages
   tie exactly and the order of the results never depends on float noise;
 * a *common* term (document frequency at least ``big_df``) also has, per block of

@@ -3,7 +3,8 @@
 A build indexes ``_CHUNK`` passages at a time and merges the chunks into flat arrays
 one range of term ids at a time, so a large build peaks near the index's own size.
 Every array is what ``bot.search.index.Bm25Index`` scores from and what
-``bot.search.index_store`` saves; IDFs are rank-bm25's own ``_calc_idf``.
+``bot.search.index_store`` saves; IDFs are rank-bm25's formula (``bm25_idf``), and
+``finish_arrays`` is shared with ``bot.search.index_merge``.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import ctypes
 import functools
 import logging
+import math
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -19,7 +21,6 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from rank_bm25 import BM25Okapi
 
 logger = logging.getLogger(__name__)
 
@@ -45,17 +46,20 @@ _MAP_STEP = 512
 MAX_TF = int(np.iinfo(np.uint16).max)
 
 
-class _RankBm25Idf(BM25Okapi):  # type: ignore[misc]
-    """BM25Okapi's IDF computation without its per-document dicts."""
+def bm25_idf(df: IntArray, n: int, epsilon: float) -> FloatArray:
+    """rank-bm25's IDF (``BM25Okapi._calc_idf``): log((n - df + 0.5) / (df + 0.5)) as a
+    difference of logs, a negative one floored at ``epsilon`` times the average.
 
-    def __init__(self, corpus_size: int, doc_freqs: dict[str, int], k1: float, b: float, epsilon: float):
-        # Deliberately not calling super().__init__: it would build a dict per passage.
-        self.k1, self.b, self.epsilon = k1, b, epsilon
-        self.corpus_size = corpus_size
-        self.idf: dict[str, float] = {}
-        self.average_idf = 0.0
-        if doc_freqs:
-            self._calc_idf(doc_freqs)
+    The average is summed exactly (``math.fsum``), where rank-bm25 sums in the order it
+    first saw each word: the floor then does not depend on that order, so an index
+    merged from segments (bot.search.index_merge) and a fresh build agree bit for bit.
+    """
+    if not len(df):
+        return np.zeros(0)
+    idf: FloatArray = np.log(n - df + 0.5) - np.log(df + 0.5)
+    average = math.fsum(idf.tolist()) / len(idf)
+    idf[idf < 0] = epsilon * average
+    return idf
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,10 +84,11 @@ class IndexArrays:
     block_max: FloatArray  # (common terms, blocks): largest weight per block
     bitmaps: UInt64Array  # (common terms, ceil(size / 64)): passage p is bit p % 64 of word p // 64
     bitmap_rank: Int32Array  # (common terms, ceil(size / 64)): the term's postings before each word
+    lengths: Int32Array  # tokens per passage: what a merge recomputes the norms from
 
     def nbytes(self) -> int:
         arrays = (self.indptr, self.postings, self.tf, self.norm, self.idf, self.max_weight,
-                  self.big_row, self.block_offsets, self.block_max, self.bitmaps, self.bitmap_rank)
+                  self.big_row, self.block_offsets, self.block_max, self.bitmaps, self.bitmap_rank, self.lengths)
         return sum(int(a.nbytes) for a in arrays)
 
 
@@ -100,7 +105,6 @@ def build_arrays(
     if block < 1:
         raise ValueError(f"block must be at least 1, got {block}")
     n = len(corpus)
-    big = max(1024, n // 32) if big_df is None else max(1, big_df)
     ids_of: defaultdict[str, int] = defaultdict(count().__next__)
     lengths = np.zeros(n, dtype=np.int64)
     # chunks[c][r]: chunk c's postings of the terms in range r, or None once merged.
@@ -144,13 +148,27 @@ def build_arrays(
             del piece, terms, runs, local, freq, where
         _release_freed_memory()
 
+    return finish_arrays(words, df, indptr, postings, tf, lengths, k1, b, epsilon, block=block, big_df=big_df)
+
+
+def finish_arrays(
+    words: list[str], df: IntArray, indptr: IntArray, postings: Int32Array, tf: TfArray, lengths: IntArray,
+    k1: float, b: float, epsilon: float, *, block: int = DEFAULT_BLOCK, big_df: int | None = None,
+) -> IndexArrays:
+    """The index over finished postings: IDF, norms, maxima and the common terms' tables.
+
+    Shared by a build and a merge, so that both make the same arrays from the same postings.
+    """
+    if block < 1:
+        raise ValueError(f"block must be at least 1, got {block}")
+    n, vocab_size = len(lengths), len(words)
+    big = max(1024, n // 32) if big_df is None else max(1, big_df)
     if n == 0 or vocab_size == 0:
         # rank-bm25 divides by zero here; an index with no terms simply matches nothing.
         idf = np.zeros(vocab_size)
         norm = np.full(n, k1 * (1 - b))
     else:
-        idf_model = _RankBm25Idf(n, dict(zip(words, df.tolist(), strict=True)), k1, b, epsilon)
-        idf = np.fromiter((idf_model.idf[w] for w in words), dtype=np.float64, count=vocab_size)
+        idf = bm25_idf(df, n, epsilon)
         avgdl = int(lengths.sum()) / n  # Python division, as rank-bm25 does it
         norm = k1 * (1 - b + b * lengths / avgdl)
     max_weight = _max_weights(indptr, postings, tf, idf, norm, k1)
@@ -184,7 +202,7 @@ def build_arrays(
         k1=k1, b=b, epsilon=epsilon, size=n, block=block, big_df=big, words=words,
         indptr=indptr, postings=postings, tf=tf, norm=norm, idf=idf, max_weight=max_weight,
         big_row=big_row, block_offsets=block_offsets, block_max=block_max, bitmaps=bitmaps,
-        bitmap_rank=bitmap_rank,
+        bitmap_rank=bitmap_rank, lengths=lengths.astype(np.int32),
     )
 
 

@@ -12,6 +12,12 @@ means a rebuild, never a stale answer. A cache that cannot be read or written
 (read-only directory, truncated, half-written or corrupt file) is logged and the index
 is built in memory instead.
 
+The manifest also names the index's *family* (``family_key``: the key without the
+corpus) and its documents in order. A corpus changed by a few files whose unchanged
+documents come first (``index_order``) is not rebuilt: the saved index of its family is
+merged with the new passages (``bot.search.index_merge``), exactly as a build would
+score them, and saved under the new key.
+
 A large corpus is tokenized and indexed in a child process started with the
 "forkserver" method (else "spawn"), never by forking the bot: the bot runs an event
 loop and worker threads, and a forked child can deadlock on a lock one of them held.
@@ -48,9 +54,11 @@ from bot.corpus import passages as passages_module
 from bot.corpus.cache import check_room
 from bot.search import index as index_module
 from bot.search import index_build as index_build_module
+from bot.search import index_merge as index_merge_module
 from bot.search import tokens as tokens_module
 from bot.search.index import Bm25Index
 from bot.search.index_build import IndexArrays, build_arrays
+from bot.search.index_merge import Segment, merge_arrays
 from bot.search.tokens import tokenize
 
 logger = logging.getLogger(__name__)
@@ -61,12 +69,14 @@ _T = TypeVar("_T")
 
 # Bump when the layout of the saved files changes (2: the manifest records file sizes;
 # 3: bitmaps in 64-bit words, with a rank table; 4: and a CRC-32 of every array file;
-# 5: and the key it was saved under, so that a copy under another key is not served).
-FORMAT = 5
+# 5: and the key it was saved under, so that a copy under another key is not served;
+# 6: and each passage's length and the documents it holds, so that a corpus that changed
+# by a few files merges them in instead of rebuilding).
+FORMAT = 6
 # Bytes read at a time when checksumming an array file.
 _CRC_STEP = 1 << 24
 _ARRAYS = ("indptr", "postings", "tf", "norm", "idf", "max_weight", "big_row",
-           "block_offsets", "block_max", "bitmaps", "bitmap_rank")
+           "block_offsets", "block_max", "bitmaps", "bitmap_rank", "lengths")
 _META = "meta.json"
 _MANIFEST_CRC = ', "manifest_crc": '
 # Below this many passages a build takes milliseconds: not worth files in the corpus.
@@ -86,7 +96,7 @@ _WRITE_STEP = 4096
 # tokens and the arrays; and the libraries whose behaviour shapes tokens and scores.
 _CODE = (
     models_module, corpus_module, frontmatter_module, metadata_module, passages_module, tokens_module, index_module,
-    index_build_module,
+    index_build_module, index_merge_module,
 )
 _PACKAGES = ("PyStemmer", "numpy", "rank-bm25")
 # Run through the tokenizer for the key: a stemmer or folding change shows in its tokens
@@ -96,11 +106,9 @@ PROBE = ("The European Parliament's resolution of 10/03/2016 on 2016/2607(RSP) c
          "and opposition leaders; Œuvre, naïve, STRASSE straße — 174 articles’ «running» ran.")
 
 
-def cache_key(
-    digests: Iterable[str], k1: float = 1.5, b: float = 0.75, epsilon: float = 0.25,
-    tokenizer: Tokenizer = tokenize,
-) -> str:
-    """Digest of the corpus content and of everything that shapes its index."""
+def family_key(k1: float = 1.5, b: float = 0.75, epsilon: float = 0.25, tokenizer: Tokenizer = tokenize) -> str:
+    """Digest of everything that shapes an index but the corpus: saved indexes of one
+    family hold the same tokens and statistics for the same passages, so they merge."""
     h = hashlib.sha256(f"format {FORMAT} k1 {k1!r} b {b!r} epsilon {epsilon!r}\n".encode())
     for module in _CODE:
         source = module.__file__
@@ -109,6 +117,16 @@ def cache_key(
     for package in _PACKAGES:
         h.update(f"\n{package} {_version(package)}".encode())
     h.update(json.dumps(list(tokenizer(PROBE)), ensure_ascii=False).encode())
+    return h.hexdigest()[:32]
+
+
+def cache_key(
+    digests: Iterable[str], k1: float = 1.5, b: float = 0.75, epsilon: float = 0.25,
+    tokenizer: Tokenizer = tokenize, *, family: str | None = None,
+) -> str:
+    """Digest of the corpus content and of everything that shapes its index (``family``,
+    computed unless given)."""
+    h = hashlib.sha256((family or family_key(k1, b, epsilon, tokenizer)).encode())
     for digest in digests:
         h.update(f"\n{digest}".encode())
     return h.hexdigest()[:32]
@@ -179,6 +197,40 @@ class _EncodedTexts(Sequence[str]):
         return self._blob[start:end].decode("utf-8", "surrogatepass")
 
 
+def index_order(cache_dir: Path | None, family: str, documents: Sequence[tuple[str, str]]) -> list[int]:
+    """The order to index ``documents`` (name, digest) in: those the saved index of this
+    ``family`` holds unchanged first, in its order, then the others in theirs.
+
+    The saved index is then the first segment of the new one, and only the others are
+    tokenized (see ``load_or_build``). Without a saved index: the given order.
+    """
+    saved = _saved_documents(cache_dir, family)
+    if saved is None:
+        return list(range(len(documents)))
+    position = {(name, digest): i for i, (name, digest, _) in enumerate(saved[1])}
+    kept = sorted((i for i, doc in enumerate(documents) if doc in position), key=lambda i: position[documents[i]])
+    chosen = set(kept)
+    return kept + [i for i in range(len(documents)) if i not in chosen]
+
+
+def _saved_documents(cache_dir: Path | None, family: str) -> tuple[Path, list[tuple[str, str, int]]] | None:
+    """The saved index of ``family`` in ``cache_dir`` and its documents, from its manifest."""
+    if cache_dir is None or not family:
+        return None
+    try:
+        candidates = sorted(d for d in cache_dir.iterdir() if d.is_dir() and not d.name.startswith(".tmp-"))
+    except OSError:
+        return None
+    for directory in candidates:
+        try:
+            meta = json.loads((directory / _META).read_text(encoding="utf-8"))
+            if meta.get("format") == FORMAT and meta.get("family") == family:
+                return directory, [(str(n), str(d), int(c)) for n, d, c in meta["documents"]]
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            continue  # a damaged save is not a base; load() says why if it is asked for
+    return None
+
+
 def load_or_build(
     cache_dir: Path | None,
     key: str,
@@ -191,6 +243,8 @@ def load_or_build(
     min_passages: int = PERSIST_MIN_PASSAGES,
     isolate_from: int = ISOLATE_MIN_PASSAGES,
     timeout: float | None = None,
+    family: str = "",
+    documents: Sequence[tuple[str, str, int]] = (),
 ) -> Bm25Index:
     """The index saved under ``cache_dir/key``, else one built from ``texts`` and saved.
 
@@ -203,6 +257,14 @@ def load_or_build(
     (default: max(120, one per 1,000 passages)); a child that fails or overruns it is
     logged and the index is built here instead. ``tokenizer`` goes to the child by
     reference, so a module-level function isolates and a lambda is built here.
+
+    ``documents`` (name, digest, passages) say which documents the texts are, in order,
+    and ``family`` which code made them (``family_key``); both are saved with the
+    index. When ``cache_dir`` holds no index under ``key`` but one of the same family
+    whose unchanged documents come first in ``documents`` (``index_order``), that index
+    is the first segment: its removed or changed documents are masked, the passages after
+    it are tokenized into a second segment, and the two are merged (bot.search.index_merge)
+    into the index a build would make, in a fraction of a build's time.
     """
     size = len(texts)
     if size == 0 or size < min_passages:
@@ -211,7 +273,7 @@ def load_or_build(
         try:
             arrays = load(cache_dir / key)
         except FileNotFoundError:
-            logger.info("no saved index %s in %s: building it", key, cache_dir)
+            logger.info("no saved index %s in %s", key, cache_dir)  # merged or built below
         except (OSError, ValueError, KeyError, TypeError) as exc:
             logger.warning("saved index %s is unusable (%s): rebuilding it", cache_dir / key, exc)
         else:
@@ -219,9 +281,12 @@ def load_or_build(
                 return Bm25Index(arrays)
             logger.warning("saved index %s has %d passages, expected %d: rebuilding it",
                            cache_dir / key, arrays.size, size)
+        merged = _merge_saved(cache_dir, key, texts, tokenizer, k1, b, epsilon, family, documents, isolate_from)
+        if merged is not None:
+            return merged
     if cache_dir is not None and size >= isolate_from:
         limit = child_timeout(size) if timeout is None else timeout
-        if _build_in_child(cache_dir, key, texts, tokenizer, k1, b, epsilon, limit):
+        if _build_in_child(cache_dir, key, texts, tokenizer, k1, b, epsilon, limit, family, documents):
             try:
                 return Bm25Index(load(cache_dir / key))
             except (OSError, ValueError, KeyError, TypeError) as exc:
@@ -229,9 +294,58 @@ def load_or_build(
     arrays = build_arrays(_tokens(texts, tokenizer), k1, b, epsilon)
     if cache_dir is not None:
         try:
-            save(arrays, cache_dir, key)
+            save(arrays, cache_dir, key, family=family, documents=documents)
         except OSError as exc:
             logger.warning("cannot save the index in %s (%s): serving it from memory", cache_dir, exc)
+    return Bm25Index(arrays)
+
+
+def _merge_saved(
+    cache_dir: Path, key: str, texts: Sequence[str], tokenizer: Tokenizer, k1: float, b: float, epsilon: float,
+    family: str, documents: Sequence[tuple[str, str, int]], isolate_from: int,
+) -> Bm25Index | None:
+    """The saved index of ``family`` with ``documents``' changes merged in, saved under ``key``; None
+    when there is no such index, when its documents do not come first, or when the new
+    passages are many enough for a build aside (``isolate_from``)."""
+    found = _saved_documents(cache_dir, family)
+    if found is None or not documents:
+        return None
+    directory, saved = found
+    current = {(name, digest) for name, digest, _ in documents}
+    keep_docs = [(name, digest) in current for name, digest, _ in saved]
+    kept = [(name, digest, count) for (name, digest, count), ok in zip(saved, keep_docs, strict=True) if ok]
+    if list(documents[: len(kept)]) != kept:
+        return None  # not indexed in index_order's order: nothing to reuse
+    first_new = sum(count for _, _, count in kept)
+    if len(texts) - first_new >= isolate_from or sum(count for _, _, count in documents) != len(texts):
+        return None
+    started = time.perf_counter()
+    try:
+        base = load(directory)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        logger.warning("saved index %s is unusable (%s): rebuilding it", directory, exc)
+        return None
+    if (base.k1, base.b, base.epsilon) != (k1, b, epsilon) or base.size != sum(c for _, _, c in saved):
+        return None
+    keep = np.repeat(np.array(keep_docs, dtype=bool), [count for _, _, count in saved])
+    segments: list[Segment] = [(base, keep)]
+    try:
+        if first_new < len(texts):
+            segments.append((build_arrays(_tokens(texts[first_new:], tokenizer), k1, b, epsilon), None))
+        arrays = merge_arrays(segments, k1, b, epsilon)
+    except (ValueError, IndexError) as exc:
+        # A saved index that passed load()'s checks and still cannot be merged: a build
+        # then decides (and names any problem of the new passages themselves).
+        logger.warning("cannot merge into the saved index %s (%s): rebuilding it", directory, exc)
+        return None
+    logger.info("merged %d new passages into the saved index of %d (%d masked) in %.2f s",
+                len(texts) - first_new, base.size, base.size - int(keep.sum()), time.perf_counter() - started)
+    try:
+        saved_at = save(arrays, cache_dir, key, family=family, documents=documents)
+        # Served from the maps, as after a start: the merged copy in memory goes.
+        return Bm25Index(load(saved_at))
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        logger.warning("cannot save the merged index in %s (%s): serving it from memory", cache_dir, exc)
     return Bm25Index(arrays)
 
 
@@ -254,6 +368,7 @@ def _context() -> ForkServerContext | SpawnContext:
 def _build_in_child(
     cache_dir: Path, key: str, texts: Sequence[str], tokenizer: Tokenizer,
     k1: float, b: float, epsilon: float, timeout: float,
+    family: str = "", documents: Sequence[tuple[str, str, int]] = (),
 ) -> bool:
     """Tokenize, build and save in a child process; True when the child saved the index."""
     try:
@@ -271,7 +386,7 @@ def _build_in_child(
         written = time.perf_counter() - started
         process = _context().Process(
             target=_child_build,
-            args=(str(scratch), str(cache_dir), key, tokenizer, k1, b, epsilon),
+            args=(str(scratch), str(cache_dir), key, tokenizer, k1, b, epsilon, family, list(documents)),
             name=f"index-build-{key[:8]}", daemon=True,
         )
         process.start()
@@ -311,6 +426,7 @@ def _write_texts(texts: Sequence[str], scratch: Path) -> None:
 
 def _child_build(
     scratch: str, cache_dir: str, key: str, tokenizer: Tokenizer, k1: float, b: float, epsilon: float,
+    family: str = "", documents: Sequence[tuple[str, str, int]] = (),
 ) -> None:
     """In the child process: read the texts, tokenize, build and save the index."""
     work = Path(scratch)
@@ -318,11 +434,17 @@ def _child_build(
     arrays = build_arrays(_tokens(texts, tokenizer), k1, b, epsilon)
     del texts
     # Written inside the parent's scratch directory, which it removes if this is killed.
-    save(arrays, Path(cache_dir), key, scratch=work)
+    save(arrays, Path(cache_dir), key, scratch=work, family=family, documents=documents)
 
 
-def save(arrays: IndexArrays, cache_dir: Path, key: str, scratch: Path | None = None) -> Path:
+def save(
+    arrays: IndexArrays, cache_dir: Path, key: str, scratch: Path | None = None, *,
+    family: str = "", documents: Sequence[tuple[str, str, int]] = (),
+) -> Path:
     """Write ``arrays`` to ``cache_dir/key`` atomically; drop the other saved indexes.
+
+    ``family`` and ``documents`` (name, digest, passages, in index order) go into the
+    manifest: what a later corpus, changed by a few files, merges from.
 
     The files are written in a temporary directory (in ``scratch`` when given), flushed
     to disk, the manifest last, then renamed into place.
@@ -354,6 +476,8 @@ def save(arrays: IndexArrays, cache_dir: Path, key: str, scratch: Path | None = 
         meta["key"] = key
         meta["files"] = files
         meta["checksums"] = checksums
+        meta["family"] = family
+        meta["documents"] = [list(doc) for doc in documents]
         # Written last, once the arrays are on disk: a directory without it, or whose
         # files differ from it, is an interrupted or damaged save.
         with open(work / _META, "w", encoding="utf-8") as out:
@@ -403,7 +527,7 @@ def load(directory: Path) -> IndexArrays:
         raise ValueError(f"{meta_path} was saved for index {str(saved_as)[:20]!r}, not {directory.name[:20]!r}")
     files = meta.pop("files")
     checksums = meta.pop("checksums")
-    del meta["format"]
+    del meta["format"], meta["family"], meta["documents"]
     if not isinstance(files, dict) or not isinstance(checksums, dict):
         raise ValueError(f"{meta_path}: the file sizes or checksums are not a mapping")
     for name in _ARRAYS:
@@ -451,6 +575,7 @@ def _check(a: IndexArrays, directory: Path) -> None:
         (a.indptr.shape[0] > 0 and int(a.indptr[0]) == 0 and int(a.indptr[-1]) == a.postings.shape[0], "indptr"),
         (a.tf.shape == a.postings.shape, "tf"),
         (a.norm.shape == (n,), "norm"),
+        (a.lengths.shape == (n,), "lengths"),
         (a.idf.shape == (vocab,) and a.max_weight.shape == (vocab,) and a.big_row.shape == (vocab,), "idf"),
         (a.block_offsets.shape == (big, nblocks + 1) and a.block_max.shape == (big, nblocks), "blocks"),
         (a.bitmaps.shape == (big, -(-n // 64)) and a.bitmaps.dtype == np.dtype("<u8"), "bitmaps"),

@@ -9,10 +9,15 @@ text gives no sign: the result is then None.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
+import os
+import tempfile
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from pathlib import Path
 
 logger = logging.getLogger(__name__)
 
@@ -42,8 +47,14 @@ def script_of(text: str) -> str | None:
     """The script most letters of ``text`` are written in ("Latin", "Cyrillic", ...), or None."""
     counts: Counter[str] = Counter()
     if text.isascii():  # the common case, without a Unicode name per letter
-        counts["Latin"] = sum(c.isalpha() for c in text)
-        return "Latin" if counts["Latin"] >= MIN_LETTERS else None
+        # Enough letters is all that is asked: stop counting once there are.
+        letters = 0
+        for char in text:
+            if char.isalpha():
+                letters += 1
+                if letters >= MIN_LETTERS:
+                    return "Latin"
+        return None
     for char in text:
         if char.isalpha():
             name = unicodedata.name(char, "")
@@ -58,8 +69,9 @@ def language_of(text: str) -> str | None:
     script = script_of(text)
     if script is None or script != "Latin":
         return script
-    tokens = [w.strip(".,;:!?()\"'«»“”") for w in text.lower().split()]
-    votes = {name: sum(t in words for t in tokens) for name, words in _FUNCTION_WORDS.items()}
+    # Each distinct word counted once, then each language's few function words looked up.
+    counts = Counter(w.strip(".,;:!?()\"'«»“”") for w in text.lower().split())
+    votes = {name: sum(counts[w] for w in words if w in counts) for name, words in _FUNCTION_WORDS.items()}
     best = max(votes.values())
     leaders = [name for name, count in votes.items() if count == best]
     return leaders[0] if best and len(leaders) == 1 else None
@@ -77,6 +89,38 @@ def corpus_languages(texts: Iterable[str], sample: int = 2000) -> tuple[str, ...
     total = sum(counts.values())
     # A language counts when a tenth of the sampled passages at least are in it.
     return tuple(name for name, count in counts.most_common() if count * 10 >= total)
+
+
+def saved_corpus_languages(path: Path, key: str, texts: Callable[[], Iterable[str]]) -> tuple[str, ...]:
+    """``corpus_languages(texts())``, computed once per corpus ``key`` and kept in ``path``.
+
+    Sampling 2,000 passages takes half a second, which a start with a saved index would
+    otherwise spend on every process. It is written only where ``path``'s directory
+    exists (a saved index's). The file names the key and this module's source:
+    another corpus or another way of telling languages computes it again. A file that
+    cannot be read or written only costs the computation.
+    """
+    code = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
+    try:
+        saved = json.loads(path.read_text(encoding="utf-8"))
+        if isinstance(saved, dict) and saved.get("key") == key and saved.get("code") == code:
+            languages = saved.get("languages")
+            if isinstance(languages, list) and all(isinstance(x, str) for x in languages):
+                return tuple(languages)
+    except (OSError, ValueError):
+        pass  # missing or damaged: computed below
+    languages_found = corpus_languages(texts())
+    if not path.parent.is_dir():
+        return languages_found  # a corpus too small for a saved index gets no file either
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=".tmp-languages-", dir=path.parent)
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            json.dump({"key": key, "code": code, "languages": list(languages_found)}, out)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    except OSError as exc:
+        logger.info("cannot keep the corpus languages in %s (%s)", path, exc)
+    return languages_found
 
 
 def language_note(question: str, languages: tuple[str, ...]) -> str | None:

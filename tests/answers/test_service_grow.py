@@ -1,0 +1,67 @@
+"""A corpus large enough for a saved index takes an added or removed file without a rebuild."""
+
+from __future__ import annotations
+
+import logging
+import random
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bot.answers.service import Service
+
+_DRAW = random.Random(3)
+WORDS = tuple(dict.fromkeys("".join(_DRAW.choice("bdfgklmnprstvz") + _DRAW.choice("aeiou") for _ in range(3))
+                            for _ in range(800)))
+WEIGHTS = [1 / rank for rank in range(1, len(WORDS) + 1)]  # Zipf, as words are
+QUESTIONS = (f"{WORDS[30]} {WORDS[200]}", f"{WORDS[60]} {WORDS[61]} {WORDS[400]}", WORDS[150], "zanzibarium")
+
+
+def _file(number: int, paragraphs: int, rng: random.Random, extra: str = "") -> str:
+    body = [" ".join(rng.choices(WORDS, WEIGHTS, k=rng.randint(8, 14))).capitalize() + "." for _ in range(paragraphs)]
+    if extra:
+        body[0] = extra
+    return (f"---\ntitle: Resolution {number} on human rights\nreference: 2020/{number:04d}(RSP)\n"
+            f"adopted: 2020-{1 + number % 12:02d}-{1 + number % 28:02d}\n---\n\n" + "\n\n".join(body) + "\n")
+
+
+def _answers(service: Service) -> list[list[tuple[str, str, float]]]:
+    return [[(h.document.name, h.passage.text, h.score) for h in service.ask(q, top=10).hits] for q in QUESTIONS]
+
+
+@pytest.fixture
+def big_corpus(tmp_path: Path) -> Path:
+    rng = random.Random(5)
+    for number in range(101):  # 5,050 passages: from 5,000 the index is saved
+        (tmp_path / f"res-{number:03d}.md").write_text(_file(number, 50, rng), encoding="utf-8")
+    return tmp_path
+
+
+def test_an_added_file_is_merged_in_and_answers_as_after_a_rebuild(
+    big_corpus: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    service = Service(big_corpus)
+    new = _file(500, 50, random.Random(9), extra="The court heard the zanzibarium case of the journalist.")
+    with caplog.at_level(logging.INFO, logger="bot.search.index_store"):
+        service.add_document("new.md", new.encode())
+    assert "merged 50 new passages into the saved index of 5,050" in caplog.text.replace("5050", "5,050")
+    answer = service.ask("zanzibarium")
+    assert [h.document.name for h in answer.hits] == ["new.md"]
+    assert answer.hits[0].passage.text == "The court heard the zanzibarium case of the journalist."
+
+    merged = _answers(service)
+    assert all(merged)  # every question finds passages
+    shutil.rmtree(big_corpus / ".index")
+    rebuilt = Service(big_corpus)  # a fresh build, in the same order: the saved index's files first
+    assert _answers(rebuilt) == merged
+
+    # A removed file is masked: no rebuild either, and answers as a fresh build of the rest.
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="bot.search.index_store"):
+        rebuilt.remove_document("res-007.md")
+    assert "merged 0 new passages" in caplog.text
+    masked = _answers(rebuilt)
+    assert all(name != "res-007.md" for hits in masked for name, _, _ in hits)
+    shutil.rmtree(big_corpus / ".index")
+    assert _answers(Service(big_corpus)) == masked
