@@ -29,7 +29,9 @@ import functools
 import logging
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
 from bot.corpus.models import canonical_text_id
 from bot.search.index import Bm25Index
@@ -476,12 +478,12 @@ def as_written(text: str, word: str) -> str:
 
 
 @functools.lru_cache(maxsize=256)
-def _written_forms(text: str) -> dict[str, str]:
+def _written_forms(text: str) -> Mapping[str, str]:
     """Each folded word of ``text`` as first written there, found once per question (not a regex per word)."""
     forms: dict[str, str] = {}
     for span in word_spans(text):
         forms.setdefault(span.word, text[span.start : span.end])
-    return forms
+    return MappingProxyType(forms)  # cached and shared: read-only
 
 
 _SENTENCE_START = re.compile(r"(?:^|[.!?]\s+)[\"'“‘(]*$")
