@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from bot.cli_output import EXIT_INTERRUPTED, EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE, dump_json
+from bot.cli_output import EXIT_INTERRUPTED, EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE, corpus_to_write, dump_json
 
 if TYPE_CHECKING:
     from bot.corpus.fetch import Fetcher
@@ -47,13 +47,7 @@ def cmd_import(args: argparse.Namespace, out: TextIO) -> int:
     from bot.corpus.importer import CorpusIndex
 
     directory = args.corpus or settings.corpus_dir
-    if directory.exists() and not directory.is_dir():
-        print(f"import: the corpus {directory} is a file, not a folder", file=sys.stderr)
-        return EXIT_USAGE
-    if not directory.exists() and not directory.parent.is_dir():
-        # "--corpus typo/dir": a mistyped path is refused, not made into a new corpus unseen.
-        print(f"import: no folder {directory.parent} to make the corpus {directory} in: check the path",
-              file=sys.stderr)
+    if not corpus_to_write("import", directory):
         return EXIT_USAGE
     new = not directory.exists()
     report = _ImportReport(args, out, directory)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 from pathlib import Path
 from typing import TextIO
 
@@ -28,3 +29,19 @@ def default_corpus_dir() -> Path:
     if problem is not None:
         raise SettingsFileError(problem)
     return Settings().corpus_dir
+
+
+def corpus_to_write(command: str, directory: Path) -> bool:
+    """Whether ``command`` may write into the corpus ``directory``; False after saying why on stderr.
+
+    A file is no corpus, and a mistyped path ("--corpus typo/dir") is refused rather than
+    made into a new corpus unseen; a missing folder whose parent exists is made later.
+    """
+    if directory.exists() and not directory.is_dir():
+        print(f"{command}: the corpus {directory} is a file, not a folder", file=sys.stderr)
+        return False
+    if not directory.exists() and not directory.parent.is_dir():
+        print(f"{command}: no folder {directory.parent} to make the corpus {directory} in: check the path",
+              file=sys.stderr)
+        return False
+    return True

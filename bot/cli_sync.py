@@ -13,7 +13,7 @@ import logging
 import sys
 from typing import TYPE_CHECKING, TextIO
 
-from bot.cli_output import EXIT_INTERRUPTED, EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE, dump_json
+from bot.cli_output import EXIT_INTERRUPTED, EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE, corpus_to_write, dump_json
 
 if TYPE_CHECKING:  # the importer's libraries load only when the command runs
     from bot.corpus.sync import SyncReport
@@ -49,12 +49,7 @@ def cmd_sync(args: argparse.Namespace, out: TextIO) -> int:
     from bot.corpus.yearly import YearItem
 
     directory = args.corpus or settings.corpus_dir
-    if directory.exists() and not directory.is_dir():
-        print(f"sync: the corpus {directory} is a file, not a folder", file=sys.stderr)
-        return EXIT_USAGE
-    if not directory.exists() and not directory.parent.is_dir():
-        print(f"sync: no folder {directory.parent} to make the corpus {directory} in: check the path",
-              file=sys.stderr)
+    if not corpus_to_write("sync", directory):
         return EXIT_USAGE
     source = SyncSource(settings.ep_open_data_url, settings.ep_base_url, settings.ep_requests_per_second,
                         settings.ep_timeout_seconds)
