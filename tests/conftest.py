@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,22 @@ from bot.answers.service import Service
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+# A resolution on the shipped corpus's subject that it does not hold yet: what a follower is told of.
+NEW_RESOLUTION = (
+    "---\ntitle: European Parliament resolution of 20 March 2025 on political prisoners in Kazakhstan\n"
+    "reference: 2025/2600(RSP)\nadopted: 2025-03-20\nkind: text_adopted\nsource: European Parliament\n---\n"
+    "The European Parliament,\n\n"
+    "1. Calls on the authorities of Kazakhstan to release all political prisoners without delay;\n"
+)
+
+
+def grown_corpus(tmp_path: Path, files: dict[str, str]) -> Path:
+    """A copy of the shipped corpus in ``tmp_path`` with ``files`` (name: text) added."""
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CORPUS, corpus, ignore=shutil.ignore_patterns(".index", ".cache"))
+    for name, text in files.items():
+        (corpus / name).write_text(text, encoding="utf-8")
+    return corpus
 
 
 @pytest.fixture(scope="session")

@@ -3,21 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
-import shutil
 from pathlib import Path
 
 import pytest
 
 from bot.answers.follows import BadTopic, check_topic, clean_topic, match_topic, text_digest, topic_key
 from bot.answers.service import Service
+from tests.conftest import NEW_RESOLUTION, grown_corpus
 
-ROOT = Path(__file__).resolve().parents[2]
-NEW = (
-    "---\ntitle: European Parliament resolution of 20 March 2025 on political prisoners in Kazakhstan\n"
-    "reference: 2025/2600(RSP)\nadopted: 2025-03-20\nkind: text_adopted\nsource: European Parliament\n---\n"
-    "The European Parliament,\n\n"
-    "1. Calls on the authorities of Kazakhstan to release all political prisoners without delay;\n"
-)
+NEW = NEW_RESOLUTION
 OTHER = (
     "---\ntitle: European Parliament resolution on reservoir safety in Sylvania\nreference: 2021/2001(RSP)\n"
     "adopted: 2021-05-20\nkind: text_adopted\nsource: European Parliament\n---\n"
@@ -27,11 +21,7 @@ OTHER = (
 
 @pytest.fixture
 def grown(tmp_path: Path) -> Service:
-    corpus = tmp_path / "corpus"
-    shutil.copytree(ROOT / "corpus", corpus, ignore=shutil.ignore_patterns(".index", ".cache"))
-    (corpus / "new.md").write_text(NEW, encoding="utf-8")
-    (corpus / "other.md").write_text(OTHER, encoding="utf-8")
-    return Service(corpus)
+    return Service(grown_corpus(tmp_path, {"new.md": NEW, "other.md": OTHER}))
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,22 +11,14 @@ from bot.answers.follows import check_topic, text_digest
 from bot.answers.service import Service
 from bot.state.store import State, open_state
 from bot.telegram.changes import plan_notices
+from tests.conftest import NEW_RESOLUTION, grown_corpus
 
-ROOT = Path(__file__).resolve().parents[2]
-NEW = (
-    "---\ntitle: European Parliament resolution of 20 March 2025 on political prisoners in Kazakhstan\n"
-    "reference: 2025/2600(RSP)\nadopted: 2025-03-20\nkind: text_adopted\nsource: European Parliament\n---\n"
-    "The European Parliament,\n\n"
-    "1. Calls on the authorities of Kazakhstan to release all political prisoners without delay;\n"
-)
+NEW = NEW_RESOLUTION
 
 
 @pytest.fixture
 def grown(tmp_path: Path) -> Service:
-    corpus = tmp_path / "corpus"
-    shutil.copytree(ROOT / "corpus", corpus, ignore=shutil.ignore_patterns(".index", ".cache"))
-    (corpus / "new.md").write_text(NEW, encoding="utf-8")
-    return Service(corpus)
+    return Service(grown_corpus(tmp_path, {"new.md": NEW}))
 
 
 @pytest.fixture
