@@ -81,6 +81,12 @@ def _places() -> dict[str, tuple[str, str]]:
     return places
 
 
+def warm() -> None:
+    """Load the place names now (about half a second), so that no user's question waits for them."""
+    _places()
+    country_names()
+
+
 def _in_corpus(tokens: Iterable[str], index: Bm25Index, titles: Bm25Index | None) -> bool:
     tokens = list(tokens)
     return bool(tokens) and all(

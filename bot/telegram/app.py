@@ -25,6 +25,7 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaul
 
 from bot.answers.service import EmptyCorpus, Service
 from bot.config import Settings
+from bot.search import standins
 from bot.search.budget import share_the_interpreter
 from bot.state.database import AlreadyRunning
 from bot.state.store import State, open_state
@@ -98,6 +99,8 @@ async def _post_init(
     application: AnyApplication, admin_ids: frozenset[int] = frozenset(), state: State | None = None
 ) -> None:
     await application.bot.set_my_commands([BotCommand(name, text) for name, text in COMMANDS])
+    # The first question naming a place would otherwise load GeoNames' cities on its own time.
+    application.bot_data["places"] = asyncio.get_running_loop().run_in_executor(None, standins.warm)
     shared = application.bot_data.get("shared")
     if state is not None and state.problem is not None and isinstance(shared, Shared):
         # Said on stderr at start-up too; the admins hear it where they are.
