@@ -185,7 +185,7 @@ def test_a_year_import_interrupted_by_ctrl_c_resumes(server: StandIn, tmp_path: 
     finally:
         if process.poll() is None:
             process.kill()
-    assert process.returncode == 130
+    assert process.returncode == 130, err
     assert "Traceback" not in err
     assert "interrupted: 2 imported so far, nothing half-written; run the same command again to resume" in err
     written = [n for n in _files(corpus_dir) if n.endswith(".md")]
