@@ -25,6 +25,9 @@ fresh interpreter (so no import, page or allocator state carries over) and print
   index, as ``python -m bot`` does it;
 - ``reload_one``: ``Service.reload()`` after one file was rewritten with the same bytes
   (a new mtime: parsed again, the others from the cache, the saved index still valid);
+- ``first_answer``: a whole ``python -m bot ask QUESTION --corpus DIR`` process: the
+  interpreter's start, the imports, the warm start and one question answered, timed
+  from outside (wall clock from its start to its exit; its peak RSS from ``wait4``);
 - the peak resident memory of each of those interpreters.
 """
 
@@ -33,6 +36,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import resource
 import shutil
 import statistics
@@ -56,7 +60,7 @@ logger = logging.getLogger(__name__)
 GENERATOR_VERSION = 2
 PER_FILE = 100
 _MONTHS = "January February March April May June July August September October November December".split()
-MODES = ("parse", "load_cold", "load_warm", "build_cold", "build_warm", "service", "reload_one")
+MODES = ("parse", "load_cold", "load_warm", "build_cold", "build_warm", "service", "reload_one", "first_answer")
 # Run once whatever --repeat says: each removes what the next run would reuse.
 ONCE = ("load_cold", "build_cold")
 
@@ -163,12 +167,31 @@ def _child(mode: str, directory: Path) -> dict[str, float]:
 
 
 def _measure(mode: str, directory: Path) -> dict[str, float]:
+    if mode == "first_answer":
+        return _first_answer(directory)
     done = subprocess.run(
         [sys.executable, __file__, "--child", mode, str(directory)],
         check=True, capture_output=True, text=True,
     )
     result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
+
+
+def _first_answer(directory: Path) -> dict[str, float]:
+    """``python -m bot ask`` on two words of the synthetic vocabulary, as a user runs it."""
+    words = synthetic.vocabulary()
+    command = [sys.executable, "-m", "bot", "ask", f"{words[300]} {words[3000]}", "--corpus", str(directory)]
+    started = time.perf_counter()
+    process = subprocess.Popen(command, cwd=Path(__file__).resolve().parent.parent,
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    assert process.stdout is not None
+    answer = process.stdout.read()
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0 or not answer.strip():
+        raise SystemExit(f"{' '.join(command)} failed ({process.returncode})")
+    return {"seconds": seconds, "rss_mb": usage.ru_maxrss / 1024, "passages": -1, "import": float("nan")}
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -189,7 +212,8 @@ def main(argv: Sequence[str] | None = None) -> None:
             runs = [_measure(mode, directory) for _ in range(1 if mode in ONCE else args.repeat)]
             seconds = statistics.median(r["seconds"] for r in runs)
             rss = max(r["rss_mb"] for r in runs)
-            rows.append((size, mode, int(runs[0]["passages"]), seconds, rss, runs[0]["import"]))
+            passages = int(runs[0]["passages"])
+            rows.append((size, mode, size if passages < 0 else passages, seconds, rss, runs[0]["import"]))
             print(f"{size:>9,} {mode:<12} {seconds:8.2f} s  peak RSS {rss:7.0f} MB", file=sys.stderr, flush=True)
     print(f"\n{'corpus':>10} | {'measure':<24} | {'passages':>9} | {'time':>8} | {'peak RSS':>9} | {'imports':>7}")
     names = {
@@ -200,6 +224,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         "build_warm": "Snapshot.build, warm",
         "service": "Service(dir), warm",
         "reload_one": "reload, 1 file touched",
+        "first_answer": "process to first answer",
     }
     for size, mode, passages, seconds, rss, imported in rows:
         print(f"{size:>10,} | {names[mode]:<24} | {passages:>9,} | {seconds:>6.2f} s | {rss:>6.0f} MB | "

@@ -11,11 +11,10 @@ import dataclasses
 import datetime as dt
 import functools
 import hashlib
-import itertools
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
@@ -28,12 +27,14 @@ from bot.corpus import store
 from bot.corpus.cache import paused_gc
 from bot.corpus.load import Corpus, date_conflict, duplicates_of, load_corpus, parse_document
 from bot.corpus.models import CorpusError, Document, Hit, Passage, Problem
+from bot.corpus.passage_list import PassageList
 from bot.search.budget import Budget
 from bot.search.index import Bm25Index
 from bot.search.index_store import Mapped, cache_key, family_key, index_order, load_or_build
+from bot.search.kept import kept, string_lists
 from bot.search.language import language_note, saved_corpus_languages
 from bot.search.query import Query, QueryError, as_written, parse_query
-from bot.search.ranking import Context, rank_passages
+from bot.search.ranking import Context, rank_passages, title_tokens
 from bot.search.resolutions import Layout
 from bot.search.tokens import MAX_TEXT_CHARS, TextMessages, check_text, tokenize, without_lone_surrogates
 
@@ -57,6 +58,7 @@ _QUESTION_MESSAGES = TextMessages(
 DEFAULT_TOP = 3
 # Next to the saved index: the languages sampled from the corpus it was saved for.
 LANGUAGES_FILE = "languages.json"
+TITLES_FILE = "titles.json"
 
 
 class EmptyCorpus(Exception):
@@ -73,7 +75,7 @@ class Snapshot:
 
     corpus: Corpus
     index: Bm25Index
-    passages: tuple[Passage, ...]
+    passages: Sequence[Passage]  # a PassageList: each document's passages made when one is read
     documents: dict[str, Document]
     built_at: float
     layout: Layout  # passage -> document -> resolution, for filters and the timeline
@@ -85,14 +87,16 @@ class Snapshot:
     stamp: str = ""
 
     @classmethod
-    def build(cls, corpus: Corpus) -> Snapshot:
+    def build(cls, corpus: Corpus, on_index_damaged: Callable[[Path, str], None] | None = None) -> Snapshot:
+        """The snapshot of ``corpus``; ``on_index_damaged`` is told if its saved index, checked
+        in full after the start, turns out damaged (and removed)."""
         cache_dir = corpus.directory / ".index"
         family = family_key(tokenizer=tokenize)
         # The documents the saved index holds unchanged come first, in its order: a few
         # new or changed files are then merged into it, not a reason to rebuild it.
         order = index_order(cache_dir, family, [(d.name, d.digest) for d in corpus.documents])
         indexed = [corpus.documents[i] for i in order]
-        passages = tuple(itertools.chain.from_iterable(d.passages for d in indexed))
+        passages = PassageList(indexed)
         # Saved next to the corpus, keyed by its content: a start does not re-tokenize it.
         key = cache_key((f"{d.name}\0{d.digest}" for d in indexed), family=family)
         index = load_or_build(
@@ -104,6 +108,7 @@ class Snapshot:
             tokenize,
             family=family,
             documents=[(d.name, d.digest, len(d.passages)) for d in indexed],
+            on_damaged=on_index_damaged,
         )
         documents = {d.name: d for d in indexed}  # in the index's order: passage ids follow it
         layout = Layout.of_documents(documents)
@@ -114,7 +119,11 @@ class Snapshot:
             ),
             key=lambda r: (r.adopted or dt.date.max, r.reference or ""),
         )
-        context = Context.build(layout)
+        # Kept beside the saved index: tokenizing 10,000 titles took 0.3 s of every start.
+        context = Context.build(layout, tokens=kept(
+            cache_dir / TITLES_FILE, key, "", functools.partial(title_tokens, layout),
+            functools.partial(string_lists, count=len(layout.documents)),
+        ))
         # Sampled once per corpus, not at every start.
         languages = saved_corpus_languages(
             cache_dir / LANGUAGES_FILE, key, lambda: (p.text for p in passages[:: max(1, len(passages) // 2000)])
@@ -218,13 +227,14 @@ class Service:
 
     def __init__(self, corpus_dir: Path) -> None:
         self.corpus_dir = corpus_dir
+        self._started = threading.Event()  # set once __init__ is done: reloads wait for it
         with paused_gc(freeze=True):  # the corpus lives as long as the service: out of the collector's way
             corpus = load_corpus(corpus_dir)
         if not corpus.documents:
             # Serving nothing would answer "no passage matches" to every question.
             first = f": {corpus.problems[0]}" if corpus.problems else ""
             raise EmptyCorpus(f"No servable document in the corpus directory {corpus_dir}{first}")
-        self._snapshot = Snapshot.build(corpus)
+        self._snapshot = Snapshot.build(corpus, self._index_damaged)
         self._stats = AnswerStats()
         # Reload generations: builds started and finished, and the last report. A plain
         # reload shares a build already running, so two /reload at once build once; a
@@ -246,6 +256,16 @@ class Service:
             len(self._snapshot.passages),
             corpus_dir,
         )
+        self._started.set()
+
+    def _index_damaged(self, directory: Path, why: str) -> None:
+        """The saved index served turned out damaged (and was removed): build it again, aside."""
+        def rebuild() -> None:
+            self._started.wait()
+            logger.warning("rebuilding the index: the saved one in %s was damaged (%s)", directory, why)
+            self._reload(fresh=True)
+
+        threading.Thread(target=rebuild, name="index-rebuild", daemon=True).start()
 
     @property
     def snapshot(self) -> Snapshot:
@@ -381,7 +401,7 @@ class Service:
             logger.warning("corpus: %s", problem)
         kept_old = not corpus.documents
         try:
-            new = old if kept_old else Snapshot.build(corpus)
+            new = old if kept_old else Snapshot.build(corpus, self._index_damaged)
         except (ValueError, MemoryError) as exc:
             # Whatever one file does to the index, the bot keeps answering from the old one.
             logger.error("reload: the new index cannot be built (%s): old corpus kept", exc)

@@ -17,8 +17,16 @@ An entry is used only when all of these hold, and the file is parsed otherwise:
 - the shard was written by the same parser (``parser_version``: a digest of the source
   of the code that turns a file into a Document, of the versions of the libraries that
   shape it and of Python's);
-- the shard is whole: its header names its payload's length and CRC-32, so a
-  truncated, extended or damaged file is detected before it is used.
+- the shard is whole: its header names the length and CRC-32 of its entries and the
+  length of its passages, and each document's passages carry their own CRC-32, so a
+  truncated, extended or damaged file is detected before any of it is used.
+
+A shard holds its entries (metadata, origins, warnings: all a start needs) apart from
+its documents' passages, which a load does not read: each document's passages are read
+from the file when one of them is first asked for (bot.corpus.lazy), so a start at 10^6
+passages makes 10,000 documents, not a million passages. Passages found damaged then
+are parsed again from their corpus file (served only if that file is still the one
+stored), and the shard is removed so that the next load rewrites it.
 
 A reload in the same process first looks in memory: the previous load's results
 (``Parses``, kept on its Corpus) are trusted under the same stat and racy rules, so an
@@ -32,31 +40,33 @@ Anything wrong with a shard is logged once per load, at WARNING, and the files
 behind it are parsed: the cache can only ever cost a parse, never serve a stale or
 wrong passage. It is safe to delete at any time.
 
-Plain tuples, lists and strings go through ``marshal`` from a memory map (at 10^6
-passages: unpickling the dataclasses took 9 s, unmarshalling and making the objects
-under 3 s), and the passages are made without calling their generated ``__init__``:
-each slot is set from C by ``map``, which halves the time spent making 10^6 of them.
+Plain tuples, lists and strings go through ``marshal`` (at 10^6 passages: unpickling
+the dataclasses took 9 s, unmarshalling and making the objects under 3 s), and the
+passages are made without calling their generated ``__init__``: each slot is set from C
+by ``map``, which halves the time spent making them. Passages are read with
+``os.pread`` on a descriptor kept open, not through a memory map: a shard truncated
+under a running bot is then a short read, never a SIGBUS.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import errno
+import functools
 import gc
 import hashlib
+import itertools
 import logging
 import marshal
-import mmap
 import os
 import shutil
 import sys
 import tempfile
-import threading
 import time
+import weakref
 import zlib
 from collections import deque
-from collections.abc import Iterator, Sequence
-from concurrent.futures import Executor, ThreadPoolExecutor, wait
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from importlib import metadata
@@ -65,6 +75,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.corpus import models
+from bot.corpus.lazy import LazyPassages
 from bot.corpus.models import Document, DocumentMeta, Kind, Passage, Position, Problem
 
 logger = logging.getLogger(__name__)
@@ -72,8 +83,8 @@ logger = logging.getLogger(__name__)
 # The cache directory, inside the corpus directory (hidden: not a corpus file).
 CACHE_DIR = ".cache"
 # Bump when the layout of a shard changes (2: positions carry the EP part, number and point;
-# 3: a problem carries the further problems of its file).
-FORMAT = 4
+# 3: a problem carries the further problems of its file; 5: passages stored apart, read lazily).
+FORMAT = 5
 SHARDS = 32
 # An entry whose file changed less than this before the parse that stored it started
 # is not trusted (2 s also covers filesystems with a 2-second mtime).
@@ -156,14 +167,66 @@ def _shard_path(directory: Path, shard: int) -> Path:
     return directory / f"parse-{shard:02d}.bin"
 
 
+class PassagesUnreadable(RuntimeError):
+    """A document's stored passages are damaged and its file no longer holds them: reload the corpus."""
+
+
+class _ShardFile:
+    """A shard file kept open while documents read from it live (a later save replaces its
+    name, not this file), read with ``os.pread``."""
+
+    __slots__ = ("path", "fd", "area_start", "close", "__weakref__")
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+        self.area_start = 0  # where its passages begin, once its header is read
+        # Closed when the last document reading from it goes (or at once, if unusable).
+        self.close = weakref.finalize(self, os.close, self.fd)
+
+    def read(self, offset: int, length: int) -> bytes:
+        data = os.pread(self.fd, length, offset)
+        if len(data) != length:
+            raise ValueError(f"{len(data)} bytes where {length} were stored: truncated")
+        return data
+
+    def remove(self) -> None:
+        """Remove the shard from the cache if its name still is this file: the next load rewrites it."""
+        try:
+            if os.stat(self.path).st_ino == os.fstat(self.fd).st_ino:
+                self.path.unlink()
+        except OSError:
+            pass
+
+
+@dataclass(frozen=True, slots=True)
+class _Stored:
+    """Where one document's passages lie in a shard file, with their checksum."""
+
+    file: _ShardFile
+    offset: int
+    length: int
+    crc: int
+
+    def read(self) -> bytes:
+        data = self.file.read(self.offset, self.length)
+        if zlib.crc32(data) != self.crc:
+            raise ValueError("checksum mismatch: damaged")
+        return data
+
+
+# Parses a corpus file again: (directory-relative name, digest) -> its passages, or None
+# when the file is no longer the one with that digest.
+Reparse = Callable[[str, str], Sequence[Passage] | None]
+
+
 @dataclass(slots=True)
 class _Shard:
-    """One shard file as read: raw rows, decoded into objects only when used."""
+    """One shard file as read: its entries' raw rows, decoded into documents only when used."""
 
     stamp_ns: int  # when the parse that wrote it started
-    positions: list[Any]  # Position rows (_position_row) shared by its documents' passages
     rows: dict[str, tuple[Any, ...]]
-    built: list[Position] | None = None
+    file: _ShardFile
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,24 +255,27 @@ class ParseCache:
     directory: Path
     version: str
     previous: Parses | None = None
+    reparse: Reparse | None = None
     stamp_ns: int = field(default_factory=time.time_ns)
     hits: int = 0
     _shards: dict[int, _Shard | None] = field(default_factory=dict)  # None: none usable
     _results: dict[str, tuple[FileKey, Parsed]] = field(default_factory=dict)
     _dirty: set[int] = field(default_factory=set)
     _damaged: list[str] = field(default_factory=list)
-    _checker: ThreadPoolExecutor | None = None
 
     @classmethod
-    def open(cls, directory: Path, version: str, previous: Parses | None = None) -> ParseCache:
+    def open(
+        cls, directory: Path, version: str, previous: Parses | None = None, reparse: Reparse | None = None
+    ) -> ParseCache:
         """A load of the cache in ``directory`` by a parser of ``version``, stamped now.
 
         ``previous`` (the last load of the same directory, in this process) is used only
-        when it was made by the same parser.
+        when it was made by the same parser. ``reparse`` gives a document's passages from
+        its file when their stored copy turns out damaged.
         """
         if previous is not None and previous.version != version:
             previous = None
-        return cls(directory, version, previous)  # stamped now: before any corpus file is read
+        return cls(directory, version, previous, reparse)  # stamped now: before any corpus file is read
 
     def get(self, name: str, key: FileKey) -> Parsed | None:
         """The stored parse of ``name`` when it is of this very version of the file, else None."""
@@ -228,9 +294,7 @@ class ParseCache:
         try:
             if tuple(row[1:4]) != key or changed >= shard.stamp_ns - RACY_NS:
                 return None
-            if shard.built is None:
-                shard.built = [Position(*row) for row in shard.positions]
-            parsed = _decode(row, shard.built)
+            parsed = _decode(row, shard.file, self.reparse)
         except (ValueError, TypeError, IndexError, KeyError) as exc:
             self._damaged.append(f"{_shard_path(self.directory, shard_id).name}: entry {name!r}: {exc}")
             self._shards[shard_id] = None  # none of it is trusted any more; rewritten by save
@@ -292,10 +356,7 @@ class ParseCache:
             logger.info("parse cache: wrote %d of %d shards in %s", len(written), SHARDS, self.directory)
 
     def close(self) -> None:
-        """Stop the checksum thread and log what was damaged, if anything, in one line."""
-        if self._checker is not None:
-            self._checker.shutdown()
-            self._checker = None
+        """Log what was damaged, if anything, in one line."""
         if self._damaged:
             logger.warning("parse cache in %s: %d damaged part(s) ignored, their files are parsed (%s)",
                            self.directory, len(self._damaged), self._damaged[0])
@@ -307,11 +368,8 @@ class ParseCache:
             return self._shards[shard_id]
         loaded = None
         path = _shard_path(self.directory, shard_id)
-        if self._checker is None:
-            # zlib releases the GIL: each shard's checksum runs beside its unmarshalling.
-            self._checker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parse-cache-crc")
         try:
-            loaded = _read_shard(path, self.version, self._checker)
+            loaded = _read_shard(path, self.version)
         except (FileNotFoundError, NotADirectoryError):
             pass  # none yet; something else in the directory's place is reported by ``save``
         except (OSError, ValueError, EOFError, TypeError, IndexError, KeyError) as exc:
@@ -320,61 +378,61 @@ class ParseCache:
         return loaded
 
 
-def _read_shard(path: Path, version: str, checker: Executor) -> _Shard | None:
-    """A shard file's content; None when another parser wrote it; ValueError when damaged."""
-    with open(path, "rb") as file:
-        size = os.fstat(file.fileno()).st_size
-        head = file.read(_HEADER_MAX)
+def _read_shard(path: Path, version: str) -> _Shard | None:
+    """A shard file's entries (not its passages); None when another parser wrote it; ValueError when damaged."""
+    shard_file = _ShardFile(path)
+    try:
+        fd = shard_file.fd
+        size = os.fstat(fd).st_size
+        head = os.pread(fd, _HEADER_MAX, 0)
         end = head.find(b"\n")
         if end < 0:
             raise ValueError("no header")
         parts = head[:end].split(b" ")
-        if len(parts) != 5 or parts[0] != _MAGIC:
+        if len(parts) != 6 or parts[0] != _MAGIC:
             raise ValueError("not a parse cache shard")
-        _, shard_version, stamp, length, crc = parts
+        _, shard_version, stamp, length, crc, area = parts
         if shard_version.decode("ascii") != version:
             return None  # written by another parser: parsed again and rewritten
         offset = end + 1
-        if size != offset + int(length):
-            raise ValueError(f"{size} bytes, the header says {offset + int(length)}: truncated or extended")
-        # Mapped rather than read: marshal then reads the page cache in place (a 1M-passage
-        # corpus loaded in a third of the time).
-        with (
-            mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ) as mapped,
-            memoryview(mapped) as view,
-            view[offset:] as payload,
-        ):
-            started = threading.Event()
-            checksum = checker.submit(_checksum, payload, started)
-            # Until the checker holds the GIL-free part, marshal (one long C call that
-            # keeps the GIL) would leave it waiting to even start.
-            started.wait()
-            try:
-                positions, rows = marshal.loads(payload)
-            finally:
-                wait([checksum])  # the buffers stay mapped until the checksum is done
-            if checksum.result() != int(crc):
-                raise ValueError("checksum mismatch: damaged")
-    if not isinstance(positions, list) or not isinstance(rows, list):
-        raise ValueError("unexpected content")
-    return _Shard(int(stamp), positions, {row[0]: row for row in rows})
-
-
-def _checksum(payload: memoryview, started: threading.Event) -> int:
-    started.set()
-    return zlib.crc32(payload)  # without the GIL: beside the caller's marshal.loads
+        if size != offset + int(length) + int(area):
+            raise ValueError(f"{size} bytes, the header says {offset + int(length) + int(area)}: truncated or extended")
+        payload = shard_file.read(offset, int(length))
+        if zlib.crc32(payload) != int(crc):
+            raise ValueError("checksum mismatch: damaged")
+        rows = marshal.loads(payload)
+        if not isinstance(rows, list):
+            raise ValueError("unexpected content")
+    except BaseException:
+        shard_file.close()
+        raise
+    shard_file.area_start = offset + int(length)
+    return _Shard(int(stamp), {row[0]: row for row in rows}, shard_file)
 
 
 def _write_shard(path: Path, version: str, stamp_ns: int, entries: list[tuple[str, FileKey, Parsed]]) -> None:
-    """Write a shard atomically: a temporary file renamed over the old one."""
-    positions: dict[_PositionRow, int] = {}
-    rows = [_encode(name, key, parsed, positions) for name, key, parsed in entries]
-    payload = marshal.dumps((list(positions), rows), marshal.version)
+    """Write a shard atomically: a temporary file renamed over the old one.
+
+    The entries come first, then every document's passages (their offsets are counted
+    from the end of the entries, whose length is not known before they are written).
+    """
+    blobs: list[bytes] = []
+    area = 0
+    rows = []
+    for name, key, parsed in entries:
+        if isinstance(parsed, Problem):
+            rows.append((name, *key, _STATUS_BAD, _problem_row(parsed)))
+            continue
+        blob = _passages_blob(parsed[0])
+        rows.append(_encode(name, key, parsed, (area, len(blob), zlib.crc32(blob))))
+        blobs.append(blob)
+        area += len(blob)
+    payload = marshal.dumps(rows, marshal.version)
     header = b" ".join(
         (_MAGIC, version.encode("ascii"), str(stamp_ns).encode(),
-         str(len(payload)).encode(), str(zlib.crc32(payload)).encode())
+         str(len(payload)).encode(), str(zlib.crc32(payload)).encode(), str(area).encode())
     ) + b"\n"
-    check_room(path.parent, len(header) + len(payload))
+    check_room(path.parent, len(header) + len(payload) + area)
     # No fsync: a file that a crash leaves short or empty fails the length or checksum check.
     fd, temporary = tempfile.mkstemp(prefix=_TEMPORARY, dir=path.parent)
     try:
@@ -382,6 +440,7 @@ def _write_shard(path: Path, version: str, stamp_ns: int, entries: list[tuple[st
             os.fchmod(out.fileno(), 0o644)  # mkstemp's 0600 would lock out a bot run as another user
             out.write(header)
             out.write(payload)
+            out.writelines(blobs)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
@@ -418,13 +477,10 @@ def _position_row(p: Position) -> _PositionRow:
 
 
 def _encode(
-    name: str, key: FileKey, parsed: Parsed, positions: dict[_PositionRow, int]
+    name: str, key: FileKey, parsed: tuple[Document, tuple[Problem, ...]], stored: tuple[int, int, int]
 ) -> tuple[Any, ...]:
-    if isinstance(parsed, Problem):
-        return (name, *key, _STATUS_BAD, _problem_row(parsed))
     document, warnings = parsed
     meta = document.meta
-    passages = document.passages
     return (
         name, *key, _STATUS_OK,
         document.digest,
@@ -432,10 +488,25 @@ def _encode(
         sorted(meta.model_fields_set),
         dict(document.origins),
         [_problem_row(w) for w in warnings],
-        [positions.setdefault(_position_row(p.position), len(positions)) for p in passages],
+        len(document.passages),
+        *stored,  # the passages' offset in the shard's passage area, length and CRC-32
+    )
+
+
+def _passages_blob(document: Document) -> bytes:
+    """A document's passages as stored: copied as they are when they were never read from their shard."""
+    passages = document.passages
+    if isinstance(passages, LazyPassages) and not passages.made and isinstance(passages.source, _Stored):
+        try:
+            return passages.source.read()
+        except (OSError, ValueError):
+            pass  # made below, from its file if need be
+    columns = (
+        [_position_row(p.position) for p in passages],
         [p.text for p in passages],
         [p.lead for p in passages],
     )
+    return marshal.dumps(columns, marshal.version)
 
 
 def _problem_row(problem: Problem) -> tuple[str, int | None, str, str, tuple[tuple[int | None, str], ...]]:
@@ -455,24 +526,43 @@ def _meta_value(value: object) -> object:
     return value
 
 
-def _decode(row: tuple[Any, ...], positions: list[Position]) -> Parsed:
+def _decode(row: tuple[Any, ...], shard_file: _ShardFile, reparse: Reparse | None) -> Parsed:
     name, status = row[0], row[4]
     if status == _STATUS_BAD:
         return _problem(row[5])
     if status != _STATUS_OK:
         raise ValueError(f"unknown entry status {status!r}")
-    digest, meta_values, fields_set, origins, warnings, position_ids, texts, leads = row[5:]
-    if not len(position_ids) == len(texts) == len(leads) or not texts:
-        raise ValueError("passage columns of different lengths")
+    digest, meta_values, fields_set, origins, warnings, count, offset, length, crc = row[5:]
+    if not isinstance(count, int) or count < 1:
+        raise ValueError(f"{count!r} passages")
     values = dict(meta_values)  # the shard's own row stays as read
     adopted, kind = values["adopted"], values["kind"]
     values["adopted"] = None if adopted is None else dt.date.fromordinal(adopted)
     values["kind"] = None if kind is None else Kind(kind)
     # Checked when the file was parsed; only a parser of the same version reads this.
     meta = DocumentMeta.model_construct(_fields_set=set(fields_set), **values)
-    passages = _passages(name, map(positions.__getitem__, position_ids), texts, leads)
+    stored = _Stored(shard_file, shard_file.area_start + offset, length, crc)
+    passages = LazyPassages(count, functools.partial(_read_passages, name, digest, stored, reparse), stored)
     document = Document(name, meta, origins, passages, digest)
     return document, tuple(_problem(row) for row in warnings)
+
+
+def _read_passages(name: str, digest: str, stored: _Stored, reparse: Reparse | None) -> tuple[Passage, ...]:
+    """The passages of the document ``name`` from its shard; from its file if they are damaged there."""
+    try:
+        rows, texts, leads = marshal.loads(stored.read())
+        if not len(rows) == len(texts) == len(leads):
+            raise ValueError("passage columns of different lengths")
+        return _passages(name, itertools.starmap(Position, rows), texts, leads)
+    except (OSError, ValueError, EOFError, TypeError) as exc:
+        problem = f"{stored.file.path.name}: passages of {name!r}: {exc}"
+    stored.file.remove()  # the next load parses its files and writes it again
+    passages = reparse(name, digest) if reparse is not None else None
+    if passages is None:
+        logger.error("parse cache: %s, and the file is no longer the one stored: reload the corpus", problem)
+        raise PassagesUnreadable(f"the passages of {name} cannot be read: reload the corpus")
+    logger.warning("parse cache: %s; parsed the file again", problem)
+    return tuple(passages)
 
 
 def _plain_slots(cls: type, names: tuple[str, ...]) -> bool:
@@ -491,7 +581,7 @@ _new = object.__new__
 
 
 def _passages(
-    name: str, positions: Iterator[Position], texts: list[str], leads: list[str | None]
+    name: str, positions: Iterable[Position], texts: list[str], leads: list[str | None]
 ) -> tuple[Passage, ...]:
     n = len(texts)
     if not _FAST_PASSAGES:

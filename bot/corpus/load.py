@@ -13,7 +13,7 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from pathlib import Path
@@ -23,7 +23,7 @@ from bot.corpus import frontmatter, layout, metadata, models, passages, structur
 from bot.corpus.cache import CACHE_DIR, ParseCache, Parsed, Parses, file_key, parser_version, paused_gc
 from bot.corpus.frontmatter import split_front_matter, validate_meta
 from bot.corpus.metadata import complete_meta
-from bot.corpus.models import CorpusError, Document, Kind, Problem, canonical_text_id
+from bot.corpus.models import CorpusError, Document, Kind, Passage, Problem, canonical_text_id
 from bot.corpus.structure import OPENING, Reading, read
 
 logger = logging.getLogger(__name__)
@@ -120,7 +120,9 @@ def load_corpus(directory: Path, *, cache: bool = True, reuse: Corpus | None = N
     parse_cache = None
     if cache:
         previous = reuse.parses if reuse is not None and reuse.directory == directory else None
-        parse_cache = ParseCache.open(directory / CACHE_DIR, _parser_version(), previous)
+        parse_cache = ParseCache.open(
+            directory / CACHE_DIR, _parser_version(), previous, functools.partial(_reparse, directory)
+        )
     try:
         return _load_entries(directory, parse_cache, started)
     finally:
@@ -168,6 +170,14 @@ def _load(path: Path) -> Parsed:
     except CorpusError as exc:
         return exc.problem
     return document, tuple(warnings)
+
+
+def _reparse(directory: Path, name: str, digest: str) -> Sequence[Passage] | None:
+    """The passages of ``name`` parsed from its file, if it still is the file of ``digest``."""
+    parsed = _load(directory / name)
+    if isinstance(parsed, Problem) or parsed[0].digest != digest:
+        return None
+    return parsed[0].passages
 
 
 def _load_cached(directory: Path, name: str, stat: os.stat_result, parse_cache: ParseCache) -> Parsed:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Literal
@@ -386,7 +387,8 @@ class Document:
     name: str
     meta: DocumentMeta
     origins: dict[str, Origin]
-    passages: tuple[Passage, ...]
+    # A tuple, or from the parse cache a LazyPassages (bot.corpus.lazy), read when first used.
+    passages: Sequence[Passage]
     digest: str
 
     @property

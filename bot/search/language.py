@@ -10,14 +10,13 @@ text gives no sign: the result is then None.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
-import os
-import tempfile
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable
 from pathlib import Path
+
+from bot.search.kept import kept
 
 logger = logging.getLogger(__name__)
 
@@ -92,35 +91,19 @@ def corpus_languages(texts: Iterable[str], sample: int = 2000) -> tuple[str, ...
 
 
 def saved_corpus_languages(path: Path, key: str, texts: Callable[[], Iterable[str]]) -> tuple[str, ...]:
-    """``corpus_languages(texts())``, computed once per corpus ``key`` and kept in ``path``.
+    """``corpus_languages(texts())``, computed once per corpus ``key`` and kept in ``path`` (bot.search.kept).
 
     Sampling 2,000 passages takes half a second, which a start with a saved index would
-    otherwise spend on every process. It is written only where ``path``'s directory
-    exists (a saved index's). The file names the key and this module's source:
-    another corpus or another way of telling languages computes it again. A file that
-    cannot be read or written only costs the computation.
+    otherwise spend on every process; another way of telling languages (this module's
+    source) computes it again.
     """
     code = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
-    try:
-        saved = json.loads(path.read_text(encoding="utf-8"))
-        if isinstance(saved, dict) and saved.get("key") == key and saved.get("code") == code:
-            languages = saved.get("languages")
-            if isinstance(languages, list) and all(isinstance(x, str) for x in languages):
-                return tuple(languages)
-    except (OSError, ValueError):
-        pass  # missing or damaged: computed below
-    languages_found = corpus_languages(texts())
-    if not path.parent.is_dir():
-        return languages_found  # a corpus too small for a saved index gets no file either
-    try:
-        handle, temporary = tempfile.mkstemp(prefix=".tmp-languages-", dir=path.parent)
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            json.dump({"key": key, "code": code, "languages": list(languages_found)}, out)
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except OSError as exc:
-        logger.info("cannot keep the corpus languages in %s (%s)", path, exc)
-    return languages_found
+    languages = kept(path, key, code, lambda: list(corpus_languages(texts())), _strings)
+    return tuple(languages)
+
+
+def _strings(value: object) -> list[str] | None:
+    return value if isinstance(value, list) and all(isinstance(x, str) for x in value) else None
 
 
 def language_note(question: str, languages: tuple[str, ...]) -> str | None:

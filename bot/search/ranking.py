@@ -196,6 +196,11 @@ def _too_general(query: Query, index: Bm25Index) -> TooGeneral:
     )
 
 
+def title_tokens(layout: Layout) -> list[list[str]]:
+    """The search tokens of each document's title, in Layout order."""
+    return [tokenize(d.meta.title or "") for d in layout.documents]
+
+
 @dataclass(frozen=True, slots=True)
 class Context:
     """The documents' titles as a context field of every passage (BM25F-style).
@@ -217,8 +222,10 @@ class Context:
     weight: float = 0.0  # set by build (TITLE_WEIGHT)
 
     @classmethod
-    def build(cls, layout: Layout, weight: float | None = None) -> Context:
-        tokens = [tokenize(d.meta.title or "") for d in layout.documents]
+    def build(cls, layout: Layout, weight: float | None = None, tokens: Sequence[list[str]] | None = None) -> Context:
+        """The context of ``layout``'s documents; ``tokens``, when given, are their titles' (``title_tokens``)."""
+        if tokens is None:
+            tokens = title_tokens(layout)
         return cls(Bm25Index.build(tokens), TITLE_WEIGHT if weight is None else weight)
 
     def scores(self, token: str, passages: Bm25Index) -> FloatArray:

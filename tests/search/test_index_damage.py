@@ -6,12 +6,14 @@ import json
 import logging
 import os
 import shutil
+import threading
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 
+from bot.search import index_store
 from bot.search.index import Bm25Index
 from bot.search.index_store import load, load_or_build, save
 from bot.search.tokens import tokenize
@@ -73,6 +75,45 @@ def test_same_size_damage_to_an_array_is_caught_by_its_checksum(
     want_ids, want_scores, want_total = _fresh().top(["release", "parliament"], 5)
     assert ids.tolist() == want_ids.tolist() and total == want_total == 3
     np.testing.assert_array_equal(scores, want_scores)
+
+
+def _reversed_postings(directory: Path) -> None:
+    postings = np.load(directory / "postings.npy")
+    np.save(directory / "postings.npy", postings[::-1].copy())  # every id still a passage: only the checksum tells
+
+
+def test_same_size_damage_to_a_large_array_is_found_after_the_start_and_the_index_removed(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    directory = save(_fresh().arrays, tmp_path, "k")
+    _reversed_postings(directory)
+    told: list[tuple[Path, str]] = []
+    done = threading.Event()
+
+    def damaged(where: Path, why: str) -> None:
+        told.append((where, why))
+        done.set()
+
+    with caplog.at_level(logging.ERROR):
+        index_store.load_or_build(tmp_path, "k", TEXTS, _tokens, min_passages=0, on_damaged=damaged)
+        assert done.wait(10)  # served at once, checked in full meanwhile
+    assert told == [(directory, told[0][1])] and "postings.npy does not match its checksum" in told[0][1]
+    assert "is damaged" in caplog.text and "rebuilt at the next reload or start" in caplog.text
+    assert not directory.exists()
+    rebuilt = load_or_build(tmp_path, "k", TEXTS, _tokens, min_passages=0)  # what the next reload does
+    assert rebuilt.top(["release"], 3)[0].tolist() == _fresh().top(["release"], 3)[0].tolist()
+    load(directory)  # saved again, whole
+
+
+def test_a_sound_saved_index_is_verified_without_a_word(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    save(_fresh().arrays, tmp_path, "k")
+    told: list[str] = []
+    with caplog.at_level(logging.WARNING):
+        load_or_build(tmp_path, "k", TEXTS, _tokens, min_passages=0, on_damaged=lambda _, why: told.append(why))
+        for thread in threading.enumerate():
+            if thread.name == "index-verify":
+                thread.join(10)
+    assert told == [] and caplog.text == ""
 
 
 def test_the_manifest_records_a_checksum_of_every_array(tmp_path: Path) -> None:

@@ -1,0 +1,86 @@
+"""A document's passages held back until first asked for: a start reads none it does not serve.
+
+At 10^6 passages, making every ``Passage`` object at start took most of a warm start
+(unmarshalling their text, then a million objects); a question reads a few dozen. The
+parse cache (bot.corpus.cache) therefore hands out each document's passages as a
+``LazyPassages``: its length is known at once, and its passages are made, all of that
+document's at once, when one of them is first read.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator, Sequence
+from typing import overload
+
+from bot.corpus.models import Passage
+
+logger = logging.getLogger(__name__)
+
+
+class LazyPassages(Sequence[Passage]):
+    """``count`` passages that ``make`` returns when first needed (then kept).
+
+    ``source`` is whatever ``make`` reads them from, for its owner to recognise (the
+    parse cache copies an unread document's stored bytes as they are). Safe to read
+    from several threads: two first reads at once both make the same passages, and
+    one of the results is kept.
+    """
+
+    __slots__ = ("_count", "_make", "_made", "source")
+
+    def __init__(self, count: int, make: Callable[[], tuple[Passage, ...]], source: object = None) -> None:
+        self._count = count
+        self._make: Callable[[], tuple[Passage, ...]] | None = make
+        self._made: tuple[Passage, ...] | None = None
+        self.source = source
+
+    @property
+    def made(self) -> bool:
+        """Whether the passages were read already."""
+        return self._made is not None
+
+    def passages(self) -> tuple[Passage, ...]:
+        """The passages, made on the first call."""
+        made = self._made
+        if made is None:
+            make = self._make
+            if make is None:  # another thread made them between the two reads above
+                made = self._made
+                assert made is not None
+                return made
+            made = make()
+            if len(made) != self._count:
+                raise ValueError(f"{len(made)} passages read where {self._count} were stored")
+            self._made = made
+            self._make = None  # what it held (a file, its offsets) is no longer needed
+        return made
+
+    def __len__(self) -> int:
+        return self._count
+
+    @overload
+    def __getitem__(self, index: int) -> Passage: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Passage]: ...
+
+    def __getitem__(self, index: int | slice) -> Passage | Sequence[Passage]:
+        return self.passages()[index]
+
+    def __iter__(self) -> Iterator[Passage]:
+        return iter(self.passages())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, LazyPassages):
+            return len(self) == len(other) and self.passages() == other.passages()
+        if isinstance(other, tuple):
+            return self.passages() == other
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.passages())
+
+    def __repr__(self) -> str:
+        state = "read" if self.made else "not read yet"
+        return f"LazyPassages({self._count} passages, {state})"

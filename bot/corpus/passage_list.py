@@ -1,0 +1,64 @@
+"""The passages of several documents as one sequence, by global id, without making them all.
+
+The index numbers passages across the whole corpus; ``PassageList`` finds passage ``i``
+in its document (a binary search over the documents' first ids) and asks that document
+for it, so a document's passages are only made (bot.corpus.lazy) when one is read.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+import logging
+from collections.abc import Iterable, Iterator, Sequence
+from typing import overload
+
+from bot.corpus.models import Document, Passage
+
+logger = logging.getLogger(__name__)
+
+
+class PassageList(Sequence[Passage]):
+    """Every passage of ``documents``, in their order: what ``tuple(chain(...))`` would hold."""
+
+    __slots__ = ("_documents", "_starts", "_size")
+
+    def __init__(self, documents: Iterable[Document]) -> None:
+        self._documents = tuple(documents)
+        counts = [len(d.passages) for d in self._documents]
+        # The first global id of each document; documents without passages never hold one.
+        self._starts = list(itertools.accumulate(counts, initial=0))[:-1]
+        self._size = sum(counts)
+
+    def __len__(self) -> int:
+        return self._size
+
+    @overload
+    def __getitem__(self, index: int) -> Passage: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Passage]: ...
+
+    def __getitem__(self, index: int | slice) -> Passage | Sequence[Passage]:
+        if isinstance(index, slice):
+            return tuple(self[i] for i in range(*index.indices(self._size)))
+        i = index.__index__()
+        if i < 0:
+            i += self._size
+        if not 0 <= i < self._size:
+            raise IndexError(f"passage {index} of {self._size}")
+        d = bisect.bisect_right(self._starts, i) - 1
+        return self._documents[d].passages[i - self._starts[d]]
+
+    def __iter__(self) -> Iterator[Passage]:
+        return itertools.chain.from_iterable(d.passages for d in self._documents)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, (PassageList, tuple)):
+            return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # compared by content, like a list
+
+    def __repr__(self) -> str:
+        return f"PassageList({self._size} passages in {len(self._documents)} documents)"

@@ -1,0 +1,158 @@
+"""A warm start makes no passage it does not serve, and what it serves is what a fresh parse gives."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bot.answers import service as service_module
+from bot.answers.service import Service
+from bot.corpus import cache as corpus_cache
+from bot.corpus.cache import CACHE_DIR, PassagesUnreadable, shard_of
+from bot.corpus.lazy import LazyPassages
+from bot.search import index_store
+
+FILES = 50
+PER_FILE = 100  # 5,000 passages: the smallest corpus whose parse cache and index are saved
+WORDS = "water energy trade climate budget enlargement digital media courts elections".split()
+
+
+def _code(f: int, n: int) -> str:
+    """A word only paragraph ``n`` of file ``f`` holds (letters: the tokenizer splits digits off)."""
+    return "zz" + "".join(chr(ord("a") + int(d)) for d in f"{f:02d}{n:02d}")
+
+
+def _paragraph(f: int, n: int) -> str:
+    return (f"{n + 1}. Calls on the Commission to report on {WORDS[n % 10]} and {WORDS[(n // 10) % 10]} "
+            f"in {_code(f, n)} before the next session;")
+
+
+def _text(f: int, n: int) -> str:
+    """The passage as served: the paragraph less its number."""
+    return _paragraph(f, n).split(". ", 1)[1]
+
+
+@pytest.fixture(autouse=True)
+def trusted(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Files trusted as soon as read (here they are milliseconds old: the racy guard would parse them)."""
+    monkeypatch.setattr(corpus_cache, "RACY_NS", 0)
+
+
+@pytest.fixture(scope="module")
+def big(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    directory = tmp_path_factory.mktemp("big") / "corpus"
+    directory.mkdir()
+    for f in range(FILES):
+        body = "\n\n".join(_paragraph(f, n) for n in range(PER_FILE))
+        (directory / f"file{f:02d}.md").write_text(
+            f"---\ntitle: European Parliament resolution of 1 March 2024 on region {f}\n"
+            f"reference: 2024/{2500 + f}(RSP)\nadopted: 2024-03-01\nkind: text_adopted\n---\n"
+            f"The European Parliament,\n\n{body}\n",
+            encoding="utf-8",
+        )
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(corpus_cache, "RACY_NS", 0)
+        Service(directory)  # the first start parses every file and saves the cache and the index
+    assert (directory / CACHE_DIR).is_dir() and (directory / ".index").is_dir()
+    return directory
+
+
+def _made(service: Service) -> int:
+    return sum(1 for d in service.snapshot.documents.values()
+               if not isinstance(d.passages, LazyPassages) or d.passages.made)
+
+
+def test_a_warm_start_reads_no_passage_and_a_question_reads_only_its_documents(big: Path) -> None:
+    service = Service(big)
+    assert len(service.snapshot.passages) == FILES * PER_FILE
+    assert _made(service) == 0
+    answer = service.ask(_code(17, 42))
+    top = answer.hits[0]
+    assert top.passage.text == _text(17, 42)
+    assert top.passage.position.label == "paragraph 43"
+    assert top.document.name == "file17.md"
+    assert _made(service) <= 3  # the answer's document, not the corpus
+
+
+def test_passages_damaged_in_the_cache_are_parsed_again_from_their_file(
+    big: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    service = Service(big)
+    shard = big / CACHE_DIR / f"parse-{shard_of('file23.md'):02d}.bin"
+    data = bytearray(shard.read_bytes())
+    at = data.index(_code(23, 7).encode())
+    data[at] = ord("R")  # the same length: only the passages' own checksum tells
+    shard.write_bytes(bytes(data))  # in place: the running bot reads this very file
+    with caplog.at_level(logging.WARNING, logger="bot.corpus.cache"):
+        answer = service.ask(_code(23, 7))
+    assert answer.hits[0].passage.text == _text(23, 7)
+    assert any("passages of 'file23.md'" in r.getMessage() and "parsed the file again" in r.getMessage()
+               for r in caplog.records)
+    assert not shard.exists()  # the next start writes it again
+    assert Service(big).ask(_code(23, 7)).hits[0].passage.text == _text(23, 7)
+
+
+def test_a_truncated_shard_under_a_running_bot_costs_a_parse_not_a_crash(big: Path) -> None:
+    service = Service(big)
+    shard = big / CACHE_DIR / f"parse-{shard_of('file31.md'):02d}.bin"
+    with shard.open("r+b") as out:
+        out.truncate(200)
+    assert service.ask(_code(31, 99)).hits[0].passage.text == _text(31, 99)
+
+
+def test_damaged_passages_of_a_file_changed_since_are_a_clear_error(big: Path) -> None:
+    service = Service(big)
+    shard = big / CACHE_DIR / f"parse-{shard_of('file40.md'):02d}.bin"
+    shard.write_bytes(b"\0" * shard.stat().st_size)
+    (big / "file40.md").write_text((big / "file40.md").read_text(encoding="utf-8") + "\nMore.\n", encoding="utf-8")
+    with pytest.raises(PassagesUnreadable, match="file40.md cannot be read: reload the corpus"):
+        service.ask(_code(40, 1))
+    report = service.reload()  # what the message asks for
+    assert report.changed == ("file40.md",)
+    assert service.ask(_code(40, 1)).hits[0].passage.text == _text(40, 1)
+
+
+def test_a_saved_index_found_damaged_after_the_start_is_rebuilt_while_the_bot_answers(
+    big: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    (saved,) = [p for p in (big / ".index").iterdir() if p.is_dir()]
+    postings = np.load(saved / "postings.npy")
+    np.save(saved / "postings.npy", postings[::-1].copy())  # same size, every id a passage: only the CRC tells
+    with caplog.at_level(logging.WARNING):
+        service = Service(big)  # served at once; the postings are checked meanwhile
+        first = service.snapshot
+        deadline = time.monotonic() + 60
+        while service.snapshot is first:
+            assert time.monotonic() < deadline, "the damaged index was never rebuilt"
+            time.sleep(0.05)
+    assert "postings.npy does not match its checksum" in caplog.text
+    assert "rebuilding the index" in caplog.text
+    assert service.ask(_code(12, 5)).hits[0].passage.text == _text(12, 5)
+    (again,) = [p for p in (big / ".index").iterdir() if p.is_dir()]
+    index_store.load(again)  # saved again, whole (its key names the documents' new order)
+
+
+def test_a_warm_start_reads_the_titles_tokens_kept_beside_the_index(
+    big: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fresh = Service(big).snapshot.context
+    assert fresh is not None
+    (titles,) = (big / ".index").glob("titles.json")
+
+    def untokenized(layout: object) -> list[list[str]]:
+        raise AssertionError("the titles were tokenized again")
+
+    monkeypatch.setattr(service_module, "title_tokens", untokenized)
+    warm = Service(big).snapshot.context
+    assert warm is not None and warm.titles.vocab == fresh.titles.vocab
+    assert warm.documents_with("region", FILES) is not None  # every title: "... on region N"
+    monkeypatch.undo()
+    titles.write_text("{not json", encoding="utf-8")  # damage costs the tokenizing, no more
+    again = Service(big).snapshot.context
+    assert again is not None and again.titles.vocab == fresh.titles.vocab
+    assert json.loads(titles.read_text(encoding="utf-8"))["value"][0][-2:] == ["region", "0"]
