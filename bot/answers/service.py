@@ -31,10 +31,9 @@ from bot.corpus.passage_list import PassageList
 from bot.search.budget import Budget
 from bot.search.index import Bm25Index
 from bot.search.index_store import Mapped, cache_key, family_key, index_order, load_or_build
-from bot.search.kept import kept, string_lists
 from bot.search.language import language_note, saved_corpus_languages
 from bot.search.query import Query, QueryError, as_written, parse_query
-from bot.search.ranking import Context, rank_passages, title_tokens
+from bot.search.ranking import Context, kept_title_tokens, rank_passages
 from bot.search.resolutions import Layout
 from bot.search.tokens import MAX_TEXT_CHARS, TextMessages, check_text, tokenize, without_lone_surrogates
 
@@ -120,10 +119,7 @@ class Snapshot:
             key=lambda r: (r.adopted or dt.date.max, r.reference or ""),
         )
         # Kept beside the saved index: tokenizing 10,000 titles took 0.3 s of every start.
-        context = Context.build(layout, tokens=kept(
-            cache_dir / TITLES_FILE, key, "", functools.partial(title_tokens, layout),
-            functools.partial(string_lists, count=len(layout.documents)),
-        ))
+        context = Context.build(layout, tokens=kept_title_tokens(cache_dir / TITLES_FILE, key, layout))
         # Sampled once per corpus, not at every start.
         languages = saved_corpus_languages(
             cache_dir / LANGUAGES_FILE, key, lambda: (p.text for p in passages[:: max(1, len(passages) // 2000)])

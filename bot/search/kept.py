@@ -54,12 +54,3 @@ def kept(path: Path, key: str, code: str, compute: Callable[[], _T], read: Calla
     except (OSError, TypeError, ValueError) as exc:
         logger.info("cannot keep %s (%s)", path, exc)
     return value
-
-
-def string_lists(value: object, count: int) -> list[list[str]] | None:
-    """``value`` as ``count`` lists of strings, else None."""
-    if not isinstance(value, list) or len(value) != count:
-        return None
-    if not all(isinstance(item, list) and all(isinstance(s, str) for s in item) for item in value):
-        return None
-    return value

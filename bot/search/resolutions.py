@@ -55,6 +55,9 @@ class ResolutionInfo:
     def of(cls, documents: Iterable[Document]) -> ResolutionInfo:
         """The first known reference, title and date among ``documents``; never guessed."""
         metas = [d.meta for d in documents]
+        if len(metas) == 1:  # most resolutions: one document (10,000 at a start, without generators)
+            (meta,) = metas
+            return cls(meta.reference or None, meta.title or None, meta.adopted or None)
         return cls(
             reference=next((m.reference for m in metas if m.reference), None),
             title=next((m.title for m in metas if m.title), None),

@@ -128,7 +128,9 @@ def test_the_shipped_and_fixture_corpora_come_back_identical(
     cached: None, tmp_path: Path, parsed: list[str], monkeypatch: pytest.MonkeyPatch, fast: bool
 ) -> None:
     monkeypatch.setattr(corpus_cache, "_FAST_PASSAGES", fast and corpus_cache._FAST_PASSAGES)
+    monkeypatch.setattr(corpus_cache, "_FAST_META", fast and corpus_cache._FAST_META)
     assert corpus_cache._FAST_PASSAGES is fast  # models.Passage is what the fast path expects
+    assert corpus_cache._FAST_META is fast  # and models.DocumentMeta
     for source in (CORPUS, FIXTURES / "mixed_corpus"):
         directory = tmp_path / source.name
         shutil.copytree(source, directory, ignore=shutil.ignore_patterns(".*"))
@@ -140,6 +142,18 @@ def test_the_shipped_and_fixture_corpora_come_back_identical(
         assert again.documents == fresh.documents
         assert again.problems == fresh.problems
         assert again.passage_count == fresh.passage_count
+
+
+def test_the_fast_metadata_is_the_model_construct_one() -> None:
+    values = {f: None for f in models.DocumentMeta.model_fields}
+    values.update(title="T", adopted=models.dt.date(2021, 2, 11), kind=models.Kind.summary)
+    fast = corpus_cache._meta(dict(values), {"title", "kind"})
+    slow = models.DocumentMeta.model_construct(_fields_set={"title", "kind"}, **values)
+    assert fast == slow and fast.model_fields_set == slow.model_fields_set == {"title", "kind"}
+    assert fast.model_dump() == slow.model_dump() and repr(fast) == repr(slow)
+    assert hash(fast) == hash(slow)  # frozen: hashable, as the constructed one
+    with pytest.raises(Exception, match="frozen"):
+        fast.title = "changed"  # type: ignore[misc]
 
 
 def test_an_edit_that_keeps_the_size_is_seen(cached: None, three: Path, parsed: list[str]) -> None:
