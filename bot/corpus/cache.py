@@ -342,7 +342,8 @@ class ParseCache:
                 if not written:
                     self.directory.mkdir(exist_ok=True)  # not parents: never a missing corpus directory
                     _remove_stale(self.directory)
-                _write_shard(path, self.version, self.stamp_ns, [(n, *self._results[n]) for n in sorted(names)])
+                _write_shard(path, self.version, self.stamp_ns, [(n, *self._results[n]) for n in sorted(names)],
+                             self.reparse)
                 written.append(path)
         except OSError as exc:
             # Out of room (or any failure): the shards this save wrote go too, so a cache
@@ -410,23 +411,33 @@ def _read_shard(path: Path, version: str) -> _Shard | None:
     return _Shard(int(stamp), {row[0]: row for row in rows}, shard_file)
 
 
-def _write_shard(path: Path, version: str, stamp_ns: int, entries: list[tuple[str, FileKey, Parsed]]) -> None:
+def _write_shard(
+    path: Path, version: str, stamp_ns: int, entries: list[tuple[str, FileKey, Parsed]], reparse: Reparse | None
+) -> None:
     """Write a shard atomically: a temporary file renamed over the old one.
 
     The entries come first, then every document's passages (their offsets are counted
     from the end of the entries, whose length is not known before they are written).
+    Documents whose passages were never read are then pointed at the new file: the old
+    one, replaced, would otherwise stay on disk as long as they live (a running bot's
+    every reload would leave one behind).
     """
     blobs: list[bytes] = []
     area = 0
     rows = []
+    unread: list[tuple[str, str, LazyPassages, tuple[int, int, int]]] = []
     for name, key, parsed in entries:
         if isinstance(parsed, Problem):
             rows.append((name, *key, _STATUS_BAD, _problem_row(parsed)))
             continue
         blob = _passages_blob(parsed[0])
-        rows.append(_encode(name, key, parsed, (area, len(blob), zlib.crc32(blob))))
+        stored = (area, len(blob), zlib.crc32(blob))
+        rows.append(_encode(name, key, parsed, stored))
         blobs.append(blob)
         area += len(blob)
+        passages = parsed[0].passages
+        if isinstance(passages, LazyPassages) and not passages.made:
+            unread.append((name, parsed[0].digest, passages, stored))
     payload = marshal.dumps(rows, marshal.version)
     header = b" ".join(
         (_MAGIC, version.encode("ascii"), str(stamp_ns).encode(),
@@ -445,6 +456,12 @@ def _write_shard(path: Path, version: str, stamp_ns: int, entries: list[tuple[st
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+    if unread:
+        written = _ShardFile(path)
+        written.area_start = len(header) + len(payload)
+        for name, digest, passages, (offset, length, crc) in unread:
+            new = _Stored(written, written.area_start + offset, length, crc)
+            passages.relocate(functools.partial(_read_passages, name, digest, new, reparse), new)
 
 
 def check_room(directory: Path, size: int) -> None:

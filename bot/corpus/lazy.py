@@ -35,6 +35,11 @@ class LazyPassages(Sequence[Passage]):
         self._made: tuple[Passage, ...] | None = None
         self.source = source
 
+    def relocate(self, make: Callable[[], tuple[Passage, ...]], source: object) -> None:
+        """Read the same passages from elsewhere from now on (a no-op once they are read)."""
+        if self._made is None:
+            self._make, self.source = make, source
+
     @property
     def made(self) -> bool:
         """Whether the passages were read already."""
@@ -53,7 +58,7 @@ class LazyPassages(Sequence[Passage]):
             if len(made) != self._count:
                 raise ValueError(f"{len(made)} passages read where {self._count} were stored")
             self._made = made
-            self._make = None  # what it held (a file, its offsets) is no longer needed
+            self._make = self.source = None  # what they held (a file, its offsets) is no longer needed
         return made
 
     def __len__(self) -> int:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
+import os
 import time
 from pathlib import Path
 
@@ -14,6 +16,7 @@ from bot.answers.service import Service
 from bot.corpus import cache as corpus_cache
 from bot.corpus.cache import CACHE_DIR, PassagesUnreadable, shard_of
 from bot.corpus.lazy import LazyPassages
+from bot.corpus.load import load_corpus
 from bot.search import index_store, ranking
 
 FILES = 50
@@ -155,3 +158,31 @@ def test_a_warm_start_reads_the_titles_tokens_kept_beside_the_index(
     again = Service(big).snapshot.context
     assert again is not None and again.titles.vocab == fresh.titles.vocab
     assert json.loads(titles.read_text(encoding="utf-8"))["value"][0].split(" ")[-2:] == ["region", "0"]
+
+
+def _replaced_shards_open() -> list[str]:
+    fds = Path("/proc/self/fd")
+    links = []
+    for fd in fds.iterdir():
+        try:
+            links.append(os.readlink(fd))
+        except OSError:
+            continue
+    return [link for link in links if "/.cache/parse-" in link and link.endswith("(deleted)")]
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc")
+def test_reloads_that_rewrite_shards_leave_no_replaced_shard_on_disk(big: Path) -> None:
+    corpus = load_corpus(big)
+    for n in range(3):
+        path = big / "file05.md"
+        path.write_text(path.read_text(encoding="utf-8") + f"\n{PER_FILE + 1 + n}. Notes edit {n};\n", encoding="utf-8")
+        corpus = load_corpus(big, reuse=corpus)  # a reload: file05.md's shard is written again
+    gc.collect()
+    documents = {d.name: d for d in corpus.documents}
+    # file25.md and file45.md share that shard; their passages, never read, now read the new file.
+    assert [shard_of(n) for n in ("file05.md", "file25.md", "file45.md")] == [shard_of("file05.md")] * 3
+    unread = [documents[n].passages for n in ("file25.md", "file45.md")]
+    assert all(isinstance(p, LazyPassages) and not p.made for p in unread)
+    assert _replaced_shards_open() == []
+    assert documents["file25.md"].passages[60].text == _text(25, 60)
