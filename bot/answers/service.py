@@ -14,7 +14,7 @@ import hashlib
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
@@ -121,9 +121,7 @@ class Snapshot:
         # Kept beside the saved index: tokenizing 10,000 titles took 0.3 s of every start.
         context = Context.build(layout, tokens=kept_title_tokens(cache_dir / TITLES_FILE, key, layout))
         # Sampled once per corpus, not at every start.
-        languages = saved_corpus_languages(
-            cache_dir / LANGUAGES_FILE, key, lambda: (p.text for p in passages[:: max(1, len(passages) // 2000)])
-        )
+        languages = saved_corpus_languages(cache_dir / LANGUAGES_FILE, key, lambda: language_sample(indexed))
         stamp = hashlib.sha256(
             "\n".join([*(f"{d.name}\0{d.digest}" for d in corpus.documents), *(str(p) for p in corpus.problems)])
             .encode("utf-8", "surrogatepass")
@@ -131,6 +129,20 @@ class Snapshot:
         return cls(
             corpus, index, passages, documents, time.time(), layout, tuple(resolutions), context, languages, stamp
         )
+
+
+def language_sample(documents: Sequence[Document], count: int = 2000, spread: int = 200) -> Iterator[str]:
+    """About ``count`` passage texts to tell the corpus languages by, from at most ``spread`` documents.
+
+    Evenly spaced documents, and evenly spaced passages in each: a sample spread over
+    every passage would make the passages of nearly every document (bot.corpus.lazy),
+    at every reload that changes the corpus.
+    """
+    chosen = documents[:: max(1, -(-len(documents) // spread))]
+    each = max(1, -(-count // max(1, len(chosen))))
+    for document in chosen:
+        passages = document.passages
+        yield from (p.text for p in passages[:: max(1, len(passages) // each)][:each])
 
 
 def _searchable(passage: Passage) -> str:
