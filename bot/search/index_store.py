@@ -35,9 +35,11 @@ import os
 import pickle
 import shutil
 import tempfile
+import threading
 import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import fields
 from importlib import metadata
 from multiprocessing.context import ForkServerContext, SpawnContext
@@ -59,6 +61,7 @@ from bot.search import tokens as tokens_module
 from bot.search.index import Bm25Index
 from bot.search.index_build import IndexArrays, build_arrays
 from bot.search.index_merge import Segment, merge_arrays
+from bot.search.segments import SegmentedIndex
 from bot.search.tokens import tokenize
 
 logger = logging.getLogger(__name__)
@@ -92,6 +95,12 @@ PASSAGES_PER_CHILD_SECOND = 1_000
 _STALE_SECONDS = 6 * 3600
 # Texts encoded per write when handing them to the child: each step holds the GIL briefly.
 _WRITE_STEP = 4096
+# Merges of segments run here, one at a time and in order (bot.search.segments): the
+# newest save is the last one made. The interpreter waits for a merge under way at exit.
+_MERGER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="index-merge")
+# The index this process last opened from a saved directory, by directory: (manifest's stamp, index).
+_OPENED: dict[str, tuple[tuple[int, int, int], Bm25Index]] = {}
+_OPENED_LOCK = threading.Lock()
 # Code whose source defines the indexed text (Passage.searchable), the passages, the
 # tokens and the arrays; and the libraries whose behaviour shapes tokens and scores.
 _CODE = (
@@ -271,14 +280,15 @@ def load_or_build(
         cache_dir = None
     if cache_dir is not None:
         try:
-            arrays = load(cache_dir / key)
+            index = _load_index(cache_dir / key)
         except FileNotFoundError:
             logger.info("no saved index %s in %s", key, cache_dir)  # merged or built below
         except (OSError, ValueError, KeyError, TypeError) as exc:
             logger.warning("saved index %s is unusable (%s): rebuilding it", cache_dir / key, exc)
         else:
+            arrays = index.arrays
             if arrays.size == size and (arrays.k1, arrays.b, arrays.epsilon) == (k1, b, epsilon):
-                return Bm25Index(arrays)
+                return index
             logger.warning("saved index %s has %d passages, expected %d: rebuilding it",
                            cache_dir / key, arrays.size, size)
         merged = _merge_saved(cache_dir, key, texts, tokenizer, k1, b, epsilon, family, documents, isolate_from)
@@ -288,7 +298,7 @@ def load_or_build(
         limit = child_timeout(size) if timeout is None else timeout
         if _build_in_child(cache_dir, key, texts, tokenizer, k1, b, epsilon, limit, family, documents):
             try:
-                return Bm25Index(load(cache_dir / key))
+                return _load_index(cache_dir / key)
             except (OSError, ValueError, KeyError, TypeError) as exc:
                 logger.warning("index built aside in %s is unusable (%s): building it here", cache_dir / key, exc)
     arrays = build_arrays(_tokens(texts, tokenizer), k1, b, epsilon)
@@ -321,32 +331,81 @@ def _merge_saved(
         return None
     started = time.perf_counter()
     try:
-        base = load(directory)
+        base, vocab = _opened(directory)
     except (OSError, ValueError, KeyError, TypeError) as exc:
         logger.warning("saved index %s is unusable (%s): rebuilding it", directory, exc)
         return None
     if (base.k1, base.b, base.epsilon) != (k1, b, epsilon) or base.size != sum(c for _, _, c in saved):
         return None
     keep = np.repeat(np.array(keep_docs, dtype=bool), [count for _, _, count in saved])
-    segments: list[Segment] = [(base, keep)]
     try:
-        if first_new < len(texts):
-            segments.append((build_arrays(_tokens(texts[first_new:], tokenizer), k1, b, epsilon), None))
-        arrays = merge_arrays(segments, k1, b, epsilon)
+        added = build_arrays(_tokens(texts[first_new:], tokenizer), k1, b, epsilon)
+        index = SegmentedIndex(base, keep, added, base_vocab=vocab)
     except (ValueError, IndexError) as exc:
-        # A saved index that passed load()'s checks and still cannot be merged: a build
+        # A saved index that passed load()'s checks and still cannot be used: a build
         # then decides (and names any problem of the new passages themselves).
         logger.warning("cannot merge into the saved index %s (%s): rebuilding it", directory, exc)
         return None
-    logger.info("merged %d new passages into the saved index of %d (%d masked) in %.2f s",
-                len(texts) - first_new, base.size, base.size - int(keep.sum()), time.perf_counter() - started)
+    logger.info("answering from the saved index of %d passages (%d masked) and %d new ones in %.2f s; "
+                "merging them in the background", base.size, base.size - int(keep.sum()), added.size,
+                time.perf_counter() - started)
+    _MERGER.submit(_merge_later, index, [(base, keep), (added, None)], cache_dir, key, family, list(documents))
+    return index
+
+
+def _merge_later(
+    index: SegmentedIndex, segments: list[Segment], cache_dir: Path, key: str,
+    family: str, documents: list[tuple[str, str, int]],
+) -> None:
+    """In the merging thread: merge ``index``'s segments, save the result under ``key``
+    and swap it into ``index``. A merge that fails leaves ``index`` answering from its
+    segments (as exactly, a little slower); a later start merges again."""
     try:
-        saved_at = save(arrays, cache_dir, key, family=family, documents=documents)
-        # Served from the maps, as after a start: the merged copy in memory goes.
-        return Bm25Index(load(saved_at))
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        logger.warning("cannot save the merged index in %s (%s): serving it from memory", cache_dir, exc)
-    return Bm25Index(arrays)
+        started = time.perf_counter()
+        (base, keep), (added, _) = segments
+        arrays = merge_arrays(segments, base.k1, base.b, base.epsilon)
+        masked = 0 if keep is None else base.size - int(np.count_nonzero(keep))
+        logger.info("merged %d new passages into the saved index of %d (%d masked) in %.2f s",
+                    added.size, base.size, masked, time.perf_counter() - started)
+        merged: Bm25Index
+        try:
+            saved_at = save(arrays, cache_dir, key, family=family, documents=documents)
+            # Served from the maps, as after a start: the merged copy in memory goes.
+            merged = _load_index(saved_at)
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            logger.warning("cannot save the merged index in %s (%s): serving it from memory", cache_dir, exc)
+            merged = Bm25Index(arrays)
+        index.swap_in(merged)
+    except Exception:
+        logger.exception("merging the index segments in %s failed: answering from the segments", cache_dir)
+
+
+def _opened(directory: Path) -> tuple[IndexArrays, dict[str, int]]:
+    """The arrays saved in ``directory`` and their vocabulary: the ones this process opened
+    last (its current index, checked then) when the directory's manifest is unchanged, else
+    ``load``'s. A reload then does not read and checksum 10^6 passages' index again."""
+    with _OPENED_LOCK:
+        last = _OPENED.get(str(directory))
+    if last is not None and last[0] == _stamp(directory):
+        return last[1].arrays, last[1].vocab
+    index = _load_index(directory)
+    return index.arrays, index.vocab
+
+
+def _load_index(directory: Path) -> Bm25Index:
+    """``load``'s arrays as an index, remembered for ``_opened``."""
+    stamp = _stamp(directory)
+    index = Bm25Index(load(directory))
+    with _OPENED_LOCK:
+        _OPENED.clear()  # only the last: an older one would keep its maps open
+        _OPENED[str(directory)] = (stamp, index)
+    return index
+
+
+def _stamp(directory: Path) -> tuple[int, int, int]:
+    """What tells a rewritten manifest from the one opened (inode, size, modification time)."""
+    meta = (directory / _META).stat()
+    return meta.st_ino, meta.st_size, meta.st_mtime_ns
 
 
 def child_timeout(passages: int) -> float:
@@ -503,6 +562,8 @@ def save(
         # process's save in progress: left alone unless it is too old to be one.
         if other.name.startswith(".tmp-") and now - other.stat().st_mtime < _STALE_SECONDS:
             continue
+        with _OPENED_LOCK:
+            _OPENED.pop(str(other), None)  # its maps go with it
         shutil.rmtree(other, ignore_errors=True)
     logger.info("saved the index of %d passages in %s", arrays.size, target)
     return target

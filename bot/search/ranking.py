@@ -157,9 +157,9 @@ def _sharing(
 
 def passage_idf(index: Bm25Index, token: str) -> float:
     """``token``'s IDF among the passages, as rank-bm25 computes it; for a word no passage holds, a df of one."""
-    tid = index.vocab.get(token)
-    if tid is not None:
-        return float(index.arrays.idf[tid])
+    idf = index.idf(token)
+    if idf is not None:
+        return idf
     return math.log(index.size - 0.5) - math.log(1.5)
 
 

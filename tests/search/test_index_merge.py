@@ -14,6 +14,7 @@ from bot.search.index import Bm25Index
 from bot.search.index_build import build_arrays
 from bot.search.index_merge import Segment, merge_arrays
 from bot.search.index_store import cache_key, family_key, index_order, load_or_build
+from bot.search.segments import SegmentedIndex
 
 WORDS = [f"w{i}" for i in range(12)]
 passage = st.lists(st.sampled_from(WORDS), min_size=0, max_size=8)
@@ -124,6 +125,9 @@ def _open(tmp_path: Path, names: list[tuple[str, str]]) -> tuple[Bm25Index, list
         tmp_path, cache_key((f"{n}\0{v}" for n, v in docs), family=family), texts, _counting_split,
         min_passages=0, family=family, documents=[(n, v, len(FILES[v])) for n, v in docs],
     )
+    if isinstance(index, SegmentedIndex):
+        _same_as_fresh(index, texts)  # answered from the segments before the merge is in
+        assert index.wait_merged(60)  # the merge saves the index the next start opens
     return index, texts
 
 
