@@ -17,7 +17,9 @@ from start to exit with its peak resident memory:
 
 ``--reload`` times, in this process, a warm ``Service``'s ``reload()`` after one added
 file (in a thread, as the bot runs it) and the questions answered meanwhile: their
-median, p99 and slowest latency. ``--merge-only`` times, in this process, the steps of the merge that the first
+median, p99 and slowest latency; then, when the reload answers from segments
+(bot.search.segments), the time until their merge is swapped in and the questions
+answered meanwhile. ``--merge-only`` times, in this process, the steps of the merge that the first
 ``added`` process makes: load the saved index, tokenize one file, merge, save, load.
 
 The subprocesses import ``bot`` from ``PYTHONPATH``: point it at another checkout to
@@ -150,10 +152,12 @@ def merge_steps(directory: Path) -> list[tuple[str, float, float]]:
 
 def reload_steps(directory: Path, number: int) -> list[tuple[str, float]]:
     """In this process: a warm Service, one file added, ``reload()`` in a thread while
-    questions are asked here; the reload's time and the questions' latency meanwhile."""
+    questions are asked here; the reload's time and the questions' latency meanwhile,
+    then those of the background merge when the reload answers from segments."""
     import threading
 
     from bot.answers.service import Service
+    from bot.search.segments import SegmentedIndex
 
     service = Service(directory)
     words = synthetic.vocabulary()
@@ -161,6 +165,9 @@ def reload_steps(directory: Path, number: int) -> list[tuple[str, float]]:
     questions = [" ".join(words[int(i)] for i in rng.integers(0, 5000, 3)) for _ in range(500)]
     for question in questions[:50]:
         service.ask(question)  # warm: the first questions pay for lazy state
+    index = service.snapshot.index
+    if isinstance(index, SegmentedIndex):
+        index.wait_merged()  # a merge left by an earlier run
     path = add_file(directory, number, marker="zanzibarium")
     try:
         started = time.perf_counter()
@@ -177,16 +184,36 @@ def reload_steps(directory: Path, number: int) -> list[tuple[str, float]]:
         reloading.join()
         seconds = time.perf_counter() - started
         found = any(h.document.name == path.name for h in service.ask("zanzibarium").hits)
+        # Then the merge of the segments in the background: the questions until it is in.
+        index = service.snapshot.index
+        merging = []
+        while isinstance(index, SegmentedIndex) and index.segmented:
+            for question in questions:
+                asked = time.perf_counter()
+                service.ask(question)
+                merging.append(time.perf_counter() - asked)
+                if not index.segmented:
+                    break
+        merged = time.perf_counter() - started
     finally:
         path.unlink()
         service.reload()
     ordered = sorted(latencies)
-    return [
+    rows = [
         (f"reload after one added file (answerable: {found})", seconds),
         (f"questions meanwhile: {len(ordered)}, median (ms)", 1000 * statistics.median(ordered)),
         ("p99 (ms)", 1000 * ordered[int(0.99 * (len(ordered) - 1))]),
         ("slowest (ms)", 1000 * ordered[-1]),
     ]
+    if merging:
+        merging.sort()
+        rows += [
+            ("merge swapped in, since the reload began", merged),
+            (f"questions during the merge: {len(merging)}, median (ms)", 1000 * statistics.median(merging)),
+            ("p99 (ms)", 1000 * merging[int(0.99 * (len(merging) - 1))]),
+            ("slowest (ms)", 1000 * merging[-1]),
+        ]
+    return rows
 
 
 def main(argv: Sequence[str] | None = None) -> None:

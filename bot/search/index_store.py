@@ -98,6 +98,9 @@ _WRITE_STEP = 4096
 # Merges of segments run here, one at a time and in order (bot.search.segments): the
 # newest save is the last one made. The interpreter waits for a merge under way at exit.
 _MERGER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="index-merge")
+# Seconds a merge waits for its segments' first question (the end of the reload that
+# made them, see SegmentedIndex.wait_used) before it starts anyway.
+_MERGE_AFTER = 5.0
 # The index this process last opened from a saved directory, by directory: (manifest's stamp, index).
 _OPENED: dict[str, tuple[tuple[int, int, int], Bm25Index]] = {}
 _OPENED_LOCK = threading.Lock()
@@ -361,6 +364,7 @@ def _merge_later(
     and swap it into ``index``. A merge that fails leaves ``index`` answering from its
     segments (as exactly, a little slower); a later start merges again."""
     try:
+        index.wait_used(_MERGE_AFTER)
         started = time.perf_counter()
         (base, keep), (added, _) = segments
         arrays = merge_arrays(segments, base.k1, base.b, base.epsilon)

@@ -65,6 +65,7 @@ class SegmentedIndex(Bm25Index):
         parts = _Parts(base, keep, segment, base_vocab)
         self._state: _Parts | Bm25Index = parts
         self._merged = threading.Event()
+        self._used = threading.Event()
         self.size = parts.size
         self.vocab = parts.vocab  # membership is what callers read: the same after the swap
 
@@ -76,35 +77,50 @@ class SegmentedIndex(Bm25Index):
         self._merged.set()
 
     def wait_merged(self, timeout: float | None = None) -> bool:
-        """Whether the merged index was swapped in (waiting up to ``timeout`` seconds)."""
+        """Whether the merged index was swapped in (waiting up to ``timeout`` seconds); the
+        merge then starts without waiting for a question (``wait_used``)."""
+        self._used.set()
         return self._merged.wait(timeout)
+
+    def wait_used(self, timeout: float | None = None) -> bool:
+        """Whether a caller asked this index anything yet (waiting up to ``timeout`` seconds).
+
+        The merge waits for it: the first question comes once the reload that built this
+        index has swapped it in, and a merge running during the rest of that reload would
+        slow both it and the questions answered meanwhile."""
+        return self._used.wait(timeout)
 
     @property
     def segmented(self) -> bool:
         return not self._merged.is_set()
 
+    def _current(self) -> _Parts | Bm25Index:
+        if not self._used.is_set():
+            self._used.set()
+        return self._state
+
     def term_ids(self, tokens: Sequence[str]) -> list[int]:
-        return self._state.term_ids(tokens)
+        return self._current().term_ids(tokens)
 
     def document_frequency(self, token: str) -> int:
-        return self._state.document_frequency(token)
+        return self._current().document_frequency(token)
 
     def idf(self, token: str) -> float | None:
-        return self._state.idf(token)
+        return self._current().idf(token)
 
     def passages_with(self, token: str) -> Int32Array:
-        return self._state.passages_with(token)
+        return self._current().passages_with(token)
 
     def scores(self, tokens: Sequence[str]) -> FloatArray:
-        return self._state.scores(tokens)
+        return self._current().scores(tokens)
 
     def matches(self, tokens: Sequence[str]) -> tuple[IntArray, FloatArray]:
-        return self._state.matches(tokens)
+        return self._current().matches(tokens)
 
     def top(
         self, tokens: Sequence[str], k: int, allowed: BoolArray | None = None
     ) -> tuple[IntArray, FloatArray, int]:
-        return self._state.top(tokens, k, allowed)
+        return self._current().top(tokens, k, allowed)
 
 
 class _Parts:
