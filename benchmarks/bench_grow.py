@@ -19,8 +19,10 @@ from start to exit with its peak resident memory:
 file (in a thread, as the bot runs it) and the questions answered meanwhile: their
 median, p99 and slowest latency; then, when the reload answers from segments
 (bot.search.segments), the time until their merge is swapped in and the questions
-answered meanwhile. ``--merge-only`` times, in this process, the steps of the merge that the first
-``added`` process makes: load the saved index, tokenize one file, merge, save, load.
+answered meanwhile. ``--segment-queries`` times top-10 queries on one index and on
+the same passages as segments (bot.search.segments), in memory. ``--merge-only`` times,
+in this process, the steps of the merge that the first ``added`` process makes: load
+the saved index, tokenize one file, merge, save, load.
 
 The subprocesses import ``bot`` from ``PYTHONPATH``: point it at another checkout to
 measure that one (the added files are deleted at the end, the corpus stays).
@@ -216,6 +218,42 @@ def reload_steps(directory: Path, number: int) -> list[tuple[str, float]]:
     return rows
 
 
+def segment_queries(passages: int, rounds: int = 3) -> list[tuple[str, float]]:
+    """In this process: top-10 median (ms) of 300 three-word queries on one index of
+    ``passages`` + 50 synthetic passages, and on the same passages as a SegmentedIndex
+    (the last 50 a second segment), then with 50 of the first passages masked too."""
+    from bot.search.index import Bm25Index
+    from bot.search.index_build import build_arrays
+    from bot.search.index_merge import merge_arrays
+    from bot.search.segments import SegmentedIndex
+
+    words = synthetic.vocabulary()
+    texts = synthetic.passages(passages + PER_FILE, words)
+    base, added = build_arrays(texts[:passages]), build_arrays(texts[passages:])
+    keep = np.ones(passages, dtype=bool)
+    keep[passages // 2 : passages // 2 + PER_FILE] = False
+    indexes = {
+        "one index": Bm25Index(merge_arrays([(base, None), (added, None)])),
+        "segments: one file added": SegmentedIndex(base, None, added),
+        "one index, a file removed": Bm25Index(merge_arrays([(base, keep), (added, None)])),
+        "segments: one file added, one removed": SegmentedIndex(base, keep, added),
+    }
+    rng = np.random.default_rng(5)
+    queries = [[words[int(i)] for i in rng.integers(0, 5000, 3)] for _ in range(300)]
+    rows = []
+    for name, index in indexes.items():
+        medians = []
+        for _ in range(rounds):
+            times = []
+            for tokens in queries:
+                started = time.perf_counter()
+                index.top(tokens, 10)
+                times.append(time.perf_counter() - started)
+            medians.append(statistics.median(times))
+        rows.append((f"{name}: top-10 median (ms), best of {rounds}", 1000 * min(medians)))
+    return rows
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--passages", type=int, default=100_000)
@@ -225,7 +263,13 @@ def main(argv: Sequence[str] | None = None) -> None:
                         help="only a reload after one added file, in this process, with questions meanwhile")
     parser.add_argument("--merge-only", action="store_true",
                         help="only the steps of a merge, timed in this process (needs a warm corpus)")
+    parser.add_argument("--segment-queries", action="store_true",
+                        help="only top-10 query times on one index and on segments (synthetic, in memory)")
     args = parser.parse_args(argv)
+    if args.segment_queries:
+        for name, value in segment_queries(args.passages):
+            print(f"{name:<68} | {value:>8.3f}")
+        return
     if args.reload:
         for name, value in reload_steps(corpus(args.passages), 50):
             print(f"{name:<52} | {value:>8.2f}")
