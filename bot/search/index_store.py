@@ -320,23 +320,34 @@ def _merge_saved(
     """The saved index of ``family`` with ``documents``' changes merged in, saved under ``key``; None
     when there is no such index, when its documents do not come first, or when the new
     passages are many enough for a build aside (``isolate_from``)."""
-    found = _saved_documents(cache_dir, family)
-    if found is None or not documents:
-        return None
-    directory, saved = found
-    current = {(name, digest) for name, digest, _ in documents}
-    keep_docs = [(name, digest) in current for name, digest, _ in saved]
-    kept = [(name, digest, count) for (name, digest, count), ok in zip(saved, keep_docs, strict=True) if ok]
-    if list(documents[: len(kept)]) != kept:
-        return None  # not indexed in index_order's order: nothing to reuse
-    first_new = sum(count for _, _, count in kept)
-    if len(texts) - first_new >= isolate_from or sum(count for _, _, count in documents) != len(texts):
-        return None
-    started = time.perf_counter()
-    try:
-        base, vocab = _opened(directory)
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        logger.warning("saved index %s is unusable (%s): rebuilding it", directory, exc)
+    for attempt in (1, 2):
+        found = _saved_documents(cache_dir, family)
+        if found is None or not documents:
+            return None
+        directory, saved = found
+        current = {(name, digest) for name, digest, _ in documents}
+        keep_docs = [(name, digest) in current for name, digest, _ in saved]
+        kept = [(name, digest, count) for (name, digest, count), ok in zip(saved, keep_docs, strict=True) if ok]
+        if list(documents[: len(kept)]) != kept:
+            return None  # not indexed in index_order's order: nothing to reuse
+        first_new = sum(count for _, _, count in kept)
+        if len(texts) - first_new >= isolate_from or sum(count for _, _, count in documents) != len(texts):
+            return None
+        started = time.perf_counter()
+        try:
+            base, vocab = _opened(directory)
+            break
+        except FileNotFoundError as exc:
+            if attempt == 1:
+                # A background merge saved a newer index and removed this one meanwhile:
+                # that one is the first segment now.
+                continue
+            logger.warning("saved index %s is unusable (%s): rebuilding it", directory, exc)
+            return None
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            logger.warning("saved index %s is unusable (%s): rebuilding it", directory, exc)
+            return None
+    else:
         return None
     if (base.k1, base.b, base.epsilon) != (k1, b, epsilon) or base.size != sum(c for _, _, c in saved):
         return None
