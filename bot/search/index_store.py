@@ -14,9 +14,12 @@ is built in memory instead.
 
 The manifest also names the index's *family* (``family_key``: the key without the
 corpus) and its documents in order. A corpus changed by a few files whose unchanged
-documents come first (``index_order``) is not rebuilt: the saved index of its family is
-merged with the new passages (``bot.search.index_merge``), exactly as a build would
-score them, and saved under the new key.
+documents come first (``index_order``) is not rebuilt: the saved index of its family and
+the new passages answer at once as two segments (``bot.search.segments``), exactly as a
+build would score them, while one background thread merges them
+(``bot.search.index_merge``), saves the result under the new key and swaps it in. The
+index this process opened last is kept (``_opened``), so a reload does not read and
+checksum it again.
 
 A large corpus is tokenized and indexed in a child process started with the
 "forkserver" method (else "spawn"), never by forking the bot: the bot runs an event
@@ -275,8 +278,9 @@ def load_or_build(
     index. When ``cache_dir`` holds no index under ``key`` but one of the same family
     whose unchanged documents come first in ``documents`` (``index_order``), that index
     is the first segment: its removed or changed documents are masked, the passages after
-    it are tokenized into a second segment, and the two are merged (bot.search.index_merge)
-    into the index a build would make, in a fraction of a build's time.
+    it are tokenized into a second segment, and a ``SegmentedIndex`` over the two is
+    returned at once, scoring as a build would; their merge (bot.search.index_merge) runs
+    in a background thread, is saved under ``key`` and swapped in (``wait_merged``).
     """
     size = len(texts)
     if size == 0 or size < min_passages:
@@ -363,7 +367,10 @@ def _merge_saved(
     logger.info("answering from the saved index of %d passages (%d masked) and %d new ones in %.2f s; "
                 "merging them in the background", base.size, base.size - int(keep.sum()), added.size,
                 time.perf_counter() - started)
-    _MERGER.submit(_merge_later, index, [(base, keep), (added, None)], cache_dir, key, family, list(documents))
+    try:
+        _MERGER.submit(_merge_later, index, [(base, keep), (added, None)], cache_dir, key, family, list(documents))
+    except RuntimeError:  # the interpreter is exiting: the next start merges
+        logger.info("not merging the index segments in %s: shutting down", cache_dir)
     return index
 
 
