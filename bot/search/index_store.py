@@ -106,6 +106,8 @@ _MERGER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="index-merge")
 _MERGE_AFTER = 5.0
 # The index this process last opened from a saved directory, by directory: (manifest's stamp, index).
 _OPENED: dict[str, tuple[tuple[int, int, int], Bm25Index]] = {}
+# The documents of the manifest read last, by directory: ((stamp, family), documents or None).
+_MANIFESTS: dict[str, tuple[tuple[tuple[int, int, int], str], list[tuple[str, str, int]] | None]] = {}
 _OPENED_LOCK = threading.Lock()
 # Code whose source defines the indexed text (Passage.searchable), the passages, the
 # tokens and the arrays; and the libraries whose behaviour shapes tokens and scores.
@@ -238,12 +240,32 @@ def _saved_documents(cache_dir: Path | None, family: str) -> tuple[Path, list[tu
         return None
     for directory in candidates:
         try:
-            meta = json.loads((directory / _META).read_text(encoding="utf-8"))
-            if meta.get("format") == FORMAT and meta.get("family") == family:
-                return directory, [(str(n), str(d), int(c)) for n, d, c in meta["documents"]]
+            documents = _manifest_documents(directory, family)
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             continue  # a damaged save is not a base; load() says why if it is asked for
+        if documents is not None:
+            return directory, documents
     return None
+
+
+def _manifest_documents(directory: Path, family: str) -> list[tuple[str, str, int]] | None:
+    """The documents in ``directory``'s manifest if it is of ``family``, else None; the last
+    answer is kept while the manifest is unchanged: a reload asks twice (``index_order``,
+    then the merge), and the manifest holds the whole vocabulary (0.03-0.05 s at 10^6
+    passages each time)."""
+    stamp = _stamp(directory)
+    with _OPENED_LOCK:
+        known = _MANIFESTS.get(str(directory))
+    if known is not None and known[0] == (stamp, family):
+        return known[1]
+    meta = json.loads((directory / _META).read_text(encoding="utf-8"))
+    documents = None
+    if meta.get("format") == FORMAT and meta.get("family") == family:
+        documents = [(str(n), str(d), int(c)) for n, d, c in meta["documents"]]
+    with _OPENED_LOCK:
+        _MANIFESTS.clear()  # only the last one
+        _MANIFESTS[str(directory)] = ((stamp, family), documents)
+    return documents
 
 
 def load_or_build(
