@@ -17,8 +17,12 @@ from start to exit with its peak resident memory:
 
 ``--reload`` times, in this process, a warm ``Service``'s ``reload()`` after one added
 file (in a thread, as the bot runs it) and the questions answered meanwhile: their
-median, p99 and slowest latency. ``--merge-only`` times, in this process, the steps of the merge that the first
-``added`` process makes: load the saved index, tokenize one file, merge, save, load.
+median, p99 and slowest latency; then, when the reload answers from segments
+(bot.search.segments), the time until their merge is swapped in and the questions
+answered meanwhile. ``--segment-queries`` times top-10 queries on one index and on
+the same passages as segments (bot.search.segments), in memory. ``--merge-only`` times,
+in this process, the steps of the merge that the first ``added`` process makes: load
+the saved index, tokenize one file, merge, save, load.
 
 The subprocesses import ``bot`` from ``PYTHONPATH``: point it at another checkout to
 measure that one (the added files are deleted at the end, the corpus stays).
@@ -150,10 +154,12 @@ def merge_steps(directory: Path) -> list[tuple[str, float, float]]:
 
 def reload_steps(directory: Path, number: int) -> list[tuple[str, float]]:
     """In this process: a warm Service, one file added, ``reload()`` in a thread while
-    questions are asked here; the reload's time and the questions' latency meanwhile."""
+    questions are asked here; the reload's time and the questions' latency meanwhile,
+    then those of the background merge when the reload answers from segments."""
     import threading
 
     from bot.answers.service import Service
+    from bot.search.segments import SegmentedIndex
 
     service = Service(directory)
     words = synthetic.vocabulary()
@@ -161,6 +167,9 @@ def reload_steps(directory: Path, number: int) -> list[tuple[str, float]]:
     questions = [" ".join(words[int(i)] for i in rng.integers(0, 5000, 3)) for _ in range(500)]
     for question in questions[:50]:
         service.ask(question)  # warm: the first questions pay for lazy state
+    index = service.snapshot.index
+    if isinstance(index, SegmentedIndex):
+        index.wait_merged()  # a merge left by an earlier run
     path = add_file(directory, number, marker="zanzibarium")
     try:
         started = time.perf_counter()
@@ -177,16 +186,72 @@ def reload_steps(directory: Path, number: int) -> list[tuple[str, float]]:
         reloading.join()
         seconds = time.perf_counter() - started
         found = any(h.document.name == path.name for h in service.ask("zanzibarium").hits)
+        # Then the merge of the segments in the background: the questions until it is in.
+        index = service.snapshot.index
+        merging = []
+        while isinstance(index, SegmentedIndex) and index.segmented:
+            for question in questions:
+                asked = time.perf_counter()
+                service.ask(question)
+                merging.append(time.perf_counter() - asked)
+                if not index.segmented:
+                    break
+        merged = time.perf_counter() - started
     finally:
         path.unlink()
         service.reload()
     ordered = sorted(latencies)
-    return [
+    rows = [
         (f"reload after one added file (answerable: {found})", seconds),
         (f"questions meanwhile: {len(ordered)}, median (ms)", 1000 * statistics.median(ordered)),
         ("p99 (ms)", 1000 * ordered[int(0.99 * (len(ordered) - 1))]),
         ("slowest (ms)", 1000 * ordered[-1]),
     ]
+    if merging:
+        merging.sort()
+        rows += [
+            ("merge swapped in, since the reload began", merged),
+            (f"questions during the merge: {len(merging)}, median (ms)", 1000 * statistics.median(merging)),
+            ("p99 (ms)", 1000 * merging[int(0.99 * (len(merging) - 1))]),
+            ("slowest (ms)", 1000 * merging[-1]),
+        ]
+    return rows
+
+
+def segment_queries(passages: int, rounds: int = 3) -> list[tuple[str, float]]:
+    """In this process: top-10 median (ms) of 300 three-word queries on one index of
+    ``passages`` + 50 synthetic passages, and on the same passages as a SegmentedIndex
+    (the last 50 a second segment), then with 50 of the first passages masked too."""
+    from bot.search.index import Bm25Index
+    from bot.search.index_build import build_arrays
+    from bot.search.index_merge import merge_arrays
+    from bot.search.segments import SegmentedIndex
+
+    words = synthetic.vocabulary()
+    texts = synthetic.passages(passages + PER_FILE, words)
+    base, added = build_arrays(texts[:passages]), build_arrays(texts[passages:])
+    keep = np.ones(passages, dtype=bool)
+    keep[passages // 2 : passages // 2 + PER_FILE] = False
+    indexes = {
+        "one index": Bm25Index(merge_arrays([(base, None), (added, None)])),
+        "segments: one file added": SegmentedIndex(base, None, added),
+        "one index, a file removed": Bm25Index(merge_arrays([(base, keep), (added, None)])),
+        "segments: one file added, one removed": SegmentedIndex(base, keep, added),
+    }
+    rng = np.random.default_rng(5)
+    queries = [[words[int(i)] for i in rng.integers(0, 5000, 3)] for _ in range(300)]
+    rows = []
+    for name, index in indexes.items():
+        medians = []
+        for _ in range(rounds):
+            times = []
+            for tokens in queries:
+                started = time.perf_counter()
+                index.top(tokens, 10)
+                times.append(time.perf_counter() - started)
+            medians.append(statistics.median(times))
+        rows.append((f"{name}: top-10 median (ms), best of {rounds}", 1000 * min(medians)))
+    return rows
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -198,7 +263,13 @@ def main(argv: Sequence[str] | None = None) -> None:
                         help="only a reload after one added file, in this process, with questions meanwhile")
     parser.add_argument("--merge-only", action="store_true",
                         help="only the steps of a merge, timed in this process (needs a warm corpus)")
+    parser.add_argument("--segment-queries", action="store_true",
+                        help="only top-10 query times on one index and on segments (synthetic, in memory)")
     args = parser.parse_args(argv)
+    if args.segment_queries:
+        for name, value in segment_queries(args.passages):
+            print(f"{name:<68} | {value:>8.3f}")
+        return
     if args.reload:
         for name, value in reload_steps(corpus(args.passages), 50):
             print(f"{name:<52} | {value:>8.2f}")

@@ -390,11 +390,14 @@ def _read_shard(path: Path, version: str) -> _Shard | None:
         if end < 0:
             raise ValueError("no header")
         parts = head[:end].split(b" ")
-        if len(parts) != 6 or parts[0] != _MAGIC:
+        if len(parts) < 2 or parts[0] != _MAGIC:
             raise ValueError("not a parse cache shard")
-        _, shard_version, stamp, length, crc, area = parts
-        if shard_version.decode("ascii") != version:
-            return None  # written by another parser: parsed again and rewritten
+        if parts[1] != version.encode("ascii"):
+            # Written by another parser (another format's header too): parsed again and rewritten.
+            return None
+        if len(parts) != 6:
+            raise ValueError("not a parse cache shard")
+        _, _, stamp, length, crc, area = parts
         offset = end + 1
         if size != offset + int(length) + int(area):
             raise ValueError(f"{size} bytes, the header says {offset + int(length) + int(area)}: truncated or extended")

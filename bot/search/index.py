@@ -46,7 +46,7 @@ from bot.search.index_build import (
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["Bm25Index", "IndexArrays", "build_arrays"]
+__all__ = ["Bm25Index", "IndexArrays", "build_arrays", "select_best"]
 
 # Relative slack on pruning bounds: a bound is a sum in another order than the score.
 _SLACK = 1e-9
@@ -56,10 +56,12 @@ _ONE = np.uint64(1)
 class Bm25Index:
     """Immutable BM25 index; safe to query from several threads at once."""
 
-    def __init__(self, arrays: IndexArrays) -> None:
+    def __init__(self, arrays: IndexArrays, *, vocab: dict[str, int] | None = None) -> None:
+        """``vocab`` (token -> term id), when given, replaces the one made from ``arrays.words``:
+        bot.search.segments leaves out the terms only masked passages hold."""
         self.arrays = arrays
         self.size = arrays.size
-        self.vocab: dict[str, int] = {w: i for i, w in enumerate(arrays.words)}
+        self.vocab: dict[str, int] = {w: i for i, w in enumerate(arrays.words)} if vocab is None else vocab
         self.indptr = arrays.indptr
         self.postings = arrays.postings
         self._local = threading.local()
@@ -97,6 +99,11 @@ class Bm25Index:
     def document_frequency(self, token: str) -> int:
         tid = self.vocab.get(token)
         return 0 if tid is None else int(self.indptr[tid + 1] - self.indptr[tid])
+
+    def idf(self, token: str) -> float | None:
+        """``token``'s IDF (rank-bm25's, floored), None for a token no passage holds."""
+        tid = self.vocab.get(token)
+        return None if tid is None else float(self.arrays.idf[tid])
 
     def passages_with(self, token: str) -> Int32Array:
         """Ids of the passages that contain ``token``, ascending."""
@@ -146,10 +153,10 @@ class Bm25Index:
             if allowed is not None:
                 keep = allowed[ids]
                 ids, scores = ids[keep], scores[keep]
-            best = _select(ids, scores, k)
+            best = select_best(ids, scores, k)
             return ids[best], scores[best], len(ids)
         ids, scores, rare = self._pruned(query, unique, big, k, allowed)
-        best = _select(ids, scores, k)
+        best = select_best(ids, scores, k)
         return ids[best], scores[best], self._count_with(big, rare, allowed)
 
     # ----------------------------------------------------------------- internals
@@ -420,7 +427,7 @@ def _kth(scores: FloatArray, k: int) -> float:
     return float(-np.partition(-scores, k - 1)[k - 1])
 
 
-def _select(ids: IntArray, scores: FloatArray, k: int) -> IntArray:
+def select_best(ids: IntArray, scores: FloatArray, k: int) -> IntArray:
     """Positions of the k best (score descending, passage id ascending) among candidates."""
     if len(ids) > k:
         # Partial selection among candidates only; ties at the cut are all kept so

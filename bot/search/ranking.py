@@ -17,6 +17,7 @@ OutOfTime when nothing was confirmed.
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 from collections.abc import Sequence
@@ -159,9 +160,9 @@ def _sharing(
 
 def passage_idf(index: Bm25Index, token: str) -> float:
     """``token``'s IDF among the passages, as rank-bm25 computes it; for a word no passage holds, a df of one."""
-    tid = index.vocab.get(token)
-    if tid is not None:
-        return float(index.arrays.idf[tid])
+    idf = index.idf(token)
+    if idf is not None:
+        return idf
     return math.log(index.size - 0.5) - math.log(1.5)
 
 
@@ -198,9 +199,16 @@ def _too_general(query: Query, index: Bm25Index) -> TooGeneral:
     )
 
 
+@functools.lru_cache(maxsize=1 << 17)
+def _title_tokens(title: str) -> tuple[str, ...]:
+    """A title's tokens, kept: a reload builds the titles' index again, mostly of the same titles
+    (20,000 documents: 0.44 s of tokenizing, under 0.05 s once they are known)."""
+    return tuple(tokenize(title))
+
+
 def title_tokens(layout: Layout) -> list[list[str]]:
     """The search tokens of each document's title, in Layout order."""
-    return [tokenize(d.meta.title or "") for d in layout.documents]
+    return [list(_title_tokens(d.meta.title or "")) for d in layout.documents]
 
 
 def kept_title_tokens(path: Path, key: str, layout: Layout) -> list[list[str]]:

@@ -110,33 +110,49 @@ class Layout:
 
     @classmethod
     def _build(cls, docs: tuple[Document, ...], doc_of: IntArray) -> Layout:
-        groups = by_resolution(docs)
-        keys = tuple(groups)
-        key_index = {k: i for i, k in enumerate(keys)}
-        resolution_of_doc = np.array([key_index[resolution_key(d)] for d in docs], dtype=np.int64)
-        references = tuple(dict.fromkeys(d.meta.reference for d in docs if d.meta.reference))
-        reference_index = {r: i for i, r in enumerate(references)}
+        # One pass over the documents, each one's metadata read once: a reload builds
+        # this again, and at 20,000 documents every attribute read counts.
+        groups: dict[str, list[Document]] = {}
+        key_index: dict[str, int] = {}
+        resolution_of_doc: list[int] = []
+        reference_index: dict[str, int] = {}
+        reference_of_doc: list[int] = []
+        adopted: list[int] = []
+        text_ids: list[str | None] = []
+        authority: list[int] = []
+        for document in docs:
+            meta = document.meta
+            key = meta.reference or meta.title or document.name  # resolution_key
+            position = key_index.get(key)
+            if position is None:
+                position = key_index[key] = len(key_index)
+                groups[key] = [document]
+            else:
+                groups[key].append(document)
+            resolution_of_doc.append(position)
+            reference = meta.reference
+            reference_of_doc.append(reference_index.setdefault(reference, len(reference_index)) if reference else -1)
+            adopted.append(meta.adopted.toordinal() if meta.adopted else UNKNOWN_DATE)
+            text_ids.append(canonical_text_id(meta.text_id) if meta.text_id else None)
+            authority.append(_AUTHORITY.get(meta.kind, 0) if meta.kind else 0)
+        references = tuple(reference_index)
         by_base: dict[str, list[int]] = {}
         for i, reference in enumerate(references):
             by_base.setdefault(_reference_base(reference), []).append(i)
         return cls(
             documents=docs,
             doc_of=doc_of,
-            resolution_of_doc=resolution_of_doc,
-            resolution_keys=keys,
+            resolution_of_doc=np.array(resolution_of_doc, dtype=np.int64),
+            resolution_keys=tuple(groups),
             resolutions=tuple(ResolutionInfo.of(g) for g in groups.values()),
             resolution_documents=tuple(tuple(g) for g in groups.values()),
-            adopted=np.array(
-                [d.meta.adopted.toordinal() if d.meta.adopted else UNKNOWN_DATE for d in docs], dtype=np.int64
-            ),
-            reference_of_doc=np.array(
-                [reference_index[d.meta.reference] if d.meta.reference else -1 for d in docs], dtype=np.int64
-            ),
+            adopted=np.array(adopted, dtype=np.int64),
+            reference_of_doc=np.array(reference_of_doc, dtype=np.int64),
             references=references,
             references_by_base={b: tuple(ids) for b, ids in by_base.items()},
-            text_id_of_doc=tuple(canonical_text_id(d.meta.text_id) if d.meta.text_id else None for d in docs),
+            text_id_of_doc=tuple(text_ids),
             is_text=np.array([d.is_resolution_text for d in docs], dtype=np.bool_),
-            authority=np.array([_AUTHORITY.get(d.meta.kind, 0) if d.meta.kind else 0 for d in docs], dtype=np.int64),
+            authority=np.array(authority, dtype=np.int64),
         )
 
     def passage_mask(self, document_ok: BoolArray) -> BoolArray:

@@ -18,6 +18,7 @@ from bot.corpus.cache import CACHE_DIR, PassagesUnreadable, shard_of
 from bot.corpus.lazy import LazyPassages
 from bot.corpus.load import load_corpus
 from bot.search import index_store, ranking
+from bot.search.segments import SegmentedIndex
 
 FILES = 50
 PER_FILE = 100  # 5,000 passages: the smallest corpus whose parse cache and index are saved
@@ -122,9 +123,16 @@ def test_damaged_passages_of_a_file_changed_since_are_a_clear_error(big: Path) -
 def test_a_saved_index_found_damaged_after_the_start_is_rebuilt_while_the_bot_answers(
     big: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
+    settled = Service(big).snapshot.index  # the corpus as the earlier tests left it, merged and saved
+    if isinstance(settled, SegmentedIndex):
+        assert settled.wait_merged(60)
     (saved,) = [p for p in (big / ".index").iterdir() if p.is_dir()]
-    postings = np.load(saved / "postings.npy")
-    np.save(saved / "postings.npy", postings[::-1].copy())  # same size, every id a passage: only the CRC tells
+    # Damaged in place, as a disk damages a file: it keeps its size (truncating a file
+    # that a running process maps would be a SIGBUS, not a damaged index).
+    postings = np.load(saved / "postings.npy", mmap_mode="r+")
+    postings[:] = postings[::-1].copy()  # every id still a passage: only the checksum tells
+    postings.flush()
+    del postings
     with caplog.at_level(logging.WARNING):
         service = Service(big)  # served at once; the postings are checked meanwhile
         first = service.snapshot

@@ -6,10 +6,13 @@ import logging
 import random
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from bot.answers.service import Service
+from bot.search import index_store
+from bot.search.segments import SegmentedIndex
 
 _DRAW = random.Random(3)
 WORDS = tuple(dict.fromkeys("".join(_DRAW.choice("bdfgklmnprstvz") + _DRAW.choice("aeiou") for _ in range(3))
@@ -24,6 +27,13 @@ def _file(number: int, paragraphs: int, rng: random.Random, extra: str = "") -> 
         body[0] = extra
     return (f"---\ntitle: Resolution {number} on human rights\nreference: 2020/{number:04d}(RSP)\n"
             f"adopted: 2020-{1 + number % 12:02d}-{1 + number % 28:02d}\n---\n\n" + "\n\n".join(body) + "\n")
+
+
+def _merged(service: Service) -> None:
+    """Wait for the background merge of the segments the reload answers from."""
+    index = service.snapshot.index
+    assert isinstance(index, SegmentedIndex)
+    assert index.wait_merged(60)
 
 
 def _answers(service: Service) -> list[list[tuple[str, str, float]]]:
@@ -45,6 +55,7 @@ def test_an_added_file_is_merged_in_and_answers_as_after_a_rebuild(
     new = _file(500, 50, random.Random(9), extra="The court heard the zanzibarium case of the journalist.")
     with caplog.at_level(logging.INFO, logger="bot.search.index_store"):
         service.add_document("new.md", new.encode())
+        _merged(service)
     assert "merged 50 new passages into the saved index of 5,050" in caplog.text.replace("5050", "5,050")
     answer = service.ask("zanzibarium")
     assert [h.document.name for h in answer.hits] == ["new.md"]
@@ -60,8 +71,49 @@ def test_an_added_file_is_merged_in_and_answers_as_after_a_rebuild(
     caplog.clear()
     with caplog.at_level(logging.INFO, logger="bot.search.index_store"):
         rebuilt.remove_document("res-007.md")
+        _merged(rebuilt)
     assert "merged 0 new passages" in caplog.text
     masked = _answers(rebuilt)
     assert all(name != "res-007.md" for hits in masked for name, _, _ in hits)
     shutil.rmtree(big_corpus / ".index")
     assert _answers(Service(big_corpus)) == masked
+
+
+class _Held:
+    """Stands in for the merging thread: holds the merges until told to run them."""
+
+    def __init__(self) -> None:
+        self.jobs: list[tuple[Any, tuple[Any, ...]]] = []
+
+    def submit(self, function: Any, *args: Any) -> None:
+        self.jobs.append((function, args))
+
+    def run(self) -> None:
+        for function, args in self.jobs:
+            function(*args)
+        self.jobs.clear()
+
+
+def test_a_reload_answers_from_the_segments_before_the_merge_as_after_it(
+    big_corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    service = Service(big_corpus)
+    held = _Held()
+    monkeypatch.setattr(index_store, "_MERGER", held)
+    new = _file(501, 50, random.Random(11), extra="The zanzibarium court convicted the journalist.")
+    service.add_document("new.md", new.encode())
+    service.remove_document("res-003.md")
+    index = service.snapshot.index
+    assert isinstance(index, SegmentedIndex) and index.segmented  # nothing merged yet
+    assert [h.document.name for h in service.ask("zanzibarium").hits] == ["new.md"]
+    segmented = _answers(service)
+    held.run()
+    assert not index.segmented
+    assert _answers(service) == segmented
+    shutil.rmtree(big_corpus / ".index")
+    # A fresh build indexes new.md first (file-name order), the reloads last: the same
+    # scores, and the same passages but for the order of ties.
+    for fresh, grown in zip(_answers(Service(big_corpus)), segmented, strict=True):
+        assert [score for _, _, score in fresh] == [score for _, _, score in grown]
+        cut = fresh[-1][2] if len(fresh) == 10 else -1.0
+        assert {hit for hit in fresh if hit[2] > cut} == {hit for hit in grown if hit[2] > cut}

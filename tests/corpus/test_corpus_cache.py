@@ -311,6 +311,26 @@ def test_a_new_parser_invalidates_the_cache(
     assert any("**independent media**" in p[2] for d in documents for p in d[5])  # type: ignore[index]
 
 
+def test_a_shard_of_an_earlier_format_is_parsed_again_without_a_warning(
+    cached: None, three: Path, parsed: list[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    import marshal
+    import zlib
+
+    fresh = _seen(three, cache=False)
+    shard = _shard_file(three, "good.md")
+    payload = marshal.dumps(([], []))
+    # Format 4's header: five fields, its own parser version.
+    shard.parent.mkdir(exist_ok=True)
+    shard.write_bytes(b"ep-resolutions-bot-parse-cache 0123abcd 1 %d %d\n" % (len(payload), zlib.crc32(payload))
+                      + payload)
+    parsed.clear()
+    with caplog.at_level(logging.WARNING, logger="bot.corpus.cache"):
+        assert _seen(three) == fresh
+    assert "good.md" in parsed
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+
+
 def test_the_parser_version_follows_the_code(tmp_path: Path) -> None:
     a, b = tmp_path / "a.py", tmp_path / "b.py"
     a.write_text("x = 1\n", encoding="utf-8")

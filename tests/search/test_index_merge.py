@@ -9,11 +9,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.search import index_merge
+from bot.search import index_merge, index_store
 from bot.search.index import Bm25Index
 from bot.search.index_build import build_arrays
 from bot.search.index_merge import Segment, merge_arrays
 from bot.search.index_store import cache_key, family_key, index_order, load_or_build
+from bot.search.segments import SegmentedIndex
 
 WORDS = [f"w{i}" for i in range(12)]
 passage = st.lists(st.sampled_from(WORDS), min_size=0, max_size=8)
@@ -124,6 +125,9 @@ def _open(tmp_path: Path, names: list[tuple[str, str]]) -> tuple[Bm25Index, list
         tmp_path, cache_key((f"{n}\0{v}" for n, v in docs), family=family), texts, _counting_split,
         min_passages=0, family=family, documents=[(n, v, len(FILES[v])) for n, v in docs],
     )
+    if isinstance(index, SegmentedIndex):
+        _same_as_fresh(index, texts)  # answered from the segments before the merge is in
+        assert index.wait_merged(60)  # the merge saves the index the next start opens
     return index, texts
 
 
@@ -179,4 +183,23 @@ def test_a_damaged_saved_index_is_rebuilt_not_merged_from(tmp_path: Path, caplog
     index, texts = _open(tmp_path, [("a.md", "a.md"), ("b.md", "b.md"), ("c.md", "c.md")])
     assert "does not match its checksum in the manifest: a damaged save): rebuilding it" in caplog.text
     assert sorted(CALLS) == sorted(texts)  # every passage tokenized again
+    _same_as_fresh(index, texts)
+
+
+def test_a_saved_index_removed_by_a_background_merge_meanwhile_is_looked_for_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _open(tmp_path, [("a.md", "a.md"), ("b.md", "b.md")])
+    opened = index_store._opened
+    gone: list[Path] = []
+
+    def vanishing_once(directory: Path) -> object:
+        if not gone:
+            gone.append(directory)
+            raise FileNotFoundError(directory / "meta.json")
+        return opened(directory)
+
+    monkeypatch.setattr(index_store, "_opened", vanishing_once)
+    index, texts = _open(tmp_path, [("a.md", "a.md"), ("b.md", "b.md"), ("c.md", "c.md")])
+    assert gone and sorted(CALLS) == sorted(FILES["c.md"])  # merged into, not rebuilt
     _same_as_fresh(index, texts)
