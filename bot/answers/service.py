@@ -61,6 +61,12 @@ DEFAULT_TOP = 3
 RELOAD_SWITCH_INTERVAL = 0.001
 # Next to the saved index: the languages sampled from the corpus it was saved for.
 LANGUAGES_FILE = "languages.json"
+# A reload keeps the corpus languages counted before while the documents added, removed
+# or changed since that count are at most this share of the corpus: a language counts
+# from a tenth of the sampled passages (bot.search.language), so 1% of the documents can
+# only tip one that stood within a point of that line; counting again took 0.3 s of a 1M
+# reload. The changes add up from reload to reload until they pass it: then it is counted.
+LANGUAGES_DRIFT = 0.01
 TITLES_FILE = "titles.json"
 
 
@@ -85,14 +91,19 @@ class Snapshot:
     resolutions: tuple[Resolution, ...]  # oldest first, for /sources and its pages
     context: Context | None = None  # the documents' titles, a context field in ranking
     languages: tuple[str, ...] = ()  # the languages the corpus is written in, most common first
+    languages_drift: int = 0  # documents added, removed or changed since the languages were counted
     # Names what is served (each file's digest, each problem): the same corpus after a
     # restart has the same stamp, so a button made before it still names it.
     stamp: str = ""
 
     @classmethod
-    def build(cls, corpus: Corpus, on_index_damaged: Callable[[Path, str], None] | None = None) -> Snapshot:
+    def build(
+        cls, corpus: Corpus, on_index_damaged: Callable[[Path, str], None] | None = None,
+        previous: Snapshot | None = None,
+    ) -> Snapshot:
         """The snapshot of ``corpus``; ``on_index_damaged`` is told if its saved index, checked
-        in full after the start, turns out damaged (and removed)."""
+        in full after the start, turns out damaged (and removed). ``previous`` (the snapshot
+        a reload replaces) lends its corpus languages when few documents changed since."""
         cache_dir = corpus.directory / ".index"
         family = family_key(tokenizer=tokenize)
         # The documents the saved index holds unchanged come first, in its order: a few
@@ -125,13 +136,26 @@ class Snapshot:
         # Kept beside the saved index: tokenizing 10,000 titles took 0.3 s of every start.
         context = Context.build(layout, tokens=kept_title_tokens(cache_dir / TITLES_FILE, key, layout))
         # Sampled once per corpus, not at every start.
-        languages = saved_corpus_languages(cache_dir / LANGUAGES_FILE, key, lambda: language_sample(indexed))
+        drift = 0
+        known = None
+        if previous is not None:
+            before = {d.name: d.digest for d in previous.documents.values()}
+            after = {d.name: d.digest for d in indexed}
+            drift = previous.languages_drift + len(set(before.items()) ^ set(after.items()))
+            if drift <= LANGUAGES_DRIFT * len(after):
+                known = previous.languages  # too few documents changed to tell another language
+            else:
+                drift = 0
+        languages = saved_corpus_languages(
+            cache_dir / LANGUAGES_FILE, key, lambda: language_sample(indexed), known=known
+        )
         stamp = hashlib.sha256(
             "\n".join([*(f"{d.name}\0{d.digest}" for d in corpus.documents), *(str(p) for p in corpus.problems)])
             .encode("utf-8", "surrogatepass")
         ).hexdigest()[:12]
         return cls(
-            corpus, index, passages, documents, time.time(), layout, tuple(resolutions), context, languages, stamp
+            corpus, index, passages, documents, time.time(), layout, tuple(resolutions), context, languages, drift,
+            stamp,
         )
 
 
@@ -262,7 +286,8 @@ class Service:
             # Serving nothing would answer "no passage matches" to every question.
             first = f": {corpus.problems[0]}" if corpus.problems else ""
             raise EmptyCorpus(f"No servable document in the corpus directory {corpus_dir}{first}")
-        self._snapshot = Snapshot.build(corpus, self._index_damaged)
+        with paused_gc(freeze=True):  # the snapshot's objects, as the corpus's: no collector pass meanwhile
+            self._snapshot = Snapshot.build(corpus, self._index_damaged)
         self._stats = AnswerStats()
         # Reload generations: builds started and finished, and the last report. A plain
         # reload shares a build already running, so two /reload at once build once; a
@@ -430,7 +455,8 @@ class Service:
             logger.warning("corpus: %s", problem)
         kept_old = not corpus.documents
         try:
-            new = old if kept_old else Snapshot.build(corpus, self._index_damaged)
+            with paused_gc(freeze=True):
+                new = old if kept_old else Snapshot.build(corpus, self._index_damaged, previous=old)
         except (ValueError, MemoryError) as exc:
             # Whatever one file does to the index, the bot keeps answering from the old one.
             logger.error("reload: the new index cannot be built (%s): old corpus kept", exc)

@@ -98,15 +98,20 @@ def corpus_languages(texts: Iterable[str], sample: int = 2000) -> tuple[str, ...
     return tuple(name for name, count in counts.most_common() if count * 10 >= total)
 
 
-def saved_corpus_languages(path: Path, key: str, texts: Callable[[], Iterable[str]]) -> tuple[str, ...]:
+def saved_corpus_languages(
+    path: Path, key: str, texts: Callable[[], Iterable[str]], known: tuple[str, ...] | None = None
+) -> tuple[str, ...]:
     """``corpus_languages(texts())``, computed once per corpus ``key`` and kept in ``path`` (bot.search.kept).
 
     Sampling 2,000 passages takes half a second, which a start with a saved index would
     otherwise spend on every process; another way of telling languages (this module's
-    source) computes it again.
+    source) computes it again. ``known``, when given, is taken (and kept) instead of a
+    new count: the caller's count of a corpus that differs from this one too little to
+    tell (see bot.answers.service.LANGUAGES_DRIFT).
     """
     code = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
-    languages = kept(path, key, code, lambda: list(corpus_languages(texts())), _strings)
+    count = (lambda: list(known)) if known is not None else (lambda: list(corpus_languages(texts())))
+    languages = kept(path, key, code, count, _strings)
     return tuple(languages)
 
 

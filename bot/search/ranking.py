@@ -17,7 +17,6 @@ OutOfTime when nothing was confirmed.
 
 from __future__ import annotations
 
-import functools
 import logging
 import math
 from collections.abc import Sequence
@@ -199,16 +198,30 @@ def _too_general(query: Query, index: Bm25Index) -> TooGeneral:
     )
 
 
-@functools.lru_cache(maxsize=1 << 17)
-def _title_tokens(title: str) -> tuple[str, ...]:
-    """A title's tokens, kept: a reload builds the titles' index again, mostly of the same titles
-    (20,000 documents: 0.44 s of tokenizing, under 0.05 s once they are known)."""
-    return tuple(tokenize(title))
+# Titles' tokens known in this process: a reload builds the titles' index again, mostly of
+# the same titles (20,000 documents: 0.44 s of tokenizing, under 0.05 s once they are
+# known), and a start that read them from the kept file knows them too.
+_KNOWN_TITLES: dict[str, list[str]] = {}
+_KNOWN_TITLES_MAX = 1 << 17
+
+
+def _title_tokens(title: str) -> list[str]:
+    known = _KNOWN_TITLES.get(title)
+    if known is None:
+        known = tokenize(title)
+        _remember_title(title, known)
+    return known
+
+
+def _remember_title(title: str, tokens: list[str]) -> None:
+    if len(_KNOWN_TITLES) >= _KNOWN_TITLES_MAX:
+        _KNOWN_TITLES.clear()  # a corpus of more titles than this pays the tokenizing, no more
+    _KNOWN_TITLES[title] = tokens
 
 
 def title_tokens(layout: Layout) -> list[list[str]]:
     """The search tokens of each document's title, in Layout order."""
-    return [list(_title_tokens(d.meta.title or "")) for d in layout.documents]
+    return [_title_tokens(d.meta.title or "") for d in layout.documents]
 
 
 def kept_title_tokens(path: Path, key: str, layout: Layout) -> list[list[str]]:
@@ -224,7 +237,10 @@ def kept_title_tokens(path: Path, key: str, layout: Layout) -> list[list[str]]:
         return cast("list[str]", value) if ok else None
 
     joined = kept(path, key, "", lambda: [" ".join(t) for t in title_tokens(layout)], read)
-    return [v.split(" ") if v else [] for v in joined]
+    tokens = [v.split(" ") if v else [] for v in joined]
+    for document, found in zip(layout.documents, tokens, strict=True):
+        _remember_title(document.meta.title or "", found)
+    return tokens
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,6 +19,7 @@ from bot.corpus.models import Document, Kind, Passage, canonical_text_id
 from bot.search.query import Period, Query
 
 _AUTHORITY = {Kind.text_adopted: 2, Kind.summary: 1, Kind.news_report: 0}
+_IS_TEXT = {kind: kind.is_resolution_text for kind in Kind}
 
 logger = logging.getLogger(__name__)
 
@@ -120,6 +121,7 @@ class Layout:
         adopted: list[int] = []
         text_ids: list[str | None] = []
         authority: list[int] = []
+        is_text: list[bool] = []
         for document in docs:
             meta = document.meta
             key = meta.reference or meta.title or document.name  # resolution_key
@@ -134,7 +136,9 @@ class Layout:
             reference_of_doc.append(reference_index.setdefault(reference, len(reference_index)) if reference else -1)
             adopted.append(meta.adopted.toordinal() if meta.adopted else UNKNOWN_DATE)
             text_ids.append(canonical_text_id(meta.text_id) if meta.text_id else None)
-            authority.append(_AUTHORITY.get(meta.kind, 0) if meta.kind else 0)
+            kind = meta.kind
+            authority.append(_AUTHORITY.get(kind, 0) if kind else 0)
+            is_text.append(_IS_TEXT[kind] if kind else False)  # Document.is_resolution_text, read once per kind
         references = tuple(reference_index)
         by_base: dict[str, list[int]] = {}
         for i, reference in enumerate(references):
@@ -151,7 +155,7 @@ class Layout:
             references=references,
             references_by_base={b: tuple(ids) for b, ids in by_base.items()},
             text_id_of_doc=tuple(text_ids),
-            is_text=np.array([d.is_resolution_text for d in docs], dtype=np.bool_),
+            is_text=np.array(is_text, dtype=np.bool_),
             authority=np.array(authority, dtype=np.int64),
         )
 

@@ -160,11 +160,11 @@ class _Gate:
         original = Snapshot.build.__func__  # type: ignore[attr-defined]
         gate = self
 
-        def held_build(cls: type[Snapshot], corpus: object, on_index_damaged: object = None) -> Snapshot:
+        def held_build(cls: type[Snapshot], corpus: object, *args: object, **kwargs: object) -> Snapshot:
             gate.builds.append(1)
             gate.building.set()
             assert gate.release.wait(10)
-            return original(cls, corpus, on_index_damaged)  # type: ignore[no-any-return]
+            return original(cls, corpus, *args, **kwargs)  # type: ignore[no-any-return]
 
         class NoticingCondition(threading.Condition):
             def wait(self, timeout: float | None = None) -> bool:

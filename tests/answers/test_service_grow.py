@@ -117,3 +117,39 @@ def test_a_reload_answers_from_the_segments_before_the_merge_as_after_it(
         assert [score for _, _, score in fresh] == [score for _, _, score in grown]
         cut = fresh[-1][2] if len(fresh) == 10 else -1.0
         assert {hit for hit in fresh if hit[2] > cut} == {hit for hit in grown if hit[2] > cut}
+
+
+def test_a_reload_keeps_the_languages_counted_until_enough_documents_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.answers import service as service_module
+    from bot.search import language
+
+    rng = random.Random(8)
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for n in range(40):
+        (corpus / f"r{n:02d}.md").write_text(_file(n, 3, rng), encoding="utf-8")
+    service = Service(corpus)
+    counted = service.snapshot.languages
+    counts: list[int] = []
+    real = language.corpus_languages
+
+    def counting(texts: Any, sample: int = 2000) -> tuple[str, ...]:
+        counts.append(1)
+        return real(texts, sample)
+
+    monkeypatch.setattr(language, "corpus_languages", counting)
+    monkeypatch.setattr(service_module, "LANGUAGES_DRIFT", 0.05)  # 2 of 40 documents
+    for n in (40, 41):
+        (corpus / f"r{n:02d}.md").write_text(_file(n, 3, rng), encoding="utf-8")
+        service.reload()
+        assert counts == [] and service.snapshot.languages == counted  # 1, then 2 changed: kept
+    (corpus / "r42.md").write_text(
+        "---\ntitle: Résolution 42\n---\n\n" + "\n\n".join(
+            "Le Parlement européen demande la libération immédiate des journalistes détenus." for _ in range(3)
+        ) + "\n", encoding="utf-8",
+    )
+    service.reload()
+    assert counts == [1]  # the third change since the count: counted again
+    assert service.snapshot.languages_drift == 0
