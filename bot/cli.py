@@ -14,21 +14,22 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from bot.answers.answer import Noted, notes
-from bot.answers.evaluate import DEFAULT_QUESTIONS
 from bot.answers.grouping import HitGroup, group_hits
-from bot.answers.quote import BadQuote, QuoteMatch, QuoteResult, Verdict
+from bot.answers.quote_result import BadQuote, QuoteMatch, QuoteResult, Verdict
 from bot.answers.service import DEFAULT_TOP, BadQuestion, Service
-from bot.answers.timeline import TimelineEntry
 from bot.cli_check import cmd_check_corpus
-from bot.cli_eval import add_eval_options, run_eval
+from bot.cli_eval import DEFAULT_QUESTIONS, add_eval_options, run_eval
 from bot.cli_import import cmd_import
 from bot.cli_output import EXIT_BROKEN_PIPE, EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE, default_corpus_dir, dump_json
 from bot.cli_sync import cmd_sync, since_date
 from bot.corpus.models import NO_MATCH, plural
 from bot.search.query import Query
+
+if TYPE_CHECKING:  # bot.answers.timeline is imported when a timeline is first asked for
+    from bot.answers.timeline import TimelineEntry
 
 logger = logging.getLogger(__name__)
 

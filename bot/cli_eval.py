@@ -12,30 +12,30 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from bot.answers.evaluate import (
-    EvalReport,
-    EvalSet,
-    EvalSetError,
-    check_against_corpus,
-    compare_table,
-    evaluate,
-    load_eval_set,
-)
-from bot.answers.halves import DEV, HALVES, HELD_OUT, Half, Split, default_split_path, load_split
-from bot.answers.service import Service
 from bot.cli_output import EXIT_OK, EXIT_USAGE, dump_json
 from bot.corpus.models import plural
 
+if TYPE_CHECKING:
+    from bot.answers.evaluate import EvalReport, EvalSet
+    from bot.answers.halves import Half, Split
+    from bot.answers.service import Service
+
 logger = logging.getLogger(__name__)
+
+# Resolved from the package, not the working directory: `python -m bot eval` works from anywhere.
+DEFAULT_QUESTIONS = Path(__file__).resolve().parent.parent / "tests" / "eval" / "questions.yaml"
+# bot.answers.halves.HALVES (a test checks they agree), spelled here so that building the
+# parser, which every command does, does not import the evaluation modules.
+HALF_CHOICES = ("dev", "held-out")
 
 BM25S_MISSING = "note: bm25s is not installed (pip install -e '.[test]'): its column is left out"
 
 
 def add_eval_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--half", choices=HALVES, default=None,
+        "--half", choices=HALF_CHOICES, default=None,
         help="only this half of the set (default: both, side by side with --compare)",
     )
     parser.add_argument(
@@ -47,6 +47,10 @@ def add_eval_options(parser: argparse.ArgumentParser) -> None:
 
 def run_eval(args: argparse.Namespace, service: Service, out: TextIO) -> int:
     """Exit 0 with the figures; 2 for a bad questions or split file."""
+    # Here, not at the top: only ``eval`` needs them (PyYAML models, 20 ms of every start).
+    from bot.answers.evaluate import EvalSetError, check_against_corpus, compare_table, evaluate, load_eval_set
+    from bot.answers.halves import DEV, HALVES, HELD_OUT, default_split_path, load_split
+
     split_path = args.split_file or default_split_path(args.questions)
     try:
         eval_set = load_eval_set(args.questions)
@@ -94,6 +98,7 @@ def run_eval(args: argparse.Namespace, service: Service, out: TextIO) -> int:
 
 def _baselines(service: Service, eval_set: EvalSet) -> list[tuple[str, EvalReport]]:
     from bot.answers.baselines import bm25s_ranker, rank_bm25_ranker  # bm25s: only when compared
+    from bot.answers.evaluate import evaluate
 
     passages = service.snapshot.passages
     reports = [("rank-bm25", evaluate(service, eval_set, rank_bm25_ranker(passages), quotes=False))]

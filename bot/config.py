@@ -11,6 +11,10 @@ from typing import Annotated, Any
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.config_file import SettingsFileError, env_file_problem
+
+__all__ = ["Settings", "SettingsFileError", "env_file_problem"]
+
 logger = logging.getLogger(__name__)
 
 # Telegram tokens look like 123456789:AA...; checking the shape catches pasting mistakes
@@ -149,27 +153,3 @@ class Settings(BaseSettings):
         if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
             raise ValueError(f"LOG_LEVEL {value!r} is not a logging level")
         return level
-
-
-class SettingsFileError(ValueError):
-    """The settings file cannot be read; the message is one line for the person starting the bot."""
-
-
-def env_file_problem(path: Path = Path(".env")) -> str | None:
-    """One line saying why the .env file cannot be read as settings, or None.
-
-    pydantic-settings would raise UnicodeDecodeError with a traceback for a file that is
-    not UTF-8 (saved as UTF-16 or Latin-1 by an editor).
-    """
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        return None
-    except OSError as exc:
-        return f"Cannot read {path}: {exc.strerror}"
-    try:
-        raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        return f"Cannot read {path.resolve()}: not UTF-8 (byte 0x{raw[exc.start]:02x} on line {line}); save it as UTF-8"
-    return None

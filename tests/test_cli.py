@@ -341,3 +341,27 @@ def test_check_corpus_takes_corpus_dir_as_every_command_does(capsys: pytest.Capt
         _run("check-corpus", str(CORPUS), "--corpus", str(CORPUS.parent))
     assert stopped.value.code == 2
     assert f"two corpus folders: {CORPUS} and --corpus {CORPUS.parent}; give one" in capsys.readouterr().err
+
+
+def test_eval_half_takes_each_half_of_the_split_and_names_them_for_a_wrong_one(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from bot.answers.halves import HALVES
+
+    for half in HALVES:  # the parser's spelling of the halves is the split's
+        assert run_cli(["eval", "--half", half, "--corpus", str(CORPUS)], out=io.StringIO()) == 0
+    with pytest.raises(SystemExit):
+        run_cli(["eval", "--half", "test", "--corpus", str(CORPUS)], out=io.StringIO())
+    assert "invalid choice: 'test' (choose from 'dev', 'held-out')" in capsys.readouterr().err
+
+
+def test_ask_with_its_corpus_named_imports_neither_the_settings_nor_the_evaluation_modules() -> None:
+    # Every start pays for what it imports: a question needs neither (see docs/performance.md).
+    probe = (
+        "import sys, io; from bot.__main__ import main; "
+        f"code = main(['ask', 'journalists', '--corpus', {str(CORPUS)!r}]); "
+        "print(sorted(m for m in ('pydantic_settings', 'bot.answers.evaluate', 'bot.answers.halves', "
+        "'bot.answers.quote', 'bot.answers.timeline') if m in sys.modules), code)"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert done.stdout.strip().splitlines()[-1] == "[] 0"

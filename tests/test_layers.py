@@ -12,17 +12,18 @@ PACKAGE = Path(__file__).resolve().parent.parent / "bot"
 # What each room of the package may import from bot: files -> documents -> passages
 # (corpus), then the index (search), then the service (answers), then the front ends.
 ALLOWED: dict[str, set[str]] = {
-    "config": set(),
+    "config": {"config_file"},
     "corpus": {"corpus"},
     "search": {"corpus", "search"},
     "answers": {"corpus", "search", "answers"},
     # What must last (the SQLite file): plain storage, beside the service, below the front end.
     "state": {"state"},
-    "telegram": {"config", "corpus", "search", "answers", "state", "telegram"},
+    "telegram": {"config", "config_file", "corpus", "search", "answers", "state", "telegram"},
     "cli": {
-        "config", "corpus", "search", "answers", "cli", "cli_check", "cli_eval", "cli_import", "cli_output", "cli_sync",
+        "config", "config_file", "corpus", "search", "answers",
+        "cli", "cli_check", "cli_eval", "cli_import", "cli_output", "cli_sync",
     },
-    "__main__": {"config", "corpus", "search", "answers", "state", "telegram", "cli"},
+    "__main__": {"config", "config_file", "corpus", "search", "answers", "state", "telegram", "cli"},
 }
 TELEGRAM_ALLOWED = {"telegram", "__main__"}
 MODULES = sorted(p for p in PACKAGE.rglob("*.py") if "__pycache__" not in p.parts)
@@ -32,8 +33,11 @@ def _room(path: Path) -> str:
     parts = path.relative_to(PACKAGE).parts
     if len(parts) > 1:
         return parts[0]
-    # bot/cli.py and its commands (bot/cli_import.py, ...) are one room: the command line.
-    return "cli" if path.stem.startswith("cli_") else path.stem
+    # bot/cli.py and its commands (bot/cli_import.py, ...) are one room: the command line;
+    # bot/config.py and bot/config_file.py are the settings.
+    if path.stem.startswith("cli_"):
+        return "cli"
+    return "config" if path.stem.startswith("config_") else path.stem
 
 
 def _name(path: Path) -> str:

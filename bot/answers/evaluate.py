@@ -31,8 +31,6 @@ logger = logging.getLogger(__name__)
 
 MRR_DEPTH = 5
 RECALL_DEPTH = 3
-# Resolved from the package, not the working directory: `python -m bot eval` works from anywhere.
-DEFAULT_QUESTIONS = Path(__file__).resolve().parents[2] / "tests" / "eval" / "questions.yaml"
 
 PassageKey = tuple[str, int, int | None]
 

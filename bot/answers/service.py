@@ -22,9 +22,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from bot.answers.answer import Answer
-from bot.answers.quote import QuoteResult, check_quote, clear_word_cache
+from bot.answers.quote_words import clear_word_cache
 from bot.answers.stats import AnswerStats, StatsReport
-from bot.answers.timeline import Timeline, build_timeline
 from bot.corpus import store
 from bot.corpus.cache import paused_gc
 from bot.corpus.load import Corpus, date_conflict, duplicates_of, load_corpus, parse_document
@@ -40,6 +39,8 @@ from bot.search.resolutions import Layout
 from bot.search.tokens import MAX_TEXT_CHARS, TextMessages, check_text, tokenize, without_lone_surrogates
 
 if TYPE_CHECKING:
+    from bot.answers.quote import QuoteResult
+    from bot.answers.timeline import Timeline
     from bot.corpus.importer import Prepared
     from bot.corpus.sync import RefusedText, SyncReport, SyncSource
 
@@ -380,6 +381,9 @@ class Service:
         timeline's ``count`` is the total. Raises BadQuestion (a message for the user)
         for an empty or too vague topic.
         """
+        # Imported on first use: a command that only asks (``ask``) starts without them.
+        from bot.answers.timeline import build_timeline
+
         topic = without_lone_surrogates(topic)
         query = understand(topic)
         snap = self._snapshot
@@ -400,6 +404,8 @@ class Service:
         Raises bot.answers.quote.BadQuote (a message for the user) for an empty, over-long or
         wordless quote.
         """
+        from bot.answers.quote import check_quote  # on first use, as build_timeline
+
         snap = self._snapshot  # one snapshot throughout, even if a reload swaps it meanwhile
         return check_quote(without_lone_surrogates(text), snap.passages, snap.documents, snap.index)
 

@@ -55,6 +55,7 @@ import errno
 import functools
 import gc
 import hashlib
+import importlib
 import itertools
 import logging
 import marshal
@@ -69,7 +70,6 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
-from importlib import metadata
 from itertools import repeat
 from pathlib import Path
 from typing import Any
@@ -99,7 +99,9 @@ RESERVE_FRACTION = 0.05
 _MAGIC = b"ep-resolutions-bot-parse-cache"
 _HEADER_MAX = 512
 # Libraries whose behaviour shapes a parse: YAML reads the front matter, pydantic checks it.
-_PACKAGES = ("PyYAML", "pydantic", "pydantic-core")
+# Their versions as the modules give them, already imported by the parser: reading them
+# through importlib.metadata cost 40-50 ms of every start (it imports the email package).
+_PACKAGES = {"PyYAML": "yaml.__version__", "pydantic": "pydantic.VERSION", "pydantic-core": "pydantic_core.__version__"}
 _STATUS_OK = 0
 _STATUS_BAD = 1
 
@@ -125,13 +127,18 @@ def parser_version(sources: Sequence[Path]) -> str:
     for source in (*sources, Path(models.__file__), Path(__file__)):
         h.update(f"\n{source.name}\n".encode())
         h.update(source.read_bytes())
-    for package in _PACKAGES:
-        try:
-            version = metadata.version(package)
-        except metadata.PackageNotFoundError:
-            version = "not installed"
-        h.update(f"\n{package} {version}".encode())
+    for package, where in _PACKAGES.items():
+        h.update(f"\n{package} {module_version(where)}".encode())
     return h.hexdigest()
+
+
+def module_version(where: str) -> str:
+    """The version a module states (``where``: "module.attribute", or "module.function()")."""
+    name, attribute = where.rsplit(".", 1)
+    module = importlib.import_module(name)
+    if attribute.endswith("()"):
+        return str(getattr(module, attribute[:-2])())
+    return str(getattr(module, attribute))
 
 
 @contextmanager

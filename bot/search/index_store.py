@@ -44,7 +44,6 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import fields
-from importlib import metadata
 from multiprocessing.context import ForkServerContext, SpawnContext
 from pathlib import Path
 from typing import Any, TypeVar, overload
@@ -56,7 +55,7 @@ from bot.corpus import load as corpus_module
 from bot.corpus import metadata as metadata_module
 from bot.corpus import models as models_module
 from bot.corpus import passages as passages_module
-from bot.corpus.cache import check_room
+from bot.corpus.cache import check_room, module_version
 from bot.search import index as index_module
 from bot.search import index_build as index_build_module
 from bot.search import index_merge as index_merge_module
@@ -120,7 +119,8 @@ _CODE = (
     models_module, corpus_module, frontmatter_module, metadata_module, passages_module, tokens_module, index_module,
     index_build_module, index_merge_module,
 )
-_PACKAGES = ("PyStemmer", "numpy", "rank-bm25")
+# (rank-bm25, whose scores the index gives, is not run by it: its version is not here.)
+_PACKAGES = {"PyStemmer": "Stemmer.version()", "numpy": "numpy.__version__"}
 # Run through the tokenizer for the key: a stemmer or folding change shows in its tokens
 # even when no version number or source file here changes.
 PROBE = ("The European Parliament's resolution of 10/03/2016 on 2016/2607(RSP) condemns the "
@@ -136,8 +136,8 @@ def family_key(k1: float = 1.5, b: float = 0.75, epsilon: float = 0.25, tokenize
         source = module.__file__
         h.update(f"\n{module.__name__}\n".encode())
         h.update(Path(source).read_bytes() if source else b"")
-    for package in _PACKAGES:
-        h.update(f"\n{package} {_version(package)}".encode())
+    for package, where in _PACKAGES.items():
+        h.update(f"\n{package} {module_version(where)}".encode())
     h.update(json.dumps(list(tokenizer(PROBE)), ensure_ascii=False).encode())
     return h.hexdigest()[:32]
 
@@ -152,13 +152,6 @@ def cache_key(
     for digest in digests:
         h.update(f"\n{digest}".encode())
     return h.hexdigest()[:32]
-
-
-def _version(package: str) -> str:
-    try:
-        return metadata.version(package)
-    except metadata.PackageNotFoundError:
-        return "not installed"
 
 
 class Mapped(Sequence[_T]):
