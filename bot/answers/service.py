@@ -34,7 +34,7 @@ from bot.search.index import Bm25Index
 from bot.search.index_store import Mapped, cache_key, family_key, index_order, load_or_build
 from bot.search.language import language_note, saved_corpus_languages
 from bot.search.query import Query, QueryError, as_written, parse_query
-from bot.search.ranking import Context, kept_title_tokens, rank_passages
+from bot.search.ranking import Context, rank_passages, saved_context
 from bot.search.resolutions import Layout
 from bot.search.tokens import MAX_TEXT_CHARS, TextMessages, check_text, tokenize, without_lone_surrogates
 
@@ -68,7 +68,6 @@ LANGUAGES_FILE = "languages.json"
 # only tip one that stood within a point of that line; counting again took 0.3 s of a 1M
 # reload. The changes add up from reload to reload until they pass it: then it is counted.
 LANGUAGES_DRIFT = 0.01
-TITLES_FILE = "titles.json"
 
 
 class EmptyCorpus(Exception):
@@ -134,8 +133,8 @@ class Snapshot:
             ),
             key=lambda r: (r.adopted or dt.date.max, r.reference or ""),
         )
-        # Kept beside the saved index: tokenizing 10,000 titles took 0.3 s of every start.
-        context = Context.build(layout, tokens=kept_title_tokens(cache_dir / TITLES_FILE, key, layout))
+        # Saved beside the corpus's index: tokenizing 10,000 titles took 0.3 s of every start.
+        context = saved_context(cache_dir, key, family, layout)
         # Sampled once per corpus, not at every start.
         drift = 0
         known = None

@@ -88,6 +88,9 @@ _META = "meta.json"
 # the same, checking a large segment file's whole checksum when it merges, not when it
 # opens it. Same-size damage to the small arrays (IDF, norms, maxima) is caught at once.
 DEFERRED = ("postings", "tf", "bitmaps", "bitmap_rank", "block_offsets")
+# Beside the saved corpus indexes in their directory, not one of them: the titles' index
+# (bot.search.ranking.saved_context), saved indexes of its own keyed as the corpus's.
+TITLES = "titles"
 _MANIFEST_CRC = ', "manifest_crc": '
 # Below this many passages a build takes milliseconds: not worth files in the corpus.
 PERSIST_MIN_PASSAGES = 5000
@@ -233,7 +236,9 @@ def _saved_documents(cache_dir: Path | None, family: str) -> tuple[Path, list[tu
     if cache_dir is None or not family:
         return None
     try:
-        candidates = sorted(d for d in cache_dir.iterdir() if d.is_dir() and not d.name.startswith(".tmp-"))
+        candidates = sorted(
+            d for d in cache_dir.iterdir() if d.is_dir() and not d.name.startswith(".tmp-") and d.name != TITLES
+        )
     except OSError:
         return None
     for directory in candidates:
@@ -605,7 +610,7 @@ def save(
         raise
     now = time.time()
     for other in cache_dir.iterdir():
-        if other.name == key or not other.is_dir():
+        if other.name in (key, TITLES) or not other.is_dir():
             continue
         # Indexes of earlier corpus versions go. A temporary directory may be another
         # process's save in progress: left alone unless it is too old to be one.

@@ -16,7 +16,7 @@ import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import TypeVar, cast
 
 logger = logging.getLogger(__name__)
 
@@ -30,17 +30,31 @@ def kept(path: Path, key: str, code: str, compute: Callable[[], _T], read: Calla
     the expected shape. The file is written only where ``path``'s directory exists (a
     saved index's): a corpus too small for a saved index gets no file either.
     """
+    saved = read_kept(path, key, code)
+    if saved is not None:
+        value = read(saved)
+        if value is not None:
+            return value
+    value = compute()
+    keep(path, key, code, value)
+    return value
+
+
+def read_kept(path: Path, key: str, code: str) -> object | None:
+    """The JSON value kept in ``path`` for ``key`` and ``code``; None when missing, damaged or another's."""
     try:
         saved = json.loads(path.read_text(encoding="utf-8"))
-        if isinstance(saved, dict) and saved.get("key") == key and saved.get("code") == code:
-            value = read(saved.get("value"))
-            if value is not None:
-                return value
     except (OSError, ValueError):
-        pass  # missing or damaged: computed below
-    value = compute()
+        return None  # missing or damaged: the caller computes it
+    if isinstance(saved, dict) and saved.get("key") == key and saved.get("code") == code:
+        return cast("object", saved.get("value"))
+    return None
+
+
+def keep(path: Path, key: str, code: str, value: object) -> None:
+    """Write ``value`` (JSON) to ``path`` for ``key`` and ``code``, atomically; only where the directory exists."""
     if not path.parent.is_dir():
-        return value
+        return
     try:
         handle, temporary = tempfile.mkstemp(prefix=f".tmp-{path.stem}-", dir=path.parent)
         try:
@@ -53,4 +67,3 @@ def kept(path: Path, key: str, code: str, compute: Callable[[], _T], read: Calla
             raise
     except (OSError, TypeError, ValueError) as exc:
         logger.info("cannot keep %s (%s)", path, exc)
-    return value

@@ -6,6 +6,7 @@ import gc
 import json
 import logging
 import os
+import shutil
 import time
 from pathlib import Path
 
@@ -126,7 +127,7 @@ def test_a_saved_index_found_damaged_after_the_start_is_rebuilt_while_the_bot_an
     settled = Service(big).snapshot.index  # the corpus as the earlier tests left it, merged and saved
     if isinstance(settled, SegmentedIndex):
         assert settled.wait_merged(60)
-    (saved,) = [p for p in (big / ".index").iterdir() if p.is_dir()]
+    (saved,) = [p for p in (big / ".index").iterdir() if p.is_dir() and p.name != index_store.TITLES]
     # Damaged in place, as a disk damages a file: it keeps its size (truncating a file
     # that a running process maps would be a SIGBUS, not a damaged index).
     postings = np.load(saved / "postings.npy", mmap_mode="r+")
@@ -143,29 +144,61 @@ def test_a_saved_index_found_damaged_after_the_start_is_rebuilt_while_the_bot_an
     assert "postings.npy does not match its checksum" in caplog.text
     assert "rebuilding the index" in caplog.text
     assert service.ask(_code(12, 5)).hits[0].passage.text == _text(12, 5)
-    (again,) = [p for p in (big / ".index").iterdir() if p.is_dir()]
+    (again,) = [p for p in (big / ".index").iterdir() if p.is_dir() and p.name != index_store.TITLES]
     index_store.load(again)  # saved again, whole (its key names the documents' new order)
 
 
-def test_a_warm_start_reads_the_titles_tokens_kept_beside_the_index(
+def test_a_warm_start_maps_the_titles_index_saved_beside_the_corpus_index(
     big: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     fresh = Service(big).snapshot.context
     assert fresh is not None
     (titles,) = (big / ".index").glob("titles.json")
+    (saved,) = (big / ".index" / "titles").iterdir()
 
-    def untokenized(layout: object) -> list[list[str]]:
-        raise AssertionError("the titles were tokenized again")
+    def unbuilt(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the titles' index was built again")
 
-    monkeypatch.setattr(ranking, "title_tokens", untokenized)
+    monkeypatch.setattr(ranking.Context, "build", unbuilt)
+    monkeypatch.setattr(ranking, "tokenize", unbuilt)
     warm = Service(big).snapshot.context
     assert warm is not None and warm.titles.vocab == fresh.titles.vocab
     assert warm.documents_with("region", FILES) is not None  # every title: "... on region N"
     monkeypatch.undo()
-    titles.write_text("{not json", encoding="utf-8")  # damage costs the tokenizing, no more
+    # Damage costs the building, no more: a damaged titles' index is built again from the
+    # titles' tokens kept beside it, and damaged tokens are tokenized again.
+    (saved / "idf.npy").write_bytes(b"damaged")
     again = Service(big).snapshot.context
     assert again is not None and again.titles.vocab == fresh.titles.vocab
-    assert json.loads(titles.read_text(encoding="utf-8"))["value"][0].split(" ")[-2:] == ["region", "0"]
+    titles.write_text("{not json", encoding="utf-8")
+    ranking._KNOWN_TITLES.clear()  # as in a new process
+    shutil.rmtree(big / ".index" / "titles")
+    again = Service(big).snapshot.context
+    assert again is not None and again.titles.vocab == fresh.titles.vocab
+    kept = json.loads(titles.read_text(encoding="utf-8"))["value"]
+    assert kept["European Parliament resolution of 1 March 2024 on region 0"].split(" ")[-2:] == ["region", "0"]
+
+
+def test_a_reload_after_an_added_file_tokenizes_that_files_title_only(
+    big: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    corpus = tmp_path / "corpus"
+    shutil.copytree(big, corpus)
+    service = Service(corpus)
+    ranking._KNOWN_TITLES.clear()  # a process that started from the saved titles' index
+    tokenized: list[str] = []
+    real = ranking.tokenize
+
+    def counting(text: str) -> list[str]:
+        tokenized.append(text)
+        return real(text)
+
+    monkeypatch.setattr(ranking, "tokenize", counting)
+    (corpus / "added.md").write_text("# European Parliament resolution on the Examplestan harbour\n\n"
+                                  "1. Calls for the harbour to reopen;\n", encoding="utf-8")
+    service.reload()
+    assert tokenized == ["European Parliament resolution on the Examplestan harbour"]
+    assert service.ask("Examplestan harbour").hits[0].document.name == "added.md"
 
 
 def _replaced_shards_open() -> list[str]:
