@@ -125,7 +125,7 @@ class Snapshot:
             on_damaged=on_index_damaged,
         )
         documents = {d.name: d for d in indexed}  # in the index's order: passage ids follow it
-        layout = Layout.of_documents(documents)
+        layout = _layout(documents, indexed, previous.layout if previous is not None else None)
         resolutions = sorted(
             (
                 Resolution(info.reference, info.title, info.adopted, docs)
@@ -157,6 +157,19 @@ class Snapshot:
             corpus, index, passages, documents, time.time(), layout, tuple(resolutions), context, languages, drift,
             stamp,
         )
+
+
+def _layout(documents: dict[str, Document], indexed: Sequence[Document], previous: Layout | None) -> Layout:
+    """The layout of ``documents``; the ``previous`` one extended when it holds their first ones unchanged.
+
+    After a reload that only added files, their passages come last (index_order): only
+    the added documents' metadata is read.
+    """
+    if previous is not None and len(previous.documents) <= len(indexed):
+        head = previous.documents
+        if all(a is b for a, b in zip(head, indexed, strict=False)):
+            return previous.extended(indexed[len(head):])
+    return Layout.of_documents(documents)
 
 
 def language_sample(documents: Sequence[Document], count: int = 2000, spread: int = 200) -> Iterator[str]:

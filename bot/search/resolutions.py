@@ -159,6 +159,65 @@ class Layout:
             authority=np.array(authority, dtype=np.int64),
         )
 
+    def extended(self, added: Sequence[Document]) -> Layout:
+        """This layout with ``added`` after its documents: ``of_documents`` of them all, made
+        without a pass over the documents it already holds.
+
+        A reload after a few new files (their passages come last in the index, see
+        bot.search.segments) would otherwise read the metadata of every document again:
+        0.1-0.25 s at 10,000 documents, of a reload that should take under a second.
+        """
+        if not added:
+            return self
+        tail = Layout.of_documents({d.name: d for d in added})
+        start = len(self.documents)
+        keys = {key: i for i, key in enumerate(self.resolution_keys)}
+        groups = list(self.resolution_documents)
+        resolution_of_tail: list[int] = []
+        grown: set[int] = set()
+        for position, key in enumerate(tail.resolution_keys):
+            at = keys.get(key)
+            if at is None:
+                at = keys[key] = len(groups)
+                groups.append(tail.resolution_documents[position])
+            else:
+                groups[at] = groups[at] + tail.resolution_documents[position]
+                grown.add(at)
+            resolution_of_tail.append(at)
+        infos = list(self.resolutions)
+        for position, key in enumerate(tail.resolution_keys):
+            at = keys[key]
+            if at >= len(infos):
+                infos.append(tail.resolutions[position])
+        for at in grown:
+            infos[at] = ResolutionInfo.of(groups[at])
+        references = dict.fromkeys(self.references)
+        references.update(dict.fromkeys(tail.references))
+        reference_ids = {r: i for i, r in enumerate(references)}
+        tail_reference_map = np.array([reference_ids[r] for r in tail.references] + [-1], dtype=np.int64)
+        by_base: dict[str, tuple[int, ...]] = dict(self.references_by_base)
+        for reference in list(references)[len(self.references):]:
+            base = _reference_base(reference)
+            by_base[base] = (*by_base.get(base, ()), reference_ids[reference])
+        return Layout(
+            documents=self.documents + tail.documents,
+            doc_of=np.concatenate([self.doc_of, tail.doc_of + start]),
+            resolution_of_doc=np.concatenate(
+                [self.resolution_of_doc, np.array(resolution_of_tail, dtype=np.int64)[tail.resolution_of_doc]]
+            ),
+            resolution_keys=tuple(keys),
+            resolutions=tuple(infos),
+            resolution_documents=tuple(groups),
+            adopted=np.concatenate([self.adopted, tail.adopted]),
+            # -1 (unknown) indexes the map's last slot, which keeps it -1.
+            reference_of_doc=np.concatenate([self.reference_of_doc, tail_reference_map[tail.reference_of_doc]]),
+            references=tuple(references),
+            references_by_base=by_base,
+            text_id_of_doc=self.text_id_of_doc + tail.text_id_of_doc,
+            is_text=np.concatenate([self.is_text, tail.is_text]),
+            authority=np.concatenate([self.authority, tail.authority]),
+        )
+
     def passage_mask(self, document_ok: BoolArray) -> BoolArray:
         """A per-document mask spread over the passages."""
         mask: BoolArray = document_ok[self.doc_of]

@@ -19,6 +19,7 @@ from bot.corpus.cache import CACHE_DIR, PassagesUnreadable, shard_of
 from bot.corpus.lazy import LazyPassages
 from bot.corpus.load import load_corpus
 from bot.search import index_store, ranking
+from bot.search.resolutions import Layout
 from bot.search.segments import SegmentedIndex
 
 FILES = 50
@@ -196,9 +197,15 @@ def test_a_reload_after_an_added_file_tokenizes_that_files_title_only(
     monkeypatch.setattr(ranking, "tokenize", counting)
     (corpus / "added.md").write_text("# European Parliament resolution on the Examplestan harbour\n\n"
                                   "1. Calls for the harbour to reopen;\n", encoding="utf-8")
+    before = service.snapshot.layout
     service.reload()
     assert tokenized == ["European Parliament resolution on the Examplestan harbour"]
     assert service.ask("Examplestan harbour").hits[0].document.name == "added.md"
+    # The layout was extended by the added document, and is the one a fresh start makes.
+    layout = service.snapshot.layout
+    assert layout.documents[:FILES] == before.documents and layout.documents[-1].name == "added.md"
+    fresh = Layout.of_documents(service.snapshot.documents)
+    assert layout.resolution_keys == fresh.resolution_keys and layout.doc_of.tolist() == fresh.doc_of.tolist()
 
 
 def _replaced_shards_open() -> list[str]:
