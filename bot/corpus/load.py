@@ -13,7 +13,7 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from pathlib import Path
@@ -103,7 +103,10 @@ def _nothing_to_read(directory: Path, shown: int = 5) -> str:
     return f"no .txt or .md file; ignored: {', '.join(ignored[:shown])}{more}"
 
 
-def load_corpus(directory: Path, *, cache: bool = True, reuse: Corpus | None = None) -> Corpus:
+def load_corpus(
+    directory: Path, *, cache: bool = True, reuse: Corpus | None = None,
+    save: Callable[[Callable[[], None]], None] | None = None,
+) -> Corpus:
     """Load every document in ``directory``; bad files become problems, not exceptions.
 
     With ``cache`` (the default), the parse results of files unchanged since the last
@@ -111,6 +114,8 @@ def load_corpus(directory: Path, *, cache: bool = True, reuse: Corpus | None = N
     from ``directory/.cache/`` (see bot.corpus.cache), and the cache is brought up to
     date once the corpus has ``CACHE_MIN_PASSAGES`` passages; the result is the same as
     parsing every file. Without it every file is parsed and nothing is written.
+    ``save``, when given, is handed the cache's update to run when it chooses, rather
+    than it being run here: a reload writes it once the new corpus is served.
     """
     if not directory.is_dir():
         reason = "is a file, not a folder" if directory.exists() else "corpus directory does not exist"
@@ -124,13 +129,16 @@ def load_corpus(directory: Path, *, cache: bool = True, reuse: Corpus | None = N
             directory / CACHE_DIR, _parser_version(), previous, functools.partial(_reparse, directory)
         )
     try:
-        return _load_entries(directory, parse_cache, started)
+        return _load_entries(directory, parse_cache, started, save)
     finally:
         if parse_cache is not None:
             parse_cache.close()
 
 
-def _load_entries(directory: Path, parse_cache: ParseCache | None, started: float) -> Corpus:
+def _load_entries(
+    directory: Path, parse_cache: ParseCache | None, started: float,
+    save: Callable[[Callable[[], None]], None] | None = None,
+) -> Corpus:
     documents: list[Document] = []
     problems: list[Problem] = []
     entries = _corpus_entries(directory)
@@ -158,7 +166,9 @@ def _load_entries(directory: Path, parse_cache: ParseCache | None, started: floa
             logger.log(logging.INFO if large else logging.DEBUG,
                        "loaded %d corpus files in %.2f s, %d unchanged from the parse cache",
                        len(entries), time.perf_counter() - started, parse_cache.hits)
-            if large:
+            if large and save is not None:
+                save(parse_cache.save)
+            elif large:
                 parse_cache.save()
     parses = parse_cache.parses() if parse_cache is not None else None
     return Corpus(directory, tuple(kept), tuple(problems), parses)

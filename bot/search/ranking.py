@@ -31,6 +31,8 @@ from bot.corpus.models import Passage
 from bot.search import index_store, procedural
 from bot.search.budget import Budget
 from bot.search.index import Bm25Index
+from bot.search.index_build import build_arrays
+from bot.search.index_merge import merge_arrays
 from bot.search.kept import keep, read_kept
 from bot.search.phrases import PhraseChecker, PhraseReader, phrase_candidates
 from bot.search.query import (
@@ -251,12 +253,17 @@ def kept_title_tokens(path: Path, code: str, layout: Layout) -> list[list[str]]:
     return [_title_tokens(t) for t in titles]
 
 
-def saved_context(cache_dir: Path, key: str, code: str, layout: Layout) -> Context:
+def saved_context(
+    cache_dir: Path, key: str, code: str, layout: Layout, grown: tuple[Context, int] | None = None
+) -> Context:
     """``Context.build(layout)``, its titles' index saved beside the corpus's (``cache_dir``).
 
     Under ``cache_dir/titles/key`` (bot.search.index_store's format, memory-mapped): a
     start maps it rather than building it (10,000 titles: 0.1-0.2 s of every start).
-    Titles' tokens come from ``kept_title_tokens`` when it must be built.
+    ``grown`` (the previous context, and how many of ``layout``'s first documents it
+    holds, unchanged) merges the added documents' titles into it (bot.search.index_merge:
+    the same scores as a fresh build), as a reload after a few new files does. Otherwise
+    the titles' tokens come from ``kept_title_tokens``.
     """
     directory = cache_dir / index_store.TITLES
     try:
@@ -264,8 +271,15 @@ def saved_context(cache_dir: Path, key: str, code: str, layout: Layout) -> Conte
         if arrays.size == len(layout.documents):
             return Context(Bm25Index(arrays), TITLE_WEIGHT)
     except (OSError, ValueError):
-        pass  # none yet, another corpus's or damaged: built below
-    context = Context.build(layout, tokens=kept_title_tokens(cache_dir / TITLE_TOKENS_FILE, code, layout))
+        pass  # none yet, another corpus's or damaged: made below
+    context: Context | None = None
+    if grown is not None and grown[0].titles.size == grown[1] <= len(layout.documents):
+        before, count = grown
+        added = [_title_tokens(d.meta.title or "") for d in layout.documents[count:]]
+        merged = merge_arrays([(before.titles.arrays, None), (build_arrays(added), None)])
+        context = Context(Bm25Index(merged), TITLE_WEIGHT)
+    if context is None:
+        context = Context.build(layout, tokens=kept_title_tokens(cache_dir / TITLE_TOKENS_FILE, code, layout))
     if cache_dir.is_dir():  # a corpus large enough for a saved index
         try:
             index_store.save(context.titles.arrays, directory, key)

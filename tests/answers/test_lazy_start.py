@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import shutil
+import threading
 import time
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import pytest
 
 from bot.answers.service import Service
 from bot.corpus import cache as corpus_cache
+from bot.corpus import load as load_module
 from bot.corpus.cache import CACHE_DIR, PassagesUnreadable, shard_of
 from bot.corpus.lazy import LazyPassages
 from bot.corpus.load import load_corpus
@@ -198,7 +200,13 @@ def test_a_reload_after_an_added_file_tokenizes_that_files_title_only(
     (corpus / "added.md").write_text("# European Parliament resolution on the Examplestan harbour\n\n"
                                   "1. Calls for the harbour to reopen;\n", encoding="utf-8")
     before = service.snapshot.layout
-    service.reload()
+
+    def unbuilt(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the titles' index was built again, not merged")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(ranking.Context, "build", unbuilt)
+        service.reload()
     assert tokenized == ["European Parliament resolution on the Examplestan harbour"]
     assert service.ask("Examplestan harbour").hits[0].document.name == "added.md"
     # The layout was extended by the added document, and is the one a fresh start makes.
@@ -206,6 +214,11 @@ def test_a_reload_after_an_added_file_tokenizes_that_files_title_only(
     assert layout.documents[:FILES] == before.documents and layout.documents[-1].name == "added.md"
     fresh = Layout.of_documents(service.snapshot.documents)
     assert layout.resolution_keys == fresh.resolution_keys and layout.doc_of.tolist() == fresh.doc_of.tolist()
+    # The titles' index, merged, scores as a fresh build of every title.
+    merged, built = service.snapshot.context, ranking.Context.build(layout)
+    assert merged is not None
+    for token in ("examplestan", "harbour", "region", "resolut", "7"):
+        assert merged.titles.scores([token]).tolist() == built.titles.scores([token]).tolist(), token
 
 
 def _replaced_shards_open() -> list[str]:
@@ -234,3 +247,55 @@ def test_reloads_that_rewrite_shards_leave_no_replaced_shard_on_disk(big: Path) 
     assert all(isinstance(p, LazyPassages) and not p.made for p in unread)
     assert _replaced_shards_open() == []
     assert documents["file25.md"].passages[60].text == _text(25, 60)
+
+
+def test_a_reload_serves_the_new_file_before_the_parse_cache_is_written(
+    big: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    corpus = tmp_path / "corpus"
+    shutil.copytree(big, corpus)
+    service = Service(corpus)
+    release = threading.Event()
+    real = corpus_cache.ParseCache.save
+
+    def held(self: corpus_cache.ParseCache) -> None:
+        assert release.wait(30)
+        real(self)
+
+    monkeypatch.setattr(corpus_cache.ParseCache, "save", held)
+    (corpus / "added.md").write_text("# European Parliament resolution on the Examplestan harbour\n\n"
+                                     "1. Calls for the harbour to reopen;\n", encoding="utf-8")
+    service.reload()  # returns while the cache's write waits
+    assert service.ask("Examplestan harbour").hits[0].document.name == "added.md"
+    release.set()
+    service._saves.submit(lambda: None).result(30)  # the write, queued before it, is done
+    monkeypatch.setattr(corpus_cache.ParseCache, "save", real)
+    parsed: list[str] = []
+    real_parse = load_module.parse_document
+
+    def counting(name: str, raw: bytes) -> object:
+        parsed.append(name)
+        return real_parse(name, raw)
+
+    monkeypatch.setattr(load_module, "parse_document", counting)
+    again = Service(corpus)  # a new process: every file from the cache, the added one too
+    assert parsed == [] and again.ask("Examplestan harbour").hits[0].document.name == "added.md"
+
+
+def test_a_parse_cache_write_that_fails_after_a_reload_is_logged(
+    big: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    corpus = tmp_path / "corpus"
+    shutil.copytree(big, corpus)
+    service = Service(corpus)
+
+    def broken(self: corpus_cache.ParseCache) -> None:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(corpus_cache.ParseCache, "save", broken)
+    (corpus / "added.md").write_text("# On the harbour\n\n1. Calls for the harbour to reopen;\n", encoding="utf-8")
+    with caplog.at_level(logging.ERROR):
+        service.reload()
+        service._saves.submit(lambda: None).result(30)
+    assert "writing the parse cache failed" in caplog.text and "disk on fire" in caplog.text
+    assert service.ask("harbour reopen").hits[0].document.name == "added.md"
