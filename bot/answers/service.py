@@ -18,6 +18,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
@@ -449,6 +450,20 @@ class Service:
     @property
     def problems(self) -> tuple[Problem, ...]:
         return self._snapshot.corpus.problems
+
+    def wait_saved(self, timeout: float | None = None) -> bool:
+        """Wait until the parse cache's updates queued by reloads are written; False on timeout.
+
+        A reload serves the new corpus first and writes the cache after (see ``_rebuild``):
+        a process about to exit, or a test reading the cache, waits for it here.
+        """
+        try:
+            self._saves.submit(lambda: None).result(timeout)
+        except FutureTimeout:
+            return False
+        except RuntimeError:  # shut down: nothing more is queued
+            return True
+        return True
 
     def reload(self) -> ReloadReport:
         """Re-read the corpus directory and swap the new index in, atomically.

@@ -56,6 +56,7 @@ import functools
 import gc
 import hashlib
 import importlib
+import importlib.util
 import itertools
 import logging
 import marshal
@@ -130,6 +131,18 @@ def parser_version(sources: Sequence[Path]) -> str:
     for package, where in _PACKAGES.items():
         h.update(f"\n{package} {module_version(where)}".encode())
     return h.hexdigest()
+
+
+def module_path(name: str) -> Path:
+    """The source file of the module ``name``, found without running it (if not imported yet)."""
+    module = sys.modules.get(name)
+    origin = getattr(module, "__file__", None) if module is not None else None
+    if origin is None:
+        spec = importlib.util.find_spec(name)
+        origin = spec.origin if spec is not None else None
+    if origin is None:
+        raise ImportError(f"no source file for {name}")
+    return Path(origin)
 
 
 def module_version(where: str) -> str:

@@ -50,16 +50,7 @@ from typing import Any, TypeVar, overload
 
 import numpy as np
 
-from bot.corpus import frontmatter as frontmatter_module
-from bot.corpus import load as corpus_module
-from bot.corpus import metadata as metadata_module
-from bot.corpus import models as models_module
-from bot.corpus import passages as passages_module
-from bot.corpus.cache import check_room, module_version
-from bot.search import index as index_module
-from bot.search import index_build as index_build_module
-from bot.search import index_merge as index_merge_module
-from bot.search import tokens as tokens_module
+from bot.corpus.cache import check_room, module_path, module_version
 from bot.search.index import Bm25Index
 from bot.search.index_build import IndexArrays, build_arrays
 from bot.search.index_merge import Segment, merge_arrays
@@ -120,8 +111,8 @@ _PARSED: dict[str, tuple[tuple[int, int, int], str, Any]] = {}  # see _manifest
 # Code whose source defines the indexed text (Passage.searchable), the passages, the
 # tokens and the arrays; and the libraries whose behaviour shapes tokens and scores.
 _CODE = (
-    models_module, corpus_module, frontmatter_module, metadata_module, passages_module, tokens_module, index_module,
-    index_build_module, index_merge_module,
+    "bot.corpus.models", "bot.corpus.load", "bot.corpus.frontmatter", "bot.corpus.metadata", "bot.corpus.passages",
+    "bot.search.tokens", "bot.search.index", "bot.search.index_build", "bot.search.index_merge",
 )
 # (rank-bm25, whose scores the index gives, is not run by it: its version is not here.)
 _PACKAGES = {"PyStemmer": "Stemmer.version()", "numpy": "numpy.__version__"}
@@ -136,10 +127,9 @@ def family_key(k1: float = 1.5, b: float = 0.75, epsilon: float = 0.25, tokenize
     """Digest of everything that shapes an index but the corpus: saved indexes of one
     family hold the same tokens and statistics for the same passages, so they merge."""
     h = hashlib.sha256(f"format {FORMAT} k1 {k1!r} b {b!r} epsilon {epsilon!r}\n".encode())
-    for module in _CODE:
-        source = module.__file__
-        h.update(f"\n{module.__name__}\n".encode())
-        h.update(Path(source).read_bytes() if source else b"")
+    for name in _CODE:  # by name: the parser's modules are imported only when a file is parsed
+        h.update(f"\n{name}\n".encode())
+        h.update(module_path(name).read_bytes())
     for package, where in _PACKAGES.items():
         h.update(f"\n{package} {module_version(where)}".encode())
     h.update(json.dumps(list(tokenizer(PROBE)), ensure_ascii=False).encode())

@@ -7,6 +7,8 @@ import json
 import logging
 import os
 import shutil
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -268,7 +270,7 @@ def test_a_reload_serves_the_new_file_before_the_parse_cache_is_written(
     service.reload()  # returns while the cache's write waits
     assert service.ask("Examplestan harbour").hits[0].document.name == "added.md"
     release.set()
-    service._saves.submit(lambda: None).result(30)  # the write, queued before it, is done
+    assert service.wait_saved(30)  # the write, queued before, is done
     monkeypatch.setattr(corpus_cache.ParseCache, "save", real)
     parsed: list[str] = []
     real_parse = load_module.parse_document
@@ -296,6 +298,20 @@ def test_a_parse_cache_write_that_fails_after_a_reload_is_logged(
     (corpus / "added.md").write_text("# On the harbour\n\n1. Calls for the harbour to reopen;\n", encoding="utf-8")
     with caplog.at_level(logging.ERROR):
         service.reload()
-        service._saves.submit(lambda: None).result(30)
+        assert service.wait_saved(30)
     assert "writing the parse cache failed" in caplog.text and "disk on fire" in caplog.text
     assert service.ask("harbour reopen").hits[0].document.name == "added.md"
+
+
+def test_a_warm_start_imports_no_parser(big: Path) -> None:
+    # Every file comes from the parse cache: the parser (and PyYAML) would cost 40-50 ms of the start.
+    probe = (
+        "import sys; from pathlib import Path; from bot.answers.service import Service; "
+        "from bot.corpus import cache; cache.RACY_NS = 0; "  # as the fixture: files written just now
+        f"s = Service(Path({str(big)!r})); hits = s.ask({_code(3, 7)!r}).hits; "
+        "print(hits[0].passage.text, sorted(m for m in ('bot.corpus.structure', 'bot.corpus.frontmatter', "
+        "'bot.corpus.metadata', 'yaml') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True,
+                          env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])})
+    assert done.stdout.strip() == f"{_text(3, 7)} []"
