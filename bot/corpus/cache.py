@@ -102,7 +102,9 @@ _HEADER_MAX = 512
 # Libraries whose behaviour shapes a parse: YAML reads the front matter, pydantic checks it.
 # Their versions as the modules give them, already imported by the parser: reading them
 # through importlib.metadata cost 40-50 ms of every start (it imports the email package).
-_PACKAGES = {"PyYAML": "yaml.__version__", "pydantic": "pydantic.VERSION", "pydantic-core": "pydantic_core.__version__"}
+# PyYAML by its package's source (which states its version): a start that parses nothing
+# does not import it.
+_PACKAGES = {"PyYAML": "yaml/", "pydantic": "pydantic.VERSION", "pydantic-core": "pydantic_core.__version__"}
 _STATUS_OK = 0
 _STATUS_BAD = 1
 
@@ -146,7 +148,10 @@ def module_path(name: str) -> Path:
 
 
 def module_version(where: str) -> str:
-    """The version a module states (``where``: "module.attribute", or "module.function()")."""
+    """The version a module states (``where``: "module.attribute", or "module.function()"),
+    or for "module/" a digest of its source file, read without importing it."""
+    if where.endswith("/"):
+        return hashlib.sha256(module_path(where[:-1]).read_bytes()).hexdigest()[:16]
     name, attribute = where.rsplit(".", 1)
     module = importlib.import_module(name)
     if attribute.endswith("()"):
