@@ -547,3 +547,23 @@ def test_the_ep_labels_and_text_number_come_back_from_the_cache(tmp_path: Path, 
     assert (point.part, point.number, point.point) == ("paragraph", "1", "b")
     assert point.describe() == "paragraph 1, point (b)"
     assert {d.meta.text_id for d in again.documents} == {None, "P9_TA(2031)0056"}
+
+
+def test_the_parser_version_follows_the_libraries_that_read_the_front_matter(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pydantic
+
+    source = tmp_path / "a.py"
+    source.write_text("x = 1\n", encoding="utf-8")
+    before = parser_version([source])
+    with monkeypatch.context() as patch:
+        patch.setattr(pydantic, "VERSION", "0.0-other")
+        assert parser_version([source]) != before
+    other_yaml = tmp_path / "yaml_init.py"
+    other_yaml.write_text("__version__ = '0.0-other'\n", encoding="utf-8")
+    real = corpus_cache.module_path
+    with monkeypatch.context() as patch:
+        patch.setattr(corpus_cache, "module_path", lambda name: other_yaml if name == "yaml" else real(name))
+        assert parser_version([source]) != before
+    assert parser_version([source]) == before
