@@ -42,7 +42,6 @@ import threading
 import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import fields
 from multiprocessing.context import ForkServerContext, SpawnContext
 from pathlib import Path
@@ -54,6 +53,7 @@ from bot.corpus.cache import check_room, module_path, module_version
 from bot.search.index import Bm25Index
 from bot.search.index_build import IndexArrays, build_arrays
 from bot.search.index_merge import Segment, merge_arrays
+from bot.search.merger import Merger
 from bot.search.segments import SegmentedIndex
 from bot.search.tokens import tokenize
 
@@ -97,11 +97,18 @@ _STALE_SECONDS = 6 * 3600
 # Texts encoded per write when handing them to the child: each step holds the GIL briefly.
 _WRITE_STEP = 4096
 # Merges of segments run here, one at a time and in order (bot.search.segments): the
-# newest save is the last one made. The interpreter waits for a merge under way at exit.
-_MERGER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="index-merge")
+# newest save is the last one made. A process exiting does not wait for a small merge
+# (bot.search.merger): the next process merges the same files again.
+_MERGER = Merger()
 # Seconds a merge waits for its segments' first question (the end of the reload that
 # made them, see SegmentedIndex.wait_used) before it starts anyway.
 _MERGE_AFTER = 5.0
+# ... and then while the process may be about to exit (a command that asked one question):
+# a merge begun and then given up at the exit would have slowed that question for nothing.
+_MERGE_IDLE = 0.5
+# New passages from which a merge is finished even at the process's exit: every start
+# would otherwise tokenize them again (5,000 passages: about 0.1 s).
+MERGE_AT_EXIT_PASSAGES = 5000
 # The index this process last opened from a saved directory, by directory: (manifest's stamp, index).
 _OPENED: dict[str, tuple[tuple[int, int, int], Bm25Index]] = {}
 # The documents of the manifest read last, by directory: ((stamp, family), documents or None).
@@ -391,7 +398,8 @@ def _merge_saved(
                 "merging them in the background", base.size, base.size - int(keep.sum()), added.size,
                 time.perf_counter() - started)
     try:
-        _MERGER.submit(_merge_later, index, [(base, keep), (added, None)], cache_dir, key, family, list(documents))
+        _MERGER.submit(_merge_later, index, [(base, keep), (added, None)], cache_dir, key, family, list(documents),
+                       must_finish=added.size >= MERGE_AT_EXIT_PASSAGES)
     except RuntimeError:  # the interpreter is exiting: the next start merges
         logger.info("not merging the index segments in %s: shutting down", cache_dir)
     return index
@@ -406,20 +414,27 @@ def _merge_later(
     segments (as exactly, a little slower); a later start merges again."""
     try:
         index.wait_used(_MERGE_AFTER)
-        started = time.perf_counter()
         (base, keep), (added, _) = segments
+        if added.size < MERGE_AT_EXIT_PASSAGES and _MERGER.exiting(_MERGE_IDLE):
+            logger.info("not merging the index segments in %s: the process is exiting", cache_dir)
+            return
+        started = time.perf_counter()
         arrays = merge_arrays(segments, base.k1, base.b, base.epsilon)
         masked = 0 if keep is None else base.size - int(np.count_nonzero(keep))
         logger.info("merged %d new passages into the saved index of %d (%d masked) in %.2f s",
                     added.size, base.size, masked, time.perf_counter() - started)
         merged: Bm25Index
-        try:
-            saved_at = save(arrays, cache_dir, key, family=family, documents=documents)
-            # Served from the maps, as after a start: the merged copy in memory goes.
-            merged = _load_index(saved_at)
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            logger.warning("cannot save the merged index in %s (%s): serving it from memory", cache_dir, exc)
-            merged = Bm25Index(arrays)
+        with _MERGER.writing() as allowed:
+            if not allowed:
+                logger.info("not saving the merged index in %s: the process is exiting", cache_dir)
+                return
+            try:
+                saved_at = save(arrays, cache_dir, key, family=family, documents=documents)
+                # Served from the maps, as after a start: the merged copy in memory goes.
+                merged = _load_index(saved_at)
+            except (OSError, ValueError, KeyError, TypeError) as exc:
+                logger.warning("cannot save the merged index in %s (%s): serving it from memory", cache_dir, exc)
+                merged = Bm25Index(arrays)
         index.swap_in(merged)
     except Exception:
         logger.exception("merging the index segments in %s failed: answering from the segments", cache_dir)

@@ -12,6 +12,7 @@ import pytest
 
 from bot.answers.service import Service
 from bot.search import index_store
+from bot.search.merger import Merger
 from bot.search.segments import SegmentedIndex
 
 _DRAW = random.Random(3)
@@ -79,13 +80,14 @@ def test_an_added_file_is_merged_in_and_answers_as_after_a_rebuild(
     assert _answers(Service(big_corpus)) == masked
 
 
-class _Held:
+class _Held(Merger):
     """Stands in for the merging thread: holds the merges until told to run them."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.jobs: list[tuple[Any, tuple[Any, ...]]] = []
 
-    def submit(self, function: Any, *args: Any) -> None:
+    def submit(self, function: Any, *args: Any, must_finish: bool = False) -> None:
         self.jobs.append((function, args))
 
     def run(self) -> None:
