@@ -16,7 +16,7 @@ from bot.search import ranking as search
 from bot.search.query import Period, Query, parse_query
 from bot.search.ranking import rank_passages
 from bot.search.resolutions import Layout
-from bot.search.tokens import words
+from bot.search.tokens import tokenize, words
 
 PHRASE = "labour union leaders"
 
@@ -176,3 +176,14 @@ def test_a_news_report_that_answers_much_better_stays_first(tmp_path: Path) -> N
         tmp_path, "Poczobut was sentenced to eight years; Bialiatski, a Nobel laureate, to ten years in prison.")
     hits = service.ask("how many years in prison were Poczobut and Bialiatski sentenced to").hits
     assert hits[0].document.name == "news.md"
+
+
+def test_a_question_in_the_other_spelling_finds_the_passage(tmp_path: Path) -> None:
+    # "recognise" in the question, "recognize" in a news report quoting the resolution.
+    (tmp_path / "ta.md").write_text(
+        "---\nreference: 2024/2567(RSP)\nadopted: 2024-02-29\nkind: text_adopted\n---\n"
+        "Calls on the Member States not to recognize the results of the presidential elections.\n\n"
+        "Condemns the results of the crackdown on the opposition.\n", encoding="utf-8")
+    hits = Service(tmp_path).ask("should the EU recognise the results?").hits
+    assert "recognize" in hits[0].passage.text
+    assert tokenize("recognise organisations") == tokenize("recognize organizations")
