@@ -187,3 +187,25 @@ def test_a_question_in_the_other_spelling_finds_the_passage(tmp_path: Path) -> N
     hits = Service(tmp_path).ask("should the EU recognise the results?").hits
     assert "recognize" in hits[0].passage.text
     assert tokenize("recognise organisations") == tokenize("recognize organizations")
+
+
+
+def _dated_corpus(tmp_path: Path) -> Service:
+    (tmp_path / "ta.md").write_text(
+        "---\nreference: 2019/0001(NLE)\nadopted: 2020-02-12\nkind: text_adopted\n---\n"
+        "Welcomes the signed partnership agreement as a step forward.\n\n"
+        "Recalls that the partnership agreement was signed in Brussels on 27 June 2012.\n\n"
+        "Notes that 650 members backed the partnership agreement signed after talks.\n",
+        encoding="utf-8")
+    # Passages on other topics, so that the question's words are rare.
+    (tmp_path / "other.md").write_text(
+        "---\nreference: 2019/0002(RSP)\nadopted: 2020-02-12\nkind: text_adopted\n---\n"
+        + "\n\n".join(f"Paragraph {i} on the fisheries quota." for i in range(12)) + "\n", encoding="utf-8")
+    return Service(tmp_path)
+
+
+def test_a_question_asking_when_or_how_many_puts_a_passage_stating_one_first(tmp_path: Path) -> None:
+    service = _dated_corpus(tmp_path)
+    assert service.ask("the signed partnership agreement").hits[0].passage.text.startswith("Welcomes")
+    assert "27 June 2012" in service.ask("When was the partnership agreement signed?").hits[0].passage.text
+    assert not service.ask("How many signed the partnership agreement?").hits[0].passage.text.startswith("Welcomes")
