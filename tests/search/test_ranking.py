@@ -209,3 +209,31 @@ def test_a_question_asking_when_or_how_many_puts_a_passage_stating_one_first(tmp
     assert service.ask("the signed partnership agreement").hits[0].passage.text.startswith("Welcomes")
     assert "27 June 2012" in service.ask("When was the partnership agreement signed?").hits[0].passage.text
     assert not service.ask("How many signed the partnership agreement?").hits[0].passage.text.startswith("Welcomes")
+
+
+def _spread_corpus(tmp_path: Path, *extra: str) -> Service:
+    paragraphs = [
+        "The signing of the agreement was delayed by a year.",
+        "The passengers of the diverted flight were held in Minsk.",
+        "Calls for compensation of the victims of the floods.",
+        "Welcomes the training of judges in the region.",
+        "Condemns the pressure of Russia on the Transnistrian region.",
+        "The Russian language is taught in schools.",
+        "The troops of the mission were withdrawn.",
+        *extra,
+    ] + [f"Paragraph {i} on the fisheries quota." for i in range(100)]  # a corpus of 100 passages or more
+    (tmp_path / "ta.md").write_text(
+        "---\nreference: 2019/0001(RSP)\nadopted: 2020-02-12\nkind: text_adopted\n---\n" + "\n\n".join(paragraphs)
+        + "\n", encoding="utf-8")
+    return Service(tmp_path)
+
+
+def test_a_question_whose_words_no_passage_holds_two_of_gets_no_passage(tmp_path: Path) -> None:
+    assert _spread_corpus(tmp_path).ask("compensation for delayed train passengers").hits == ()
+
+
+def test_two_words_in_one_passage_or_a_form_of_one_still_answer(tmp_path: Path) -> None:
+    service = _spread_corpus(tmp_path, "Passengers of delayed flights are owed compensation.")
+    assert service.ask("compensation for delayed train passengers").hits[0].passage.text.startswith("Passengers of del")
+    # "Russian" and "Transnistria" stand in the passage as "Russia" and "Transnistrian": two words.
+    assert any("Transnistrian" in h.passage.text for h in service.ask("Russian troops in Transnistria").hits)
