@@ -237,3 +237,27 @@ def test_two_words_in_one_passage_or_a_form_of_one_still_answer(tmp_path: Path) 
     assert service.ask("compensation for delayed train passengers").hits[0].passage.text.startswith("Passengers of del")
     # "Russian" and "Transnistria" stand in the passage as "Russia" and "Transnistrian": two words.
     assert any("Transnistrian" in h.passage.text for h in service.ask("Russian troops in Transnistria").hits)
+
+
+def _subject_corpus(tmp_path: Path) -> Service:
+    (tmp_path / "kyrgyzstan.md").write_text(
+        "---\nreference: 2010/2770(RSP)\nadopted: 2010-07-08\nkind: text_adopted\n"
+        "title: Resolution on the situation in Kyrgyzstan\n---\n"
+        "Calls for a credible investigation of the clashes in southern Kyrgyzstan by the interim government,"
+        " with the help of international observers and experts.\n\n"
+        "Notes that the Kyrgyz border was closed.\n", encoding="utf-8")
+    (tmp_path / "energy.md").write_text(
+        "---\nreference: 2018/0001(COD)\nadopted: 2018-11-13\nkind: text_adopted\n"
+        "title: Resolution on energy efficiency targets\n---\n"
+        "Member states are asked to investigate the national targets set out in the draft law.\n\n"
+        + "\n\n".join(f"Paragraph {i} on the fisheries quota." for i in range(12)) + "\n", encoding="utf-8")
+    return Service(tmp_path)
+
+
+def test_a_passage_that_holds_none_of_the_names_the_question_asks_about_yields(tmp_path: Path) -> None:
+    service = _subject_corpus(tmp_path)
+    # The energy passage holds more of the question's words, but not "Kyrgyz" (nor "Kyrgyzstan").
+    assert service.ask("What did MEPs ask the Kyrgyz government to investigate?").hits[0].document.name == (
+        "kyrgyzstan.md")
+    # Without a name in the question, the energy passage, which holds more of its words, stays first.
+    assert service.ask("what were they asked to investigate").hits[0].document.name == "energy.md"
