@@ -261,3 +261,18 @@ def test_a_passage_that_holds_none_of_the_names_the_question_asks_about_yields(t
         "kyrgyzstan.md")
     # Without a name in the question, the energy passage, which holds more of its words, stays first.
     assert service.ask("what were they asked to investigate").hits[0].document.name == "energy.md"
+
+
+def test_a_passage_that_holds_only_the_commoner_of_two_names_yields_too(tmp_path: Path) -> None:
+    (tmp_path / "vietnam.md").write_text(
+        "---\nreference: 2018/0356(NLE)\nadopted: 2020-02-12\nkind: text_adopted\n"
+        "title: Resolution on the trade agreement with Viet Nam\n---\n"
+        "Having regard to the request for consent of the Council under Articles 91, 100 and 207 of the Treaty"
+        " and its annexes.\n\nNotes the growth of the exports of Vietnam.\n", encoding="utf-8")
+    (tmp_path / "agency.md").write_text(
+        "---\nreference: 2016/0204(APP)\nadopted: 2016-11-22\nkind: text_adopted\n"
+        "title: Resolution on the Fundamental Rights Agency\n---\n"
+        "Having regard to the request for consent of the Council under Article 352 of the Treaty, as amended.\n\n"
+        + "\n\n".join(f"Paragraph {i} on the fisheries quota." for i in range(12)) + "\n", encoding="utf-8")
+    hits = Service(tmp_path).ask("Under which articles did the Council request consent for the Vietnam agreement?").hits
+    assert hits[0].passage.text.startswith("Having regard") and hits[0].document.name == "vietnam.md"
