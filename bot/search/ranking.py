@@ -43,12 +43,13 @@ from bot.search.query import (
     domain_stems,
     informative,
     is_common,
+    named_words,
     subject_words,
     unmatched_words,
 )
 from bot.search.resolutions import Layout
 from bot.search.standins import StandIn, find_stand_ins, suggestions
-from bot.search.tokens import tokenize
+from bot.search.tokens import fold, tokenize
 
 logger = logging.getLogger(__name__)
 
@@ -160,19 +161,44 @@ def variants(token: str, index: Bm25Index, extra: int | None = None) -> list[str
 
 def _spread(index: Bm25Index, needed: Sequence[str], layout: Layout, context: Context | None) -> bool:
     """Whether no passage shares two of ``needed`` (see SPREAD_MIN_WORDS)."""
-    if _sharing(index, needed, layout, context, force=True).any():
+    if _two_shared(index, [[t] for t in needed], needed, layout, context):
         return False  # two of the words as written: the forms (a look-up in the sorted vocabulary) are not needed
-    counts = np.zeros(index.size, dtype=np.int16)
-    for token in needed:
-        held = np.zeros(index.size, dtype=np.bool_)
-        for form in (token, *variants(token, index)):
-            held[index.passages_with(form)] = True
-        if context is not None:
-            titled = context.documents_with(token, len(layout.documents))
-            if titled is not None:
-                held |= titled[layout.doc_of]
-        counts += held
-    return not bool((counts >= 2).any())
+    return not _two_shared(index, [[t, *variants(t, index)] for t in needed], needed, layout, context)
+
+
+# More postings than this are counted in one pass over the corpus rather than sorted.
+_SORT_AT_MOST = 4096
+
+
+def _two_shared(
+    index: Bm25Index, forms: Sequence[Sequence[str]], needed: Sequence[str], layout: Layout, context: Context | None
+) -> bool:
+    """Whether a passage holds two of the words (each written as one of its ``forms``), or one and its title another.
+
+    From the postings alone, never an array the size of the corpus: a passage listed twice
+    holds two; otherwise each holds one, and its title must hold another.
+    """
+    held = [index.passages_with(group[0]) if len(group) == 1
+            else np.unique(np.concatenate([index.passages_with(f) for f in group])) for group in forms]
+    ids = np.concatenate(held) if held else np.zeros(0, dtype=np.int32)
+    if not len(ids):
+        return False
+    if len(ids) > _SORT_AT_MOST:
+        if int(np.bincount(ids, minlength=index.size).max()) > 1:
+            return True
+    else:
+        ordered = np.sort(ids)
+        if bool((ordered[1:] == ordered[:-1]).any()):
+            return True
+    if context is None:
+        return False
+    labels = np.repeat(np.arange(len(held)), [len(h) for h in held])
+    docs = layout.doc_of[ids]
+    for j, token in enumerate(needed):
+        titled = context.documents_with(token, len(layout.documents))
+        if titled is not None and bool((titled[docs] & (labels != j)).any()):
+            return True
+    return False
 
 
 # A question that names its subject (a word written with a capital: a country, a person, a
@@ -195,10 +221,9 @@ SUBJECT_GRADED = True
 
 def _subject_tokens(query: Query, index: Bm25Index, stand_ins: Sequence[StandIn]) -> tuple[str, ...]:
     """The search tokens of the words that name the question's subject (see SUBJECT_FACTOR)."""
-    written = {w: as_written(query.text, w) for w, stemmed in query.topic_words if stemmed}
-    named = set(subject_words(query.text, tuple(dict.fromkeys(written.values()))))
-    tokens = [t for w, stemmed in query.topic_words if stemmed and written[w] in named for t in stemmed]
-    tokens += [t for s in stand_ins if s.word in named for t in s.tokens]
+    named = named_words(query.text)
+    tokens = [t for w, stemmed in query.topic_words if w in named for t in stemmed]
+    tokens += [t for s in stand_ins if fold(s.word) in named for t in s.tokens]
     return tuple(dict.fromkeys(t for t in tokens if t in index.vocab and t not in domain_stems()
                                and not is_common(t, index)))
 
@@ -266,8 +291,7 @@ def _postings_mask(index: Bm25Index, tokens: Sequence[str]) -> BoolArray:
 
 
 def _sharing(
-    index: Bm25Index, needed: Sequence[str], layout: Layout | None = None, context: Context | None = None,
-    force: bool = False,
+    index: Bm25Index, needed: Sequence[str], layout: Layout | None = None, context: Context | None = None
 ) -> BoolArray:
     """The passages that share enough of the question's informative words to answer it.
 
@@ -277,7 +301,7 @@ def _sharing(
     one remaining generic word proves nothing: a passage must then share two of them.
     With ``context``, a word of the passage's document title counts as shared, but at
     least one must stand in the passage itself (a passage whose title holds every word
-    matches by its title alone: Plan.titled). ``force`` asks for two words whatever is absent.
+    matches by its title alone: Plan.titled).
     """
     # In a corpus of a few dozen passages a missing everyday word ("judges") says nothing.
     # A word of a title is in the corpus (as unmatched_words counts it).
@@ -285,7 +309,7 @@ def _sharing(
         index.document_frequency(t) == 0 and (context is None or not context.titles.document_frequency(t))
         for t in needed
     )
-    if len(needed) < 2 or MIN_SHARED < 2 or (SHARED_ONLY_WITH_ABSENT and not absent and not force):
+    if len(needed) < 2 or MIN_SHARED < 2 or (SHARED_ONLY_WITH_ABSENT and not absent):
         return _postings_mask(index, needed)
     counts = np.zeros(index.size, dtype=np.int16)
     for token in needed:
