@@ -108,10 +108,19 @@ _STATES_NUMBER_RE = re.compile(r"\d")
 DATE, NUMBER = "date", "number"
 
 
+# "When did Parliament call for ..." asks when it spoke: the adoption date, which every
+# passage of a dated text carries in its citation, answers it; no passage need state one.
+_ASKS_ADOPTION_RE = re.compile(
+    r"\bwhen\s+(?:did|has|had|was|were|have)\s+(?:the\s+)?(?:european\s+)?(?:parliament|ep|meps?|members|it|they)\b"
+    r"|\bwhen\s+was\s+(?:the|this|that)\s+(?:resolution|text|report|recommendation|decision)\s+(?:adopted|voted|passed)\b",
+    re.IGNORECASE,
+)
+
+
 def answer_type(text: str) -> str | None:
     """What the question asks for, when a passage must state it to answer: a date or a number."""
     if _ASKS_DATE_RE.search(text):
-        return DATE
+        return None if _ASKS_ADOPTION_RE.search(text) else DATE
     return NUMBER if _ASKS_NUMBER_RE.search(text) else None
 
 
