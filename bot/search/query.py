@@ -522,6 +522,8 @@ def named_words(text: str) -> frozenset[str]:
     """The folded words of ``text`` that name a subject, as ``subject_words`` decides it for each
     occurrence, found in one pass over the words (no pattern per word)."""
     named: set[str] = set()
+    if text.lower() == text:
+        return frozenset()  # no capital at all: the common case, without finding the words
     for span in word_spans(text):
         written = text[span.start : span.end]
         if not written[:1].isupper() or written.isupper() or span.word in named:

@@ -179,16 +179,34 @@ def _spread(index: Bm25Index, needed: Sequence[str], layout: Layout, context: Co
 _SORT_AT_MOST = 4096
 
 
+def spread_out(p: Plan, index: Bm25Index, layout: Layout, context: Context | None, best: int | None) -> bool:
+    """Whether the plan's question is about something the corpus does not hold (SPREAD_MIN_WORDS).
+
+    ``best``, the best-ranked passage (None when there is none), is looked at first: when
+    it shares two of the words, no passage need be counted.
+    """
+    if not p.spread:
+        return False
+    if best is not None and _two_shared(index, [[t] for t in p.spread], p.spread, layout, context, best):
+        return False
+    return _spread(index, p.spread, layout, context)
+
+
 def _two_shared(
-    index: Bm25Index, forms: Sequence[Sequence[str]], needed: Sequence[str], layout: Layout, context: Context | None
+    index: Bm25Index, forms: Sequence[Sequence[str]], needed: Sequence[str], layout: Layout, context: Context | None,
+    only: int | None = None,
 ) -> bool:
-    """Whether a passage holds two of the words (each written as one of its ``forms``), or one and its title another.
+    """Whether a passage (``only``, or any) holds two of the words (each written as one of its ``forms``), or one
+    and its title another.
 
     From the postings alone, never an array the size of the corpus: a passage listed twice
     holds two; otherwise each holds one, and its title must hold another.
     """
     held = [index.passages_with(group[0]) if len(group) == 1
             else np.unique(np.concatenate([index.passages_with(f) for f in group])) for group in forms]
+    if only is not None:
+        one = np.asarray([only], dtype=np.int64)
+        held = [one[_holding(h, one)] for h in held]
     ids = np.concatenate(held) if held else np.zeros(0, dtype=np.int32)
     if not len(ids):
         return False
@@ -518,6 +536,9 @@ class Plan:
     wants: str | None = None
     # The tokens of the words that name the question's subject (see SUBJECT_FACTOR).
     subject: tuple[str, ...] = ()
+    # The informative words of which a passage must share two, else no passage answers
+    # (SPREAD_MIN_WORDS; see spread_out); () when the rule does not apply.
+    spread: tuple[str, ...] = ()
 
 
 def plan(
@@ -580,14 +601,14 @@ def plan(
             return Plan(tokens, np.zeros(index.size, dtype=np.bool_), None, False, (), missing, (), found, respelled)
         matching = _and(allowed, _sharing(index, needed, layout, context))
         titled = _titled(needed, matching, allowed, layout, context)
-        if (SPREAD_MIN_WORDS is not None and not missing and index.size >= ABSENCE_FROM
-                and len(needed) >= SPREAD_MIN_WORDS and titled is None and _spread(index, needed, layout, context)):
-            return Plan(tokens, np.zeros(index.size, dtype=np.bool_), None, False, (), missing, (), found, respelled)
+        # Checked once ranked (spread_out): the best passage mostly shares two words, and then no more is read.
+        spread = (tuple(needed) if SPREAD_MIN_WORDS is not None and not missing and index.size >= ABSENCE_FROM
+                  and len(needed) >= SPREAD_MIN_WORDS and titled is None else ())
         wants = answer_type(query.text) if ANSWER_TYPE_FACTOR is not None else None
         subject = _subject_tokens(query, index, found) if SUBJECT_FACTOR is not None else ()
         return Plan(
             tokens, matching, preferred, False, tuple(unchecked), missing, tuple(topic), found, respelled, titled,
-            wants, subject,
+            wants, subject, spread,
         )
     if query.has_filter:
         return Plan(tokens, allowed, preferred, True, tuple(unchecked), missing, (), found, respelled)
@@ -638,6 +659,8 @@ def rank_passages(
             ids, scores, total = _ranked(p, index, k)
         else:
             ids, scores, total = _with_context(p, index, k, layout, context, passages)
+        if spread_out(p, index, layout, context, ids[0] if ids else None):
+            return Ranking([], [], 0, True, p.unmatched, p.stand_ins, p.suggested)
         if AUTHORITY_MARGIN > 0 and len(ids) > 1 and p.preferred is None:
             ids, scores = _by_authority(ids, scores, layout)
         return Ranking(ids, scores, total, True, p.unmatched, p.stand_ins, p.suggested)
@@ -653,6 +676,8 @@ def rank_passages(
             break
         n = min(4 * n, max(k, PHRASE_CHECKS))
     logger.debug("phrase checked in %d of %d candidate passages", check.checked, total)
+    if spread_out(p, index, layout, context, kept[0][0] if kept else None):
+        return Ranking([], [], 0, True, p.unmatched, p.stand_ins, p.suggested)
     if budget.exhausted and not kept:
         raise OutOfTime(OUT_OF_TIME)  # "no passage matches" would not be known
     complete = exhausted and not budget.exhausted

@@ -229,7 +229,9 @@ def _spread_corpus(tmp_path: Path, *extra: str) -> Service:
 
 
 def test_a_question_whose_words_no_passage_holds_two_of_gets_no_passage(tmp_path: Path) -> None:
-    assert _spread_corpus(tmp_path).ask("compensation for delayed train passengers").hits == ()
+    service = _spread_corpus(tmp_path)
+    assert service.ask("compensation for delayed train passengers").hits == ()
+    assert service.timeline("compensation for delayed train passengers").entries == ()
 
 
 def test_two_words_in_one_passage_or_a_form_of_one_still_answer(tmp_path: Path) -> None:
