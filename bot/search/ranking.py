@@ -170,8 +170,6 @@ def variants(token: str, index: Bm25Index, extra: int | None = None) -> list[str
 
 def _spread(index: Bm25Index, needed: Sequence[str], layout: Layout, context: Context | None) -> bool:
     """Whether no passage shares two of ``needed`` (see SPREAD_MIN_WORDS)."""
-    if _two_shared(index, [[t] for t in needed], needed, layout, context):
-        return False  # two of the words as written: the forms (a look-up in the sorted vocabulary) are not needed
     return not _two_shared(index, [[t, *variants(t, index)] for t in needed], needed, layout, context)
 
 
@@ -187,26 +185,39 @@ def spread_out(p: Plan, index: Bm25Index, layout: Layout, context: Context | Non
     """
     if not p.spread:
         return False
-    if best is not None and _two_shared(index, [[t] for t in p.spread], p.spread, layout, context, best):
+    if best is not None and _shares_two(best, p.spread, index, layout, context):
         return False
     return _spread(index, p.spread, layout, context)
 
 
+def _shares_two(pid: int, needed: Sequence[str], index: Bm25Index, layout: Layout, context: Context | None) -> bool:
+    """Whether passage ``pid`` holds two of ``needed``, a word of its document's title counting."""
+    doc = int(layout.doc_of[pid])
+    count = 0
+    for token in needed:
+        held = index.passages_with(token)
+        at = int(np.searchsorted(held, pid))
+        found = at < len(held) and int(held[at]) == pid
+        if not found and context is not None:
+            titled = context.titles.passages_with(token)
+            at = int(np.searchsorted(titled, doc))
+            found = at < len(titled) and int(titled[at]) == doc
+        count += found
+        if count >= 2:
+            return True
+    return False
+
+
 def _two_shared(
-    index: Bm25Index, forms: Sequence[Sequence[str]], needed: Sequence[str], layout: Layout, context: Context | None,
-    only: int | None = None,
+    index: Bm25Index, forms: Sequence[Sequence[str]], needed: Sequence[str], layout: Layout, context: Context | None
 ) -> bool:
-    """Whether a passage (``only``, or any) holds two of the words (each written as one of its ``forms``), or one
-    and its title another.
+    """Whether a passage holds two of the words (each written as one of its ``forms``), or one and its title another.
 
     From the postings alone, never an array the size of the corpus: a passage listed twice
     holds two; otherwise each holds one, and its title must hold another.
     """
     held = [index.passages_with(group[0]) if len(group) == 1
             else np.unique(np.concatenate([index.passages_with(f) for f in group])) for group in forms]
-    if only is not None:
-        one = np.asarray([only], dtype=np.int64)
-        held = [one[_holding(h, one)] for h in held]
     ids = np.concatenate(held) if held else np.zeros(0, dtype=np.int32)
     if not len(ids):
         return False
