@@ -4,7 +4,11 @@ Filters (references, adoption dates, quoted phrases) become the ``allowed`` mask
 ``Bm25Index.top``; a date named in passing puts the passages of resolutions adopted
 then first; and a passage must share at least one informative word with the question,
 so that "Parliament" or "Kazakhstan" alone never makes a match, or its document's
-title must hold every informative word (a resolution *on* the question).
+title must hold every informative word (a resolution *on* the question). A question of
+three words or more of which no passage holds two gets no passage (SPREAD_MIN_WORDS);
+among the best passages, those that state no date (no number) yield when the question
+asks when (how many), and those that hold none of the names the question asks about
+yield to those that do (ANSWER_TYPE_FACTOR, SUBJECT_FACTOR).
 
 The per-document facts a filter reads are arrays of a ``Layout``
 (bot.search.resolutions). A quoted phrase is narrowed by the index first; when too

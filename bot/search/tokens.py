@@ -3,7 +3,8 @@
 The same function tokenizes passages and questions, so whatever it folds on one side
 it folds on the other. ``TOKEN_RE`` is the one definition of a word: searching,
 highlighting and the quote check all find words with it (``word_spans`` gives them with
-their offsets in the original text), so what is bold is what was searched.
+their offsets in the original text), so what is bold is what was searched. British and
+American spellings stem alike ("recognise", "recognize": SPELLING_FOLD).
 """
 
 from __future__ import annotations
