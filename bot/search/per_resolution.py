@@ -16,7 +16,7 @@ from bot.search.index import Bm25Index
 from bot.search.phrases import PhraseChecker, PhraseReader
 from bot.search.procedural import PROCEDURAL_FACTOR, procedural_kind
 from bot.search.query import Query, QueryError
-from bot.search.ranking import OUT_OF_TIME, Context, OutOfTime, plan
+from bot.search.ranking import OUT_OF_TIME, Context, OutOfTime, plan, spread_out
 from bot.search.resolutions import Layout
 
 logger = logging.getLogger(__name__)
@@ -56,6 +56,8 @@ def best_per_resolution(
     p = plan(query, index, passages, layout, budget, reader, context)
     if p.browse or not p.tokens:
         raise QueryError("Name a topic, for example: political prisoners.")
+    if spread_out(p, index, layout, context, None):
+        return ResolutionBest([], True, p.unmatched)
     matched, scores = index.matches(p.tokens)
     if p.allowed is not None and len(matched):
         keep = p.allowed[matched]

@@ -517,6 +517,22 @@ def subject_words(text: str, candidates: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(subjects)
 
 
+@functools.lru_cache(maxsize=256)
+def named_words(text: str) -> frozenset[str]:
+    """The folded words of ``text`` that name a subject, as ``subject_words`` decides it for each
+    occurrence, found in one pass over the words (no pattern per word)."""
+    named: set[str] = set()
+    if text.lower() == text:
+        return frozenset()  # no capital at all: the common case, without finding the words
+    for span in word_spans(text):
+        written = text[span.start : span.end]
+        if not written[:1].isupper() or written.isupper() or span.word in named:
+            continue
+        if _SENTENCE_START.search(text[: span.start]) is None or fold(written) in country_names():
+            named.add(span.word)
+    return frozenset(named)
+
+
 def contains_phrase(text: str, phrase: str) -> bool:
     """Whether ``phrase`` stands word for word in ``text`` (case, typography, punctuation aside)."""
     needle = words(phrase)

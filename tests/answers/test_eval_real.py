@@ -18,9 +18,9 @@ REAL_QUESTIONS = ROOT / "tests" / "eval" / "real_questions.yaml"
 REAL_SPLIT = ROOT / "tests" / "eval" / "split.yaml"
 # Per half, a little under the figures measured on this set (tests/eval/README.md): the
 # bot's figures must not fall. Lower only with a reason in the commit message.
-MRR_FLOOR: dict[Half, float] = {DEV: 0.89, HELD_OUT: 0.89}
-RECALL_FLOOR: dict[Half, float] = {DEV: 0.95, HELD_OUT: 0.93}
-OFF_TOPIC_FLOOR: dict[Half, int] = {DEV: 16, HELD_OUT: 17}
+MRR_FLOOR: dict[Half, float] = {DEV: 0.92, HELD_OUT: 0.90}
+RECALL_FLOOR: dict[Half, float] = {DEV: 0.96, HELD_OUT: 0.94}
+OFF_TOPIC_FLOOR: dict[Half, int] = {DEV: 17, HELD_OUT: 17}
 # Answerable questions that get no passage at all: the price of refusing off-topic ones
 # (see tests/eval/README.md); raise only with a reason in the commit message.
 LOST_CEILING: dict[Half, int] = {DEV: 0, HELD_OUT: 2}

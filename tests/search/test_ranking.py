@@ -16,7 +16,7 @@ from bot.search import ranking as search
 from bot.search.query import Period, Query, parse_query
 from bot.search.ranking import rank_passages
 from bot.search.resolutions import Layout
-from bot.search.tokens import words
+from bot.search.tokens import tokenize, words
 
 PHRASE = "labour union leaders"
 
@@ -176,3 +176,105 @@ def test_a_news_report_that_answers_much_better_stays_first(tmp_path: Path) -> N
         tmp_path, "Poczobut was sentenced to eight years; Bialiatski, a Nobel laureate, to ten years in prison.")
     hits = service.ask("how many years in prison were Poczobut and Bialiatski sentenced to").hits
     assert hits[0].document.name == "news.md"
+
+
+def test_a_question_in_the_other_spelling_finds_the_passage(tmp_path: Path) -> None:
+    # "recognise" in the question, "recognize" in a news report quoting the resolution.
+    (tmp_path / "ta.md").write_text(
+        "---\nreference: 2024/2567(RSP)\nadopted: 2024-02-29\nkind: text_adopted\n---\n"
+        "Calls on the Member States not to recognize the results of the presidential elections.\n\n"
+        "Condemns the results of the crackdown on the opposition.\n", encoding="utf-8")
+    hits = Service(tmp_path).ask("should the EU recognise the results?").hits
+    assert "recognize" in hits[0].passage.text
+    assert tokenize("recognise organisations") == tokenize("recognize organizations")
+
+
+
+def _dated_corpus(tmp_path: Path) -> Service:
+    (tmp_path / "ta.md").write_text(
+        "---\nreference: 2019/0001(NLE)\nadopted: 2020-02-12\nkind: text_adopted\n---\n"
+        "Welcomes the signed partnership agreement as a step forward.\n\n"
+        "Recalls that the partnership agreement was signed in Brussels on 27 June 2012.\n\n"
+        "Notes that 650 members backed the partnership agreement signed after talks.\n",
+        encoding="utf-8")
+    # Passages on other topics, so that the question's words are rare.
+    (tmp_path / "other.md").write_text(
+        "---\nreference: 2019/0002(RSP)\nadopted: 2020-02-12\nkind: text_adopted\n---\n"
+        + "\n\n".join(f"Paragraph {i} on the fisheries quota." for i in range(12)) + "\n", encoding="utf-8")
+    return Service(tmp_path)
+
+
+def test_a_question_asking_when_or_how_many_puts_a_passage_stating_one_first(tmp_path: Path) -> None:
+    service = _dated_corpus(tmp_path)
+    assert service.ask("the signed partnership agreement").hits[0].passage.text.startswith("Welcomes")
+    assert "27 June 2012" in service.ask("When was the partnership agreement signed?").hits[0].passage.text
+    assert not service.ask("How many signed the partnership agreement?").hits[0].passage.text.startswith("Welcomes")
+
+
+def _spread_corpus(tmp_path: Path, *extra: str) -> Service:
+    paragraphs = [
+        "The signing of the agreement was delayed by a year.",
+        "The passengers of the diverted flight were held in Minsk.",
+        "Calls for compensation of the victims of the floods.",
+        "Welcomes the training of judges in the region.",
+        "Condemns the pressure of Russia on the Transnistrian region.",
+        "The Russian language is taught in schools.",
+        "The troops of the mission were withdrawn.",
+        *extra,
+    ] + [f"Paragraph {i} on the fisheries quota." for i in range(100)]  # a corpus of 100 passages or more
+    (tmp_path / "ta.md").write_text(
+        "---\nreference: 2019/0001(RSP)\nadopted: 2020-02-12\nkind: text_adopted\n---\n" + "\n\n".join(paragraphs)
+        + "\n", encoding="utf-8")
+    return Service(tmp_path)
+
+
+def test_a_question_whose_words_no_passage_holds_two_of_gets_no_passage(tmp_path: Path) -> None:
+    service = _spread_corpus(tmp_path)
+    assert service.ask("compensation for delayed train passengers").hits == ()
+    assert service.timeline("compensation for delayed train passengers").entries == ()
+
+
+def test_two_words_in_one_passage_or_a_form_of_one_still_answer(tmp_path: Path) -> None:
+    service = _spread_corpus(tmp_path, "Passengers of delayed flights are owed compensation.")
+    assert service.ask("compensation for delayed train passengers").hits[0].passage.text.startswith("Passengers of del")
+    # "Russian" and "Transnistria" stand in the passage as "Russia" and "Transnistrian": two words.
+    assert any("Transnistrian" in h.passage.text for h in service.ask("Russian troops in Transnistria").hits)
+
+
+def _subject_corpus(tmp_path: Path) -> Service:
+    (tmp_path / "kyrgyzstan.md").write_text(
+        "---\nreference: 2010/2770(RSP)\nadopted: 2010-07-08\nkind: text_adopted\n"
+        "title: Resolution on the situation in Kyrgyzstan\n---\n"
+        "Calls for a credible investigation of the clashes in southern Kyrgyzstan by the interim government,"
+        " with the help of international observers and experts.\n\n"
+        "Notes that the Kyrgyz border was closed.\n", encoding="utf-8")
+    (tmp_path / "energy.md").write_text(
+        "---\nreference: 2018/0001(COD)\nadopted: 2018-11-13\nkind: text_adopted\n"
+        "title: Resolution on energy efficiency targets\n---\n"
+        "Member states are asked to investigate the national targets set out in the draft law.\n\n"
+        + "\n\n".join(f"Paragraph {i} on the fisheries quota." for i in range(12)) + "\n", encoding="utf-8")
+    return Service(tmp_path)
+
+
+def test_a_passage_that_holds_none_of_the_names_the_question_asks_about_yields(tmp_path: Path) -> None:
+    service = _subject_corpus(tmp_path)
+    # The energy passage holds more of the question's words, but not "Kyrgyz" (nor "Kyrgyzstan").
+    assert service.ask("What did MEPs ask the Kyrgyz government to investigate?").hits[0].document.name == (
+        "kyrgyzstan.md")
+    # Without a name in the question, the energy passage, which holds more of its words, stays first.
+    assert service.ask("what were they asked to investigate").hits[0].document.name == "energy.md"
+
+
+def test_a_passage_that_holds_only_the_commoner_of_two_names_yields_too(tmp_path: Path) -> None:
+    (tmp_path / "vietnam.md").write_text(
+        "---\nreference: 2018/0356(NLE)\nadopted: 2020-02-12\nkind: text_adopted\n"
+        "title: Resolution on the trade agreement with Viet Nam\n---\n"
+        "Having regard to the request for consent of the Council under Articles 91, 100 and 207 of the Treaty"
+        " and its annexes.\n\nNotes the growth of the exports of Vietnam.\n", encoding="utf-8")
+    (tmp_path / "agency.md").write_text(
+        "---\nreference: 2016/0204(APP)\nadopted: 2016-11-22\nkind: text_adopted\n"
+        "title: Resolution on the Fundamental Rights Agency\n---\n"
+        "Having regard to the request for consent of the Council under Article 352 of the Treaty, as amended.\n\n"
+        + "\n\n".join(f"Paragraph {i} on the fisheries quota." for i in range(12)) + "\n", encoding="utf-8")
+    hits = Service(tmp_path).ask("Under which articles did the Council request consent for the Vietnam agreement?").hits
+    assert hits[0].passage.text.startswith("Having regard") and hits[0].document.name == "vietnam.md"
