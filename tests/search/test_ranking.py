@@ -187,6 +187,9 @@ def test_a_question_in_the_other_spelling_finds_the_passage(tmp_path: Path) -> N
     hits = Service(tmp_path).ask("should the EU recognise the results?").hits
     assert "recognize" in hits[0].passage.text
     assert tokenize("recognise organisations") == tokenize("recognize organizations")
+    # -ize is read as -ise, not the other way: the stemmer keeps "supervise" with "supervision".
+    for verb, noun in (("supervise", "supervision"), ("revise", "revision"), ("precise", "precision")):
+        assert tokenize(verb) == tokenize(noun), verb
 
 
 
