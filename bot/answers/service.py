@@ -28,7 +28,7 @@ from bot.answers.quote_words import clear_word_cache
 from bot.answers.stats import AnswerStats, StatsReport
 from bot.corpus import store
 from bot.corpus.cache import paused_gc
-from bot.corpus.load import Corpus, date_conflict, duplicates_of, load_corpus, parse_document
+from bot.corpus.load import Corpus, date_conflict, duplicates_of, import_parser, load_corpus, parse_document
 from bot.corpus.models import CorpusError, Document, Hit, Passage, Problem
 from bot.corpus.passage_list import PassageList
 from bot.search.budget import Budget
@@ -70,6 +70,8 @@ LANGUAGES_FILE = "languages.json"
 # only tip one that stood within a point of that line; counting again took 0.3 s of a 1M
 # reload. The changes add up from reload to reload until they pass it: then it is counted.
 LANGUAGES_DRIFT = 0.01
+# Seconds after a start that parsed no file when the parser is imported (see Service.__init__).
+PARSER_AFTER = 2.0
 
 
 class EmptyCorpus(Exception):
@@ -345,6 +347,13 @@ class Service:
             corpus_dir,
         )
         self._started.set()
+        if "bot.corpus.structure" not in sys.modules:
+            # Every file came from the parse cache: the first reload or upload would import
+            # the parser (0.1 s). A while after the start, off the path of the first answers;
+            # a daemon, so a command that asked one question does not wait for it.
+            warm = threading.Timer(PARSER_AFTER, import_parser)
+            warm.daemon = True
+            warm.start()
 
     def _index_damaged(self, directory: Path, why: str) -> None:
         """The saved index served turned out damaged (and was removed): build it again, aside."""

@@ -315,3 +315,18 @@ def test_a_warm_start_imports_no_parser(big: Path) -> None:
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True,
                           env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])})
     assert done.stdout.strip() == f"{_text(3, 7)} []"
+
+
+def test_a_start_that_parsed_nothing_imports_the_parser_a_while_after(big: Path) -> None:
+    # ... so that the first reload or upload does not pay for it.
+    probe = (
+        "import sys, time; from pathlib import Path; from bot.answers import service; "
+        "from bot.corpus import cache; cache.RACY_NS = 0; service.PARSER_AFTER = 0.1; "
+        f"s = service.Service(Path({str(big)!r})); before = 'bot.corpus.structure' in sys.modules; "
+        "deadline = time.monotonic() + 20\n"
+        "while 'bot.corpus.structure' not in sys.modules and time.monotonic() < deadline: time.sleep(0.05)\n"
+        "print(before, 'bot.corpus.structure' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True,
+                          env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])})
+    assert done.stdout.strip() == "False True"
