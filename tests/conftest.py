@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.answers.service import Service
+from bot.corpus import load as corpus_load
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
@@ -51,3 +52,17 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Monke
     folder = tmp_path_factory.mktemp("bot-data")
     monkeypatch.setenv("DATA_DIR", str(folder))
     return folder
+
+
+@pytest.fixture
+def parsed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the files actually parsed (not served from the cache), in order."""
+    names: list[str] = []
+    real = corpus_load.parse_document
+
+    def counting(name: str, raw: bytes) -> object:
+        names.append(name)
+        return real(name, raw)
+
+    monkeypatch.setattr(corpus_load, "parse_document", counting)
+    return names

@@ -18,7 +18,6 @@ import pytest
 
 from bot.answers.service import Service
 from bot.corpus import cache as corpus_cache
-from bot.corpus import load as load_module
 from bot.corpus.cache import CACHE_DIR, PassagesUnreadable, shard_of
 from bot.corpus.lazy import LazyPassages
 from bot.corpus.load import load_corpus
@@ -69,6 +68,14 @@ def big(tmp_path_factory: pytest.TempPathFactory) -> Path:
         Service(directory)  # the first start parses every file and saves the cache and the index
     assert (directory / CACHE_DIR).is_dir() and (directory / ".index").is_dir()
     return directory
+
+
+@pytest.fixture
+def copied(big: Path, tmp_path: Path) -> Path:
+    """A copy of ``big`` that a test may change: the module's corpus stays as it is."""
+    corpus = tmp_path / "corpus"
+    shutil.copytree(big, corpus)
+    return corpus
 
 
 def _made(service: Service) -> int:
@@ -185,10 +192,9 @@ def test_a_warm_start_maps_the_titles_index_saved_beside_the_corpus_index(
 
 
 def test_a_reload_after_an_added_file_tokenizes_that_files_title_only(
-    big: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    copied: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    corpus = tmp_path / "corpus"
-    shutil.copytree(big, corpus)
+    corpus = copied
     service = Service(corpus)
     ranking._KNOWN_TITLES.clear()  # a process that started from the saved titles' index
     tokenized: list[str] = []
@@ -252,10 +258,9 @@ def test_reloads_that_rewrite_shards_leave_no_replaced_shard_on_disk(big: Path) 
 
 
 def test_a_reload_serves_the_new_file_before_the_parse_cache_is_written(
-    big: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    copied: Path, monkeypatch: pytest.MonkeyPatch, parsed: list[str]
 ) -> None:
-    corpus = tmp_path / "corpus"
-    shutil.copytree(big, corpus)
+    corpus = copied
     service = Service(corpus)
     release = threading.Event()
     real = corpus_cache.ParseCache.save
@@ -272,23 +277,15 @@ def test_a_reload_serves_the_new_file_before_the_parse_cache_is_written(
     release.set()
     assert service.wait_saved(30)  # the write, queued before, is done
     monkeypatch.setattr(corpus_cache.ParseCache, "save", real)
-    parsed: list[str] = []
-    real_parse = load_module.parse_document
-
-    def counting(name: str, raw: bytes) -> object:
-        parsed.append(name)
-        return real_parse(name, raw)
-
-    monkeypatch.setattr(load_module, "parse_document", counting)
+    parsed.clear()
     again = Service(corpus)  # a new process: every file from the cache, the added one too
     assert parsed == [] and again.ask("Examplestan harbour").hits[0].document.name == "added.md"
 
 
 def test_a_parse_cache_write_that_fails_after_a_reload_is_logged(
-    big: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    copied: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    corpus = tmp_path / "corpus"
-    shutil.copytree(big, corpus)
+    corpus = copied
     service = Service(corpus)
 
     def broken(self: corpus_cache.ParseCache) -> None:

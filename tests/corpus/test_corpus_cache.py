@@ -60,20 +60,6 @@ def cached(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(corpus_cache, "RACY_NS", 0)
 
 
-@pytest.fixture
-def parsed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The names of the files actually parsed (not served from the cache), in order."""
-    names: list[str] = []
-    real = corpus.parse_document
-
-    def counting(name: str, raw: bytes) -> object:
-        names.append(name)
-        return real(name, raw)
-
-    monkeypatch.setattr(corpus, "parse_document", counting)
-    return names
-
-
 def _write(directory: Path, files: dict[str, str]) -> None:
     directory.mkdir(exist_ok=True)
     for name, text in files.items():
