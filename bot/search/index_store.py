@@ -223,7 +223,10 @@ def index_order(cache_dir: Path | None, family: str, documents: Sequence[tuple[s
     saved = _saved_documents(cache_dir, family)
     if saved is None:
         return list(range(len(documents)))
-    position = {(name, digest): i for i, (name, digest, _) in enumerate(saved[1])}
+    held = [(name, digest) for name, digest, _ in saved[1]]
+    if held == list(documents):  # a start with nothing changed: one list comparison, not 10^4 look-ups and a sort
+        return list(range(len(documents)))
+    position = {doc: i for i, doc in enumerate(held)}
     kept = sorted((i for i, doc in enumerate(documents) if doc in position), key=lambda i: position[documents[i]])
     chosen = set(kept)
     return kept + [i for i in range(len(documents)) if i not in chosen]
