@@ -16,7 +16,8 @@ from start to exit with its peak resident memory:
 - ``removed``: the first process after one of the added files was deleted.
 
 ``--reload`` times, in this process, a warm ``Service``'s ``reload()`` after one added
-file (in a thread, as the bot runs it) and the questions answered meanwhile: their
+file (in a thread, as the bot runs it, with the bot's GIL switch interval unless
+``--default-switch-interval``) and the questions answered meanwhile: their
 median, p99 and slowest latency; then, when the reload answers from segments
 (bot.search.segments), the time until their merge is swapped in and the questions
 answered meanwhile. ``--segment-queries`` times top-10 queries on one index and on
@@ -263,6 +264,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--adds", type=int, default=2, help="files added one at a time")
     parser.add_argument("--reload", action="store_true",
                         help="only a reload after one added file, in this process, with questions meanwhile")
+    parser.add_argument("--default-switch-interval", action="store_true",
+                        help="with --reload: keep Python's GIL switch interval instead of the bot's 0.5 ms")
     parser.add_argument("--merge-only", action="store_true",
                         help="only the steps of a merge, timed in this process (needs a warm corpus)")
     parser.add_argument("--segment-queries", action="store_true",
@@ -273,6 +276,11 @@ def main(argv: Sequence[str] | None = None) -> None:
             print(f"{name:<68} | {value:>8.3f}")
         return
     if args.reload:
+        if not args.default_switch_interval:
+            from bot.search.budget import share_the_interpreter
+
+            share_the_interpreter()  # as the bot's process does (bot.telegram.app)
+        print(f"GIL switch interval {sys.getswitchinterval() * 1000:.1f} ms", file=sys.stderr)
         for name, value in reload_steps(corpus(args.passages), 50):
             print(f"{name:<52} | {value:>8.2f}")
         return
