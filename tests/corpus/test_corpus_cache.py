@@ -438,6 +438,33 @@ def test_a_well_formed_shard_with_a_wrong_entry_is_ignored_with_one_warning(
     assert len(warnings) == 1 and "unknown entry status 7" in warnings[0]
 
 
+def test_an_entry_of_an_unknown_kind_is_parsed_again_with_one_warning(
+    cached: None, three: Path, parsed: list[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    import marshal
+    import zlib
+
+    fresh = _seen(three, cache=False)
+    load_corpus(three)
+    shard = _shard_file(three, "good.md")
+    raw = shard.read_bytes()
+    end = raw.index(b"\n")
+    magic, version, stamp, length, _, area = raw[:end].split(b" ")
+    rows = marshal.loads(raw[end + 1 : end + 1 + int(length)])
+    for i, row in enumerate(rows):
+        if row[0] == "good.md":
+            rows[i] = (*row[:6], {**row[6], "kind": "resolution"}, *row[7:])  # a kind no version knows
+    payload = marshal.dumps(rows)
+    header = b" ".join([magic, version, stamp, str(len(payload)).encode(), str(zlib.crc32(payload)).encode(), area])
+    shard.write_bytes(header + b"\n" + payload + raw[end + 1 + int(length):])
+    parsed.clear()
+    with caplog.at_level(logging.WARNING, logger="bot.corpus.cache"):
+        assert _seen(three) == fresh
+    assert "good.md" in parsed
+    warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(warnings) == 1 and "unknown kind 'resolution'" in warnings[0]
+
+
 def test_a_reload_takes_unchanged_files_from_memory(cached: None, three: Path, parsed: list[str]) -> None:
     service = Service(three)
     before = {d.name: d for d in service.documents()}
