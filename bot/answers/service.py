@@ -127,11 +127,13 @@ class Snapshot:
         family = family_key(tokenizer=tokenize)
         # The documents the saved index holds unchanged come first, in its order: a few
         # new or changed files are then merged into it, not a reason to rebuild it.
-        order = index_order(cache_dir, family, [(d.name, d.digest) for d in corpus.documents])
+        # Each document as the index knows it: by its passages' texts, not its file's bytes.
+        digests = {d.name: d.indexed_digest for d in corpus.documents}
+        order = index_order(cache_dir, family, [(d.name, digests[d.name]) for d in corpus.documents])
         indexed = [corpus.documents[i] for i in order]
         passages = PassageList(indexed)
         # Saved next to the corpus, keyed by its content: a start does not re-tokenize it.
-        key = cache_key((f"{d.name}\0{d.digest}" for d in indexed), family=family)
+        key = cache_key((f"{d.name}\0{digests[d.name]}" for d in indexed), family=family)
         index = load_or_build(
             cache_dir,
             key,
@@ -140,7 +142,7 @@ class Snapshot:
             Mapped(passages, _searchable),
             tokenize,
             family=family,
-            documents=[(d.name, d.digest, len(d.passages)) for d in indexed],
+            documents=[(d.name, digests[d.name], len(d.passages)) for d in indexed],
             on_damaged=on_index_damaged,
         )
         documents = {d.name: d for d in indexed}  # in the index's order: passage ids follow it

@@ -84,8 +84,9 @@ logger = logging.getLogger(__name__)
 # The cache directory, inside the corpus directory (hidden: not a corpus file).
 CACHE_DIR = ".cache"
 # Bump when the layout of a shard changes (2: positions carry the EP part, number and point;
-# 3: a problem carries the further problems of its file; 5: passages stored apart, read lazily).
-FORMAT = 5
+# 3: a problem carries the further problems of its file; 5: passages stored apart, read lazily;
+# 6: an entry carries its passages' text digest beside the file's).
+FORMAT = 6
 SHARDS = 32
 # An entry whose file changed less than this before the parse that stored it started
 # is not trusted (2 s also covers filesystems with a 2-second mtime).
@@ -528,7 +529,7 @@ def _encode(
     meta = document.meta
     return (
         name, *key, _STATUS_OK,
-        document.digest,
+        (document.digest, document.indexed_digest),
         {f: _meta_value(getattr(meta, f)) for f in type(meta).model_fields},
         sorted(meta.model_fields_set),
         dict(document.origins),
@@ -583,7 +584,7 @@ def _decode(row: tuple[Any, ...], shard_file: _ShardFile, reparse: Reparse | Non
         return _problem(row[5])
     if status != _STATUS_OK:
         raise ValueError(f"unknown entry status {status!r}")
-    digest, meta_values, fields_set, origins, warnings, count, offset, length, crc = row[5:]
+    (digest, indexed), meta_values, fields_set, origins, warnings, count, offset, length, crc = row[5:]
     if count.__class__ is not int or count < 1:
         raise ValueError(f"{count!r} passages")
     values = dict(meta_values)  # the shard's own row stays as read
@@ -600,7 +601,7 @@ def _decode(row: tuple[Any, ...], shard_file: _ShardFile, reparse: Reparse | Non
     meta = _meta(values, set(fields_set))
     stored = _Stored(shard_file, shard_file.area_start + offset, length, crc)
     passages = LazyPassages(count, functools.partial(_read_passages, name, digest, stored, reparse), stored)
-    document = Document(name, meta, origins, passages, digest)
+    document = Document(name, meta, origins, passages, digest, indexed)
     return document, (tuple(map(_problem, warnings)) if warnings else ())
 
 

@@ -21,7 +21,7 @@ from stat import S_ISREG
 from typing import TYPE_CHECKING
 
 from bot.corpus.cache import CACHE_DIR, ParseCache, Parsed, Parses, file_key, module_path, parser_version, paused_gc
-from bot.corpus.models import CorpusError, Document, Kind, Passage, Problem, canonical_text_id
+from bot.corpus.models import CorpusError, Document, Kind, Passage, Problem, canonical_text_id, text_digest
 
 if TYPE_CHECKING:
     from bot.corpus.structure import Reading
@@ -282,7 +282,8 @@ def inspect_document(name: str, raw: bytes) -> tuple[Document, list[Problem], Re
         name, meta, data, body, body_line, reading.title_line, reading.text_ids, ep_text
     )
     digest = hashlib.sha256(raw).hexdigest()
-    document = Document(name, meta, origins, tuple(reading.passages), digest)
+    passages = tuple(reading.passages)
+    document = Document(name, meta, origins, passages, digest, text_digest(passages))
     return document, [*reading.warnings, *warnings], reading
 
 

@@ -8,6 +8,7 @@ point), so they are slotted dataclasses rather than pydantic models.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import re
 from collections.abc import Sequence
@@ -383,6 +384,16 @@ class Passage:
         return f"{self.lead}\n{self.text}" if self.lead else self.text
 
 
+def text_digest(passages: Sequence[Passage]) -> str:
+    """Digest of what the index reads of ``passages``: their searchable texts, in order."""
+    h = hashlib.sha256()
+    for passage in passages:
+        data = passage.searchable.encode("utf-8", "surrogatepass")
+        h.update(b"%d:" % len(data))  # each text's length first: where one ends is part of the digest
+        h.update(data)
+    return h.hexdigest()
+
+
 @dataclass(frozen=True, slots=True)
 class Document:
     """One loaded corpus file with its metadata and where each field came from."""
@@ -392,7 +403,16 @@ class Document:
     origins: dict[str, Origin]
     # A tuple, or from the parse cache a LazyPassages (bot.corpus.lazy), read when first used.
     passages: Sequence[Passage]
-    digest: str
+    digest: str  # of the file's bytes
+    # Of the passages' searchable texts (``text_digest``), made when the file is parsed: what
+    # the saved BM25 index knows a document by, so a new version of the parser that reads
+    # a file into the same passages keeps the index. "" when not made (``indexed_digest``).
+    text_digest: str = ""
+
+    @property
+    def indexed_digest(self) -> str:
+        """``text_digest``, or made from the passages when the document was built without one."""
+        return self.text_digest or text_digest(self.passages)
 
     @property
     def kind_label(self) -> str:

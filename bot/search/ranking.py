@@ -22,6 +22,7 @@ OutOfTime when nothing was confirmed.
 from __future__ import annotations
 
 import bisect
+import hashlib
 import logging
 import math
 import re
@@ -483,6 +484,14 @@ def saved_context(
     the titles' tokens come from ``kept_title_tokens``.
     """
     directory = cache_dir / index_store.TITLES
+    # The corpus's key names the passages' texts, not the titles, which a parser may read
+    # otherwise from the same file: the titles are in this index's key too.
+    titles = hashlib.sha256(key.encode())
+    for document in layout.documents:
+        title = (document.meta.title or "").encode("utf-8", "surrogatepass")
+        titles.update(b"%d:" % len(title))
+        titles.update(title)
+    key = titles.hexdigest()[:32]
     try:
         arrays = index_store.load(directory / key)
         if arrays.size == len(layout.documents):
