@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+import json
 import logging
 import math
 import re
@@ -486,12 +487,9 @@ def saved_context(
     directory = cache_dir / index_store.TITLES
     # The corpus's key names the passages' texts, not the titles, which a parser may read
     # otherwise from the same file: the titles are in this index's key too.
-    titles = hashlib.sha256(key.encode())
-    for document in layout.documents:
-        title = (document.meta.title or "").encode("utf-8", "surrogatepass")
-        titles.update(b"%d:" % len(title))
-        titles.update(title)
-    key = titles.hexdigest()[:32]
+    # (One JSON text of them all: a digest update per title took 10 ms of a 10,000-file start.)
+    titles = json.dumps([d.meta.title for d in layout.documents], ensure_ascii=False)
+    key = hashlib.sha256(f"{key}\n{titles}".encode("utf-8", "surrogatepass")).hexdigest()[:32]
     try:
         arrays = index_store.load(directory / key)
         if arrays.size == len(layout.documents):
