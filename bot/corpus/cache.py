@@ -77,6 +77,7 @@ from typing import Any
 
 from bot.corpus import models
 from bot.corpus.lazy import LazyPassages
+from bot.corpus.memory import release_freed_memory
 from bot.corpus.models import Document, DocumentMeta, Kind, Passage, Position, Problem
 
 logger = logging.getLogger(__name__)
@@ -88,6 +89,9 @@ CACHE_DIR = ".cache"
 # 6: an entry carries its passages' text digest beside the file's).
 FORMAT = 6
 SHARDS = 32
+# Passages let go by a save from which the heap's freed pages are handed back (a trim of a
+# large heap takes milliseconds; a reload after one edited file lets go of a few dozen).
+_TRIM_FROM = 10_000
 # An entry whose file changed less than this before the parse that stored it started
 # is not trusted (2 s also covers filesystems with a 2-second mtime).
 RACY_NS = 2_000_000_000
@@ -351,6 +355,7 @@ class ParseCache:
             # Files gone since the previous load: their entries go, in shards maybe never read.
             dirty.update(shard_of(n) for n in self.previous.entries if n not in self._results)
         written: list[Path] = []
+        released = 0
         try:
             for shard_id in range(SHARDS):
                 names = by_shard.get(shard_id, [])
@@ -368,8 +373,9 @@ class ParseCache:
                 if not written:
                     self.directory.mkdir(exist_ok=True)  # not parents: never a missing corpus directory
                     _remove_stale(self.directory)
-                _write_shard(path, self.version, self.stamp_ns, [(n, *self._results[n]) for n in sorted(names)],
-                             self.reparse)
+                released += _write_shard(
+                    path, self.version, self.stamp_ns, [(n, *self._results[n]) for n in sorted(names)], self.reparse
+                )
                 written.append(path)
         except OSError as exc:
             # Out of room (or any failure): the shards this save wrote go too, so a cache
@@ -381,6 +387,8 @@ class ParseCache:
             return
         if written:
             logger.info("parse cache: wrote %d of %d shards in %s", len(written), SHARDS, self.directory)
+        if released >= _TRIM_FROM:
+            release_freed_memory()  # the passages let go: otherwise the heap keeps their pages
 
     def close(self) -> None:
         """Log what was damaged, if anything, in one line."""
@@ -442,19 +450,22 @@ def _read_shard(path: Path, version: str) -> _Shard | None:
 
 def _write_shard(
     path: Path, version: str, stamp_ns: int, entries: list[tuple[str, FileKey, Parsed]], reparse: Reparse | None
-) -> None:
+) -> int:
     """Write a shard atomically: a temporary file renamed over the old one.
 
     The entries come first, then every document's passages (their offsets are counted
     from the end of the entries, whose length is not known before they are written).
     Documents whose passages were never read are then pointed at the new file: the old
     one, replaced, would otherwise stay on disk as long as they live (a running bot's
-    every reload would leave one behind).
+    every reload would leave one behind). Those whose passages were made (a file just
+    parsed) let them go, to be read from the new file when next asked for; returns how
+    many passages were let go.
     """
     blobs: list[bytes] = []
     area = 0
     rows = []
     unread: list[tuple[str, str, LazyPassages, tuple[int, int, int]]] = []
+    held: list[tuple[str, str, LazyPassages, tuple[int, int, int]]] = []
     for name, key, parsed in entries:
         if isinstance(parsed, Problem):
             rows.append((name, *key, _STATUS_BAD, _problem_row(parsed)))
@@ -465,8 +476,8 @@ def _write_shard(
         blobs.append(blob)
         area += len(blob)
         passages = parsed[0].passages
-        if isinstance(passages, LazyPassages) and not passages.made:
-            unread.append((name, parsed[0].digest, passages, stored))
+        if isinstance(passages, LazyPassages):
+            (held if passages.made else unread).append((name, parsed[0].digest, passages, stored))
     payload = marshal.dumps(rows, marshal.version)
     header = b" ".join(
         (_MAGIC, version.encode("ascii"), str(stamp_ns).encode(),
@@ -485,12 +496,17 @@ def _write_shard(
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
-    if unread:
+    if unread or held:
         written = _ShardFile(path)
         written.area_start = len(header) + len(payload)
         for name, digest, passages, (offset, length, crc) in unread:
             new = _Stored(written, written.area_start + offset, length, crc)
             passages.relocate(functools.partial(_read_passages, name, digest, new, reparse), new)
+        # Those made (parsed now, or read since the start) are let go: read from here when next asked for.
+        for name, digest, passages, (offset, length, crc) in held:
+            new = _Stored(written, written.area_start + offset, length, crc)
+            passages.release(functools.partial(_read_passages, name, digest, new, reparse), new)
+    return sum(len(passages) for _, _, passages, _ in held)
 
 
 def check_room(directory: Path, size: int) -> None:

@@ -35,6 +35,23 @@ class LazyPassages(Sequence[Passage]):
         self._made: tuple[Passage, ...] | None = None
         self.source = source
 
+    @classmethod
+    def holding(cls, passages: Sequence[Passage]) -> LazyPassages:
+        """Passages already made (a file just parsed), which ``release`` can hand to their store."""
+        held = cls(len(passages), lambda: tuple(passages))
+        held._made, held._make = tuple(passages), None
+        return held
+
+    def release(self, make: Callable[[], tuple[Passage, ...]], source: object) -> None:
+        """Forget the passages made: read with ``make`` from ``source`` when next asked for.
+
+        The parse cache does this once it has written them: a start that parsed 10^6
+        passages then holds none of them (a gigabyte), as a start from the cache does.
+        A reader meanwhile gets either the passages it had or the ones read again, equal.
+        """
+        self._make, self.source = make, source  # before _made goes: a reader then finds one or the other
+        self._made = None
+
     def relocate(self, make: Callable[[], tuple[Passage, ...]], source: object) -> None:
         """Read the same passages from elsewhere from now on (a no-op once they are read)."""
         if self._made is None:

@@ -7,6 +7,7 @@ unambiguously (bot.corpus.metadata), and anything else stays unknown.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import importlib
@@ -21,6 +22,7 @@ from stat import S_ISREG
 from typing import TYPE_CHECKING
 
 from bot.corpus.cache import CACHE_DIR, ParseCache, Parsed, Parses, file_key, module_path, parser_version, paused_gc
+from bot.corpus.lazy import LazyPassages
 from bot.corpus.models import CorpusError, Document, Kind, Passage, Problem, canonical_text_id, text_digest
 
 if TYPE_CHECKING:
@@ -206,6 +208,8 @@ def _load_cached(directory: Path, name: str, stat: os.stat_result, parse_cache: 
     except CorpusError as exc:
         parsed = exc.problem
     else:
+        # Held so that the cache, once it has written them, lets them go (LazyPassages.release).
+        document = dataclasses.replace(document, passages=LazyPassages.holding(document.passages))
         parsed = (document, tuple(warnings))
     # Stat'ed before the read: a change made since has another stat, or is racy.
     parse_cache.put(path.name, key, parsed)

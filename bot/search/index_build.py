@@ -9,8 +9,6 @@ Every array is what ``bot.search.index.Bm25Index`` scores from and what
 
 from __future__ import annotations
 
-import ctypes
-import functools
 import logging
 import math
 from collections import defaultdict
@@ -21,6 +19,8 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+
+from bot.corpus.memory import release_freed_memory
 
 logger = logging.getLogger(__name__)
 
@@ -146,7 +146,7 @@ def build_arrays(
             tf[where] = freq
             cursor[terms] += runs
             del piece, terms, runs, local, freq, where
-        _release_freed_memory()
+        release_freed_memory()
 
     return finish_arrays(words, df, indptr, postings, tf, lengths, k1, b, epsilon, block=block, big_df=big_df)
 
@@ -172,7 +172,7 @@ def finish_arrays(
         avgdl = int(lengths.sum()) / n  # Python division, as rank-bm25 does it
         norm = k1 * (1 - b + b * lengths / avgdl)
     max_weight = _max_weights(indptr, postings, tf, idf, norm, k1)
-    _release_freed_memory()
+    release_freed_memory()
 
     big_terms = np.flatnonzero(df >= big).astype(np.int32)
     big_row = np.full(vocab_size, -1, dtype=np.int32)
@@ -197,33 +197,13 @@ def finish_arrays(
         member[docs] = True
         bitmaps[row] = bitmap_words(member)
         bitmap_rank[row] = np.searchsorted(docs, word_starts)
-    _release_freed_memory()
+    release_freed_memory()
     return IndexArrays(
         k1=k1, b=b, epsilon=epsilon, size=n, block=block, big_df=big, words=words,
         indptr=indptr, postings=postings, tf=tf, norm=norm, idf=idf, max_weight=max_weight,
         big_row=big_row, block_offsets=block_offsets, block_max=block_max, bitmaps=bitmaps,
         bitmap_rank=bitmap_rank, lengths=lengths.astype(np.int32),
     )
-
-
-def _release_freed_memory() -> None:
-    """Hand the heap's free pages back to the system (glibc), so merged pieces stop counting.
-
-    The pieces are small enough for malloc to carve them out of its heap, where freeing
-    them leaves the pages resident; malloc_trim releases them. Elsewhere a no-op.
-    """
-    trim = _malloc_trim()
-    if trim is not None:
-        trim(0)
-
-
-@functools.cache
-def _malloc_trim() -> Any:
-    try:
-        # The symbols of the running process, libc's among them.
-        return ctypes.CDLL(None).malloc_trim
-    except (OSError, AttributeError):  # not glibc
-        return None
 
 
 def _termconcat_ranges(terms: Int32Array, runs: IntArray) -> IntArray:

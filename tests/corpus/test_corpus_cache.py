@@ -15,6 +15,7 @@ from bot.corpus import cache as corpus_cache
 from bot.corpus import frontmatter, layout, metadata, models, passages, structure
 from bot.corpus import load as corpus
 from bot.corpus.cache import CACHE_DIR, SHARDS, parser_version, shard_of
+from bot.corpus.lazy import LazyPassages
 from bot.corpus.load import load_corpus
 from bot.search.index_store import Mapped
 from bot.search.resolutions import Layout
@@ -107,6 +108,19 @@ def test_an_unchanged_restart_serves_a_fresh_parse_without_parsing(
     assert any("inferred.txt" in p and "warning" in p for p in problems)  # warnings too
     restored = load_corpus(three)
     assert restored.documents == load_corpus(three, cache=False).documents
+
+
+def test_a_start_that_parsed_its_files_holds_none_of_their_passages_once_they_are_cached(
+    cached: None, three: Path, parsed: list[str]
+) -> None:
+    fresh = load_corpus(three, cache=False)
+    started = load_corpus(three)  # parses every file and writes the cache
+    assert sorted(parsed) == ["bad.md", "bad.md", "good.md", "good.md", "inferred.txt", "inferred.txt"]
+    for document in started.documents:
+        assert isinstance(document.passages, LazyPassages) and not document.passages.made
+    # Read again from the cache, on demand: the same passages as the parse made.
+    assert [list(d.passages) for d in started.documents] == [list(d.passages) for d in fresh.documents]
+    assert [d.passages.made for d in started.documents if isinstance(d.passages, LazyPassages)] == [True, True]
 
 
 @pytest.mark.parametrize("fast", [True, False], ids=["slots-set-from-c", "constructor"])
