@@ -50,6 +50,7 @@ under a running bot is then a short read, never a SIGBUS.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import errno
 import functools
@@ -245,6 +246,44 @@ class _Stored:
         return data
 
 
+class _Spill:
+    """Where a load puts the passages of the files it parses until its save writes them to
+    their shards: an unlinked file in the cache directory, gone with the last document
+    reading from it.
+
+    A start that parsed every file of 10^6 passages held them all until the save (1.0 GB
+    at its peak); each file's passages now go to disk once parsed, and the save copies
+    them from here as it copies those never read from an old shard.
+    """
+
+    def __init__(self, directory: Path) -> None:
+        fd, temporary = tempfile.mkstemp(prefix=_TEMPORARY, dir=directory)
+        try:
+            self.file = _ShardFile(Path(temporary))  # its own descriptor, read with pread
+        except BaseException:
+            os.close(fd)
+            raise
+        finally:
+            Path(temporary).unlink(missing_ok=True)
+        self._fd = fd
+        self._end = 0
+        self._close = weakref.finalize(self, os.close, fd)
+
+    def add(self, name: str, document: Document, reparse: Reparse | None) -> Document:
+        """``document`` with its passages read back from here when asked for (written now)."""
+        blob = _passages_blob(document)
+        check_room(self.file.path.parent, len(blob))
+        written = os.pwrite(self._fd, blob, self._end)
+        if written != len(blob):
+            raise OSError(errno.ENOSPC, f"{written} of {len(blob)} bytes written")
+        stored = _Stored(self.file, self._end, len(blob), zlib.crc32(blob))
+        self._end += len(blob)
+        passages = LazyPassages(
+            len(document.passages), functools.partial(_read_passages, name, document.digest, stored, reparse), stored
+        )
+        return dataclasses.replace(document, passages=passages)
+
+
 # Parses a corpus file again: (directory-relative name, digest) -> its passages, or None
 # when the file is no longer the one with that digest.
 Reparse = Callable[[str, str], Sequence[Passage] | None]
@@ -292,6 +331,8 @@ class ParseCache:
     _results: dict[str, tuple[FileKey, Parsed]] = field(default_factory=dict)
     _dirty: set[int] = field(default_factory=set)
     _damaged: list[str] = field(default_factory=list)
+    _spill: _Spill | None = None
+    _spill_failed: bool = False
 
     @classmethod
     def open(
@@ -333,10 +374,27 @@ class ParseCache:
         self.hits += 1
         return parsed
 
-    def put(self, name: str, key: FileKey, parsed: Parsed) -> None:
-        """Record a fresh parse of ``name``, stat'ed as ``key`` before it was read."""
+    def put(self, name: str, key: FileKey, parsed: Parsed, *, spill: bool = False) -> Parsed:
+        """Record a fresh parse of ``name``, stat'ed as ``key`` before it was read; what to serve.
+
+        With ``spill`` (a corpus large enough to be saved), the document's passages are
+        written to disk at once and read back when asked for (``_Spill``), so a load that
+        parses every file does not hold them all until ``save``. Where they cannot be
+        written (no room, a read-only directory) they are held as before.
+        """
+        if spill and not isinstance(parsed, Problem) and not self._spill_failed:
+            try:
+                if self._spill is None:
+                    self.directory.mkdir(exist_ok=True)  # not parents: never a missing corpus directory
+                    self._spill = _Spill(self.directory)
+                parsed = (self._spill.add(name, parsed[0], self.reparse), parsed[1])
+            except OSError as exc:
+                self._spill_failed = True
+                logger.info("parse cache: cannot set passages aside in %s (%s): held in memory",
+                            self.directory, exc.strerror or exc)
         self._results[name] = (key, parsed)
         self._dirty.add(shard_of(name))
+        return parsed
 
     def parses(self) -> Parses:
         """This load's results, for the next one (see ``Parses``)."""

@@ -146,10 +146,11 @@ def _load_entries(
     entries = _corpus_entries(directory)
     if not entries:
         problems.append(Problem(str(directory), None, _nothing_to_read(directory)))
+    read = 0  # passages loaded so far: from CACHE_MIN_PASSAGES the corpus is saved, so parses spill
     with paused_gc():
         for name, stat in entries:
             if parse_cache is not None:
-                parsed = _load_cached(directory, name, stat, parse_cache)
+                parsed = _load_cached(directory, name, stat, parse_cache, spill=read >= CACHE_MIN_PASSAGES)
             else:
                 parsed = _load(directory / name)
             if isinstance(parsed, Problem):
@@ -159,6 +160,7 @@ def _load_entries(
             document, warnings = parsed
             documents.append(document)
             problems.extend(warnings)
+            read += len(document.passages)
         documents, copies = _drop_copies(documents)
         problems.extend(copies)
         kept, conflicts = _drop_conflicting_dates(documents)
@@ -192,8 +194,11 @@ def _reparse(directory: Path, name: str, digest: str) -> Sequence[Passage] | Non
     return parsed[0].passages
 
 
-def _load_cached(directory: Path, name: str, stat: os.stat_result, parse_cache: ParseCache) -> Parsed:
-    """The parse of the file ``name``, from ``parse_cache`` when the file has not changed since ``stat``."""
+def _load_cached(
+    directory: Path, name: str, stat: os.stat_result, parse_cache: ParseCache, *, spill: bool = False
+) -> Parsed:
+    """The parse of the file ``name``, from ``parse_cache`` when the file has not changed since ``stat``
+    (``spill``: see ``ParseCache.put``)."""
     key = file_key(stat)
     parsed = parse_cache.get(name, key)
     if parsed is not None:
@@ -212,8 +217,7 @@ def _load_cached(directory: Path, name: str, stat: os.stat_result, parse_cache: 
         document = dataclasses.replace(document, passages=LazyPassages.holding(document.passages))
         parsed = (document, tuple(warnings))
     # Stat'ed before the read: a change made since has another stat, or is racy.
-    parse_cache.put(path.name, key, parsed)
-    return parsed
+    return parse_cache.put(path.name, key, parsed, spill=spill)
 
 
 # The modules whose code decides what a file parses to (bot/corpus/models.py is always in the key).

@@ -45,7 +45,10 @@ def test_a_nearly_full_volume_gets_no_cache_and_keeps_its_space(
     with caplog.at_level(logging.WARNING, logger="bot.corpus.cache"):
         loaded = load_corpus(many)
     assert len(loaded.documents) == 80  # served all the same
-    assert len(calls) == 4
+    # Three files' passages set aside (corpus_cache._Spill), the fourth refused: the rest are
+    # held in memory, and the save is refused at its first shard.
+    assert len(calls) == 5
+    assert [d.passages[0].text for d in loaded.documents] == [TEXT.format(n=n).strip() for n in range(80)]
     assert list((many / CACHE_DIR).iterdir()) == []  # the three shards written went too, and no temporary
     [line] = [r.getMessage() for r in caplog.records]
     assert line.startswith(f"cannot write the parse cache in {many / CACHE_DIR} (")

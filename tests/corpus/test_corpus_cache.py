@@ -594,3 +594,31 @@ def test_the_parser_version_follows_the_libraries_that_read_the_front_matter(
         patch.setattr(corpus_cache, "module_path", lambda name: other_yaml if name == "yaml" else real(name))
         assert parser_version([source]) != before
     assert parser_version([source]) == before
+
+
+def test_a_load_that_parses_every_file_holds_one_files_passages_at_a_time(
+    cached: None, tmp_path: Path
+) -> None:
+    import random
+    import tracemalloc
+
+    rng = random.Random(4)
+    words = ["".join(rng.choice("abcdefghij") for _ in range(7)) for _ in range(2000)]
+    directory = tmp_path / "corpus"
+    directory.mkdir()
+    for n in range(30):  # 30 files of 20 paragraphs of about 10 KB: 6 MB of text
+        body = "\n\n".join(" ".join(rng.choices(words, k=1250)) + "." for _ in range(20))
+        (directory / f"res-{n:02d}.md").write_text(f"---\ntitle: Resolution {n}\n---\n\n{body}\n", encoding="utf-8")
+    fresh = load_corpus(directory, cache=False)
+    total = sum(len(p.text) for d in fresh.documents for p in d.passages)
+    assert total >= 6_000_000
+    tracemalloc.start()
+    try:
+        loaded = load_corpus(directory)  # parses every file (an empty cache), then writes the cache
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    # Each file's passages go to disk once it is parsed: the load never held the corpus's text.
+    assert peak < total / 3
+    assert [list(d.passages) for d in loaded.documents] == [list(d.passages) for d in fresh.documents]
+    assert [p.name for p in (directory / CACHE_DIR).iterdir() if not p.name.startswith("parse-")] == []
