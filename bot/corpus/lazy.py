@@ -78,6 +78,25 @@ class LazyPassages(Sequence[Passage]):
             self._make = self.source = None  # what they held (a file, its offsets) is no longer needed
         return made
 
+    def peek(self) -> tuple[Passage, ...]:
+        """The passages, made if need be but not kept: what an index build reads once.
+
+        A build that kept every document's passages it tokenized held the corpus's text
+        (a gigabyte at 10^6 passages) for the life of the process.
+        """
+        made = self._made
+        if made is not None:
+            return made
+        make = self._make
+        if make is None:  # made by another thread meanwhile
+            made = self._made
+            assert made is not None
+            return made
+        made = make()
+        if len(made) != self._count:
+            raise ValueError(f"{len(made)} passages read where {self._count} were stored")
+        return made
+
     def __len__(self) -> int:
         return self._count
 

@@ -13,6 +13,7 @@ import logging
 from collections.abc import Iterable, Iterator, Sequence
 from typing import overload
 
+from bot.corpus.lazy import LazyPassages
 from bot.corpus.models import Document, Passage
 
 logger = logging.getLogger(__name__)
@@ -21,10 +22,13 @@ logger = logging.getLogger(__name__)
 class PassageList(Sequence[Passage]):
     """Every passage of ``documents``, in their order: what ``tuple(chain(...))`` would hold."""
 
-    __slots__ = ("_documents", "_starts", "_size")
+    __slots__ = ("_documents", "_starts", "_size", "_keep")
 
-    def __init__(self, documents: Iterable[Document]) -> None:
+    def __init__(self, documents: Iterable[Document], *, keep: bool = True) -> None:
+        """``keep=False``: a document's passages made to be read are not kept by it
+        (``LazyPassages.peek``), as an index build reads each once."""
         self._documents = tuple(documents)
+        self._keep = keep
         counts = [len(d.passages) for d in self._documents]
         # The first global id of each document; documents without passages never hold one.
         self._starts = list(itertools.accumulate(counts, initial=0))[:-1]
@@ -41,17 +45,35 @@ class PassageList(Sequence[Passage]):
 
     def __getitem__(self, index: int | slice) -> Passage | Sequence[Passage]:
         if isinstance(index, slice):
-            return tuple(self[i] for i in range(*index.indices(self._size)))
+            start, stop, step = index.indices(self._size)
+            if step != 1:
+                return tuple(self[i] for i in range(start, stop, step))
+            # A document at a time: a build reads slices of 50,000, and without keep each
+            # look-up of a passage would make its document's passages again.
+            found: list[Passage] = []
+            d = bisect.bisect_right(self._starts, start) - 1 if start < stop else len(self._documents)
+            while start < stop:
+                first, passages = self._starts[d], self._of(d)
+                end = min(stop, first + len(passages))
+                found.extend(passages[start - first : end - first])
+                start, d = max(start, end), d + 1
+            return tuple(found)
         i = index.__index__()
         if i < 0:
             i += self._size
         if not 0 <= i < self._size:
             raise IndexError(f"passage {index} of {self._size}")
         d = bisect.bisect_right(self._starts, i) - 1
-        return self._documents[d].passages[i - self._starts[d]]
+        return self._of(d)[i - self._starts[d]]
 
     def __iter__(self) -> Iterator[Passage]:
-        return itertools.chain.from_iterable(d.passages for d in self._documents)
+        return itertools.chain.from_iterable(self._of(d) for d in range(len(self._documents)))
+
+    def _of(self, d: int) -> Sequence[Passage]:
+        passages = self._documents[d].passages
+        if not self._keep and isinstance(passages, LazyPassages):
+            return passages.peek()
+        return passages
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, (PassageList, tuple)):
