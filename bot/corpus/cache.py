@@ -246,6 +246,10 @@ class _Stored:
         return data
 
 
+# Unlinking a file kept open, and os.pwrite: POSIX (elsewhere passages are held as before).
+_CAN_SPILL = hasattr(os, "pwrite") and os.name == "posix"
+
+
 class _Spill:
     """Where a load puts the passages of the files it parses until its save writes them to
     their shards: an unlinked file in the cache directory, gone with the last document
@@ -382,7 +386,7 @@ class ParseCache:
         parses every file does not hold them all until ``save``. Where they cannot be
         written (no room, a read-only directory) they are held as before.
         """
-        if spill and not isinstance(parsed, Problem) and not self._spill_failed:
+        if spill and _CAN_SPILL and not isinstance(parsed, Problem) and not self._spill_failed:
             try:
                 if self._spill is None:
                     self.directory.mkdir(exist_ok=True)  # not parents: never a missing corpus directory
