@@ -10,12 +10,16 @@ document's at once, when one of them is first read.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from typing import overload
 
 from bot.corpus.models import Passage
 
 logger = logging.getLogger(__name__)
+
+# Guards every LazyPassages' (made, make, source) together; held for a few assignments only.
+_STATE = threading.Lock()
 
 
 class LazyPassages(Sequence[Passage]):
@@ -24,7 +28,9 @@ class LazyPassages(Sequence[Passage]):
     ``source`` is whatever ``make`` reads them from, for its owner to recognise (the
     parse cache copies an unread document's stored bytes as they are). Safe to read
     from several threads: two first reads at once both make the same passages, and
-    one of the results is kept.
+    one of the results is kept; the parse cache may meanwhile ``relocate`` or
+    ``release`` them (each state change under one lock, so a reader never finds neither
+    the passages nor a way to make them).
     """
 
     __slots__ = ("_count", "_make", "_made", "source")
@@ -38,8 +44,9 @@ class LazyPassages(Sequence[Passage]):
     @classmethod
     def holding(cls, passages: Sequence[Passage]) -> LazyPassages:
         """Passages already made (a file just parsed), which ``release`` can hand to their store."""
-        held = cls(len(passages), lambda: tuple(passages))
-        held._made, held._make = tuple(passages), None
+        made = tuple(passages)
+        held = cls(len(made), lambda: made)
+        held._made, held._make = made, None
         return held
 
     def release(self, make: Callable[[], tuple[Passage, ...]], source: object) -> None:
@@ -49,13 +56,14 @@ class LazyPassages(Sequence[Passage]):
         passages then holds none of them (a gigabyte), as a start from the cache does.
         A reader meanwhile gets either the passages it had or the ones read again, equal.
         """
-        self._make, self.source = make, source  # before _made goes: a reader then finds one or the other
-        self._made = None
+        with _STATE:
+            self._make, self.source, self._made = make, source, None
 
     def relocate(self, make: Callable[[], tuple[Passage, ...]], source: object) -> None:
         """Read the same passages from elsewhere from now on (a no-op once they are read)."""
-        if self._made is None:
-            self._make, self.source = make, source
+        with _STATE:
+            if self._made is None:
+                self._make, self.source = make, source
 
     @property
     def made(self) -> bool:
@@ -63,19 +71,16 @@ class LazyPassages(Sequence[Passage]):
         return self._made is not None
 
     def passages(self) -> tuple[Passage, ...]:
-        """The passages, made on the first call."""
+        """The passages, made on the first call (and kept)."""
         made = self._made
-        if made is None:
-            make = self._make
-            if make is None:  # another thread made them between the two reads above
-                made = self._made
-                assert made is not None
-                return made
-            made = make()
-            if len(made) != self._count:
-                raise ValueError(f"{len(made)} passages read where {self._count} were stored")
-            self._made = made
-            self._make = self.source = None  # what they held (a file, its offsets) is no longer needed
+        if made is not None:
+            return made
+        made, make = self._read()
+        if make is not None:
+            with _STATE:
+                # Kept unless released or relocated meanwhile: then the next read reads them again.
+                if self._make is make:
+                    self._made, self._make, self.source = made, None, None
         return made
 
     def peek(self) -> tuple[Passage, ...]:
@@ -85,17 +90,23 @@ class LazyPassages(Sequence[Passage]):
         (a gigabyte at 10^6 passages) for the life of the process.
         """
         made = self._made
+        return made if made is not None else self._read()[0]
+
+    def _read(self) -> tuple[tuple[Passage, ...], Callable[[], tuple[Passage, ...]] | None]:
+        """The passages, and the ``make`` that read them (None: they were made already).
+
+        ``make`` runs outside the lock: reading one document's passages (a file read and
+        its decoding) never holds up another's. Two first reads at once both read them.
+        """
+        with _STATE:
+            made, make = self._made, self._make
         if made is not None:
-            return made
-        make = self._make
-        if make is None:  # made by another thread meanwhile
-            made = self._made
-            assert made is not None
-            return made
+            return made, None
+        assert make is not None  # every change of state sets one of the two, under the lock
         made = make()
         if len(made) != self._count:
             raise ValueError(f"{len(made)} passages read where {self._count} were stored")
-        return made
+        return made, make
 
     def __len__(self) -> int:
         return self._count
