@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -428,55 +430,41 @@ def test_the_collector_is_paused_then_back_and_frozen_only_on_success() -> None:
         gc.enable()
 
 
-def test_a_well_formed_shard_with_a_wrong_entry_is_ignored_with_one_warning(
-    cached: None, three: Path, parsed: list[str], caplog: pytest.LogCaptureFixture
-) -> None:
-    import marshal
-    import time
-    import zlib
-
-    fresh = _seen(three, cache=False)
-    load_corpus(three)
-    shard = _shard_file(three, "good.md")
-    key = corpus_cache.file_key((three / "good.md").stat())
-    payload = marshal.dumps([("good.md", *key, 7, "what is this")])
-    header = b" ".join([b"ep-resolutions-bot-parse-cache", corpus._parser_version().encode(),
-                        str(time.time_ns()).encode(),
-                        str(len(payload)).encode(), str(zlib.crc32(payload)).encode(), b"0"])
-    shard.write_bytes(header + b"\n" + payload)  # whole and checksummed, but no parse result
-    parsed.clear()
-    with caplog.at_level(logging.WARNING, logger="bot.corpus.cache"):
-        assert _seen(three) == fresh
-    assert "good.md" in parsed
-    warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
-    assert len(warnings) == 1 and "unknown entry status 7" in warnings[0]
-
-
-def test_an_entry_of_an_unknown_kind_is_parsed_again_with_one_warning(
-    cached: None, three: Path, parsed: list[str], caplog: pytest.LogCaptureFixture
-) -> None:
+def _rewrite_entry(shard: Path, name: str, change: Callable[[tuple[Any, ...]], tuple[Any, ...]]) -> None:
+    """Rewrite ``name``'s entry in ``shard`` as ``change`` makes it: the shard stays whole and checksummed."""
     import marshal
     import zlib
 
-    fresh = _seen(three, cache=False)
-    load_corpus(three)
-    shard = _shard_file(three, "good.md")
     raw = shard.read_bytes()
     end = raw.index(b"\n")
     magic, version, stamp, length, _, area = raw[:end].split(b" ")
-    rows = marshal.loads(raw[end + 1 : end + 1 + int(length)])
-    for i, row in enumerate(rows):
-        if row[0] == "good.md":
-            rows[i] = (*row[:6], {**row[6], "kind": "resolution"}, *row[7:])  # a kind no version knows
+    rows = [change(row) if row[0] == name else row for row in marshal.loads(raw[end + 1 : end + 1 + int(length)])]
     payload = marshal.dumps(rows)
     header = b" ".join([magic, version, stamp, str(len(payload)).encode(), str(zlib.crc32(payload)).encode(), area])
-    shard.write_bytes(header + b"\n" + payload + raw[end + 1 + int(length):])
+    shard.write_bytes(header + b"\n" + payload + raw[end + 1 + int(length) :])
+
+
+@pytest.mark.parametrize(
+    ("change", "said"),
+    [
+        (lambda row: (*row[:4], 7, "what is this"), "unknown entry status 7"),  # no parse result
+        (lambda row: (*row[:6], {**row[6], "kind": "resolution"}, *row[7:]), "unknown kind 'resolution'"),
+    ],
+    ids=["an unknown status", "a kind no version knows"],
+)
+def test_a_well_formed_shard_with_a_wrong_entry_is_parsed_again_with_one_warning(
+    cached: None, three: Path, parsed: list[str], caplog: pytest.LogCaptureFixture,
+    change: Callable[[tuple[Any, ...]], tuple[Any, ...]], said: str,
+) -> None:
+    fresh = _seen(three, cache=False)
+    load_corpus(three)
+    _rewrite_entry(_shard_file(three, "good.md"), "good.md", change)
     parsed.clear()
     with caplog.at_level(logging.WARNING, logger="bot.corpus.cache"):
         assert _seen(three) == fresh
-    assert "good.md" in parsed
+    assert parsed == ["good.md"]
     warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
-    assert len(warnings) == 1 and "unknown kind 'resolution'" in warnings[0]
+    assert len(warnings) == 1 and said in warnings[0]
 
 
 def test_a_reload_takes_unchanged_files_from_memory(cached: None, three: Path, parsed: list[str]) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import threading
+from collections.abc import Callable
 
 from bot.corpus.lazy import LazyPassages
 from bot.corpus.models import Passage, Position
@@ -11,14 +12,19 @@ from bot.corpus.models import Passage, Position
 PASSAGES = tuple(Passage("d.md", Position(i + 1, None, i + 1), f"paragraph {i}") for i in range(3))
 
 
-def test_passages_are_made_once_and_kept() -> None:
-    reads: list[int] = []
+def _counted(reads: list[int]) -> Callable[[], tuple[Passage, ...]]:
+    """A ``make`` that notes each read in ``reads``."""
 
     def make() -> tuple[Passage, ...]:
         reads.append(1)
         return tuple(PASSAGES)
 
-    lazy = LazyPassages(3, make)
+    return make
+
+
+def test_passages_are_made_once_and_kept() -> None:
+    reads: list[int] = []
+    lazy = LazyPassages(3, _counted(reads))
     assert not lazy.made and len(lazy) == 3 and reads == []
     assert list(lazy) == list(PASSAGES) and lazy[1] == PASSAGES[1]
     assert lazy.made and len(reads) == 1
@@ -26,11 +32,7 @@ def test_passages_are_made_once_and_kept() -> None:
 
 def test_peek_reads_without_keeping_and_release_lets_go() -> None:
     reads: list[int] = []
-
-    def make() -> tuple[Passage, ...]:
-        reads.append(1)
-        return tuple(PASSAGES)
-
+    make = _counted(reads)
     lazy = LazyPassages(3, make)
     assert lazy.peek() == PASSAGES and lazy.peek() == PASSAGES
     assert not lazy.made and len(reads) == 2
