@@ -244,18 +244,27 @@ def test_two_words_in_one_passage_or_a_form_of_one_still_answer(tmp_path: Path) 
     assert any("Transnistrian" in h.passage.text for h in service.ask("Russian troops in Transnistria").hits)
 
 
+def _text_adopted(path: Path, reference: str, adopted: str, title: str, body: str) -> None:
+    path.write_text(
+        f"---\nreference: {reference}\nadopted: {adopted}\nkind: text_adopted\ntitle: {title}\n---\n{body}\n",
+        encoding="utf-8",
+    )
+
+
+# Twelve paragraphs that share no word with the questions below: the longer document's filler.
+_FILLER = "\n\n".join(f"Paragraph {i} on the fisheries quota." for i in range(12))
+
+
 def _subject_corpus(tmp_path: Path) -> Service:
-    (tmp_path / "kyrgyzstan.md").write_text(
-        "---\nreference: 2010/2770(RSP)\nadopted: 2010-07-08\nkind: text_adopted\n"
-        "title: Resolution on the situation in Kyrgyzstan\n---\n"
+    _text_adopted(
+        tmp_path / "kyrgyzstan.md", "2010/2770(RSP)", "2010-07-08", "Resolution on the situation in Kyrgyzstan",
         "Calls for a credible investigation of the clashes in southern Kyrgyzstan by the interim government,"
-        " with the help of international observers and experts.\n\n"
-        "Notes that the Kyrgyz border was closed.\n", encoding="utf-8")
-    (tmp_path / "energy.md").write_text(
-        "---\nreference: 2018/0001(COD)\nadopted: 2018-11-13\nkind: text_adopted\n"
-        "title: Resolution on energy efficiency targets\n---\n"
-        "Member states are asked to investigate the national targets set out in the draft law.\n\n"
-        + "\n\n".join(f"Paragraph {i} on the fisheries quota." for i in range(12)) + "\n", encoding="utf-8")
+        " with the help of international observers and experts.\n\nNotes that the Kyrgyz border was closed.",
+    )
+    _text_adopted(
+        tmp_path / "energy.md", "2018/0001(COD)", "2018-11-13", "Resolution on energy efficiency targets",
+        "Member states are asked to investigate the national targets set out in the draft law.\n\n" + _FILLER,
+    )
     return Service(tmp_path)
 
 
@@ -269,15 +278,15 @@ def test_a_passage_that_holds_none_of_the_names_the_question_asks_about_yields(t
 
 
 def test_a_passage_that_holds_only_the_commoner_of_two_names_yields_too(tmp_path: Path) -> None:
-    (tmp_path / "vietnam.md").write_text(
-        "---\nreference: 2018/0356(NLE)\nadopted: 2020-02-12\nkind: text_adopted\n"
-        "title: Resolution on the trade agreement with Viet Nam\n---\n"
+    _text_adopted(
+        tmp_path / "vietnam.md", "2018/0356(NLE)", "2020-02-12", "Resolution on the trade agreement with Viet Nam",
         "Having regard to the request for consent of the Council under Articles 91, 100 and 207 of the Treaty"
-        " and its annexes.\n\nNotes the growth of the exports of Vietnam.\n", encoding="utf-8")
-    (tmp_path / "agency.md").write_text(
-        "---\nreference: 2016/0204(APP)\nadopted: 2016-11-22\nkind: text_adopted\n"
-        "title: Resolution on the Fundamental Rights Agency\n---\n"
+        " and its annexes.\n\nNotes the growth of the exports of Vietnam.",
+    )
+    _text_adopted(
+        tmp_path / "agency.md", "2016/0204(APP)", "2016-11-22", "Resolution on the Fundamental Rights Agency",
         "Having regard to the request for consent of the Council under Article 352 of the Treaty, as amended.\n\n"
-        + "\n\n".join(f"Paragraph {i} on the fisheries quota." for i in range(12)) + "\n", encoding="utf-8")
+        + _FILLER,
+    )
     hits = Service(tmp_path).ask("Under which articles did the Council request consent for the Vietnam agreement?").hits
     assert hits[0].passage.text.startswith("Having regard") and hits[0].document.name == "vietnam.md"
