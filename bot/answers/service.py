@@ -139,7 +139,7 @@ class Snapshot:
             key,
             # Made only if the index must be built (10^6 up front: a tenth of a warm start);
             # tokenized by load_or_build, aside if large; read without being kept.
-            Mapped(PassageList(indexed, keep=False), _searchable),
+            Mapped(passages.unkept(), _searchable),
             tokenize,
             family=family,
             documents=[(d.name, digests[d.name], len(d.passages)) for d in indexed],

@@ -24,15 +24,21 @@ class PassageList(Sequence[Passage]):
 
     __slots__ = ("_documents", "_starts", "_size", "_keep")
 
-    def __init__(self, documents: Iterable[Document], *, keep: bool = True) -> None:
-        """``keep=False``: a document's passages made to be read are not kept by it
-        (``LazyPassages.peek``), as an index build reads each once."""
+    def __init__(self, documents: Iterable[Document]) -> None:
         self._documents = tuple(documents)
-        self._keep = keep
+        self._keep = True  # False in an ``unkept`` view
         counts = [len(d.passages) for d in self._documents]
         # The first global id of each document; documents without passages never hold one.
         self._starts = list(itertools.accumulate(counts, initial=0))[:-1]
         self._size = sum(counts)
+
+    def unkept(self) -> PassageList:
+        """The same passages, read without their documents keeping them (``LazyPassages.peek``),
+        as an index build reads each once; it shares this list's offsets rather than
+        counting every document's passages again."""
+        view = PassageList.__new__(PassageList)
+        view._documents, view._starts, view._size, view._keep = self._documents, self._starts, self._size, False
+        return view
 
     def __len__(self) -> int:
         return self._size
@@ -48,7 +54,7 @@ class PassageList(Sequence[Passage]):
             start, stop, step = index.indices(self._size)
             if step != 1:
                 return tuple(self[i] for i in range(start, stop, step))
-            # A document at a time: a build reads slices of 50,000, and without keep each
+            # A document at a time: a build reads slices of 50,000, and unkept each
             # look-up of a passage would make its document's passages again.
             found: list[Passage] = []
             d = bisect.bisect_right(self._starts, start) - 1 if start < stop else len(self._documents)

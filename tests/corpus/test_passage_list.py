@@ -33,7 +33,7 @@ def test_slices_and_items_are_those_of_the_flat_tuple(
     documents = _documents([c for c, _ in shape], [lazy for _, lazy in shape])
     plain = _documents([c for c, _ in shape], [False] * len(shape))
     flat = tuple(itertools.chain.from_iterable(d.passages for d in plain))
-    passages = PassageList(documents, keep=keep)
+    passages = PassageList(documents) if keep else PassageList(documents).unkept()
     assert len(passages) == len(flat)
     assert passages[start:stop:step] == flat[start:stop:step]
     assert tuple(passages) == flat
