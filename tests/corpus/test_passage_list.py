@@ -39,7 +39,7 @@ def test_slices_and_items_are_those_of_the_flat_tuple(
     assert tuple(passages) == flat
     for i in range(-len(flat), len(flat)):
         assert passages[i] == flat[i]
-    # Every passage was read above: kept by their documents, or (keep=False) made to be read only.
+    # Every passage was read above: kept by their documents, or (unkept) made to be read only.
     assert [d.passages.made for d in documents if isinstance(d.passages, LazyPassages)] == [
         keep for _, lazy in shape if lazy
     ]
