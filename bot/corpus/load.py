@@ -387,12 +387,17 @@ def _drop_conflicting_dates(documents: list[Document]) -> tuple[list[Document], 
     kept: list[Document] = []
     problems: list[Problem] = []
     for doc in documents:
-        ref = doc.meta.reference
-        conflict = date_conflict(doc, [dated[ref]] if ref in dated else [])
+        meta = doc.meta
+        ref = meta.reference
+        if not ref:  # nothing to contradict (read once: this runs for every file at every start)
+            kept.append(doc)
+            continue
+        earlier = dated.get(ref)
+        conflict = date_conflict(doc, [earlier]) if earlier is not None else None
         if conflict:
             problems.append(Problem(doc.name, None, f"{conflict}; file skipped until the dates agree"))
             continue
         kept.append(doc)
-        if ref and doc.meta.adopted and ref not in dated:
+        if earlier is None and meta.adopted:
             dated[ref] = doc
     return kept, problems

@@ -5,7 +5,9 @@ corpus languages (half a second) or tokenizing every document's title (0.3 s at 
 documents) would otherwise be done by every process. Each result is a JSON file in the
 saved index's directory naming the index key (and, where other code shapes it, a
 digest of that code): another corpus, or another way of computing it, computes it
-again. A file that cannot be read or written only costs the computation.
+again. The JSON text is preceded by a line holding its CRC-32, so a damaged file (a
+changed digit would be a changed date or count, still valid JSON) is computed again
+rather than served. A file that cannot be read or written only costs the computation.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import json
 import logging
 import os
 import tempfile
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar, cast
@@ -43,7 +46,10 @@ def kept(path: Path, key: str, code: str, compute: Callable[[], _T], read: Calla
 def read_kept(path: Path, key: str, code: str) -> object | None:
     """The JSON value kept in ``path`` for ``key`` and ``code``; None when missing, damaged or another's."""
     try:
-        saved = json.loads(path.read_text(encoding="utf-8"))
+        crc, _, body = path.read_bytes().partition(b"\n")
+        if not crc.isdigit() or int(crc) != zlib.crc32(body):
+            return None  # damaged, or written before the checksum: the caller computes it
+        saved = json.loads(body)
     except (OSError, ValueError):
         return None  # missing or damaged: the caller computes it
     if isinstance(saved, dict) and saved.get("key") == key and saved.get("code") == code:
@@ -58,8 +64,9 @@ def keep(path: Path, key: str, code: str, value: object) -> None:
     try:
         handle, temporary = tempfile.mkstemp(prefix=f".tmp-{path.stem}-", dir=path.parent)
         try:
-            with os.fdopen(handle, "w", encoding="utf-8") as out:
-                json.dump({"key": key, "code": code, "value": value}, out)
+            body = json.dumps({"key": key, "code": code, "value": value}).encode()
+            with os.fdopen(handle, "wb") as out:
+                out.write(b"%d\n%s" % (zlib.crc32(body), body))
             os.chmod(temporary, 0o644)
             os.replace(temporary, path)
         except BaseException:

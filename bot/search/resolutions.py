@@ -71,6 +71,14 @@ def _reference_base(reference: str) -> str:
     return reference.split("(", 1)[0]
 
 
+def reference_groups(references: Sequence[str]) -> dict[str, tuple[int, ...]]:
+    """The positions in ``references`` of each base (``Layout.references_by_base``)."""
+    by_base: dict[str, list[int]] = {}
+    for i, reference in enumerate(references):
+        by_base.setdefault(_reference_base(reference), []).append(i)
+    return {base: tuple(ids) for base, ids in by_base.items()}
+
+
 @dataclass(frozen=True, slots=True)
 class Layout:
     """Which document and resolution each passage belongs to, and per-document facts, as arrays.
@@ -81,19 +89,47 @@ class Layout:
 
     documents: tuple[Document, ...]
     doc_of: IntArray  # passage -> document
-    resolution_of_doc: IntArray  # document -> resolution
+    resolution_of_doc: IntArray  # document -> resolution (numbered by first appearance)
     resolution_keys: tuple[str, ...]
-    resolutions: tuple[ResolutionInfo, ...]  # per resolution
-    resolution_documents: tuple[tuple[Document, ...], ...]  # per resolution, corpus order
     adopted: IntArray  # document -> adoption date ordinal, UNKNOWN_DATE when unknown
     reference_of_doc: IntArray  # document -> index in ``references``, -1 when unknown
     references: tuple[str, ...]
-    references_by_base: dict[str, tuple[int, ...]]
     text_id_of_doc: tuple[str | None, ...]  # document -> its text number (canonical), None when unknown
     is_text: BoolArray  # document -> the resolution's own words (Document.is_resolution_text)
     # document -> 2 the text adopted, 1 a summary, 0 a news report or a kind unknown: which source
     # comes first when two answer about as well (bot.search.ranking.AUTHORITY_MARGIN).
-    authority: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    authority: IntArray
+    # ``resolution_documents`` and ``resolutions``, made when first asked for (/sources, a
+    # timeline): no question needs them, and a start from a saved layout (bot.search.
+    # layout_store) would otherwise read every document's metadata for them. A list each,
+    # so the frozen layout can hold them; two threads making one at once make equal values.
+    _documents_of: list[tuple[tuple[Document, ...], ...]] = field(default_factory=list, compare=False, repr=False)
+    _infos: list[tuple[ResolutionInfo, ...]] = field(default_factory=list, compare=False, repr=False)
+    _by_base: list[dict[str, tuple[int, ...]]] = field(default_factory=list, compare=False, repr=False)
+
+    @property
+    def resolution_documents(self) -> tuple[tuple[Document, ...], ...]:
+        """Per resolution, its documents in corpus order."""
+        if not self._documents_of:
+            groups: list[list[Document]] = [[] for _ in self.resolution_keys]
+            for document, at in zip(self.documents, self.resolution_of_doc.tolist(), strict=True):
+                groups[at].append(document)
+            self._documents_of.append(tuple(map(tuple, groups)))
+        return self._documents_of[0]
+
+    @property
+    def references_by_base(self) -> dict[str, tuple[int, ...]]:
+        """The positions in ``references`` of each reference's base (made on the first reference filter)."""
+        if not self._by_base:
+            self._by_base.append(reference_groups(self.references))
+        return self._by_base[0]
+
+    @property
+    def resolutions(self) -> tuple[ResolutionInfo, ...]:
+        """Per resolution, what its documents say about it (``ResolutionInfo.of``)."""
+        if not self._infos:
+            self._infos.append(tuple(ResolutionInfo.of(group) for group in self.resolution_documents))
+        return self._infos[0]
 
     @classmethod
     def build(cls, passages: Sequence[Passage], documents: dict[str, Document]) -> Layout:
@@ -140,23 +176,18 @@ class Layout:
             authority.append(_AUTHORITY.get(kind, 0) if kind else 0)
             is_text.append(_IS_TEXT[kind] if kind else False)  # Document.is_resolution_text, read once per kind
         references = tuple(reference_index)
-        by_base: dict[str, list[int]] = {}
-        for i, reference in enumerate(references):
-            by_base.setdefault(_reference_base(reference), []).append(i)
         return cls(
             documents=docs,
             doc_of=doc_of,
             resolution_of_doc=np.array(resolution_of_doc, dtype=np.int64),
             resolution_keys=tuple(groups),
-            resolutions=tuple(ResolutionInfo.of(g) for g in groups.values()),
-            resolution_documents=tuple(tuple(g) for g in groups.values()),
             adopted=np.array(adopted, dtype=np.int64),
             reference_of_doc=np.array(reference_of_doc, dtype=np.int64),
             references=references,
-            references_by_base={b: tuple(ids) for b, ids in by_base.items()},
             text_id_of_doc=tuple(text_ids),
             is_text=np.array(is_text, dtype=np.bool_),
             authority=np.array(authority, dtype=np.int64),
+            _documents_of=[tuple(tuple(g) for g in groups.values())],  # made already: kept
         )
 
     def extended(self, added: Sequence[Document]) -> Layout:
@@ -184,21 +215,24 @@ class Layout:
                 groups[at] = groups[at] + tail.resolution_documents[position]
                 grown.add(at)
             resolution_of_tail.append(at)
-        infos = list(self.resolutions)
-        for position, key in enumerate(tail.resolution_keys):
-            at = keys[key]
-            if at >= len(infos):
-                infos.append(tail.resolutions[position])
-        for at in grown:
-            infos[at] = ResolutionInfo.of(groups[at])
+        infos: list[tuple[ResolutionInfo, ...]] = []
+        if self._infos:  # made already (/sources was asked): only the grown and new ones again
+            made = list(self._infos[0])
+            made.extend(ResolutionInfo.of(group) for group in groups[len(made):])
+            for at in grown:
+                made[at] = ResolutionInfo.of(groups[at])
+            infos.append(tuple(made))
         references = dict.fromkeys(self.references)
         references.update(dict.fromkeys(tail.references))
         reference_ids = {r: i for i, r in enumerate(references)}
         tail_reference_map = np.array([reference_ids[r] for r in tail.references] + [-1], dtype=np.int64)
-        by_base: dict[str, tuple[int, ...]] = dict(self.references_by_base)
-        for reference in list(references)[len(self.references):]:
-            base = _reference_base(reference)
-            by_base[base] = (*by_base.get(base, ()), reference_ids[reference])
+        by_bases: list[dict[str, tuple[int, ...]]] = []
+        if self._by_base:  # made already: the new references added to it
+            by_base = dict(self._by_base[0])
+            for reference in list(references)[len(self.references):]:
+                base = _reference_base(reference)
+                by_base[base] = (*by_base.get(base, ()), reference_ids[reference])
+            by_bases.append(by_base)
         return Layout(
             documents=self.documents + tail.documents,
             doc_of=np.concatenate([self.doc_of, tail.doc_of + start]),
@@ -206,16 +240,16 @@ class Layout:
                 [self.resolution_of_doc, np.array(resolution_of_tail, dtype=np.int64)[tail.resolution_of_doc]]
             ),
             resolution_keys=tuple(keys),
-            resolutions=tuple(infos),
-            resolution_documents=tuple(groups),
             adopted=np.concatenate([self.adopted, tail.adopted]),
             # -1 (unknown) indexes the map's last slot, which keeps it -1.
             reference_of_doc=np.concatenate([self.reference_of_doc, tail_reference_map[tail.reference_of_doc]]),
             references=tuple(references),
-            references_by_base=by_base,
             text_id_of_doc=self.text_id_of_doc + tail.text_id_of_doc,
             is_text=np.concatenate([self.is_text, tail.is_text]),
             authority=np.concatenate([self.authority, tail.authority]),
+            _documents_of=[tuple(groups)],
+            _infos=infos,
+            _by_base=by_bases,
         )
 
     def passage_mask(self, document_ok: BoolArray) -> BoolArray:

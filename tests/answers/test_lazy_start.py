@@ -22,6 +22,7 @@ from bot.corpus.cache import CACHE_DIR, PassagesUnreadable, shard_of
 from bot.corpus.lazy import LazyPassages
 from bot.corpus.load import load_corpus
 from bot.search import index_store, ranking
+from bot.search.kept import read_kept
 from bot.search.resolutions import Layout
 from bot.search.segments import SegmentedIndex
 
@@ -187,8 +188,34 @@ def test_a_warm_start_maps_the_titles_index_saved_beside_the_corpus_index(
     shutil.rmtree(big / ".index" / "titles")
     again = Service(big).snapshot.context
     assert again is not None and again.titles.vocab == fresh.titles.vocab
-    kept = json.loads(titles.read_text(encoding="utf-8"))["value"]
+    saved = json.loads(titles.read_bytes().partition(b"\n")[2])  # after the line of its CRC-32
+    kept = read_kept(titles, saved["key"], saved["code"])
+    assert isinstance(kept, dict) and kept == saved["value"]
     assert kept["European Parliament resolution of 1 March 2024 on region 0"].split(" ")[-2:] == ["region", "0"]
+
+
+def test_a_warm_start_reads_the_layout_kept_beside_the_index_and_a_changed_date_is_seen(
+    copied: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    corpus = copied
+    fresh = Layout.of_documents(Service(corpus).snapshot.documents)
+
+    def unmade(*args: object) -> Layout:
+        raise AssertionError("the layout was made from the documents, not read")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(Layout, "of_documents", unmade)
+        warm = Service(corpus).snapshot.layout
+    assert warm.adopted.tolist() == fresh.adopted.tolist() and warm.resolution_keys == fresh.resolution_keys
+    assert [r.reference for r in warm.resolutions][:2] == ["2024/2500(RSP)", "2024/2501(RSP)"]
+    # A file whose front matter now gives another date: the next start serves the new date.
+    path = corpus / "file07.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("adopted: 2024-03-01", "adopted: 2023-11-22"),
+                    encoding="utf-8")
+    service = Service(corpus)
+    assert [h.passage.text for h in service.ask(f"{_code(7, 3)} year:2023").hits] == [_text(7, 3)]
+    assert service.ask(f"{_code(7, 3)} year:2024").hits == ()
+    assert service.ask(f"{_code(8, 3)} year:2024").hits[0].document.name == "file08.md"
 
 
 def test_a_reload_after_an_added_file_tokenizes_that_files_title_only(

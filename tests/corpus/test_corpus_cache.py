@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import shutil
@@ -218,6 +219,27 @@ def test_a_removed_file_disappears(cached: None, three: Path, parsed: list[str])
     assert not shard.exists() or b"good.md" not in shard.read_bytes()  # its entry went too
 
 
+def test_a_file_removed_from_a_shared_shard_leaves_it_and_an_unchanged_start_writes_none(
+    cached: None, tmp_path: Path, parsed: list[str]
+) -> None:
+    directory = tmp_path / "many"
+    _write(directory, {f"f{n}.md": GOOD.replace("Kazakhstan", f"Region{n}") for n in range(40)})  # 40 files, 32 shards
+    load_corpus(directory)
+    shards = sorted((directory / CACHE_DIR).glob("parse-*.bin"))
+    written = {path.name: path.stat().st_mtime_ns for path in shards}
+    parsed.clear()
+    load_corpus(directory)  # nothing changed: served from the shards, none written again
+    assert parsed == [] and {p.name: p.stat().st_mtime_ns for p in shards} == written
+    shared = next(n for n in range(40) if any(shard_of(f"f{m}.md") == shard_of(f"f{n}.md") for m in range(n)))
+    (directory / f"f{shared}.md").unlink()
+    documents, _ = _seen(directory)
+    assert f"f{shared}.md" not in [d[0] for d in documents] and len(documents) == 39
+    shard = _shard_file(directory, f"f{shared}.md")
+    assert f"f{shared}.md".encode() not in shard.read_bytes()  # its entry went, its neighbour's stayed
+    assert parsed == []
+    assert _seen(directory) == _seen(directory, cache=False)
+
+
 def test_a_new_file_is_parsed_and_the_others_are_not(cached: None, three: Path, parsed: list[str]) -> None:
     load_corpus(three)
     parsed.clear()
@@ -394,7 +416,8 @@ def test_a_snapshot_from_the_cache_is_the_fresh_one(cached: None, three: Path) -
     assert warm.index.size == len(fresh.passages)
     # The layout Snapshot.build makes from the documents is the one made passage by passage.
     by_passage = Layout.build(fresh.passages, fresh.documents)
-    for name in Layout.__slots__:
+    public = [f.name for f in dataclasses.fields(Layout) if not f.name.startswith("_")]
+    for name in (*public, "resolution_documents", "resolutions", "references_by_base"):
         a, b = getattr(warm.layout, name), getattr(by_passage, name)
         assert np.array_equal(a, b) if isinstance(a, np.ndarray) else a == b, name
     assert warm.layout.doc_of.tolist() == [0, 0, 0, 0, 1, 1]

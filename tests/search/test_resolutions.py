@@ -31,12 +31,13 @@ def _document(number: int, fields: Fields) -> Document:
 
 
 def _same(a: Layout, b: Layout) -> None:
-    for field in dataclasses.fields(Layout):
-        left, right = getattr(a, field.name), getattr(b, field.name)
+    public = [f.name for f in dataclasses.fields(Layout) if not f.name.startswith("_")]
+    for name in (*public, "resolution_documents", "resolutions", "references_by_base"):
+        left, right = getattr(a, name), getattr(b, name)
         if isinstance(left, np.ndarray):
-            assert left.dtype == right.dtype and left.tolist() == right.tolist(), field.name
+            assert left.dtype == right.dtype and left.tolist() == right.tolist(), name
         else:
-            assert left == right, field.name
+            assert left == right, name
 
 
 @settings(max_examples=150, deadline=None)
@@ -47,6 +48,10 @@ def test_an_extended_layout_is_the_layout_of_every_document(
     made = [_document(i, fields) for i, fields in enumerate(documents)]
     cut = data.draw(st.integers(0, len(made)))
     first = Layout.of_documents({d.name: d for d in made[:cut]})
+    if data.draw(st.booleans(), label="resolutions made before"):
+        assert len(first.resolutions) == len(first.resolution_keys)  # then extended, not made anew
+    if data.draw(st.booleans(), label="references' bases made before"):
+        assert sum(map(len, first.references_by_base.values())) == len(first.references)
     whole = Layout.of_documents({d.name: d for d in made})
     _same(first.extended(made[cut:]), whole)
 
