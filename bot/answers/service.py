@@ -35,7 +35,7 @@ from bot.search.budget import Budget
 from bot.search.index import Bm25Index
 from bot.search.index_store import Mapped, cache_key, family_key, index_order, load_or_build
 from bot.search.language import language_note, saved_corpus_languages
-from bot.search.layout_store import layout_key, saved_layout
+from bot.search.layout_store import files_of, layout_key, saved_layout
 from bot.search.query import Query, QueryError, as_written, parse_query
 from bot.search.ranking import Context, rank_passages, saved_context
 from bot.search.resolutions import Layout
@@ -150,16 +150,19 @@ class Snapshot:
         # After a reload that only added files, their passages come last (index_order): the
         # previous layout and titles' index are extended by them, the others not read again.
         head = _unchanged_head(previous.layout if previous is not None else None, indexed)
+        # What the documents' metadata is: their files' bytes as this parser reads them.
+        files = files_of(corpus.documents)  # each file's name and bytes
+        read_as = layout_key(corpus.parses.version, [files[i] for i in order]) if corpus.parses is not None else None
         if previous is not None and head is not None:
             layout = previous.layout.extended(indexed[head:])
-        elif corpus.parses is not None:
+        elif read_as is not None:
             # Kept beside the saved index: reading every document's metadata took 50 ms of a start.
-            layout = saved_layout(cache_dir, layout_key(corpus.parses.version, indexed), documents)
+            layout = saved_layout(cache_dir, read_as, documents)
         else:
             layout = Layout.of_documents(documents)
         # Saved beside the corpus's index: tokenizing 10,000 titles took 0.3 s of every start.
         grown = (previous.context, head) if previous is not None and previous.context and head is not None else None
-        context = saved_context(cache_dir, key, family, layout, grown)
+        context = saved_context(cache_dir, key, family, layout, grown, titles_key=read_as)
         # Sampled once per corpus, not at every start.
         drift = 0
         known = None
@@ -175,8 +178,7 @@ class Snapshot:
             cache_dir / LANGUAGES_FILE, key, lambda: language_sample(indexed), known=known
         )
         stamp = hashlib.sha256(
-            "\n".join([*(f"{d.name}\0{d.digest}" for d in corpus.documents), *(str(p) for p in corpus.problems)])
-            .encode("utf-8", "surrogatepass")
+            "\n".join([*files, *(str(p) for p in corpus.problems)]).encode("utf-8", "surrogatepass")
         ).hexdigest()[:12]
         return cls(
             corpus, index, passages, documents, time.time(), layout, context, languages, drift, stamp,

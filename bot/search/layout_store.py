@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -34,10 +34,15 @@ _ARRAYS = ("resolution_of_doc", "adopted", "reference_of_doc", "is_text", "autho
 _STRINGS = ("resolution_keys", "references")
 
 
-def layout_key(parser: str, documents: Sequence[Document]) -> str:
-    """The key of the layout of ``documents`` (in this order) as read by the parser of version ``parser``."""
-    named = "\n".join([parser, *(f"{d.name}\0{d.digest}" for d in documents)])
-    return hashlib.sha256(named.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+def layout_key(parser: str, files: Sequence[str]) -> str:
+    """The key of the layout of the documents of ``files`` (each ``f"{name}\\0{digest}"``, in
+    index order) as read by the parser of version ``parser``."""
+    return hashlib.sha256("\n".join([parser, *files]).encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+def files_of(documents: Iterable[Document]) -> list[str]:
+    """What ``layout_key`` takes for ``documents``: each one's name and file digest."""
+    return [f"{d.name}\0{d.digest}" for d in documents]
 
 
 def saved_layout(cache_dir: Path, key: str, documents: dict[str, Document]) -> Layout:

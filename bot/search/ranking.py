@@ -473,7 +473,8 @@ def kept_title_tokens(path: Path, code: str, layout: Layout) -> list[list[str]]:
 
 
 def saved_context(
-    cache_dir: Path, key: str, code: str, layout: Layout, grown: tuple[Context, int] | None = None
+    cache_dir: Path, key: str, code: str, layout: Layout, grown: tuple[Context, int] | None = None,
+    *, titles_key: str | None = None,
 ) -> Context:
     """``Context.build(layout)``, its titles' index saved beside the corpus's (``cache_dir``).
 
@@ -482,13 +483,15 @@ def saved_context(
     ``grown`` (the previous context, and how many of ``layout``'s first documents it
     holds, unchanged) merges the added documents' titles into it (bot.search.index_merge:
     the same scores as a fresh build), as a reload after a few new files does. Otherwise
-    the titles' tokens come from ``kept_title_tokens``.
+    the titles' tokens come from ``kept_title_tokens``. ``titles_key`` names the titles
+    (bot.search.layout_store.layout_key: the files' bytes and the parser that reads them),
+    when the caller has it; otherwise the titles themselves are digested.
     """
     directory = cache_dir / index_store.TITLES
     # The corpus's key names the passages' texts, not the titles, which a parser may read
     # otherwise from the same file: the titles are in this index's key too.
     # (One JSON text of them all: a digest update per title took 10 ms of a 10,000-file start.)
-    titles = json.dumps([d.meta.title for d in layout.documents], ensure_ascii=False)
+    titles = titles_key or json.dumps([d.meta.title for d in layout.documents], ensure_ascii=False)
     key = hashlib.sha256(f"{key}\n{titles}".encode("utf-8", "surrogatepass")).hexdigest()[:32]
     try:
         arrays = index_store.load(directory / key)

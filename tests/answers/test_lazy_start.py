@@ -218,6 +218,15 @@ def test_a_warm_start_reads_the_layout_kept_beside_the_index_and_a_changed_date_
     assert service.ask(f"{_code(8, 3)} year:2024").hits[0].document.name == "file08.md"
 
 
+def test_a_file_whose_name_is_not_utf8_is_served_and_kept(copied: Path) -> None:
+    # Linux file names are bytes: Python gives this one as "caf\udce9.md" (surrogateescape),
+    # which the index key once could not encode: the whole start failed on one file name.
+    os.rename(copied / "file07.md", os.fsencode(copied) + b"/caf\xe9.md")
+    for _ in range(2):  # parsed and saved, then from the parse cache and the saved index
+        hits = Service(copied).ask(_code(7, 3)).hits
+        assert [h.passage.text for h in hits] == [_text(7, 3)] and hits[0].document.name == "caf\udce9.md"
+
+
 def test_a_reload_after_an_added_file_tokenizes_that_files_title_only(
     copied: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -13,7 +13,7 @@ import pytest
 from bot.corpus.models import Document, DocumentMeta, Kind, Passage, Position
 from bot.search import layout_store
 from bot.search.kept import keep, read_kept
-from bot.search.layout_store import LAYOUT_FILE, layout_key, saved_layout
+from bot.search.layout_store import LAYOUT_FILE, files_of, layout_key, saved_layout
 from bot.search.resolutions import Layout
 
 PARSER = "parser-1"
@@ -71,7 +71,7 @@ def _counted(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
 
 def test_a_kept_layout_is_read_back_as_the_documents_make_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    key = layout_key(PARSER, list(DOCUMENTS.values()))
+    key = layout_key(PARSER, files_of(DOCUMENTS.values()))
     first = saved_layout(tmp_path, key, DOCUMENTS)
     assert (tmp_path / LAYOUT_FILE).is_file()
     _unmade(monkeypatch)
@@ -84,21 +84,21 @@ def test_a_kept_layout_is_read_back_as_the_documents_make_it(tmp_path: Path, mon
 
 def test_another_file_or_parser_makes_it_again(tmp_path: Path) -> None:
     documents = list(DOCUMENTS.values())
-    key = layout_key(PARSER, documents)
+    key = layout_key(PARSER, files_of(documents))
     saved_layout(tmp_path, key, DOCUMENTS)
     # The same name with other bytes (another date in its front matter): another key.
     redated = documents[4].meta.model_copy(update={"adopted": dt.date(2018, 5, 6)})
     changed = dataclasses.replace(documents[4], meta=redated, digest="sha-4-edited")
     edited = {**DOCUMENTS, changed.name: changed}
-    assert layout_key(PARSER, list(edited.values())) != key
-    assert layout_key("parser-2", documents) != key
-    assert layout_key(PARSER, documents[::-1]) != key  # index order is part of it
-    layout = saved_layout(tmp_path, layout_key(PARSER, list(edited.values())), edited)
+    assert layout_key(PARSER, files_of(edited.values())) != key
+    assert layout_key("parser-2", files_of(documents)) != key
+    assert layout_key(PARSER, files_of(documents[::-1])) != key  # index order is part of it
+    layout = saved_layout(tmp_path, layout_key(PARSER, files_of(edited.values())), edited)
     assert layout.adopted.tolist()[4] == dt.date(2018, 5, 6).toordinal()
 
 
 def _kept_value(tmp_path: Path) -> tuple[str, str, dict[str, object]]:
-    key = layout_key(PARSER, list(DOCUMENTS.values()))
+    key = layout_key(PARSER, files_of(DOCUMENTS.values()))
     saved_layout(tmp_path, key, DOCUMENTS)
     saved = json.loads((tmp_path / LAYOUT_FILE).read_bytes().partition(b"\n")[2])
     return key, saved["code"], saved["value"]
