@@ -99,10 +99,11 @@ class Layout:
     # document -> 2 the text adopted, 1 a summary, 0 a news report or a kind unknown: which source
     # comes first when two answer about as well (bot.search.ranking.AUTHORITY_MARGIN).
     authority: IntArray
-    # ``resolution_documents`` and ``resolutions``, made when first asked for (/sources, a
-    # timeline): no question needs them, and a start from a saved layout (bot.search.
-    # layout_store) would otherwise read every document's metadata for them. A list each,
-    # so the frozen layout can hold them; two threads making one at once make equal values.
+    # ``resolution_documents``, ``resolutions`` and ``references_by_base``, made when first
+    # asked for (/sources, a timeline, a reference filter): most questions need none of
+    # them, and a start from a saved layout (bot.search.layout_store) would otherwise read
+    # every document's metadata for them. A list each, so the frozen layout can hold them;
+    # two threads making one at once make equal values.
     _documents_of: list[tuple[tuple[Document, ...], ...]] = field(default_factory=list, compare=False, repr=False)
     _infos: list[tuple[ResolutionInfo, ...]] = field(default_factory=list, compare=False, repr=False)
     _by_base: list[dict[str, tuple[int, ...]]] = field(default_factory=list, compare=False, repr=False)
