@@ -128,7 +128,8 @@ def load_corpus(
     if cache:
         previous = reuse.parses if reuse is not None and reuse.directory == directory else None
         parse_cache = ParseCache.open(
-            directory / CACHE_DIR, _parser_version(), previous, functools.partial(_reparse, directory)
+            directory / CACHE_DIR, _parser_version(), previous, functools.partial(_reparse, directory),
+            functools.partial(_holds, directory),
         )
     try:
         return _load_entries(directory, parse_cache, started, save)
@@ -184,6 +185,15 @@ def _load(path: Path) -> Parsed:
     except CorpusError as exc:
         return exc.problem
     return document, tuple(warnings)
+
+
+def _holds(directory: Path, name: str, digest: str) -> bool:
+    """Whether the file ``name`` holds the bytes whose sha256 is ``digest`` (a parse's ``Document.digest``)."""
+    try:
+        raw = _read_bytes(directory / name)
+    except CorpusError:
+        return False
+    return hashlib.sha256(raw).hexdigest() == digest
 
 
 def _reparse(directory: Path, name: str, digest: str) -> Sequence[Passage] | None:

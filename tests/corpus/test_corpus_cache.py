@@ -194,6 +194,30 @@ def test_a_racy_edit_is_parsed_again(three: Path, parsed: list[str], monkeypatch
     assert any("free the newsmakers" in p[2] for p in documents[0][5])  # type: ignore[index]
 
 
+def test_files_copied_in_just_before_a_start_are_checked_by_their_bytes_not_parsed_again(
+    three: Path, parsed: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Every file was written milliseconds before the first load: each entry is racy. The
+    # next load (a restart, or a reload in the same process) compares the files' sha256 with
+    # the stored ones instead of parsing them; an edit the stat does not show is parsed.
+    monkeypatch.setattr(corpus, "CACHE_MIN_PASSAGES", 0)
+    monkeypatch.setattr(corpus, "file_key", lambda st: (st.st_size, st.st_mtime_ns, 0))
+    assert corpus_cache.RACY_NS == 2_000_000_000
+    first = load_corpus(three)
+    parsed.clear()
+    warm = _seen(three)
+    assert parsed == ["bad.md"]  # a file that cannot be served has no digest to check: parsed
+    assert warm == _seen(three, cache=False)
+    parsed.clear()
+    path = three / "good.md"
+    before = path.stat()
+    path.write_text(GOOD.replace("release journalists", "free the newsmakers"), encoding="utf-8")
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))  # the stat the cache holds
+    again = load_corpus(three, reuse=first)  # a reload: the previous load's entries, in memory
+    assert "good.md" in parsed and "inferred.txt" not in parsed
+    assert any("free the newsmakers" in p.text for d in again.documents for p in d.passages)
+
+
 def test_a_file_old_enough_is_trusted_despite_the_guard(
     three: Path, parsed: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
