@@ -13,7 +13,9 @@ An entry is used only when all of these hold, and the file is parsed otherwise:
   index;
 - the file was last changed at least ``RACY_NS`` before the parse that stored it
   started: a file edited within the clock's resolution of its read could otherwise
-  keep its stat with new content (git's "racily clean" entries);
+  keep its stat with new content (git's "racily clean" entries); one that was not is
+  used only if the file still holds the bytes whose sha256 the entry stores, as git
+  compares such entries' content;
 - the shard was written by the same parser (``parser_version``: a digest of the source
   of the code that turns a file into a Document, of the versions of the libraries that
   shape it and of Python's);
