@@ -113,7 +113,19 @@ _ASKS_NUMBER_RE = re.compile(r"\bhow (?:many|much)\b", re.IGNORECASE)
 _MONTH_NAMES = "january|february|march|april|june|july|august|september|october|november|december"
 _STATES_DATE_RE = re.compile(r"\b(?:1[89]\d\d|20\d\d)\b|\b(?:" + _MONTH_NAMES + r")\b", re.IGNORECASE)
 _STATES_NUMBER_RE = re.compile(r"\d")
-DATE, NUMBER = "date", "number"
+# "How did MEPs vote on ..." asks for the tally ("adopted by 595 votes to 66, with 34
+# abstentions"), which the paragraphs around it, on the same text, never state: a third
+# answer type, lowered as the others (ANSWER_TYPE_FACTOR). Dev MRR@5 0.941 -> 0.945 (a
+# citation no longer first), recall@3 0.974; held-out 0.910/0.946 unchanged, the shipped
+# set too (2026-12-06).
+_ASKS_VOTE_RE = re.compile(
+    r"\bhow\s+did\s+(?:the\s+)?(?:european\s+)?(?:parliament|ep|meps?|members|deputies|it|they)\s+vote\b"
+    r"|\b(?:vote|voting)\s+(?:result|outcome|count|tally)\b|\bresult\s+of\s+the\s+vote\b"
+    r"|\bwhat\s+was\s+the\s+vote\b|\bhow\s+many\s+(?:votes|meps?\s+voted)\b",
+    re.IGNORECASE,
+)
+_STATES_VOTE_RE = re.compile(r"\b\d[\d\s,.]*\s+votes?\b|\b\d+\s+abstentions?\b", re.IGNORECASE)
+DATE, NUMBER, VOTE = "date", "number", "vote"
 
 
 # "When did Parliament call for ..." asks when it spoke: the adoption date, which every
@@ -126,7 +138,9 @@ _ASKS_ADOPTION_RE = re.compile(
 
 
 def answer_type(text: str) -> str | None:
-    """What the question asks for, when a passage must state it to answer: a date or a number."""
+    """What the question asks for, when a passage must state it to answer: a date, a number or a vote's tally."""
+    if _ASKS_VOTE_RE.search(text):
+        return VOTE
     if _ASKS_DATE_RE.search(text):
         return None if _ASKS_ADOPTION_RE.search(text) else DATE
     return NUMBER if _ASKS_NUMBER_RE.search(text) else None
@@ -134,7 +148,7 @@ def answer_type(text: str) -> str | None:
 
 def _typed(chosen: IntArray, scores: FloatArray, passages: Sequence[Passage], wants: str) -> FloatArray:
     """``scores`` with those of the passages that state no date (or no number) lowered (ANSWER_TYPE_FACTOR)."""
-    pattern = _STATES_DATE_RE if wants == DATE else _STATES_NUMBER_RE
+    pattern = {DATE: _STATES_DATE_RE, NUMBER: _STATES_NUMBER_RE, VOTE: _STATES_VOTE_RE}[wants]
     lacking = np.fromiter((pattern.search(passages[i].text) is None for i in chosen.tolist()), dtype=np.bool_,
                           count=len(chosen))
     factor = 1.0 if ANSWER_TYPE_FACTOR is None else ANSWER_TYPE_FACTOR

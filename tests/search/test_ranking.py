@@ -214,6 +214,25 @@ def test_a_question_asking_when_or_how_many_puts_a_passage_stating_one_first(tmp
     assert not service.ask("How many signed the partnership agreement?").hits[0].passage.text.startswith("Welcomes")
 
 
+def test_a_question_asking_how_parliament_voted_puts_the_tally_first(tmp_path: Path) -> None:
+    (tmp_path / "ta.md").write_text(
+        "---\nreference: 2019/0003(INI)\nadopted: 2021-06-24\nkind: text_adopted\n---\n"
+        "having regard to its resolution of 29 November 2018 on the Commission report on Montenegro,\n\n"
+        "Recalls that its committee held a vote on amendments to the draft report on the rule of law and the "
+        "judiciary in Montenegro;\n", encoding="utf-8")
+    (tmp_path / "oeil.md").write_text(
+        "---\nreference: 2019/0003(INI)\nadopted: 2021-06-24\nkind: summary\n---\n"
+        "The European Parliament adopted by 595 votes to 66, with 34 abstentions, a resolution on the "
+        "Commission reports on Montenegro.\n\nMembers welcomed the progress made by Montenegro.\n", encoding="utf-8")
+    (tmp_path / "other.md").write_text(
+        "---\nreference: 2019/0002(RSP)\nadopted: 2020-02-12\nkind: text_adopted\n---\n"
+        + "\n\n".join(f"Paragraph {i} on the fisheries quota." for i in range(12)) + "\n", encoding="utf-8")
+    service = Service(tmp_path)
+    # The committee's vote matches the question's words best; the tally answers it.
+    assert service.ask("a vote on the report on Montenegro").hits[0].passage.text.startswith("Recalls")
+    assert "595 votes to 66" in service.ask("How did MEPs vote on the report on Montenegro?").hits[0].passage.text
+
+
 def _spread_corpus(tmp_path: Path, *extra: str) -> Service:
     paragraphs = [
         "The signing of the agreement was delayed by a year.",
