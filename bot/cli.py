@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, TextIO
 
 from bot.answers.answer import Noted, notes
 from bot.answers.grouping import HitGroup, group_hits
-from bot.answers.quote_result import BadQuote, QuoteMatch, QuoteResult, Verdict
 from bot.answers.service import DEFAULT_TOP, BadQuestion, Service
 from bot.cli_eval import DEFAULT_QUESTIONS, add_eval_options, run_eval
 from bot.cli_import import cmd_import
@@ -27,7 +26,8 @@ from bot.cli_sync import cmd_sync, since_date
 from bot.corpus.models import NO_MATCH, plural
 from bot.search.query import Query
 
-if TYPE_CHECKING:  # bot.answers.timeline is imported when a timeline is first asked for
+if TYPE_CHECKING:  # bot.answers.timeline and quote_result are imported when first needed
+    from bot.answers.quote_result import QuoteMatch, QuoteResult
     from bot.answers.timeline import TimelineEntry
 
 logger = logging.getLogger(__name__)
@@ -269,6 +269,8 @@ def cmd_eval(args: argparse.Namespace, out: TextIO) -> int:
 
 def cmd_quote(args: argparse.Namespace, out: TextIO) -> int:
     """Exit 0 when the quote is verbatim (cuts allowed), 1 near or not found, 2 bad quote."""
+    from bot.answers.quote_result import BadQuote  # here: an ask does not import the quote check (3 ms)
+
     service = _service(args.corpus)
     try:
         result = service.quote(args.text)
@@ -291,6 +293,8 @@ _DIFF_LABELS = {
 
 def format_quote(result: QuoteResult) -> str:
     """A quote check as plain text: the verdict, then each passage with the words marked."""
+    from bot.answers.quote_result import Verdict
+
     count = len(result.matches)
     places = f"{count}{'+' if result.more else ''} passage{'s' if count > 1 else ''}"
     if result.pieces > 1:

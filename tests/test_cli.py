@@ -361,7 +361,8 @@ def test_ask_with_its_corpus_named_imports_neither_the_settings_nor_the_evaluati
         "import sys, io; from bot.__main__ import main; "
         f"code = main(['ask', 'journalists', '--corpus', {str(CORPUS)!r}]); "
         "print(sorted(m for m in ('pydantic_settings', 'bot.answers.evaluate', 'bot.answers.halves', "
-        "'bot.answers.quote', 'bot.answers.timeline') if m in sys.modules), code)"
+        "'bot.answers.quote', 'bot.answers.quote_result', 'bot.answers.quote_words', 'bot.answers.timeline') "
+        "if m in sys.modules), code)"
     )
     done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True)
     assert done.stdout.strip().splitlines()[-1] == "[] 0"

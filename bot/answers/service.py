@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from bot.answers.answer import Answer
-from bot.answers.quote_words import clear_word_cache
 from bot.answers.stats import AnswerStats, StatsReport
 from bot.corpus import store
 from bot.corpus.cache import paused_gc
@@ -539,7 +538,11 @@ class Service:
             new, kept_old = old, True
         if not kept_old:
             self._snapshot = new  # the atomic swap
-            clear_word_cache()  # the old passages' words would otherwise outlive them
+            # The old passages' words would otherwise outlive them; the module is loaded by
+            # the first quote check, so a process that checked none has no cache to clear.
+            quote_words = sys.modules.get("bot.answers.quote_words")
+            if quote_words is not None:
+                quote_words.clear_word_cache()
         for save in saves:
             self._saves.submit(_logged, save)  # one at a time, in order: the last reload's is written last
         before = {d.name: d.digest for d in old.corpus.documents}

@@ -13,6 +13,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from bot.answers.quote import MAX_MATCHES, MAX_QUOTE_CHARS, BadQuote, QuoteMatch, QuoteResult, Verdict, quoted_text
+from bot.answers.quote_words import word_cache_bytes
 from bot.answers.service import Service
 from bot.cli import run_cli
 from bot.corpus.models import Document, DocumentMeta, Kind, Passage, Position
@@ -497,6 +498,15 @@ def test_quote_uses_the_corpus_after_a_reload(tmp_path: Path) -> None:
     result = service.quote("fishing quotas for the northern fleet were raised")
     assert result.verdict is Verdict.verbatim
     assert result.matches[0].document.name == "second.txt"
+
+
+def test_a_reload_lets_go_of_the_old_passages_words(tmp_path: Path) -> None:
+    _write(tmp_path, "first.txt", "The committee discussed water supply in rural districts at length.")
+    service = Service(tmp_path)
+    service.quote("discussed water supply in rural districts")
+    assert word_cache_bytes() > 0
+    service.reload()
+    assert word_cache_bytes() == 0  # the words of the passages served before the reload are gone
 
 
 def test_unknown_kind_is_never_passed_off_as_the_resolution(tmp_path: Path) -> None:
