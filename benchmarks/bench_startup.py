@@ -28,7 +28,10 @@ fresh interpreter (so no import, page or allocator state carries over) and print
 - ``first_answer``: a whole ``python -m bot ask QUESTION --corpus DIR`` process: the
   interpreter's start, the imports, the warm start and one question answered, timed
   from outside (wall clock from its start to its exit; its peak RSS from ``wait4``);
-- the peak resident memory of each of those interpreters.
+- the peak resident memory of each of those interpreters;
+
+and, last, how long a fixed pure-Python loop takes in a fresh interpreter: the
+machine's speed at the time, which on a shared machine moves the figures by half.
 """
 
 from __future__ import annotations
@@ -229,6 +232,24 @@ def main(argv: Sequence[str] | None = None) -> None:
     for size, mode, passages, seconds, rss, imported in rows:
         print(f"{size:>10,} | {names[mode]:<24} | {passages:>9,} | {seconds:>6.2f} s | {rss:>6.0f} MB | "
               f"{imported:>5.2f} s")
+    print(f"\nmachine speed: {REFERENCE} took {reference_seconds():.2f} s in a fresh interpreter "
+          "(compare figures measured at about the same speed)")
+
+
+# A fixed pure-Python loop, timed beside the figures: on a shared machine the same
+# start took from 0.49 to 0.74 s within an hour, as this loop went from 0.66 to 1.0 s
+# (docs/performance.md, issue 20's fifth pass).
+REFERENCE = "sum(i * i for i in range(10**7))"
+
+
+def reference_seconds() -> float:
+    """Seconds a fresh interpreter takes to run ``REFERENCE``, start to exit (the best of 3)."""
+    best = float("inf")
+    for _ in range(3):
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-c", REFERENCE], check=True)
+        best = min(best, time.perf_counter() - started)
+    return best
 
 
 if __name__ == "__main__":
