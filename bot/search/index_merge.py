@@ -17,7 +17,7 @@ a fraction of a second where a rebuild takes about ten.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -37,6 +37,13 @@ logger = logging.getLogger(__name__)
 _STEP = 1 << 22
 # A segment and the mask of its passages to keep (None: all of them).
 Segment = tuple[IndexArrays, BoolArray | None]
+# Makes the merged postings' arrays (name, length, dtype): in memory by default; in a file
+# (a memory map) when a caller would not hold the largest arrays of a large merge in memory.
+Allocate = Callable[[str, int, np.dtype], np.ndarray]
+
+
+def _in_memory(name: str, size: int, dtype: np.dtype) -> np.ndarray:
+    return np.empty(size, dtype=dtype)
 
 
 def merge_arrays(
@@ -47,10 +54,12 @@ def merge_arrays(
     *,
     block: int = DEFAULT_BLOCK,
     big_df: int | None = None,
+    allocate: Allocate = _in_memory,
 ) -> IndexArrays:
     """One index over the kept passages of ``segments``, in order: segment 0's first.
 
-    Equal in every score to ``build_arrays`` over the same passages' tokens.
+    Equal in every score to ``build_arrays`` over the same passages' tokens. ``allocate``
+    makes the postings and their frequencies (see ``Allocate``).
     """
     kept: list[tuple[IndexArrays, BoolArray, IntArray, IntArray]] = []
     ids_of: dict[str, int] = {}
@@ -87,8 +96,8 @@ def merge_arrays(
     np.cumsum(df, out=indptr[1:])
     total = int(indptr[-1])
     # The fresh build's choice: uint16 only when a count needs it.
-    postings = np.empty(total, dtype=np.int32)
-    tf: TfArray = np.empty(total, dtype=np.uint16) if widest > 255 else np.empty(total, dtype=np.uint8)
+    postings = allocate("postings", total, np.dtype(np.int32))
+    tf: TfArray = allocate("tf", total, np.dtype(np.uint16) if widest > 255 else np.dtype(np.uint8))
     cursor = indptr[:-1].copy()
     offset = 0
     lengths: list[IntArray] = []

@@ -33,6 +33,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import mmap
 import os
 import pickle
 import shutil
@@ -41,7 +42,7 @@ import threading
 import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import fields
+from dataclasses import fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
@@ -110,6 +111,9 @@ _MERGE_IDLE = 0.5
 # New passages from which a merge is finished even at the process's exit: every start
 # would otherwise tokenize them again (5,000 passages: about 0.1 s).
 MERGE_AT_EXIT_PASSAGES = 5000
+# From this many passages a merge writes its postings and frequencies to files (on_disk)
+# rather than holding them in memory: at 10^6 passages, 320 MB.
+MERGE_ON_DISK_PASSAGES = 100_000
 # The index this process last opened from a saved directory, by directory: (manifest's stamp, index).
 _OPENED: dict[str, tuple[tuple[int, int, int], Bm25Index]] = {}
 # The documents of the manifest read last, by directory: ((stamp, family), documents or None).
@@ -424,25 +428,55 @@ def _merge_later(
             logger.info("not merging the index segments in %s: the process is exiting", cache_dir)
             return
         started = time.perf_counter()
-        arrays = merge_arrays(segments, base.k1, base.b, base.epsilon)
-        masked = 0 if keep is None else base.size - int(np.count_nonzero(keep))
-        logger.info("merged %d new passages into the saved index of %d (%d masked) in %.2f s",
-                    added.size, base.size, masked, time.perf_counter() - started)
-        merged: Bm25Index
-        with _MERGER.writing() as allowed:
-            if not allowed:
-                logger.info("not saving the merged index in %s: the process is exiting", cache_dir)
-                return
-            try:
-                saved_at = save(arrays, cache_dir, key, family=family, documents=documents)
-                # Served from the maps, as after a start: the merged copy in memory goes.
-                merged = _load_index(saved_at)
-            except (OSError, ValueError, KeyError, TypeError) as exc:
-                logger.warning("cannot save the merged index in %s (%s): serving it from memory", cache_dir, exc)
-                merged = Bm25Index(arrays)
+        scratch = _merge_scratch(cache_dir, key, base.size + added.size)
+        try:
+            arrays = _merged(segments, base, scratch)
+            masked = 0 if keep is None else base.size - int(np.count_nonzero(keep))
+            logger.info("merged %d new passages into the saved index of %d (%d masked) in %.2f s",
+                        added.size, base.size, masked, time.perf_counter() - started)
+            merged: Bm25Index
+            with _MERGER.writing() as allowed:
+                if not allowed:
+                    logger.info("not saving the merged index in %s: the process is exiting", cache_dir)
+                    return
+                try:
+                    saved_at = save(arrays, cache_dir, key, family=family, documents=documents)
+                    # Served from the maps, as after a start: the merged copy in memory goes.
+                    merged = _load_index(saved_at)
+                except (OSError, ValueError, KeyError, TypeError) as exc:
+                    logger.warning("cannot save the merged index in %s (%s): serving it from memory", cache_dir, exc)
+                    # Plain arrays over the merge's maps, if it made any: np.memmap's indexing is slow.
+                    merged = Bm25Index(replace(arrays, postings=np.asarray(arrays.postings), tf=np.asarray(arrays.tf)))
+        finally:
+            if scratch is not None:
+                # What save() did not move into the saved index (all of it, if it failed):
+                # a map still in use keeps its file's pages until it is dropped.
+                shutil.rmtree(scratch, ignore_errors=True)
         index.swap_in(merged)
     except Exception:
         logger.exception("merging the index segments in %s failed: answering from the segments", cache_dir)
+
+
+def _merged(segments: list[Segment], base: IndexArrays, scratch: Path | None) -> IndexArrays:
+    """``merge_arrays(segments)``, the postings and frequencies in files of ``scratch``
+    (``on_disk``) when given; in memory without it, or where the files cannot be made."""
+    if scratch is not None:
+        try:
+            return merge_arrays(segments, base.k1, base.b, base.epsilon, allocate=on_disk(scratch))
+        except OSError as exc:
+            logger.info("merging in memory: cannot write the merge's files in %s (%s)", scratch, exc)
+    return merge_arrays(segments, base.k1, base.b, base.epsilon)
+
+
+def _merge_scratch(cache_dir: Path, key: str, passages: int) -> Path | None:
+    """A directory for a merge's largest arrays (see ``on_disk``), from ``MERGE_ON_DISK_PASSAGES``."""
+    if passages < MERGE_ON_DISK_PASSAGES:
+        return None
+    try:
+        return Path(tempfile.mkdtemp(prefix=f".tmp-{key}-merge-", dir=cache_dir))
+    except OSError as exc:
+        logger.info("merging in memory: no scratch directory in %s (%s)", cache_dir, exc)
+        return None
 
 
 def _opened(directory: Path) -> tuple[IndexArrays, dict[str, int]]:
@@ -594,12 +628,15 @@ def save(
     manifest: what a later corpus, changed by a few files, merges from.
 
     The files are written in a temporary directory (in ``scratch`` when given), flushed
-    to disk, the manifest last, then renamed into place.
+    to disk, the manifest last, then renamed into place. An array that is already a
+    ``.npy`` file of the same volume, memory-mapped (``on_disk``: a merge's postings), is
+    flushed and moved there rather than written again.
     """
     # Not parents=True: a missing corpus directory is not to be created here.
     cache_dir.mkdir(exist_ok=True)
+    mapped = {name: _npy_file(getattr(arrays, name)) for name in _ARRAYS}
     # Never the volume's last free space (the parse cache's rule): served from memory instead.
-    check_room(cache_dir, sum(getattr(arrays, name).nbytes for name in _ARRAYS))
+    check_room(cache_dir, sum(getattr(arrays, name).nbytes for name in _ARRAYS if mapped[name] is None))
     target = cache_dir / key
     work = Path(tempfile.mkdtemp(prefix=f".tmp-{key}-", dir=scratch or cache_dir))
     try:
@@ -610,10 +647,19 @@ def save(
         checksums: dict[str, int] = {}
         for name in _ARRAYS:
             path = work / f"{name}.npy"
-            with open(path, "wb") as out:
-                np.save(out, getattr(arrays, name), allow_pickle=False)
-                out.flush()
-                os.fsync(out.fileno())
+            source = mapped[name]
+            if source is not None:
+                # fsync, not the map's flush(): on Linux a shared map's pages are the file's
+                # page cache, which fsync writes out without the GIL; msync through
+                # flush() held it for 0.14 s per 300 MB, a stall for every question meanwhile.
+                with open(source, "rb+") as written:
+                    os.fsync(written.fileno())
+                os.replace(source, path)  # the map stays valid: the same file, another name
+            else:
+                with open(path, "wb") as out:
+                    np.save(out, getattr(arrays, name), allow_pickle=False)
+                    out.flush()
+                    os.fsync(out.fileno())
             os.chmod(path, 0o644)  # whatever the umask: see the directory's mode above
             files[name] = path.stat().st_size
             checksums[name] = _crc32(path)
@@ -655,6 +701,36 @@ def save(
         shutil.rmtree(other, ignore_errors=True)
     logger.info("saved the index of %d passages in %s", arrays.size, target)
     return target
+
+
+def on_disk(directory: Path) -> Callable[[str, int, np.dtype], np.ndarray]:
+    """An ``index_merge.Allocate`` that makes each array a memory-mapped ``.npy`` file in
+    ``directory`` (which ``save`` then moves into place instead of writing it again).
+
+    A merge of 10^6 passages held its postings and frequencies in memory (320 MB) beside
+    the served index until it was saved: in a file, the kernel can write them out and
+    reclaim them, so the merge's anonymous memory stays about what the rest needs.
+    """
+    def allocate(name: str, size: int, dtype: np.dtype) -> np.ndarray:
+        check_room(directory, size * dtype.itemsize)
+        array: np.ndarray = np.lib.format.open_memmap(directory / f"{name}.npy", mode="w+", dtype=dtype, shape=(size,))
+        return array
+
+    return allocate
+
+
+def _npy_file(array: np.ndarray) -> Path | None:
+    """The ``.npy`` file ``array`` maps, writable and whole (``on_disk``'s), else None."""
+    if not isinstance(array, np.memmap) or array.filename is None or array.mode not in ("r+", "w+"):
+        return None
+    if not isinstance(array.base, mmap.mmap) or array.offset == 0:
+        return None  # a view of part of a map, or a raw map with no .npy header
+    path = Path(array.filename)
+    try:
+        whole = path.suffix == ".npy" and path.stat().st_size == array.offset + array.nbytes
+    except OSError:
+        return None
+    return path if whole else None
 
 
 def load(directory: Path, *, defer: bool = False) -> IndexArrays:

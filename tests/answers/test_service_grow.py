@@ -80,6 +80,42 @@ def test_an_added_file_is_merged_in_and_answers_as_after_a_rebuild(
     assert _answers(Service(big_corpus)) == masked
 
 
+@pytest.mark.parametrize("room", [True, False])
+def test_a_large_merge_writes_its_postings_to_files_and_answers_as_in_memory(
+    big_corpus: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, room: bool
+) -> None:
+    monkeypatch.setattr(index_store, "MERGE_ON_DISK_PASSAGES", 0)  # as a corpus of 10^5 passages or more
+    allocated: list[str] = []
+    real = index_store.on_disk
+
+    def recorded(directory: Path) -> Any:
+        allocate = real(directory)
+
+        def counted(name: str, size: int, dtype: Any) -> Any:
+            allocated.append(name)
+            if not room:
+                raise OSError(28, "No space left on device")
+            return allocate(name, size, dtype)
+
+        return counted
+
+    monkeypatch.setattr(index_store, "on_disk", recorded)
+    service = Service(big_corpus)
+    new = _file(500, 50, random.Random(9), extra="The court heard the zanzibarium case of the journalist.")
+    with caplog.at_level(logging.INFO, logger="bot.search.index_store"):
+        service.add_document("new.md", new.encode())
+        _merged(service)
+    assert allocated[:1] == ["postings"] and (allocated == ["postings", "tf"]) is room
+    assert ("merging in memory: cannot write the merge's files" in caplog.text) is not room
+    assert [p.name for p in (big_corpus / ".index").iterdir() if p.name.startswith(".tmp-")] == []
+    merged = _answers(service)
+    assert service.ask("zanzibarium").hits[0].document.name == "new.md"
+    restarted = Service(big_corpus)  # the merged index, saved and opened as a start opens it
+    assert not isinstance(restarted.snapshot.index, SegmentedIndex) and _answers(restarted) == merged
+    shutil.rmtree(big_corpus / ".index")
+    assert _answers(Service(big_corpus)) == merged  # a fresh build
+
+
 class _Held(Merger):
     """Stands in for the merging thread: holds the merges until told to run them."""
 

@@ -93,6 +93,26 @@ def test_a_merge_keeps_what_a_fresh_build_saves(monkeypatch: pytest.MonkeyPatch,
         np.testing.assert_array_equal(getattr(merged, name), getattr(fresh, name), err_msg=name)
 
 
+def test_a_merge_written_to_files_is_the_merge_in_memory_and_saved_by_moving_them(tmp_path: Path) -> None:
+    base = [["court", "prisoner"], ["court"], ["kazakhstan", "prisoner", "prisoner"], ["minsk"] * 300]
+    segments: list[Segment] = [
+        (build_arrays(base), np.array([True, False, True, True])), (build_arrays([["kazakhstan", "journalist"]]), None)
+    ]
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    on_disk = merge_arrays(segments, allocate=index_store.on_disk(scratch))
+    assert isinstance(on_disk.postings, np.memmap) and sorted(p.name for p in scratch.iterdir()) == ["postings.npy",
+                                                                                                     "tf.npy"]
+    in_memory = merge_arrays(segments)
+    for name in ("indptr", "postings", "tf", "norm", "idf", "max_weight", "lengths", "block_max", "bitmaps"):
+        np.testing.assert_array_equal(getattr(on_disk, name), getattr(in_memory, name), err_msg=name)
+    saved = index_store.save(on_disk, tmp_path / "index", "key")
+    assert list(scratch.iterdir()) == []  # moved, not written again
+    loaded = index_store.load(saved)  # whole, checksums and all
+    np.testing.assert_array_equal(loaded.postings, in_memory.postings)
+    np.testing.assert_array_equal(loaded.tf, in_memory.tf)
+
+
 def test_a_mask_of_the_wrong_size_is_refused() -> None:
     with pytest.raises(ValueError, match="keep mask has shape"):
         merge_arrays([(build_arrays([["a"], ["b"]]), np.array([True]))])
