@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import os
 import shutil
@@ -10,7 +9,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pytest
 
 from bot.answers.service import Service, Snapshot, _searchable
@@ -23,6 +21,7 @@ from bot.corpus.load import load_corpus
 from bot.search.index_store import Mapped
 from bot.search.resolutions import Layout
 from tests.conftest import CORPUS, FIXTURES
+from tests.layouts import assert_same_layout
 
 GOOD = """---
 title: European Parliament resolution of 10 March 2016 on freedom of expression in Kazakhstan
@@ -440,10 +439,7 @@ def test_a_snapshot_from_the_cache_is_the_fresh_one(cached: None, three: Path) -
     assert warm.index.size == len(fresh.passages)
     # The layout Snapshot.build makes from the documents is the one made passage by passage.
     by_passage = Layout.build(fresh.passages, fresh.documents)
-    public = [f.name for f in dataclasses.fields(Layout) if not f.name.startswith("_")]
-    for name in (*public, "resolution_documents", "resolutions", "references_by_base"):
-        a, b = getattr(warm.layout, name), getattr(by_passage, name)
-        assert np.array_equal(a, b) if isinstance(a, np.ndarray) else a == b, name
+    assert_same_layout(warm.layout, by_passage)
     assert warm.layout.doc_of.tolist() == [0, 0, 0, 0, 1, 1]
     texts = Mapped(warm.passages, _searchable)  # what Snapshot.build hands the index
     assert len(texts) == len(warm.passages)

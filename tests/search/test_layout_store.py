@@ -7,7 +7,6 @@ import datetime as dt
 import json
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from bot.corpus.models import Document, DocumentMeta, Kind, Passage, Position
@@ -15,6 +14,7 @@ from bot.search import layout_store
 from bot.search.kept import keep, read_kept
 from bot.search.layout_store import LAYOUT_FILE, files_of, layout_key, saved_layout
 from bot.search.resolutions import Layout
+from tests.layouts import assert_same_layout
 
 PARSER = "parser-1"
 
@@ -38,16 +38,6 @@ DOCUMENTS = {
         _document(4, "2017/2601(INI)", dt.date(2017, 1, 2), Kind.text_adopted, size=4),
     )
 }
-
-
-def _same(a: Layout, b: Layout) -> None:
-    public = [f.name for f in dataclasses.fields(Layout) if not f.name.startswith("_")]
-    for name in (*public, "resolution_documents", "resolutions", "references_by_base"):
-        left, right = getattr(a, name), getattr(b, name)
-        if isinstance(left, np.ndarray):
-            assert left.dtype == right.dtype and left.tolist() == right.tolist(), name
-        else:
-            assert left == right, name
 
 
 def _unmade(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -76,8 +66,8 @@ def test_a_kept_layout_is_read_back_as_the_documents_make_it(tmp_path: Path, mon
     assert (tmp_path / LAYOUT_FILE).is_file()
     _unmade(monkeypatch)
     again = saved_layout(tmp_path, key, DOCUMENTS)
-    _same(again, first)
-    _same(again, Layout.build([p for d in DOCUMENTS.values() for p in d.passages], DOCUMENTS))
+    assert_same_layout(again, first)
+    assert_same_layout(again, Layout.build([p for d in DOCUMENTS.values() for p in d.passages], DOCUMENTS))
     assert again.adopted_in([]).tolist() == [False] * 5
     assert [r.reference for r in again.resolutions] == ["2016/2600(RSP)", "2016/2600", None, "2017/2601(INI)"]
 
@@ -135,7 +125,7 @@ def test_a_kept_value_that_does_not_fit_the_documents_is_made_again(
     keep(tmp_path / LAYOUT_FILE, key, code, {**value, **change})  # a valid checksum over a wrong value
     assert read_kept(tmp_path / LAYOUT_FILE, key, code) is not None
     calls = _counted(monkeypatch)
-    _same(saved_layout(tmp_path, key, DOCUMENTS), Layout.of_documents(DOCUMENTS))
+    assert_same_layout(saved_layout(tmp_path, key, DOCUMENTS), Layout.of_documents(DOCUMENTS))
     assert calls == [5, 5]  # made again by saved_layout, then here
     assert saved_layout(tmp_path, key, DOCUMENTS) is not None and calls == [5, 5]  # and kept right
 

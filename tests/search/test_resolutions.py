@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 
-import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.corpus.models import Document, DocumentMeta, Kind, Passage, Position
 from bot.search.resolutions import Layout
+from tests.layouts import assert_same_layout
 
 # Few values, so that added documents join resolutions the layout already has.
 REFERENCES = st.one_of(st.none(), st.sampled_from(["2016/2600(RSP)", "2016/2600", "2016/2601(RSP)", "2017/2601(INI)"]))
@@ -30,16 +29,6 @@ def _document(number: int, fields: Fields) -> Document:
     return Document(name, meta, {}, passages, name)
 
 
-def _same(a: Layout, b: Layout) -> None:
-    public = [f.name for f in dataclasses.fields(Layout) if not f.name.startswith("_")]
-    for name in (*public, "resolution_documents", "resolutions", "references_by_base"):
-        left, right = getattr(a, name), getattr(b, name)
-        if isinstance(left, np.ndarray):
-            assert left.dtype == right.dtype and left.tolist() == right.tolist(), name
-        else:
-            assert left == right, name
-
-
 @settings(max_examples=150, deadline=None)
 @given(documents=st.lists(DOCUMENT, min_size=1, max_size=14), data=st.data())
 def test_an_extended_layout_is_the_layout_of_every_document(
@@ -53,7 +42,7 @@ def test_an_extended_layout_is_the_layout_of_every_document(
     if data.draw(st.booleans(), label="references' bases made before"):
         assert sum(map(len, first.references_by_base.values())) == len(first.references)
     whole = Layout.of_documents({d.name: d for d in made})
-    _same(first.extended(made[cut:]), whole)
+    assert_same_layout(first.extended(made[cut:]), whole)
 
 
 def test_a_layout_extended_by_nothing_is_itself() -> None:
