@@ -51,7 +51,7 @@ import numpy as np
 from bot.corpus.cache import check_room, module_path, module_version
 from bot.search.index import Bm25Index
 from bot.search.index_build import IndexArrays, build_arrays
-from bot.search.index_merge import Segment, merge_arrays
+from bot.search.index_merge import Allocate, Segment, merge_arrays
 from bot.search.merger import Merger
 from bot.search.segments import SegmentedIndex
 from bot.search.tokens import tokenize
@@ -630,7 +630,7 @@ def save(
     The files are written in a temporary directory (in ``scratch`` when given), flushed
     to disk, the manifest last, then renamed into place. An array that is already a
     ``.npy`` file of the same volume, memory-mapped (``on_disk``: a merge's postings), is
-    flushed and moved there rather than written again.
+    synced and moved there rather than written again.
     """
     # Not parents=True: a missing corpus directory is not to be created here.
     cache_dir.mkdir(exist_ok=True)
@@ -703,7 +703,7 @@ def save(
     return target
 
 
-def on_disk(directory: Path) -> Callable[[str, int, np.dtype], np.ndarray]:
+def on_disk(directory: Path) -> Allocate:
     """An ``index_merge.Allocate`` that makes each array a memory-mapped ``.npy`` file in
     ``directory`` (which ``save`` then moves into place instead of writing it again).
 
