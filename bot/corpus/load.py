@@ -187,13 +187,18 @@ def _load(path: Path) -> Parsed:
     return document, tuple(warnings)
 
 
+def file_digest(raw: bytes) -> str:
+    """A file's identity by its bytes (``Document.digest``): what copies and racy cache entries are told by."""
+    return hashlib.sha256(raw).hexdigest()
+
+
 def _holds(directory: Path, name: str, digest: str) -> bool:
     """Whether the file ``name`` holds the bytes whose sha256 is ``digest`` (a parse's ``Document.digest``)."""
     try:
         raw = _read_bytes(directory / name)
     except CorpusError:
         return False
-    return hashlib.sha256(raw).hexdigest() == digest
+    return file_digest(raw) == digest
 
 
 def _reparse(directory: Path, name: str, digest: str) -> Sequence[Passage] | None:
@@ -299,7 +304,7 @@ def inspect_document(name: str, raw: bytes) -> tuple[Document, list[Problem], Re
     meta, origins, warnings = complete_meta(
         name, meta, data, body, body_line, reading.title_line, reading.text_ids, ep_text
     )
-    digest = hashlib.sha256(raw).hexdigest()
+    digest = file_digest(raw)
     passages = tuple(reading.passages)
     document = Document(name, meta, origins, passages, digest, text_digest(passages))
     return document, [*reading.warnings, *warnings], reading
